@@ -1,0 +1,200 @@
+"""Elementwise gates with numpy broadcasting: the circuits of the backprop lecture."""
+
+from __future__ import annotations
+
+from engine.ops.base import Attr, Op, broadcast_shapes, unbroadcast
+from engine.ops.registry import register
+
+
+class Binary(Op):
+    category = "Arithmetic"
+    inputs = ("a", "b")
+
+    def infer_shape(self, shapes, attrs):
+        return broadcast_shapes(shapes, self.inputs)
+
+    def forward(self, xp, inputs, attrs, ctx):
+        a, b = inputs
+        return self.compute(xp, a, b), (a, b)
+
+    def backward(self, xp, saved, grad_out, attrs, needed=None):
+        a, b = saved
+        da, db = self.local_grads(xp, a, b, grad_out)
+        return [unbroadcast(xp, da, a.shape), unbroadcast(xp, db, b.shape)]
+
+
+@register
+class Add(Binary):
+    name = "add"
+    formula = "out = a + b"
+    rule = "add gate: gradient distributor (each input gets the upstream gradient unchanged)"
+
+    def compute(self, xp, a, b):
+        return a + b
+
+    def local_grads(self, xp, a, b, g):
+        return g, g
+
+
+@register
+class Subtract(Binary):
+    name = "subtract"
+    formula = "out = a - b"
+    rule = "subtract gate: a gets the upstream gradient, b gets its negative"
+
+    def compute(self, xp, a, b):
+        return a - b
+
+    def local_grads(self, xp, a, b, g):
+        return g, -g
+
+
+@register
+class Multiply(Binary):
+    name = "multiply"
+    formula = "out = a * b"
+    rule = "multiply gate: gradient switcher (each input gets the upstream gradient times the other input)"
+
+    def compute(self, xp, a, b):
+        return a * b
+
+    def local_grads(self, xp, a, b, g):
+        return g * b, g * a
+
+
+@register
+class Divide(Binary):
+    name = "divide"
+    formula = "out = a / b"
+    rule = "divide gate: d/da = 1/b, d/db = -a/b^2"
+
+    def compute(self, xp, a, b):
+        return a / b
+
+    def local_grads(self, xp, a, b, g):
+        return g / b, -g * a / (b * b)
+
+
+@register
+class Maximum(Binary):
+    name = "max"
+    formula = "out = max(a, b)"
+    rule = "max gate: gradient router (the larger input gets all of the upstream gradient)"
+
+    def compute(self, xp, a, b):
+        return xp.maximum(a, b)
+
+    def local_grads(self, xp, a, b, g):
+        first = a >= b
+        return g * first, g * ~first
+
+
+@register
+class Minimum(Binary):
+    name = "min"
+    formula = "out = min(a, b)"
+    rule = "min gate: gradient router (the smaller input gets all of the upstream gradient)"
+
+    def compute(self, xp, a, b):
+        return xp.minimum(a, b)
+
+    def local_grads(self, xp, a, b, g):
+        first = a <= b
+        return g * first, g * ~first
+
+
+class Unary(Op):
+    category = "Arithmetic"
+    inputs = ("x",)
+
+    def infer_shape(self, shapes, attrs):
+        return shapes[0]
+
+    def forward(self, xp, inputs, attrs, ctx):
+        (x,) = inputs
+        out = self.compute(xp, x, attrs)
+        return out, (x, out)
+
+    def backward(self, xp, saved, grad_out, attrs, needed=None):
+        x, out = saved
+        return [self.local_grad(xp, x, out, grad_out, attrs)]
+
+
+@register
+class Negate(Unary):
+    name = "negate"
+    formula = "out = -x"
+    rule = "negate gate: d/dx = -1"
+
+    def compute(self, xp, x, attrs):
+        return -x
+
+    def local_grad(self, xp, x, out, g, attrs):
+        return -g
+
+
+@register
+class Reciprocal(Unary):
+    name = "reciprocal"
+    formula = "out = 1 / x"
+    rule = "reciprocal gate: d/dx = -1/x^2"
+
+    def compute(self, xp, x, attrs):
+        return 1 / x
+
+    def local_grad(self, xp, x, out, g, attrs):
+        return -g * out * out
+
+
+@register
+class Exp(Unary):
+    name = "exp"
+    formula = "out = e^x"
+    rule = "exp gate: d/dx = e^x (the output itself)"
+
+    def compute(self, xp, x, attrs):
+        return xp.exp(x)
+
+    def local_grad(self, xp, x, out, g, attrs):
+        return g * out
+
+
+@register
+class Log(Unary):
+    name = "log"
+    formula = "out = ln x"
+    rule = "log gate: d/dx = 1/x"
+
+    def compute(self, xp, x, attrs):
+        return xp.log(x)
+
+    def local_grad(self, xp, x, out, g, attrs):
+        return g / x
+
+
+@register
+class Power(Unary):
+    name = "power"
+    attrs = (Attr("exponent", "float", 2.0, "the constant exponent p"),)
+    formula = "out = x^p"
+    rule = "power gate: d/dx = p x^(p-1)"
+
+    def compute(self, xp, x, attrs):
+        return x ** attrs["exponent"]
+
+    def local_grad(self, xp, x, out, g, attrs):
+        p = attrs["exponent"]
+        return g * p * x ** (p - 1)
+
+
+@register
+class Abs(Unary):
+    name = "abs"
+    formula = "out = |x|"
+    rule = "abs gate: d/dx = sign(x)"
+
+    def compute(self, xp, x, attrs):
+        return xp.abs(x)
+
+    def local_grad(self, xp, x, out, g, attrs):
+        return g * xp.sign(x)

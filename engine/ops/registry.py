@@ -1,0 +1,28 @@
+"""The op registry: every op class by name, read by the palette, loader, exporters and docs."""
+
+from __future__ import annotations
+
+from engine.errors import GraphError
+from engine.ops.base import Op
+
+REGISTRY: dict[str, Op] = {}
+
+
+def register(cls: type[Op]) -> type[Op]:
+    """Class decorator: add one instance of ``cls`` to the registry under ``cls.name``."""
+    if cls.name in REGISTRY:
+        raise AssertionError(f"op {cls.name!r} registered twice")
+    REGISTRY[cls.name] = cls()
+    return cls
+
+
+def get_op(name: str) -> Op:
+    """The op registered as ``name``; GraphError lists close names when it is unknown."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), REGISTRY, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise GraphError(f"unknown op {name!r}{hint}") from None

@@ -1,0 +1,1 @@
+"""GraphLab ui package."""
