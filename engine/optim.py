@@ -1,0 +1,404 @@
+"""Optimizers from the curriculum (lecture 7): SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam.
+
+``opt = Adam(params, lr=1e-3)`` keeps ``params`` (name -> array, e.g. ``graph.params``) and
+``opt.step(grads)`` updates those arrays in place; names missing from ``grads`` and names in
+``frozen`` are left alone. ``opt.lr`` may change between steps (schedules set it). The update
+rules follow PyTorch's optimizers of the same name, so results match them step for step.
+
+State (velocities, moments) lives in one flat preallocated buffer per kind, created with the
+parameters' array module (numpy or cupy). When every parameter has a gradient, a step gathers
+the gradients into one flat buffer and runs a handful of in-place ufuncs over it, then
+subtracts each slice of the flat update from its parameter.
+
+:class:`LBFGS` is for full-batch deterministic problems: ``step(closure)`` with a line search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from engine.backend import array_module_of
+from engine.errors import GraphLabError
+from engine.ops.base import Attr
+
+LR_DOC = "learning rate (step size)"
+
+
+class FlatLayout:
+    """Where each non-frozen parameter lies in one flat vector of all of them."""
+
+    def __init__(self, params: Mapping[str, Any], frozen=()) -> None:
+        self.params = params
+        self.frozen = set(frozen)
+        self.keys = [k for k in params if k not in self.frozen]
+        self.slices: dict[str, slice] = {}
+        offset = 0
+        for key in self.keys:
+            self.slices[key] = slice(offset, offset + params[key].size)
+            offset += params[key].size
+        self.size = offset
+        first = params[self.keys[0]] if self.keys else None
+        self.xp = array_module_of(first if first is not None else 0.0)
+        self.dtype = first.dtype if first is not None else "float64"
+
+    def empty(self):
+        return self.xp.empty(self.size, dtype=self.dtype)
+
+    def gather(self, arrays: Mapping[str, Any], out):
+        """Copy ``arrays`` (one per key) into the flat vector ``out``; returns ``out``."""
+        if len(self.keys) == 1:
+            self.xp.copyto(out, arrays[self.keys[0]].reshape(-1))
+        elif self.keys:
+            self.xp.concatenate([arrays[k].reshape(-1) for k in self.keys], out=out)
+        return out
+
+    def subtract(self, flat) -> None:
+        """params[key] -= the slice of ``flat`` belonging to key, for every key, in place."""
+        for key in self.keys:
+            param = self.params[key]
+            param -= flat[self.slices[key]].reshape(param.shape)
+
+    def scatter(self, flat) -> None:
+        """params[key][...] = the slice of ``flat`` belonging to key, in place."""
+        for key in self.keys:
+            param = self.params[key]
+            self.xp.copyto(param, flat[self.slices[key]].reshape(param.shape))
+
+
+class Optimizer:
+    """Base of the first-order optimizers: flat gradient, flat state, in-place updates.
+
+    Subclasses set ``settings`` (Attr records, also read by the command line and the app),
+    ``state_names`` (flat buffers to allocate, zero-filled) and ``direction`` (which writes
+    the update, to be subtracted from the parameters, into ``out``).
+    """
+
+    name: ClassVar[str]
+    settings: ClassVar[tuple[Attr, ...]]
+    state_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, params: Mapping[str, Any], frozen=(), **settings) -> None:
+        for key, value in validate_settings(type(self), settings).items():
+            setattr(self, key, value)
+        self.params = params
+        self.layout = FlatLayout(params, frozen)
+        self.xp = self.layout.xp
+        #: steps taken (Adam's bias correction); per parameter in ``steps`` while they differ
+        self.t = 0
+        self.steps: dict[str, int] = {}
+        self._uniform = True
+        self._grad, self._update, self._scratch = (self.layout.empty() for _ in range(3))
+        self.state = {name: self.xp.zeros_like(self._grad) for name in self.state_names}
+        self._init_state()
+
+    @property
+    def frozen(self) -> set[str]:
+        return self.layout.frozen
+
+    def _init_state(self) -> None:
+        """Fill state buffers that do not start at zero."""
+
+    def step(self, grads: Mapping[str, Any]) -> None:
+        """Move every non-frozen parameter that has a gradient against it, in place."""
+        keys = self.layout.keys
+        present = [k for k in keys if k in grads]
+        if len(present) == len(keys) and self._uniform:
+            self.t += 1
+            self.layout.gather(grads, self._grad)
+            self.direction(self._grad, self._update, self._scratch, self.state)
+            self.layout.subtract(self._update)
+            return
+        steps = self.steps or dict.fromkeys(keys, self.t)
+        for key in present:
+            self.t = steps[key] = steps[key] + 1
+            part = self.layout.slices[key]
+            state = {name: buffer[part] for name, buffer in self.state.items()}
+            self.xp.copyto(self._grad[part], grads[key].reshape(-1))
+            self.direction(self._grad[part], self._update[part], self._scratch[part], state)
+            param = self.params[key]
+            param -= self._update[part].reshape(param.shape)
+        self._uniform = len(set(steps.values())) <= 1
+        self.t = max(steps.values(), default=self.t)
+        self.steps = {} if self._uniform else steps
+
+    def direction(self, grad, out, scratch, state) -> None:
+        """Write the step to subtract from the parameters into ``out`` (1-D views).
+
+        grad may be overwritten; scratch is free working space of the same size.
+        """
+        raise NotImplementedError
+
+
+def _lr() -> Attr:
+    return Attr("lr", "float", 1e-2, LR_DOC, minimum=0.0, exclusive_minimum=True)
+
+
+def _eps(default: float) -> Attr:
+    return Attr("eps", "float", default, "added to the denominator", minimum=0.0)
+
+
+class SGD(Optimizer):
+    """Vanilla gradient descent: x -= lr * dx."""
+
+    name = "sgd"
+    settings = (_lr(),)
+
+    def direction(self, grad, out, scratch, state):
+        self.xp.multiply(grad, self.lr, out=out)
+
+
+class Momentum(Optimizer):
+    """SGD with momentum (PyTorch form): v = rho * v + dx; x -= lr * v."""
+
+    name = "momentum"
+    settings = (_lr(), Attr("momentum", "float", 0.9, "rho, friction", minimum=0.0, maximum=1.0))
+    state_names = ("velocity",)
+
+    def direction(self, grad, out, scratch, state):
+        velocity = state["velocity"]
+        velocity *= self.momentum
+        velocity += grad
+        self.xp.multiply(velocity, self.lr, out=out)
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum (PyTorch form): v = rho * v + dx; x -= lr * (dx + rho * v).
+
+    With a constant lr this equals the curriculum's change of variables
+    x += -rho * v_old + (1 + rho) * v_new with v = rho * v - lr * dx.
+    """
+
+    name = "nesterov"
+
+    def direction(self, grad, out, scratch, state):
+        velocity = state["velocity"]
+        velocity *= self.momentum
+        velocity += grad
+        self.xp.multiply(velocity, self.momentum, out=out)
+        out += grad
+        out *= self.lr
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad: cache += dx**2; x -= lr * dx / (sqrt(cache) + eps) (PyTorch's Adagrad)."""
+
+    name = "adagrad"
+    settings = (
+        _lr(),
+        _eps(1e-7),
+        Attr("initial_accumulator_value", "float", 0.0, "cache's starting value", minimum=0.0),
+    )
+    state_names = ("cache",)
+
+    def _init_state(self):
+        self.state["cache"].fill(self.initial_accumulator_value)
+
+    def direction(self, grad, out, scratch, state):
+        _accumulate_square(self.xp, state["cache"], grad, scratch, 1.0)
+        _scaled_ratio(self.xp, grad, state["cache"], self.eps, self.lr, out)
+
+
+class RMSProp(Optimizer):
+    """RMSProp: cache = decay * cache + (1 - decay) * dx**2; x -= lr * dx / (sqrt(cache) + eps).
+
+    decay is PyTorch's ``alpha``.
+    """
+
+    name = "rmsprop"
+    settings = (
+        _lr(),
+        Attr("decay", "float", 0.99, "decay rate of the squared-gradient cache", 0.0, 1.0),
+        _eps(1e-7),
+    )
+    state_names = ("cache",)
+
+    def direction(self, grad, out, scratch, state):
+        cache = state["cache"]
+        cache *= self.decay
+        _accumulate_square(self.xp, cache, grad, scratch, 1.0 - self.decay)
+        _scaled_ratio(self.xp, grad, cache, self.eps, self.lr, out)
+
+
+class Adam(Optimizer):
+    """Adam with bias correction, as PyTorch computes it.
+
+    m = b1 m + (1 - b1) dx; v = b2 v + (1 - b2) dx**2;
+    x -= lr / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps).
+    """
+
+    name = "adam"
+    settings = (
+        Attr("lr", "float", 1e-3, LR_DOC, minimum=0.0, exclusive_minimum=True),
+        Attr("beta1", "float", 0.9, "decay of the first moment", minimum=0.0, maximum=1.0),
+        Attr("beta2", "float", 0.999, "decay of the second moment", minimum=0.0, maximum=1.0),
+        _eps(1e-8),
+    )
+    state_names = ("m", "v")
+
+    def direction(self, grad, out, scratch, state):
+        xp, m, v = self.xp, state["m"], state["v"]
+        m *= self.beta1
+        xp.multiply(grad, 1.0 - self.beta1, out=out)
+        m += out
+        v *= self.beta2
+        _accumulate_square(xp, v, grad, scratch, 1.0 - self.beta2)
+        correction2 = math.sqrt(1.0 - self.beta2**self.t)
+        xp.sqrt(v, out=scratch)
+        scratch *= 1.0 / correction2
+        scratch += self.eps
+        xp.divide(m, scratch, out=out)
+        out *= self.lr / (1.0 - self.beta1**self.t)
+
+
+def _accumulate_square(xp, cache, grad, scratch, weight: float) -> None:
+    """cache += weight * grad**2, without temporaries."""
+    xp.multiply(grad, grad, out=scratch)
+    if weight != 1.0:
+        scratch *= weight
+    cache += scratch
+
+
+def _scaled_ratio(xp, grad, cache, eps: float, lr: float, out) -> None:
+    """out = lr * grad / (sqrt(cache) + eps), without temporaries."""
+    xp.sqrt(cache, out=out)
+    out += eps
+    xp.divide(grad, out, out=out)
+    out *= lr
+
+
+class LBFGS:
+    """Limited-memory BFGS for a full-batch, deterministic loss (lecture 7).
+
+    ``step(closure)`` runs up to ``max_iter`` iterations; ``closure()`` evaluates the loss at
+    the current parameters and returns ``(loss, grads)`` (grads: name -> array). Each
+    iteration takes the two-loop-recursion direction from the last ``history`` curvature
+    pairs and a backtracking line search (Armijo condition, halving from ``lr``; the first
+    step is scaled to ``lr * min(1, 1 / |g|_1)`` as in PyTorch). Pairs with too little
+    curvature (s.y <= 1e-10) are skipped, which keeps the inverse Hessian positive definite.
+    """
+
+    name = "lbfgs"
+    settings = (
+        Attr("lr", "float", 1.0, "initial line-search step", minimum=0.0, exclusive_minimum=True),
+        Attr("history", "int", 10, "curvature pairs kept", minimum=1),
+        Attr("max_iter", "int", 20, "iterations per step call", minimum=1),
+        Attr("tolerance_grad", "float", 1e-7, "stop when max |gradient| is below", minimum=0.0),
+        Attr("tolerance_change", "float", 1e-9, "stop when loss or step change less", minimum=0.0),
+    )
+    armijo = 1e-4
+    max_halvings = 30
+
+    def __init__(self, params: Mapping[str, Any], frozen=(), **settings) -> None:
+        for key, value in validate_settings(type(self), settings).items():
+            setattr(self, key, value)
+        self.params = params
+        self.layout = FlatLayout(params, frozen)
+        self.xp = self.layout.xp
+        self.pairs: deque = deque(maxlen=self.history)
+
+    def _evaluate(self, closure):
+        loss, grads = closure()
+        return float(loss), self.layout.gather(grads, self.layout.empty())
+
+    def step(self, closure) -> float:
+        """Minimise from the current parameters; returns the last loss."""
+        xp, layout = self.xp, self.layout
+        loss, grad = self._evaluate(closure)
+        x = layout.gather(self.params, layout.empty())
+        for _ in range(self.max_iter):
+            if _max_abs(grad) <= self.tolerance_grad:
+                break
+            direction = self._direction(grad)
+            slope = float(direction @ grad)
+            if slope >= 0:  # not a descent direction: restart from steepest descent
+                self.pairs.clear()
+                direction, slope = -grad, -float(grad @ grad)
+            t = self.lr if self.pairs else self.lr * min(1.0, 1.0 / float(xp.sum(xp.abs(grad))))
+            for _ in range(self.max_halvings):
+                layout.scatter(x + t * direction)
+                new_loss, new_grad = self._evaluate(closure)
+                if new_loss <= loss + self.armijo * t * slope:
+                    break
+                t = _backtrack(t, loss, slope, new_loss)
+            else:
+                layout.scatter(x)
+                break
+            s, y = t * direction, new_grad - grad
+            sy = float(s @ y)
+            if sy > 1e-10:
+                self.pairs.append((s, y, 1.0 / sy))
+            converged = abs(new_loss - loss) < self.tolerance_change
+            converged = converged or _max_abs(s) <= self.tolerance_change
+            x, loss, grad = x + s, new_loss, new_grad
+            if converged:
+                break
+        return loss
+
+    def _direction(self, grad):
+        """-H grad by the two-loop recursion over the stored pairs."""
+        q = grad.copy()
+        alphas = []
+        for s, y, rho in reversed(self.pairs):
+            alpha = rho * float(s @ q)
+            q -= alpha * y
+            alphas.append(alpha)
+        if self.pairs:
+            s, y, _ = self.pairs[-1]
+            q *= float(s @ y) / float(y @ y)
+        for (s, y, rho), alpha in zip(self.pairs, reversed(alphas), strict=True):
+            beta = rho * float(y @ q)
+            q += (alpha - beta) * s
+        return -q
+
+
+def _backtrack(t: float, loss: float, slope: float, new_loss: float) -> float:
+    """The minimiser of the parabola through loss, slope at 0 and new_loss at t, kept in
+    [t/10, t/2] (exact on a quadratic loss)."""
+    curvature = new_loss - loss - slope * t
+    best = -slope * t * t / (2.0 * curvature) if curvature > 0 else 0.5 * t
+    return min(max(best, 0.1 * t), 0.5 * t)
+
+
+def _max_abs(vector) -> float:
+    return float(abs(vector).max()) if vector.size else 0.0
+
+
+def validate_settings(cls, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings of an optimizer or schedule class: defaults filled in, each one validated."""
+    known = {attr.name: attr for attr in cls.settings}
+    unknown = set(given) - set(known)
+    if unknown:
+        raise GraphLabError(
+            f"{cls.name} has no setting {', '.join(sorted(unknown))} "
+            f"(its settings: {', '.join(known)})"
+        )
+    values = {}
+    for name, attr in known.items():
+        value = given.get(name, attr.default)
+        values[name] = attr.validate(value)
+    return values
+
+
+def _registry() -> dict[str, type]:
+    classes = (SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam, LBFGS)
+    return {cls.name: cls for cls in classes}
+
+
+def optimizer_names() -> tuple[str, ...]:
+    return tuple(_registry())
+
+
+def optimizer_class(name: str) -> type:
+    """The optimizer class registered as ``name`` (its ``settings`` list the Attr records)."""
+    registry = _registry()
+    if name not in registry:
+        raise GraphLabError(f"unknown optimizer {name!r}: expected one of {', '.join(registry)}")
+    return registry[name]
+
+
+def make_optimizer(name: str, params: Mapping[str, Any], frozen=(), **settings):
+    """``make_optimizer('adam', graph.params, lr=1e-3)``."""
+    return optimizer_class(name)(params, frozen=frozen, **settings)
