@@ -142,3 +142,30 @@ def test_float32_run_matches_inferred_shape_and_keeps_dtype(case):
     graph.backward(grad=np.ones(out.shape, np.float32))
     for port in REGISTRY[case.op].inputs:
         assert graph.grads[port].dtype == np.float32, port
+
+
+def _grads_at(op: str, inputs: dict[str, np.ndarray], upstream, **attrs) -> dict:
+    """Gradients of every input of one node after forward and backward with ``upstream``."""
+    graph = graph_of(op, {port: v.shape for port, v in inputs.items()}, **attrs)
+    graph.forward(inputs)
+    graph.backward(grad=np.asarray(upstream, np.float64))
+    return {port: graph.grads[port] for port in inputs}
+
+
+def test_maxout_routes_each_group_gradient_to_the_first_of_tied_maxima():
+    x = np.array([[3.0, 3.0, 2.0, 2.0, 1.0, 5.0]])
+    grads = _grads_at("maxout", {"x": x}, [[1.0, 2.0, 3.0]], k=2)
+    np.testing.assert_array_equal(grads["x"], [[1.0, 0.0, 2.0, 0.0, 0.0, 3.0]])
+
+
+def test_relu_family_gradients_at_zero_follow_pytorch():
+    x = np.array([[-1.0, 0.0, 2.0]])
+    upstream = [[1.0, 1.0, 1.0]]
+    np.testing.assert_array_equal(_grads_at("relu", {"x": x}, upstream)["x"], [[0, 0, 1]])
+    leaky = _grads_at("leaky_relu", {"x": x}, upstream, slope=0.1)["x"]
+    np.testing.assert_allclose(leaky, [[0.1, 0.1, 1.0]])
+    elu = _grads_at("elu", {"x": x}, upstream, alpha=0.5)["x"]
+    np.testing.assert_allclose(elu, [[0.5 * np.exp(-1.0), 0.5, 1.0]])
+    prelu = _grads_at("prelu", {"x": x, "slope": np.array([0.3])}, upstream)
+    np.testing.assert_allclose(prelu["x"], [[0.3, 0.3, 1.0]])
+    np.testing.assert_allclose(prelu["slope"], [-1.0])
