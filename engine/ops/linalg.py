@@ -19,11 +19,6 @@ def _require_ndim(port: str, shape, allowed: tuple[int, ...], what: str) -> None
         raise shape_error(port, f"expected {what}, got shape {fmt(shape)}")
 
 
-def _product(dims) -> int | None:
-    """Product of sizes, None when one is unknown."""
-    return known_size(tuple(dims))
-
-
 @register
 class MatMul(Op):
     name = "matmul"
@@ -74,7 +69,7 @@ class Affine(Op):
         _require_ndim("b", b, (1,), "a bias vector (M,)")
         if len(x) < 2:
             raise shape_error("x", f"expected a batch (N, D, ...), got shape {fmt(x)}")
-        features = _product(x[1:])
+        features = known_size(x[1:])
         if not same_dim(features, w[0]):
             raise shape_error(
                 "w",
@@ -99,15 +94,18 @@ class Affine(Op):
         return [dx, dw, db]
 
 
-class ShapeOp(Op):
-    """Ops that only rearrange elements: backward undoes the rearrangement."""
+class Reshaping(Op):
+    """Ops that give x a new shape; forward saves x's shape and backward reshapes back."""
 
     category = CATEGORY
     inputs = ("x",)
 
+    def backward(self, xp, saved, grad_out, attrs, needed=None):
+        return [grad_out.reshape(saved)]
+
 
 @register
-class Reshape(ShapeOp):
+class Reshape(Reshaping):
     name = "reshape"
     attrs = (Attr("shape", "shape", doc="size of each output axis; -1 for one inferred size"),)
     formula = "out = x.reshape(shape)"
@@ -132,12 +130,9 @@ class Reshape(ShapeOp):
         (x,) = inputs
         return x.reshape(self.infer_shape([x.shape], attrs)), x.shape
 
-    def backward(self, xp, saved, grad_out, attrs, needed=None):
-        return [grad_out.reshape(saved)]
-
 
 @register
-class Flatten(ShapeOp):
+class Flatten(Reshaping):
     name = "flatten"
     formula = "out = x.reshape(N, -1)"
     rule = "flatten gate: the gradient is reshaped back to x's shape"
@@ -148,15 +143,12 @@ class Flatten(ShapeOp):
             raise shape_error(
                 "x", f"expected a batch (N, ...) with 2 or more axes, got {fmt(shape)}"
             )
-        return (shape[0], _product(shape[1:]))
+        return (shape[0], known_size(shape[1:]))
 
     def forward(self, xp, inputs, attrs, ctx):
         """x (N, d1, d2, ...) -> (N, d1*d2*...)."""
         (x,) = inputs
         return x.reshape(x.shape[0], -1), x.shape
-
-    def backward(self, xp, saved, grad_out, attrs, needed=None):
-        return [grad_out.reshape(saved)]
 
 
 def permutation(axes, shape) -> tuple[int, ...]:
@@ -174,8 +166,10 @@ def permutation(axes, shape) -> tuple[int, ...]:
 
 
 @register
-class Transpose(ShapeOp):
+class Transpose(Op):
     name = "transpose"
+    category = CATEGORY
+    inputs = ("x",)
     attrs = (Attr("axes", "ints", None, "new order of the axes; null reverses them"),)
     formula = "out = x.transpose(axes)"
     rule = "transpose gate: the gradient is transposed back by the inverse permutation"

@@ -1,5 +1,9 @@
-"""Shape inference with unknown batch sizes, and the shape and attr errors of the
-reduction, linear-algebra and activation ops: each names the node, the port and the shapes."""
+"""Shapes of the reduction, linear-algebra and activation ops.
+
+Inference with unknown batch sizes; shape and attr errors that name the node, the port and
+the shapes; float32 runs that match the inferred shape and keep the dtype; and the gradients
+at kinks and ties that numerical checks cannot see (relu family at 0, maxout ties).
+"""
 
 from __future__ import annotations
 
