@@ -1,4 +1,4 @@
-"""Batchnorm's running averages and evaluation mode, dropout's masks, and float32 throughout."""
+"""Batchnorm's running averages and eval mode, dropout's masks, loss input checks, float32 use."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.build import GraphBuilder
-from engine.errors import AttrError, ShapeError
+from engine.errors import AttrError, DatasetError, ShapeError
 from engine.gradcheck import gradient_check
 from engine.ops import REGISTRY
 from tests.engine.cases import OpCase, losses, normalization
@@ -173,6 +173,41 @@ def test_dropout_is_reproducible_with_the_same_seed():
 def test_dropout_refuses_a_keep_probability_outside_0_1(p):
     with pytest.raises(AttrError, match="'p'"):
         dropout_graph((2, 2), p=p)
+
+
+def loss_graph(op, scores_shape, labels_shape):
+    b = GraphBuilder()
+    scores = b.add("input", id="scores", shape=list(scores_shape))
+    labels = b.add("input", id="labels", shape=list(labels_shape), dtype="int")
+    b.add(op, scores, labels, id="loss")
+    return b.build(dtype="float64")
+
+
+@pytest.mark.parametrize("op", ["softmax_cross_entropy", "svm_loss"])
+@pytest.mark.parametrize(
+    ("scores", "labels", "port"),
+    [((4, 3), (5,), "labels"), ((4, 3, 2), (4,), "scores"), ((4, 3), (4, 1), "labels")],
+)
+def test_classification_losses_check_shapes(op, scores, labels, port):
+    with pytest.raises(ShapeError, match=f"input '{port}'"):
+        loss_graph(op, scores, labels)
+
+
+@pytest.mark.parametrize("op", ["softmax_cross_entropy", "svm_loss"])
+@pytest.mark.parametrize("bad_label", [-1, 3])
+def test_classification_losses_refuse_labels_that_are_not_classes(op, bad_label):
+    graph = loss_graph(op, (-1, 3), (-1,))
+    labels = np.array([0, bad_label, 2])
+    with pytest.raises(DatasetError, match=r"0\.\.2"):
+        graph.forward({"scores": np.zeros((3, 3)), "labels": labels})
+
+
+def test_mse_needs_equal_shapes():
+    b = GraphBuilder()
+    prediction = b.add("input", id="p", shape=[-1, 3])
+    b.add("mse", prediction, b.add("input", id="t", shape=[4, 1]), id="loss")
+    with pytest.raises(ShapeError, match=r"\(N, 3\) and target \(4, 1\)"):
+        b.build()
 
 
 MY_CASES = losses.CASES + normalization.CASES
