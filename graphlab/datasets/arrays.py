@@ -51,5 +51,5 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
                 "number and string arrays are)"
             ) from None
         raise DatasetError(f"{path}: damaged .npz file ({e})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+    except (OSError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error) as e:
         raise DatasetError(f"{path}: damaged .npz file ({e})") from None

@@ -324,3 +324,52 @@ def test_broken_or_missing_images_are_named(tmp_path):
         load_dataset({"format": "folder", "path": str(root / "cat")})
     with pytest.raises(DatasetError, match="size must be"):
         load_dataset({"format": "folder", "path": str(root), "size": [0, 3]})
+
+
+# --- damaged files of every format -------------------------------------------------------------
+
+
+def valid_file(tmp_path, kind):
+    """(spec, path of the file to damage) for a valid dataset of ``kind``."""
+    if kind in ("mnist", "mnist.gz"):
+        _, _, suffix = mnist_files(tmp_path, gz=kind.endswith(".gz"))
+        spec = {"format": "mnist", "images": f"images{suffix}", "labels": f"labels{suffix}"}
+        return spec, tmp_path / f"images{suffix}"
+    path = tmp_path / "data_batch_1"
+    if kind == "cifar-binary":
+        write_cifar_binary(path, *cifar_records(2))
+    elif kind.startswith("cifar-pickle"):
+        pixels, labels = cifar_records(2)
+        path.write_bytes(pickle.dumps({b"data": pixels, b"labels": list(labels)}, int(kind[-1])))
+    elif kind == "npz":
+        path = tmp_path / "d.npz"
+        np.savez_compressed(path, X=rng.standard_normal((3, 2)), y=np.arange(3))
+        return {"format": "npz", "path": "d.npz"}, path
+    elif kind == "png":
+        root, _ = image_folder(tmp_path)
+        return {"format": "folder", "path": "pics"}, root / "dog" / "1.png"
+    return {"format": "cifar10", "path": "data_batch_1"}, path
+
+
+@pytest.mark.parametrize(
+    "kind", ["mnist", "mnist.gz", "cifar-binary", "cifar-pickle2", "cifar-pickle5", "npz", "png"]
+)
+def test_damaged_files_give_a_dataset_error_or_load(tmp_path, kind):
+    spec, path = valid_file(tmp_path, kind)
+    good = path.read_bytes()
+    fuzz = np.random.default_rng(7)
+    cuts = [good[:k] for k in np.linspace(0, len(good) - 1, 25).astype(int)]
+    flips = []
+    for _ in range(100):
+        damaged = np.frombuffer(good, np.uint8).copy()
+        damaged[fuzz.integers(len(good), size=3)] = fuzz.integers(256, size=3)
+        flips.append(damaged.tobytes())
+    refused = 0
+    for data in cuts + flips:
+        path.write_bytes(data)
+        try:
+            load_dataset(spec, base_dir=tmp_path)
+        except DatasetError as e:
+            refused += 1
+            assert path.name in str(e) or "labels" in str(e)
+    assert refused >= len(cuts) - 1  # every cut but the whole file is refused at least
