@@ -1,2 +1,69 @@
-def main() -> int:
-    return 0
+"""The ``graphlab`` command: run, check, describe and train graph files without a window.
+
+Exit status: 0 success, 1 a check failed, 2 bad usage or bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.errors import GraphLabError
+
+DESCRIPTION = """\
+GraphLab: build, step through and train computational graphs (CS231n).
+
+Every GRAPH argument is a file (.graphlab project or .json graph) or the name of a
+bundled example (see `graphlab examples`).
+"""
+
+EPILOG = """\
+examples:
+  graphlab examples                          list the bundled examples
+  graphlab describe cnn-digits               nodes, shapes and parameter count
+  graphlab run circuit-add-mul --backward    f = (x + y) z and its gradients
+  graphlab gradcheck sigmoid-neuron          analytic vs numerical gradients
+  graphlab train cnn-digits --epochs 3       train on the bundled digits
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that prints one line and exits with status 2 on bad usage."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from graphlab import commands
+
+    parser = Parser(
+        prog="graphlab",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for register in commands.REGISTER:
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.handler(args) or 0)
+    except GraphLabError as exc:
+        print(f"graphlab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("graphlab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

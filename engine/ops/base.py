@@ -48,6 +48,8 @@ class Attr:
         """What values are allowed, in words."""
         if self.kind == "choice":
             return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "int" and self.minimum in (0, 1) and self.maximum is None:
+            return "a positive integer" if self.minimum == 1 else "a non-negative integer"
         words = {
             "int": "an integer",
             "float": "a number",
@@ -66,8 +68,10 @@ class Attr:
 
     def validate(self, value: Any) -> Any:
         """Return ``value`` normalised (lists become tuples), or raise :class:`AttrError`."""
+        if value is None and self.default is None:
+            return None
         normal = self._normalise(value)
-        if normal is None and value is not None or not self._in_range(normal):
+        if normal is None or not self._in_range(normal):
             raise AttrError(f"attr {self.name!r}: expected {self.allowed()}, got {value!r}")
         return normal
 

@@ -6,9 +6,14 @@ forward only passes the value through; backward has no inputs to send gradient t
 
 from __future__ import annotations
 
+import math
+
+from engine.errors import AttrError
 from engine.ops.base import Attr, Op
 from engine.ops.registry import register
 
+#: the most values one parameter may hold (1 GiB of float32)
+MAX_PARAMETER_SIZE = 2**28
 INITIALIZERS = ("he", "xavier", "small", "zeros", "ones", "relu_bias")
 
 
@@ -73,8 +78,11 @@ class Parameter(Leaf):
     rule = "a leaf: training moves it against its gradient"
 
     def infer_shape(self, shapes, attrs):
-        from engine.errors import AttrError
-
-        if any(d < 1 for d in attrs["shape"]):
-            raise AttrError(f"attr 'shape': expected positive sizes, got {list(attrs['shape'])}")
-        return tuple(attrs["shape"])
+        shape = tuple(attrs["shape"])
+        if any(d < 1 for d in shape):
+            raise AttrError(f"attr 'shape': expected positive sizes, got {list(shape)}")
+        if math.prod(shape) > MAX_PARAMETER_SIZE:
+            raise AttrError(
+                f"attr 'shape': {list(shape)} has more than {MAX_PARAMETER_SIZE:,} values"
+            )
+        return shape

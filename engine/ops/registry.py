@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from engine.errors import GraphError
 from engine.ops.base import Op
 
@@ -18,11 +20,8 @@ def register(cls: type[Op]) -> type[Op]:
 
 def get_op(name: str) -> Op:
     """The op registered as ``name``; GraphError lists close names when it is unknown."""
-    try:
+    if isinstance(name, str) and name in REGISTRY:
         return REGISTRY[name]
-    except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(str(name), REGISTRY, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise GraphError(f"unknown op {name!r}{hint}") from None
+    close = difflib.get_close_matches(str(name), REGISTRY, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise GraphError(f"unknown op {name!r}{hint}")

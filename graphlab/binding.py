@@ -1,0 +1,68 @@
+"""What a document's graph is fed: its stored input values, or batches of its bound dataset.
+
+A document's dataset binding is ``{"spec": <load_dataset spec>, "data_input": id,
+"label_input": id, "split": {"val", "test", "seed"}, "preprocess": {"center", "scale"}}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import DatasetError, GraphError
+from graphlab.document import GraphDocument
+
+
+@dataclass
+class BoundData:
+    """The dataset of a document, split and preprocessed (statistics from the training split)."""
+
+    splits: object  # graphlab.datasets.DatasetSplits
+    preprocessing: object  # graphlab.datasets.Preprocessing
+    data_input: str
+    label_input: str
+
+
+def bound_data(doc: GraphDocument) -> BoundData:
+    """Load, split and preprocess the document's dataset; DatasetError names what is wrong."""
+    from graphlab.datasets import load_dataset, preprocess_splits, split_dataset
+
+    binding = doc.dataset
+    if not binding:
+        raise DatasetError(f"{doc.name}: no dataset is bound to this graph")
+    for key in ("data_input", "label_input"):
+        nid = binding.get(key)
+        if nid not in doc.nodes or doc.nodes[nid].op != "input":
+            raise DatasetError(f"{doc.name}: dataset.{key} must name an input node, got {nid!r}")
+    split = binding.get("split", {})
+    preprocess = binding.get("preprocess", {})
+    try:
+        splits = split_dataset(
+            load_dataset(binding.get("spec", {})),
+            val=split.get("val", 0.1),
+            test=split.get("test", 0.1),
+            seed=split.get("seed", 0),
+        )
+        splits, stats = preprocess_splits(
+            splits, center=preprocess.get("center", "none"), scale=preprocess.get("scale")
+        )
+    except (TypeError, AttributeError) as exc:
+        raise DatasetError(f"{doc.name}: the dataset binding is malformed ({exc})") from None
+    return BoundData(splits, stats, binding["data_input"], binding["label_input"])
+
+
+def sample_feeds(doc: GraphDocument, batch: int = 16, seed: int = 0) -> dict[str, np.ndarray]:
+    """Feeds for one run: the stored inputs, or ``batch`` random training samples of the dataset."""
+    feeds = doc.input_feeds()
+    if doc.dataset:
+        data = bound_data(doc)
+        train = data.splits.train
+        picks = np.random.default_rng(seed).permutation(len(train))[:batch]
+        feeds[data.data_input], feeds[data.label_input] = train.X[picks], train.y[picks]
+    missing = [nid for nid, node in doc.nodes.items() if node.op == "input" and nid not in feeds]
+    if missing:
+        raise GraphError(
+            f"{doc.name}: inputs without values: {', '.join(missing)} (store values or bind a dataset)"
+        )
+    return feeds

@@ -1,0 +1,43 @@
+"""The bundled example graphs (assets/examples/*.json) and GRAPH arguments that name them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.errors import FileFormatError
+from graphlab.document import GraphDocument
+from graphlab.fileformat import load_document
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"
+DEFAULT_EXAMPLE = "cnn-digits"
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXAMPLES_DIR.glob("*.json"))
+
+
+def list_examples() -> list[tuple[str, str]]:
+    """(name, one-line description) of every bundled example, by name."""
+    return [
+        (name, json.loads((EXAMPLES_DIR / f"{name}.json").read_text())["description"])
+        for name in example_names()
+    ]
+
+
+def resolve_graph(graph: str) -> Path:
+    """A GRAPH argument as a path: an existing file, or the name of a bundled example."""
+    path = Path(graph)
+    if path.is_file():
+        return path
+    example = EXAMPLES_DIR / f"{graph}.json"
+    if example.is_file():
+        return example
+    raise FileFormatError(
+        f"{graph}: no such file or bundled example (examples: {', '.join(example_names())})"
+    )
+
+
+def open_graph(graph: str) -> GraphDocument:
+    """Load a GRAPH argument (path or example name)."""
+    return load_document(resolve_graph(graph))

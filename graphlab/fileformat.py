@@ -1,0 +1,351 @@
+"""Reading and writing graph files (see docs/file-format.md).
+
+A project file (``.graphlab``) is a zip holding ``graph.json`` and ``params.npz``; an example
+graph may be the plain JSON alone. Loading validates everything and raises one
+:class:`FileFormatError` naming the place; it never executes code (no pickle). Saving is
+atomic: the old file stays intact until the new one is complete on disk.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.errors import FileFormatError, GraphLabError
+from engine.ops import get_op
+from graphlab.document import DocEdge, DocNode, GraphDocument
+
+FORMAT = "graphlab"
+VERSION = 1
+GRAPH_MEMBER, PARAMS_MEMBER = "graph.json", "params.npz"
+MAX_GRAPH_BYTES = 64 * 2**20
+TOP_KEYS = {
+    "format",
+    "version",
+    "name",
+    "description",
+    "nodes",
+    "edges",
+    "inputs",
+    "dataset",
+    "training",
+    "loss",
+}
+NODE_KEYS = {"id", "op", "attrs", "pos", "label", "group"}
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def document_to_dict(doc: GraphDocument) -> dict[str, Any]:
+    """The JSON-ready form of a document (parameters excluded)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": doc.name,
+        "description": doc.description,
+        "nodes": [
+            {
+                "id": n.id,
+                "op": n.op,
+                "attrs": _jsonable(n.attrs),
+                "pos": list(n.pos),
+                "label": n.label,
+                "group": n.group,
+            }
+            for n in doc.nodes.values()
+        ],
+        "edges": [{"from": e.src, "to": e.dst, "port": e.port} for e in doc.edges],
+        "inputs": _jsonable(doc.inputs),
+        "dataset": _jsonable(doc.dataset),
+        "training": _jsonable(doc.training),
+        "loss": doc.loss,
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    return value
+
+
+def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
+    """Save atomically: a project zip with parameters, or plain JSON for a ``.json`` path."""
+    path = Path(path)
+    text = json.dumps(document_to_dict(doc), indent=1).encode()
+    if path.suffix == ".json":
+        _write_atomically(path, lambda f: f.write(text))
+        return
+    arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
+    for nid, state in doc.state.items():
+        arrays.update({f"state:{nid}:{k}": np.asarray(v) for k, v in state.items()})
+
+    def write(f):
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(GRAPH_MEMBER, text)
+            archive.writestr(PARAMS_MEMBER, buffer.getvalue())
+
+    _write_atomically(path, write)
+
+
+def _write_atomically(path: Path, write) -> None:
+    """Write to a temporary file beside ``path``, flush it to disk, then rename over it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise FileFormatError(
+            f"{path}: could not save ({exc.strerror or exc}); the previous file is unchanged"
+        ) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def load_document(path: str | os.PathLike) -> GraphDocument:
+    """Read a project zip or a plain JSON graph; FileFormatError names the place of any fault."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    try:
+        if raw[:4] == b"PK\x03\x04":
+            return _load_project(raw, path)
+        return document_from_bytes(raw, path)
+    except FileFormatError:
+        raise
+    except GraphLabError as exc:
+        raise FileFormatError(f"{path}: {exc}") from None
+
+
+def _load_project(raw: bytes, path: Path) -> GraphDocument:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = set(archive.namelist())
+            if GRAPH_MEMBER not in names:
+                raise FileFormatError(f"{path}: not a GraphLab project (no {GRAPH_MEMBER} inside)")
+            if archive.getinfo(GRAPH_MEMBER).file_size > MAX_GRAPH_BYTES:
+                raise FileFormatError(f"{path}: {GRAPH_MEMBER} is larger than 64 MiB")
+            graph_bytes = archive.read(GRAPH_MEMBER)
+            params_bytes = archive.read(PARAMS_MEMBER) if PARAMS_MEMBER in names else None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
+        raise FileFormatError(f"{path}: the project file is damaged or truncated ({exc})") from None
+    doc = document_from_bytes(graph_bytes, path)
+    if params_bytes is not None:
+        _load_params(doc, params_bytes, path)
+    return doc
+
+
+def document_from_bytes(raw: bytes, where: Path | str = "graph") -> GraphDocument:
+    """Parse and validate a JSON graph."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise FileFormatError(
+            f"{where}: not a GraphLab file (not UTF-8 text or a project zip)"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(
+            f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except RecursionError:
+        raise FileFormatError(f"{where}: JSON nested too deeply") from None
+    return document_from_dict(data, where)
+
+
+def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
+    """Validate a parsed JSON graph into a document; every fault names its place."""
+
+    def fail(place: str, message: str):
+        raise FileFormatError(f"{where}: {place}: {message}")
+
+    if not isinstance(data, dict):
+        fail("top level", f"expected a JSON object, got {type(data).__name__}")
+    if data.get("format") != FORMAT:
+        fail("format", f"expected {FORMAT!r}, got {data.get('format')!r} (not a GraphLab file?)")
+    version = data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        fail("version", f"expected a positive integer, got {version!r}")
+    if version > VERSION:
+        fail(
+            "version",
+            f"this file is version {version}; this GraphLab reads version {VERSION} (update GraphLab)",
+        )
+    unknown = set(data) - TOP_KEYS
+    if unknown:
+        fail(sorted(unknown)[0], f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
+    doc = GraphDocument(_text(data, "name", "untitled", fail), _text(data, "description", "", fail))
+    nodes = data.get("nodes")
+    if not isinstance(nodes, list):
+        fail("nodes", f"expected a list, got {type(nodes).__name__}")
+    for i, item in enumerate(nodes):
+        node = _node_from_dict(item, f"nodes[{i}]", fail)
+        if node.id in doc.nodes:
+            fail(f'nodes[{i}] (id "{node.id}")', "duplicate id")
+        doc.nodes[node.id] = node
+    edges = data.get("edges", [])
+    if not isinstance(edges, list):
+        fail("edges", f"expected a list, got {type(edges).__name__}")
+    for i, item in enumerate(edges):
+        doc.edges.append(_edge_from_dict(item, f"edges[{i}]", doc, fail))
+    doc.inputs = _inputs_from_dict(data.get("inputs", {}), doc, fail)
+    for key in ("dataset", "training"):
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            fail(key, f"expected an object, got {type(value).__name__}")
+        setattr(doc, key, value)
+    doc.loss = _text(data, "loss", "", fail)
+    if doc.loss and doc.loss not in doc.nodes:
+        fail("loss", f"no node {doc.loss!r}")
+    try:
+        doc.compile()
+    except GraphLabError as exc:
+        fail("graph", str(exc))
+    return doc
+
+
+def _text(data: dict, key: str, default: str, fail) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        fail(key, f"expected a string, got {value!r}")
+    return value
+
+
+def _node_from_dict(item: Any, place: str, fail) -> DocNode:
+    if not isinstance(item, dict):
+        fail(place, f"expected an object, got {type(item).__name__}")
+    nid = item.get("id")
+    if not isinstance(nid, str) or not nid:
+        fail(f"{place}.id", f"expected a non-empty string, got {nid!r}")
+    place = f'{place} (id "{nid}")'
+    unknown = set(item) - NODE_KEYS
+    if unknown:
+        fail(
+            f"{place} {sorted(unknown)[0]}",
+            f"unknown key (allowed: {', '.join(sorted(NODE_KEYS))})",
+        )
+    try:
+        op = get_op(item.get("op"))
+    except GraphLabError as exc:
+        fail(f"{place} op", str(exc))
+    attrs = item.get("attrs", {})
+    if not isinstance(attrs, dict):
+        fail(f"{place} attrs", f"expected an object, got {type(attrs).__name__}")
+    known = {a.name: a for a in op.attrs}
+    for name, value in attrs.items():
+        if name not in known:
+            fail(
+                f"{place} attrs.{name}",
+                f"op {op.name!r} has no such attr (its attrs: {', '.join(known) or 'none'})",
+            )
+        if _invalid(known[name], value):
+            fail(f"{place} attrs.{name}", f"expected {known[name].allowed()}, got {value!r}")
+    missing = [a.name for a in op.attrs if a.required and a.name not in attrs]
+    if missing:
+        fail(
+            f"{place} attrs.{missing[0]}",
+            f"required attr is missing (expected {known[missing[0]].allowed()})",
+        )
+    pos = item.get("pos", [0, 0])
+    if not (isinstance(pos, list) and len(pos) == 2 and all(_finite_number(v) for v in pos)):
+        fail(f"{place} pos", f"expected [x, y] with two finite numbers, got {pos!r}")
+    label, group = item.get("label", ""), item.get("group", "")
+    for key, value in (("label", label), ("group", group)):
+        if not isinstance(value, str):
+            fail(f"{place} {key}", f"expected a string, got {value!r}")
+    return DocNode(nid, op.name, dict(attrs), (float(pos[0]), float(pos[1])), label, group)
+
+
+def _invalid(attr, value) -> bool:
+    try:
+        attr.validate(value)
+    except GraphLabError:
+        return True
+    return False
+
+
+def _finite_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _edge_from_dict(item: Any, place: str, doc: GraphDocument, fail) -> DocEdge:
+    if not isinstance(item, dict) or set(item) != {"from", "to", "port"}:
+        fail(place, f'expected {{"from": id, "to": id, "port": name}}, got {item!r}')
+    src, dst, port = item["from"], item["to"], item["port"]
+    for key, nid in (("from", src), ("to", dst)):
+        if not isinstance(nid, str) or nid not in doc.nodes:
+            fail(f"{place}.{key}", f"no node {nid!r} (a dangling edge)")
+    ports = get_op(doc.nodes[dst].op).inputs
+    if not isinstance(port, str) or port not in ports:
+        fail(
+            f"{place}.port",
+            f"node {dst!r} ({doc.nodes[dst].op}) has no input {port!r} (its inputs: {', '.join(ports) or 'none'})",
+        )
+    if doc.source_of(dst, port) is not None:
+        fail(place, f"input {port!r} of node {dst!r} is already connected")
+    return DocEdge(src, dst, port)
+
+
+def _inputs_from_dict(inputs: Any, doc: GraphDocument, fail) -> dict[str, Any]:
+    if not isinstance(inputs, dict):
+        fail("inputs", f"expected an object, got {type(inputs).__name__}")
+    for nid, value in inputs.items():
+        if nid not in doc.nodes or doc.nodes[nid].op != "input":
+            fail(f"inputs.{nid}", "no input node with this id")
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            fail(f"inputs.{nid}", f"expected a number or nested list of numbers, got {value!r}")
+        if not np.all(np.isfinite(array)):
+            fail(f"inputs.{nid}", "values must be finite")
+    return inputs
+
+
+def _load_params(doc: GraphDocument, raw: bytes, path: Path) -> None:
+    graph = doc.compile()
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise FileFormatError(f"{path}: {PARAMS_MEMBER} is damaged ({exc})") from None
+    for key, array in arrays.items():
+        kind, _, rest = key.partition(":")
+        nid, _, name = rest.partition(":") if kind == "state" else (rest, "", "")
+        place = f"{path}: {PARAMS_MEMBER}[{key!r}]"
+        if kind not in ("param", "state") or nid not in doc.nodes:
+            raise FileFormatError(f"{place}: no such node in the graph")
+        if not np.issubdtype(array.dtype, np.floating) or not np.all(np.isfinite(array)):
+            raise FileFormatError(f"{place}: values must be finite floating-point numbers")
+        if kind == "param":
+            if doc.nodes[nid].op != "parameter":
+                raise FileFormatError(f"{place}: node {nid!r} is not a parameter")
+            if tuple(array.shape) != graph.shapes[nid]:
+                raise FileFormatError(
+                    f"{place}: shape {tuple(array.shape)} disagrees with the graph's {graph.shapes[nid]}"
+                )
+            doc.params[nid] = array
+        else:
+            doc.state.setdefault(nid, {})[name] = array

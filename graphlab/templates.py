@@ -1,0 +1,62 @@
+"""Wiring helpers and layer templates: an op and its parameter nodes, pre-wired and grouped.
+
+Used by the palette (Linear, Conv, BatchNorm layers) and to build the bundled examples.
+Each function adds nodes and edges to a document and returns the id of the output node.
+"""
+
+from __future__ import annotations
+
+from engine.ops import get_op
+from graphlab.document import DocEdge, DocNode, GraphDocument
+
+
+def add_op(
+    doc: GraphDocument, op: str, *inputs: str, id: str = "", group: str = "", **attrs
+) -> str:
+    """Add one ``op`` node fed by ``inputs`` (in port order); returns its id."""
+    ports = get_op(op).inputs
+    if len(inputs) != len(ports):
+        raise TypeError(f"{op} takes inputs {ports}, got {len(inputs)}")
+    nid = id or doc.new_id(op)
+    doc.add_node(DocNode(nid, op, attrs, group=group))
+    for src, port in zip(inputs, ports, strict=True):
+        doc.add_edge(DocEdge(src, nid, port))
+    return nid
+
+
+def add_parameter(doc: GraphDocument, nid: str, shape, init: str, group: str = "") -> str:
+    return add_op(doc, "parameter", id=nid, group=group, shape=list(shape), init=init)
+
+
+def add_linear(
+    doc: GraphDocument, x: str, fan_in: int, fan_out: int, name: str, init: str = "he"
+) -> str:
+    """Linear layer: affine(x, W (fan_in, fan_out), b (fan_out,)); returns the affine node."""
+    w = add_parameter(doc, f"{name}_W", (fan_in, fan_out), init, group=name)
+    b = add_parameter(doc, f"{name}_b", (fan_out,), "zeros", group=name)
+    return add_op(doc, "affine", x, w, b, id=name, group=name)
+
+
+def add_conv(
+    doc: GraphDocument,
+    x: str,
+    channels: int,
+    filters: int,
+    kernel: int,
+    name: str,
+    pad: int = 0,
+    stride: int = 1,
+) -> str:
+    """Conv layer: conv2d(x, W (F, C, K, K), b (F,)); returns the conv node."""
+    w = add_parameter(doc, f"{name}_W", (filters, channels, kernel, kernel), "he", group=name)
+    b = add_parameter(doc, f"{name}_b", (filters,), "zeros", group=name)
+    return add_op(
+        doc, "conv2d", x, w, b, id=name, group=name, kernel=kernel, pad=pad, stride=stride
+    )
+
+
+def add_batchnorm(doc: GraphDocument, x: str, features: int, name: str) -> str:
+    """BatchNorm layer: batchnorm(x, gamma (D,) = 1, beta (D,) = 0); returns the batchnorm node."""
+    gamma = add_parameter(doc, f"{name}_gamma", (features,), "ones", group=name)
+    beta = add_parameter(doc, f"{name}_beta", (features,), "zeros", group=name)
+    return add_op(doc, "batchnorm", x, gamma, beta, id=name, group=name)

@@ -1,0 +1,209 @@
+"""Regenerate the bundled example graphs in assets/examples/ (run after changing one here).
+
+.venv/bin/python scripts/make_examples.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphlab.document import GraphDocument
+from graphlab.fileformat import save_document
+from graphlab.layout import layered_positions
+from graphlab.templates import add_batchnorm, add_conv, add_linear, add_op
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "assets" / "examples"
+SPIRAL = {
+    "spec": {"name": "spiral", "classes": 3, "points": 100, "seed": 0},
+    "data_input": "x",
+    "label_input": "y",
+    "split": {"val": 0.0, "test": 0.0, "seed": 0},
+}
+DIGITS = {
+    "spec": {"name": "digits"},
+    "data_input": "x",
+    "label_input": "y",
+    "split": {"val": 0.2, "test": 0.1, "seed": 0},
+    "preprocess": {"scale": 16.0, "center": "none"},
+}
+
+
+def scalar_inputs(doc: GraphDocument, **values: float) -> list[str]:
+    for name, value in values.items():
+        add_op(doc, "input", id=name, shape=[])
+        doc.inputs[name] = value
+    return list(values)
+
+
+def circuit_add_mul() -> GraphDocument:
+    doc = GraphDocument(
+        "circuit-add-mul", "f = (x + y) z at x=-2, y=5, z=-4: the first backprop example"
+    )
+    x, y, z = scalar_inputs(doc, x=-2.0, y=5.0, z=-4.0)
+    add_op(doc, "multiply", add_op(doc, "add", x, y, id="q"), z, id="f")
+    return doc
+
+
+def sigmoid_neuron() -> GraphDocument:
+    doc = GraphDocument(
+        "sigmoid-neuron",
+        "f = 1/(1 + exp(-(w0 x0 + w1 x1 + w2))) gate by gate, as in the lecture's circuit",
+    )
+    w0, x0, w1, x1, w2 = scalar_inputs(doc, w0=2.0, x0=-1.0, w1=-3.0, x1=-2.0, w2=-3.0)
+    dot = add_op(
+        doc,
+        "add",
+        add_op(doc, "multiply", w0, x0, id="w0x0"),
+        add_op(doc, "multiply", w1, x1, id="w1x1"),
+        id="dot",
+    )
+    s = add_op(doc, "add", dot, w2, id="s")
+    e = add_op(doc, "exp", add_op(doc, "negate", s, id="neg"), id="e")
+    one = add_op(doc, "constant", id="one", value=1.0)
+    add_op(doc, "reciprocal", add_op(doc, "add", e, one, id="den"), id="f")
+    return doc
+
+
+def vector_norm() -> GraphDocument:
+    doc = GraphDocument("vector-norm", "f = ||W x||^2, the vectorized example: df/dW = 2 q x^T")
+    add_op(doc, "input", id="W", shape=[2, 2])
+    add_op(doc, "input", id="x", shape=[2])
+    doc.inputs.update(W=[[0.1, 0.5], [-0.3, 0.8]], x=[0.2, 0.4])
+    q = add_op(doc, "matmul", "W", "x", id="q")
+    add_op(doc, "sum", add_op(doc, "power", q, id="q2", exponent=2.0), id="f")
+    return doc
+
+
+def labelled_input(doc: GraphDocument, shape: list[int]) -> None:
+    add_op(doc, "input", id="x", shape=shape)
+    add_op(doc, "input", id="y", shape=[-1], dtype="int")
+
+
+def regularized(doc: GraphDocument, data_loss: str, weights: list[str], strength: float) -> None:
+    total = data_loss
+    for w in weights:
+        total = add_op(
+            doc,
+            "add",
+            total,
+            add_op(doc, "l2_penalty", w, id=f"reg_{w}", strength=strength),
+            id=f"loss_{w}",
+        )
+    doc.loss = total
+
+
+def linear_spiral(loss: str) -> GraphDocument:
+    kind = "softmax" if loss == "softmax_cross_entropy" else "SVM"
+    doc = GraphDocument(
+        f"linear-{kind.lower()}-spiral",
+        f"a linear classifier with {kind} loss and L2 on the spiral set (about 49% training accuracy)",
+    )
+    labelled_input(doc, [-1, 2])
+    scores = add_linear(doc, "x", 2, 3, "fc", init="small")
+    regularized(doc, add_op(doc, loss, scores, "y", id="data_loss"), ["fc_W"], 1e-3)
+    doc.dataset = SPIRAL
+    doc.training = {"optimizer": "sgd", "lr": 1.0, "epochs": 200, "batch_size": 300, "seed": 0}
+    return doc
+
+
+def two_layer_net() -> GraphDocument:
+    doc = GraphDocument(
+        "two-layer-net-spiral",
+        "W2 max(0, W1 x + b1) + b2 on the spiral set (about 98% training accuracy)",
+    )
+    labelled_input(doc, [-1, 2])
+    hidden = add_op(doc, "relu", add_linear(doc, "x", 2, 100, "fc1", init="small"), id="relu1")
+    scores = add_linear(doc, hidden, 100, 3, "fc2", init="small")
+    regularized(
+        doc,
+        add_op(doc, "softmax_cross_entropy", scores, "y", id="data_loss"),
+        ["fc1_W", "fc2_W"],
+        1e-3,
+    )
+    doc.dataset = SPIRAL
+    doc.training = {"optimizer": "sgd", "lr": 1.0, "epochs": 2000, "batch_size": 300, "seed": 0}
+    return doc
+
+
+def cnn_digits() -> GraphDocument:
+    doc = GraphDocument(
+        "cnn-digits", "a small CNN on the 8x8 digits: conv-relu-pool twice, then affine and softmax"
+    )
+    labelled_input(doc, [-1, 1, 8, 8])
+    h = "x"
+    for i, (cin, cout) in enumerate(((1, 16), (16, 32)), start=1):
+        h = add_op(doc, "relu", add_conv(doc, h, cin, cout, 3, f"conv{i}", pad=1), id=f"relu{i}")
+        h = add_op(doc, "maxpool", h, id=f"pool{i}", kernel=2, stride=2)
+    scores = add_linear(doc, add_op(doc, "flatten", h, id="flat"), 128, 10, "fc")
+    doc.loss = add_op(doc, "softmax_cross_entropy", scores, "y", id="loss")
+    doc.dataset = DIGITS
+    doc.training = {"optimizer": "adam", "lr": 1e-3, "epochs": 15, "batch_size": 64, "seed": 0}
+    return doc
+
+
+def deep_mlp(activation: str) -> GraphDocument:
+    healthy = (
+        "healthy gradients" if activation == "relu" else "vanishing gradients in the early layers"
+    )
+    doc = GraphDocument(f"deep-{activation}", f"a six-layer {activation} MLP on digits: {healthy}")
+    labelled_input(doc, [-1, 1, 8, 8])
+    h, width = add_op(doc, "flatten", "x", id="flat"), 64
+    init = "he" if activation == "relu" else "xavier"
+    for i in range(1, 6):
+        h = add_op(
+            doc,
+            activation,
+            add_linear(doc, h, width, 50, f"fc{i}", init=init),
+            id=f"{activation}{i}",
+        )
+        width = 50
+    scores = add_linear(doc, h, width, 10, "fc6", init=init)
+    doc.loss = add_op(doc, "softmax_cross_entropy", scores, "y", id="loss")
+    doc.dataset = DIGITS
+    doc.training = {"optimizer": "sgd", "lr": 0.05, "epochs": 10, "batch_size": 64, "seed": 0}
+    return doc
+
+
+def batchnorm_dropout_mlp() -> GraphDocument:
+    doc = GraphDocument(
+        "batchnorm-dropout-mlp",
+        "an MLP on digits with batchnorm and inverted dropout (train and eval modes differ)",
+    )
+    labelled_input(doc, [-1, 1, 8, 8])
+    h = add_linear(doc, add_op(doc, "flatten", "x", id="flat"), 64, 100, "fc1")
+    h = add_op(doc, "relu", add_batchnorm(doc, h, 100, "bn1"), id="relu1")
+    h = add_op(doc, "dropout", h, id="drop1", p=0.8)
+    scores = add_linear(doc, h, 100, 10, "fc2")
+    doc.loss = add_op(doc, "softmax_cross_entropy", scores, "y", id="loss")
+    doc.dataset = DIGITS
+    doc.training = {"optimizer": "adam", "lr": 1e-3, "epochs": 10, "batch_size": 64, "seed": 0}
+    return doc
+
+
+def all_examples() -> list[GraphDocument]:
+    return [
+        circuit_add_mul(),
+        sigmoid_neuron(),
+        vector_norm(),
+        linear_spiral("softmax_cross_entropy"),
+        linear_spiral("svm_loss"),
+        two_layer_net(),
+        cnn_digits(),
+        deep_mlp("sigmoid"),
+        deep_mlp("relu"),
+        batchnorm_dropout_mlp(),
+    ]
+
+
+def main() -> None:
+    EXAMPLES.mkdir(parents=True, exist_ok=True)
+    for doc in all_examples():
+        for nid, pos in layered_positions(doc).items():
+            doc.nodes[nid].pos = pos
+        doc.compile()
+        save_document(doc, EXAMPLES / f"{doc.name}.json")
+        print(f"wrote {doc.name}")
+
+
+if __name__ == "__main__":
+    main()
