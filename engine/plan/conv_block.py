@@ -1,0 +1,117 @@
+"""One fused conv layer of the training plan: conv2d [-> relu] [-> 2x2 max pool].
+
+Inside, arrays are batch-innermost (C, H, W, N); buffers are allocated once per batch size and
+reused. Bias and ReLU are applied after the pool, on four times fewer values: for a per-channel
+bias b, relu(max(y) + b) == max(relu(y + b)), and the gradient reaches the same position.
+"""
+
+from __future__ import annotations
+
+import math
+
+from engine.kernels.chwn import (
+    chunked_matmul_nt,
+    column_view,
+    fold_columns,
+    maxpool2x2_backward,
+    maxpool2x2_forward,
+)
+from engine.kernels.windows import out_size
+
+#: dW GEMMs with fewer rows than this (conv1 on one channel: 9 or 25) are split into chunks
+THIN_ROWS = 32
+#: target length of the inner axis of one chunk
+CHUNK = 4096
+
+
+class ConvBlock:
+    """conv2d of the graph node ``conv`` with optional fused ReLU and 2x2 max pool.
+
+    forward(x, params) takes x as (N, C, H, W) when ``batch_last`` is False (a fed batch) or
+    (C, H, W, N) when True (the previous block's output) and returns (F, Ho', Wo', N).
+    backward(grad, grads) writes dW and db into ``grads`` and returns dx as (C, H, W, N), or
+    None when ``need_dx`` is False (the first layer).
+    """
+
+    def __init__(self, xp, dtype, graph, conv: str, relu: bool, pooled: bool, batch_last: bool):
+        self.xp, self.dtype = xp, dtype
+        self.w_id, self.b_id = graph.sources[conv]["w"], graph.sources[conv]["b"]
+        attrs = graph.attrs[conv]
+        self.kernel, self.stride, self.pad = attrs["kernel"], attrs["stride"], attrs["pad"]
+        _, self.channels, self.height, self.width = graph.shapes[graph.sources[conv]["x"]]
+        self.filters = graph.shapes[self.w_id][0]
+        self.conv_hw = tuple(
+            out_size(size, self.kernel, self.stride, self.pad) for size in (self.height, self.width)
+        )
+        self.out_hw = tuple(s // 2 for s in self.conv_hw) if pooled else self.conv_hw
+        self.relu, self.pooled, self.batch_last = relu, pooled, batch_last
+        self.need_dx = True
+        self.batch = None
+
+    def _allocate(self, batch: int) -> None:
+        xp, dtype, pad = self.xp, self.dtype, self.pad
+        grid_shape = (self.channels, self.height + 2 * pad, self.width + 2 * pad, batch)
+        self.grid = xp.zeros(grid_shape, dtype)
+        self.interior = self.grid[:, pad : pad + self.height, pad : pad + self.width]
+        self.view = column_view(xp, self.grid, self.kernel, self.stride, self.conv_hw, self.pooled)
+        rows = self.channels * self.kernel * self.kernel
+        positions = math.prod(self.view.shape[3:])
+        self.cols = xp.empty((rows, positions), dtype)
+        self.y = xp.empty((self.filters, positions), dtype)
+        out_size_ = positions // 4 if self.pooled else positions
+        self.out = xp.empty((self.filters, out_size_), dtype) if self.pooled else self.y
+        self.grad = xp.empty((self.filters, out_size_), dtype)
+        if self.pooled:
+            self.scratch = xp.empty_like(self.out)
+            self.masks = xp.empty((3, *self.out.shape), bool)
+            self.dy = xp.empty_like(self.y)
+        self.chunks = max(1, positions // CHUNK) if rows < THIN_ROWS else 1
+        if self.need_dx:
+            self.dgrid = xp.zeros_like(self.grid)
+            self.dview = column_view(
+                xp, self.dgrid, self.kernel, self.stride, self.conv_hw, self.pooled
+            )
+            self.dinterior = self.dgrid[:, pad : pad + self.height, pad : pad + self.width]
+            self.dcols = xp.empty_like(self.cols)
+        self.batch = batch
+
+    def forward(self, x, params):
+        xp = self.xp
+        batch = x.shape[-1] if self.batch_last else x.shape[0]
+        if batch != self.batch:
+            self._allocate(batch)
+        xp.copyto(self.interior, x if self.batch_last else x.transpose(1, 2, 3, 0))
+        xp.copyto(self.cols.reshape(self.view.shape), self.view)
+        w2 = params[self.w_id].reshape(self.filters, -1)
+        xp.matmul(w2, self.cols, out=self.y)
+        if self.pooled:
+            y = self.y.reshape(self.filters, 4, -1)
+            maxpool2x2_forward(xp, y, self.out, self.scratch, self.masks)
+        self.out += params[self.b_id][:, None]
+        if self.relu:
+            xp.maximum(self.out, 0, out=self.out)
+        return self.out.reshape(self.filters, *self.out_hw, self.batch)
+
+    def backward(self, grad, grads, params):
+        xp, filters = self.xp, self.filters
+        grad4 = self.grad.reshape(grad.shape)
+        if self.relu:
+            xp.multiply(grad, self.out.reshape(grad.shape) > 0, out=grad4)
+        else:
+            xp.copyto(grad4, grad)
+        xp.sum(self.grad, axis=1, out=grads[self.b_id])
+        dy = self.grad
+        if self.pooled:
+            maxpool2x2_backward(xp, self.grad, self.dy.reshape(filters, 4, -1), self.masks)
+            dy = self.dy
+        dw2 = grads[self.w_id].reshape(filters, -1)
+        if self.chunks > 1:
+            chunked_matmul_nt(xp, dy, self.cols, dw2, self.chunks)
+        else:
+            xp.matmul(dy, self.cols.T, out=dw2)
+        if not self.need_dx:
+            return None
+        xp.matmul(params[self.w_id].reshape(filters, -1).T, dy, out=self.dcols)
+        self.dgrid.fill(0)
+        fold_columns(xp, self.dcols.reshape(self.dview.shape), self.dview)
+        return self.dinterior

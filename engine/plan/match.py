@@ -1,0 +1,147 @@
+"""Recognise the graphs the training plan covers and turn them into stages.
+
+Covered: one chain from a float input to a softmax cross-entropy loss whose labels come from
+an int input, each link one of conv2d [-> relu] [-> maxpool 2x2], affine, matmul or add with a
+parameter, flatten/reshape to (N, D), or an elementwise activation; every intermediate node
+feeds only the next one and every parameter is used once. Anything else is not covered and
+:class:`NotCovered` says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.ops.base import known_size
+from engine.plan.conv_block import ConvBlock
+from engine.plan.stages import Elementwise, Linear, Loss, Reshape
+
+LOSSES = ("softmax_cross_entropy",)
+ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "elu")
+RESHAPES = ("flatten", "reshape")
+
+
+class NotCovered(Exception):
+    """The graph is outside what the plan compiles; the message says which node and why."""
+
+
+@dataclass
+class Chain:
+    data: str
+    labels: str
+    stages: list
+    loss: Loss
+    params: list[str]
+
+
+def match_chain(graph, loss: str) -> Chain:
+    """The stages that compute ``loss`` of ``graph``; raises :class:`NotCovered`."""
+    if graph.nodes[loss].op not in LOSSES:
+        raise NotCovered(f"the loss {graph.label(loss)} is not one of {', '.join(LOSSES)}")
+    labels = graph.sources[loss]["labels"]
+    if graph.nodes[labels].op != "input":
+        raise NotCovered(f"the labels of {graph.label(loss)} do not come from an input node")
+    data, nodes, params = _walk_back(graph, graph.sources[loss]["scores"])
+    ancestors = _ancestors(graph, loss)
+    expected = {loss, labels, data, *nodes, *params}
+    if ancestors != expected or len(set(params)) != len(params):
+        extra = ", ".join(sorted(ancestors - expected)) or "a parameter used twice"
+        raise NotCovered(f"the loss depends on more than one chain of layers ({extra})")
+    stages = _stages(graph, nodes)
+    loss_stage = Loss(graph.xp, graph.ops[loss], graph.attrs[loss])
+    return Chain(data, labels, stages, loss_stage, params)
+
+
+def _walk_back(graph, nid: str):
+    """(data input id, chain node ids in forward order, parameter ids) ending at ``nid``."""
+    nodes, params = [], []
+    while graph.nodes[nid].op != "input":
+        port, own = _main_port(graph, nid)
+        if len(graph.consumers[nid]) != 1:
+            raise NotCovered(f"{graph.label(nid)} feeds more than one node")
+        nodes.append(nid)
+        params.extend(own)
+        nid = graph.sources[nid][port]
+    return nid, nodes[::-1], params
+
+
+def _main_port(graph, nid: str) -> tuple[str, list[str]]:
+    """The port the chain comes through, and the parameter ids on the node's other ports."""
+    op, sources = graph.nodes[nid].op, graph.sources[nid]
+    if op in ELEMENTWISE or op in RESHAPES or op == "maxpool":
+        return "x", []
+    side_ports = {"conv2d": ("x", ("w", "b")), "affine": ("x", ("w", "b")), "matmul": ("a", ("b",))}
+    if op == "add":
+        one_d = [p for p in ("a", "b") if _is_param(graph, sources[p], ndim=1)]
+        if not one_d:
+            raise NotCovered(f"{graph.label(nid)} does not add a 1-D parameter (a bias)")
+        other = "b" if one_d[-1] == "a" else "a"
+        side_ports["add"] = (other, (one_d[-1],))
+    if op not in side_ports:
+        raise NotCovered(f"{graph.label(nid)}: the plan has no stage for {op!r}")
+    main, sides = side_ports[op]
+    if not all(_is_param(graph, sources[p]) for p in sides):
+        raise NotCovered(f"{graph.label(nid)}: its {', '.join(sides)} must be parameter nodes")
+    return main, [sources[p] for p in sides]
+
+
+def _is_param(graph, nid: str, ndim: int | None = None) -> bool:
+    is_param = graph.nodes[nid].op == "parameter"
+    return is_param and (ndim is None or len(graph.shapes[nid]) == ndim)
+
+
+def _ancestors(graph, nid: str) -> set[str]:
+    seen, todo = {nid}, [nid]
+    while todo:
+        for src in graph.sources[todo.pop()].values():
+            if src not in seen:
+                seen.add(src)
+                todo.append(src)
+    return seen
+
+
+def _stages(graph, nodes: list[str]) -> list:
+    """Stages for the chain ``nodes``, fusing conv2d -> relu -> 2x2 maxpool into one."""
+    xp, ops = graph.xp, [graph.nodes[n].op for n in nodes]
+    stages, batch_last, i = [], False, 0
+    while i < len(nodes):
+        nid, op = nodes[i], ops[i]
+        sources = graph.sources[nid]
+        if op == "conv2d":
+            relu = ops[i + 1 : i + 2] == ["relu"]
+            after = i + 1 + relu
+            pooled = after < len(nodes) and _is_pool2x2(graph, nodes[after])
+            stages.append(ConvBlock(xp, graph.dtype, graph, nid, relu, pooled, batch_last))
+            i, batch_last = after + pooled, True
+            continue
+        if op == "affine":
+            stages.append(Linear(xp, sources["w"], sources["b"], batch_last))
+            batch_last = False
+        elif op == "matmul" and len(graph.shapes[nid]) == 2:
+            stages.append(Linear(xp, sources["b"], None, batch_last))
+            batch_last = False
+        elif op == "add" and not batch_last and len(graph.shapes[nid]) == 2:
+            bias = next(s for s in sources.values() if _is_param(graph, s, ndim=1))
+            stages.append(Linear(xp, None, bias, batch_last))
+        elif op in RESHAPES and _flattens(graph, nid):
+            stages.append(Reshape(batch_last))
+        elif op in ELEMENTWISE:
+            stages.append(Elementwise(xp, graph.ops[nid], graph.attrs[nid]))
+        else:
+            raise NotCovered(f"{graph.label(nid)} cannot follow the layers before it in the plan")
+        i += 1
+    if batch_last:
+        raise NotCovered("the scores must come from a dense layer, not straight from a conv")
+    if stages:
+        stages[0].need_dx = False
+    return stages
+
+
+def _is_pool2x2(graph, nid: str) -> bool:
+    attrs = graph.attrs[nid]
+    return graph.nodes[nid].op == "maxpool" and attrs["kernel"] == 2 and attrs["stride"] in (0, 2)
+
+
+def _flattens(graph, nid: str) -> bool:
+    """The node reshapes (N, ...) to (N, D): batch kept, the rest flattened."""
+    before, after = graph.shapes[graph.sources[nid]["x"]], graph.shapes[nid]
+    return len(after) == 2 and after[0] == before[0] and after[1] == known_size(before[1:])

@@ -1,0 +1,182 @@
+"""The compiled training plan gives the per-node path's losses and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.models import MODELS, engine_graph, sample_batch
+from engine.build import GraphBuilder
+from engine.kernels.chwn import maxpool2x2_backward, maxpool2x2_forward
+from engine.optim import Adam
+from engine.plan import compile_training_plan
+
+
+def per_node(graph, feeds):
+    """Loss and parameter gradients of the plain per-node path."""
+    graph.forward(feeds, train=True)
+    graph.backward("loss", wrt=list(graph.params))
+    return float(graph.values["loss"]), {k: graph.grads[k] for k in graph.params}
+
+
+def assert_same(plan_loss, plan_grads, loss, grads):
+    assert plan_loss == pytest.approx(loss, rel=1e-5)
+    assert sorted(plan_grads) == sorted(grads)
+    for key, expected in grads.items():
+        got = plan_grads[key]
+        assert got.shape == expected.shape and got.dtype == np.float32, key
+        scale = float(np.max(np.abs(expected)))
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * scale, err_msg=key)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_benchmark_models_match_over_adam_steps(name):
+    spec = MODELS[name]
+    compiled, plain = engine_graph(spec, seed=3), engine_graph(spec, seed=3)
+    plan = compile_training_plan(compiled, "loss")
+    assert plan.compiled, plan.reason
+    opt_plan, opt_plain = Adam(compiled.params, lr=1e-2), Adam(plain.params, lr=1e-2)
+    rng = np.random.default_rng(0)
+    for batch in (8, 8, 5):  # a new batch size reallocates the plan's buffers
+        x, labels = sample_batch(spec, rng, batch)
+        feeds = {"x": x, "labels": labels}
+        loss, grads = per_node(plain, feeds)
+        assert_same(plan.step(feeds), plan.grads, loss, grads)
+        opt_plan.step(plan.grads)
+        opt_plain.step(grads)
+    for key, value in plain.params.items():
+        np.testing.assert_allclose(compiled.params[key], value, rtol=1e-4, atol=1e-6)
+
+
+def cnn_variant(layers, input_shape=(2, 9, 7), classes=4):
+    """A graph of conv/pool/dense layers given as (op, attrs) pairs, ending in the loss."""
+    b = GraphBuilder()
+    node = b.add("input", id="x", shape=[-1, *input_shape])
+    for i, (op, attrs) in enumerate(layers):
+        attrs = dict(attrs)
+        if op == "conv2d":
+            filters, channels, kernel = attrs.pop("filters"), attrs.pop("channels"), attrs["kernel"]
+            w = b.add("parameter", id=f"w{i}", shape=[filters, channels, kernel, kernel])
+            bias = b.add("parameter", id=f"b{i}", shape=[filters], init="small")
+            node = b.add(op, node, w, bias, id=f"n{i}", **attrs)
+        elif op in ("affine", "matmul"):
+            w = b.add("parameter", id=f"w{i}", shape=attrs.pop("shape"))
+            if op == "affine":
+                bias = b.add("parameter", id=f"b{i}", shape=[w_cols(b, f"w{i}")], init="small")
+                node = b.add(op, node, w, bias, id=f"n{i}")
+            else:
+                node = b.add(op, node, w, id=f"n{i}")
+        elif op == "add":
+            bias = b.add("parameter", id=f"b{i}", shape=attrs.pop("shape"), init="small")
+            node = b.add(op, bias, node, id=f"n{i}")
+        else:
+            node = b.add(op, node, id=f"n{i}", **attrs)
+    labels = b.add("input", id="labels", shape=[-1], dtype="int")
+    b.add("softmax_cross_entropy", node, labels, id="loss")
+    return b.build(seed=1)
+
+
+def w_cols(builder, wid):
+    return next(n for n in builder.nodes if n.id == wid).attrs["shape"][1]
+
+
+VARIANTS = {
+    # odd conv output (9x7 -> pool keeps 4x3), conv -> conv without pool, stride 2, flatten, matmul + add
+    "odd-pool-stride2-matmul": [
+        ("conv2d", {"filters": 3, "channels": 2, "kernel": 3, "pad": 1}),
+        ("relu", {}),
+        ("maxpool", {"kernel": 2, "stride": 2}),
+        ("conv2d", {"filters": 4, "channels": 3, "kernel": 3, "pad": 1, "stride": 2}),
+        ("tanh", {}),
+        ("flatten", {}),
+        ("matmul", {"shape": [16, 4]}),
+        ("add", {"shape": [4]}),
+    ],
+    "conv-conv-pool-no-relu-affine": [
+        ("conv2d", {"filters": 3, "channels": 2, "kernel": 2}),
+        ("conv2d", {"filters": 2, "channels": 3, "kernel": 1}),
+        ("maxpool", {}),
+        ("affine", {"shape": [24, 5]}),
+        ("relu", {}),
+        ("affine", {"shape": [5, 4]}),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_covered_variants_match(name):
+    graph = cnn_variant(VARIANTS[name])
+    plan = compile_training_plan(graph)
+    assert plan.compiled, plan.reason
+    rng = np.random.default_rng(2)
+    feeds = {"x": rng.standard_normal((6, 2, 9, 7)), "labels": rng.integers(0, 4, 6)}
+    loss = plan.step(feeds)
+    grads = {k: v.copy() for k, v in plan.grads.items()}
+    assert_same(loss, grads, *per_node(graph, feeds))
+
+
+def test_uncovered_graph_falls_back_to_per_node():
+    """A 3x3 pool and a penalty added to the loss are outside the plan: per-node results."""
+    b = GraphBuilder()
+    x = b.add("input", id="x", shape=[-1, 1, 6, 6])
+    w = b.add("parameter", id="w", shape=[2, 1, 3, 3])
+    bias = b.add("parameter", id="b", shape=[2], init="zeros")
+    conv = b.add("conv2d", x, w, bias, kernel=3, pad=1)
+    pool = b.add("maxpool", b.add("relu", conv), kernel=3)
+    fc_w = b.add("parameter", id="fc.w", shape=[8, 3])
+    fc_b = b.add("parameter", id="fc.b", shape=[3], init="zeros")
+    scores = b.add("affine", pool, fc_w, fc_b)
+    labels = b.add("input", id="labels", shape=[-1], dtype="int")
+    data_loss = b.add("softmax_cross_entropy", scores, labels)
+    b.add("add", data_loss, b.add("l2_penalty", fc_w), id="loss")
+    graph, reference = b.build(seed=4), b.build(seed=4)
+
+    plan = compile_training_plan(graph, "loss")
+    assert not plan.compiled
+    assert "softmax_cross_entropy" in plan.reason
+    rng = np.random.default_rng(5)
+    feeds = {"x": rng.uniform(size=(4, 1, 6, 6)), "labels": rng.integers(0, 3, 4)}
+    assert_same(plan.step(feeds), plan.grads, *per_node(reference, feeds))
+
+
+def test_plan_reports_which_node_is_not_covered():
+    b = GraphBuilder()
+    x = b.add("input", id="x", shape=[-1, 1, 6, 6])
+    w = b.add("parameter", id="w", shape=[2, 1, 3, 3])
+    bias = b.add("parameter", id="b", shape=[2], init="zeros")
+    pool = b.add("avgpool", b.add("conv2d", x, w, bias, kernel=3), id="pool")
+    fc_w = b.add("parameter", id="fc.w", shape=[8, 3])
+    fc_b = b.add("parameter", id="fc.b", shape=[3], init="zeros")
+    labels = b.add("input", id="labels", shape=[-1], dtype="int")
+    b.add("softmax_cross_entropy", b.add("affine", pool, fc_w, fc_b), labels, id="loss")
+    plan = compile_training_plan(b.build())
+    assert not plan.compiled
+    assert 'node "pool" (avgpool)' in plan.reason
+
+
+def test_fused_pool_routes_ties_to_the_first_maximum(torch):
+    """The plan's 2x2 pool kernel on images full of ties gives torch's max_pool2d gradient."""
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, 2, size=(3, 2, 6, 4)).astype(np.float32)  # ties in most windows
+    n, c, h, w = x.shape
+    # blocks[c, di * 2 + dj, ho, wo, n] = x[n, c, 2 ho + di, 2 wo + dj]
+    blocks = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(1, 3, 5, 2, 4, 0).reshape(c, 4, -1)
+    out, scratch = (
+        np.empty((c, blocks.shape[2]), np.float32),
+        np.empty((c, blocks.shape[2]), np.float32),
+    )
+    masks = np.empty((3, *out.shape), bool)
+    maxpool2x2_forward(np, np.ascontiguousarray(blocks), out, scratch, masks)
+    grad = rng.standard_normal(out.shape).astype(np.float32)
+    dy = np.empty_like(blocks)
+    maxpool2x2_backward(np, grad, dy, masks)
+    dx = dy.reshape(c, 2, 2, h // 2, w // 2, n).transpose(5, 0, 3, 1, 4, 2).reshape(x.shape)
+
+    tx = torch.tensor(x, dtype=torch.float32, requires_grad=True)
+    expected = torch.nn.functional.max_pool2d(tx, 2)
+    unblock = grad.reshape(c, h // 2, w // 2, n).transpose(3, 0, 1, 2)
+    expected.backward(torch.tensor(unblock))
+    np.testing.assert_array_equal(
+        out.reshape(unblock.shape[1:] + (n,)).transpose(3, 0, 1, 2), expected.detach().numpy()
+    )
+    np.testing.assert_array_equal(dx, tx.grad.numpy())
