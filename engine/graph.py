@@ -240,7 +240,10 @@ class Graph:
             inputs = self._node_inputs(nid, feeds)
             op, attrs = self.ops[nid], self.attrs[nid]
             ctx = ForwardContext(train=train, rng=rng, state=self.state[nid])
-            out, self._saved[nid] = op.forward(self.xp, inputs, attrs, ctx)
+            try:
+                out, self._saved[nid] = op.forward(self.xp, inputs, attrs, ctx)
+            except GraphLabError as exc:
+                raise type(exc)(f"{self.label(nid)}: {exc}") from None
             self.values[nid], self._inputs[nid] = out, inputs
             if record:
                 ports = dict(zip(self._ports(nid), inputs, strict=True))

@@ -179,6 +179,7 @@ def cmd_gradcheck(args) -> int:
                 result.kind,
                 fmt(graph.shapes[nid]),
                 str(result.checked),
+                str(result.kinks),
                 f"{result.error:.2e}",
                 "ok" if ok else "FAIL",
             ]

@@ -155,3 +155,11 @@ def test_cuda_without_gpu_is_a_clear_error():
         GraphBuilder().build(device="cuda")
     with pytest.raises(DeviceError, match="unknown device 'tpu'"):
         GraphBuilder().build(device="tpu")
+
+
+def test_errors_raised_while_running_name_the_node():
+    b = GraphBuilder()
+    b.add("reshape", b.add("input", id="x", shape=[-1, 4]), id="r", shape=[2, 8])
+    graph = b.build()
+    with pytest.raises(ShapeError, match=r'node "r" \(reshape\)'):
+        graph.forward({"x": np.zeros((3, 4))})
