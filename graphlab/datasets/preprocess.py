@@ -19,6 +19,7 @@ from engine.ops.base import fmt
 from graphlab.datasets.split import DatasetSplits
 
 CENTERS = ("none", "mean", "channel")
+CHUNK = 2048  # samples per step when summing squared deviations
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +41,9 @@ class Preprocessing:
                 f"preprocessing was fitted on samples of shape {fmt(self.mean.shape)}, "
                 f"got data of shape {fmt(X.shape)}"
             )
-        return ((X - self.mean) / self.scale).astype(np.float32, copy=False)
+        out = np.subtract(X, self.mean, dtype=np.float32)
+        out /= self.scale
+        return out
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The statistics as plain arrays, for an .npz saved with allow_pickle=False."""
@@ -78,15 +81,12 @@ def fit_preprocessing(
         raise DatasetError(
             f"preprocessing: the per-channel mean needs images (N, C, H, W), got {fmt(X_train.shape)}"
         )
-    axes = {"none": None, "mean": 0, "channel": (0, 2, 3)}[center]
-    X = X_train.astype(np.float64)
-    mean = X.mean(axis=axes, keepdims=True)[0]
-    if center == "none":
-        mean = np.zeros_like(mean)
+    axes = {"none": tuple(range(X_train.ndim)), "mean": (0,), "channel": (0, 2, 3)}[center]
+    mean = X_train.mean(axis=axes, dtype=np.float64, keepdims=True)
     if scale is None:
         spread = np.ones_like(mean)
     elif scale == "std":
-        spread = (X - mean).std(axis=axes, keepdims=True)[0]
+        spread = _std(X_train, mean, axes)
         spread[spread == 0] = 1.0
     elif isinstance(scale, int | float) and not isinstance(scale, bool) and scale > 0:
         spread = np.full_like(mean, float(scale))
@@ -94,7 +94,20 @@ def fit_preprocessing(
         raise DatasetError(
             f"preprocessing: scale must be None, 'std' or a positive number, got {scale!r}"
         )
-    return Preprocessing(center, mean.astype(np.float32), spread.astype(np.float32))
+    if center == "none":
+        mean = np.zeros_like(mean)
+    return Preprocessing(center, mean[0].astype(np.float32), spread[0].astype(np.float32))
+
+
+def _std(X: np.ndarray, mean: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """Standard deviation of X around ``mean`` over ``axes``, summed in float64 a chunk of
+    samples at a time (a float64 copy of a whole image set is slow and large)."""
+    mean32 = mean.astype(X.dtype)
+    total = np.zeros_like(mean)
+    for start in range(0, len(X), CHUNK):
+        deviation = X[start : start + CHUNK] - mean32
+        total += np.square(deviation).sum(axis=axes, dtype=np.float64, keepdims=True)
+    return np.sqrt(total / (X.size // mean.size))
 
 
 def preprocess_splits(
