@@ -179,3 +179,10 @@ def test_bad_parameters_are_refused(tmp_path):
         load_document(
             rewrite_params(tmp_path, {"param:fc_b": np.array([object()] * 10, dtype=object)})
         )
+
+
+def test_the_documented_example_loads_and_equals_the_bundled_one():
+    text = (fileformat.Path(fileformat.__file__).parents[1] / "docs/file-format.md").read_text()
+    block = text.split("```json\n")[1].split("```")[0]
+    doc = fileformat.document_from_bytes(block.encode(), "docs/file-format.md")
+    assert document_to_dict(doc) == document_to_dict(open_graph("linear-softmax-spiral"))
