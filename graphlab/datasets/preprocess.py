@@ -33,8 +33,10 @@ class Preprocessing:
 
     def apply(self, X: np.ndarray) -> np.ndarray:
         """(N, ...) float32 samples preprocessed; X itself is not changed."""
+        free = {"none": range(self.mean.ndim), "mean": (), "channel": (1, 2)}[self.center]
         fits = X.ndim == self.mean.ndim + 1 and all(
-            m in (1, x) for m, x in zip(self.mean.shape, X.shape[1:], strict=True)
+            m == x or axis in free
+            for axis, (m, x) in enumerate(zip(self.mean.shape, X.shape[1:], strict=True))
         )
         if not fits:
             raise DatasetError(

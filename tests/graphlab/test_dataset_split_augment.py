@@ -125,6 +125,13 @@ def test_preprocessing_errors_name_the_problem():
     stats = fit_preprocessing(spiral.X)
     with pytest.raises(DatasetError, match=r"fitted on samples of shape \(2,\), got .*\(4, 3\)"):
         stats.apply(np.zeros((4, 3), np.float32))
+    gray = image_set(n=4, shape=(1, 4, 4)).X
+    with pytest.raises(DatasetError, match=r"shape \(1, 4, 4\), got data of shape \(2, 3, 4, 4\)"):
+        fit_preprocessing(gray, center="mean").apply(np.zeros((2, 3, 4, 4), np.float32))
+    with pytest.raises(DatasetError, match=r"shape \(1, 1, 1\), got data of shape \(2, 3, 4, 4\)"):
+        fit_preprocessing(gray, center="channel").apply(np.zeros((2, 3, 4, 4), np.float32))
+    other_size = fit_preprocessing(gray, center="channel").apply(np.ones((2, 1, 6, 6), np.float32))
+    assert other_size.shape == (2, 1, 6, 6)  # per-channel statistics fit any image size
 
 
 # --- augmentation ------------------------------------------------------------------------------
