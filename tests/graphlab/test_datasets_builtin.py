@@ -1,5 +1,8 @@
 """Built-in datasets and the dataset spec: shapes, class counts, seeds, and spec errors."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -101,3 +104,12 @@ def test_bad_specs_say_what_is_allowed(spec, words):
 def test_a_spec_must_be_a_dict():
     with pytest.raises(DatasetError, match="dict such as"):
         load_dataset(["digits"])
+
+
+def test_importing_the_package_does_not_import_sklearn_or_pillow():
+    code = (
+        "import sys, graphlab.datasets; "
+        "print(sorted({'sklearn', 'PIL', 'torch'} & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
