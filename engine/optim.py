@@ -101,28 +101,57 @@ class Optimizer:
     def _init_state(self) -> None:
         """Fill state buffers that do not start at zero."""
 
-    def step(self, grads: Mapping[str, Any]) -> None:
-        """Move every non-frozen parameter that has a gradient against it, in place."""
+    def step(self, grads: Mapping[str, Any], check_finite: bool = False) -> bool:
+        """Move every non-frozen parameter that has a gradient against it, in place.
+
+        With ``check_finite``, a gradient or update that is NaN or infinite (or so large its
+        sum overflows) leaves the parameters untouched and the step returns False; the state
+        is untouched too when the gradient was at fault.
+        """
         keys = self.layout.keys
         present = [k for k in keys if k in grads]
         if len(present) == len(keys) and self._uniform:
-            self.t += 1
             self.layout.gather(grads, self._grad)
+            if check_finite and not _finite_sum(self._grad):
+                return False
+            self.t += 1
             self.direction(self._grad, self._update, self._scratch, self.state)
+            if check_finite and not _finite_sum(self._update):
+                return False
             self.layout.subtract(self._update)
-            return
-        steps = self.steps or dict.fromkeys(keys, self.t)
-        for key in present:
-            self.t = steps[key] = steps[key] + 1
-            part = self.layout.slices[key]
-            state = {name: buffer[part] for name, buffer in self.state.items()}
+            return True
+        return self._step_some(grads, present, check_finite)
+
+    def _step_some(self, grads, present: list[str], check_finite: bool) -> bool:
+        """A step for some parameters only: each keeps its own step count."""
+        parts = [self.layout.slices[key] for key in present]
+        for key, part in zip(present, parts, strict=True):
             self.xp.copyto(self._grad[part], grads[key].reshape(-1))
+        if check_finite and not all(_finite_sum(self._grad[part]) for part in parts):
+            return False
+        steps = self.steps or dict.fromkeys(self.layout.keys, self.t)
+        for key, part in zip(present, parts, strict=True):
+            self.t = steps[key] = steps[key] + 1
+            state = {name: buffer[part] for name, buffer in self.state.items()}
             self.direction(self._grad[part], self._update[part], self._scratch[part], state)
-            param = self.params[key]
-            param -= self._update[part].reshape(param.shape)
         self._uniform = len(set(steps.values())) <= 1
         self.t = max(steps.values(), default=self.t)
         self.steps = {} if self._uniform else steps
+        if check_finite and not all(_finite_sum(self._update[part]) for part in parts):
+            return False
+        for key, part in zip(present, parts, strict=True):
+            param = self.params[key]
+            param -= self._update[part].reshape(param.shape)
+        return True
+
+    def nonfinite(self) -> list[str]:
+        """After a step that returned False: the keys whose gradient or update was not finite."""
+        slices = self.layout.slices.items()
+        return [
+            k
+            for k, s in slices
+            if not (_finite_sum(self._grad[s]) and _finite_sum(self._update[s]))
+        ]
 
     def direction(self, grad, out, scratch, state) -> None:
         """Write the step to subtract from the parameters into ``out`` (1-D views).
@@ -360,6 +389,11 @@ def _backtrack(t: float, loss: float, slope: float, new_loss: float) -> float:
     curvature = new_loss - loss - slope * t
     best = -slope * t * t / (2.0 * curvature) if curvature > 0 else 0.5 * t
     return min(max(best, 0.1 * t), 0.5 * t)
+
+
+def _finite_sum(vector) -> bool:
+    """One reduction instead of an isfinite mask: NaN and inf (and overflow) make it fail."""
+    return math.isfinite(float(vector.sum()))
 
 
 def _max_abs(vector) -> float:

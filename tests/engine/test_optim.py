@@ -174,3 +174,26 @@ def test_lbfgs_beats_gradient_descent_on_the_same_budget():
     assert len(calls) <= 40
     assert lbfgs_loss - best < 1e-6
     assert closure()[0] - best > 1e-2
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_check_finite_refuses_bad_gradients_and_overflowing_updates(name):
+    params = {"a": np.ones(3, dtype=np.float32), "b": np.ones(2, dtype=np.float32)}
+    opt = make_optimizer(name, params, lr=1.0)
+    bad = {"a": np.array([1, np.nan, 1], dtype=np.float32), "b": np.ones(2, dtype=np.float32)}
+    assert opt.step(bad, check_finite=True) is False
+    assert opt.nonfinite() == ["a"]
+    assert opt.step({"b": np.array([np.inf, 0], dtype=np.float32)}, check_finite=True) is False
+    np.testing.assert_array_equal(params["a"], 1)
+    np.testing.assert_array_equal(params["b"], 1)
+    assert opt.step({k: np.ones_like(v) for k, v in params.items()}, check_finite=True)
+    assert params["a"][0] < 1
+
+
+def test_check_finite_catches_an_update_that_overflows():
+    params = {"w": np.ones(2, dtype=np.float32)}
+    opt = SGD(params, lr=1e30)
+    with np.errstate(over="ignore"):
+        assert opt.step({"w": np.full(2, 1e10, dtype=np.float32)}, check_finite=True) is False
+    assert opt.nonfinite() == ["w"]
+    np.testing.assert_array_equal(params["w"], 1)

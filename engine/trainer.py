@@ -1,0 +1,351 @@
+"""Minibatch training of an engine :class:`~engine.graph.Graph` on arrays (no Qt).
+
+``Trainer(graph, loss="loss", data_input="x", label_input="y", train=(X, y)).run()`` runs
+``epochs`` passes over shuffled minibatches (a numpy Generator seeded by ``seed``: the same
+seed gives bit-identical losses on the CPU), steps in training mode and evaluates in eval mode
+after each epoch. ``pause()``, ``resume()`` and ``stop()`` may be called from another thread;
+they take effect between steps. A NaN or infinite loss, gradient or update stops training with
+:class:`TrainingError` before the parameters are touched. Metrics go to ``trainer.metrics``
+(see :mod:`engine.metrics`).
+
+When :mod:`engine.plan` compiles the graph and its first step agrees with the per-node path,
+steps run through the compiled plan, except steps that publish per-node statistics.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.backend import to_numpy
+from engine.errors import GraphError, TrainingError
+from engine.metrics import (
+    EpochEvent,
+    GridScores,
+    Histogram,
+    Metrics,
+    StatsEvent,
+    StepEvent,
+    grid_points,
+)
+from engine.optim import LBFGS, make_optimizer
+
+#: relative tolerance for accepting the compiled plan against the per-node path
+PLAN_TOLERANCE = 1e-4
+
+
+@dataclass
+class TrainingHistory:
+    """What a run produced: the loss of every step, every epoch's event, whether stopped."""
+
+    losses: list[float] = field(default_factory=list)
+    epochs: list[EpochEvent] = field(default_factory=list)
+    stopped: bool = False
+
+
+class Trainer:
+    """Train ``graph`` by minimising node ``loss``; X (N, ...) feeds ``data_input``, y (N,)
+    feeds ``label_input``.
+
+    optimizer: an optimizer over ``graph.params`` or a name from :mod:`engine.optim` (frozen
+    parameters are excluded either way when built here). L-BFGS takes one full-batch step per
+    epoch. schedule: a callable t -> lr (:mod:`engine.schedules`), t = steps taken so far.
+    scores: the node whose argmax is the predicted class (default: the node feeding the
+    ``scores`` port of the loss, or of the nearest classification loss above it).
+    """
+
+    def __init__(
+        self,
+        graph,
+        loss: str,
+        data_input: str,
+        label_input: str,
+        train,
+        val=None,
+        optimizer="adam",
+        schedule=None,
+        batch_size: int = 64,
+        epochs: int = 1,
+        seed: int = 0,
+        *,
+        scores: str | None = None,
+        train_eval_samples: int = 1000,
+        eval_batch_size: int = 1024,
+        use_plan: bool = True,
+    ) -> None:
+        for nid in (loss, data_input, label_input, scores):
+            if nid is not None and nid not in graph.nodes:
+                raise GraphError(f"the graph has no node {nid!r}")
+        self.graph, self.loss = graph, loss
+        self.data_input, self.label_input = data_input, label_input
+        self.X, self.y = self._to_device(train)
+        self.val = self._to_device(val) if val is not None else None
+        self.trainable = graph.trainable()
+        if isinstance(optimizer, str):
+            frozen = set(graph.params) - set(self.trainable)
+            optimizer = make_optimizer(optimizer, graph.params, frozen=frozen)
+        self.optimizer, self.schedule = optimizer, schedule
+        self.batch_size, self.epochs = batch_size, epochs
+        self.eval_batch_size = eval_batch_size
+        self.scores = scores or find_scores(graph, loss)
+        shuffle, ops, sample = np.random.SeedSequence(seed).spawn(3)
+        self.shuffle_rng = np.random.default_rng(shuffle)
+        self.op_rng = np.random.default_rng(ops)
+        count = min(len(self.X), train_eval_samples)
+        self.train_sample = np.sort(np.random.default_rng(sample).permutation(len(self.X))[:count])
+        self.metrics = Metrics()
+        self.step = self.epoch = 0
+        self.plan, self.plan_reason = None, "not tried"
+        self._use_plan = use_plan and not isinstance(optimizer, LBFGS)
+        self._resume, self._stop = threading.Event(), threading.Event()
+        self._resume.set()
+
+    def _to_device(self, split):
+        X, y = split
+        graph = self.graph
+        integer = graph.attrs[self.label_input].get("dtype") == "int"
+        labels = graph.xp.asarray(y, dtype=np.int64 if integer else graph.dtype)
+        return graph.xp.asarray(X, dtype=graph.dtype), labels
+
+    # -- control from another thread -----------------------------------------------------
+
+    def pause(self) -> None:
+        """Hold before the next step until :meth:`resume` (or :meth:`stop`)."""
+        self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    def stop(self) -> None:
+        """End the run before the next step; ``run`` returns with ``stopped`` set."""
+        self._stop.set()
+        self._resume.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    def _may_continue(self) -> bool:
+        self._resume.wait()
+        return not self._stop.is_set()
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def run(self) -> TrainingHistory:
+        """Train for ``epochs`` epochs (or until stopped); raises TrainingError on divergence.
+
+        numpy's overflow warnings are silenced: non-finite results are caught by the checks.
+        """
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._run()
+
+    def _run(self) -> TrainingHistory:
+        history = TrainingHistory()
+        xp, count = self.graph.xp, len(self.X)
+        full_batch = isinstance(self.optimizer, LBFGS)
+        size = count if full_batch else self.batch_size
+        for epoch in range(self.epoch + 1, self.epoch + self.epochs + 1):
+            self.epoch = epoch
+            order = xp.asarray(self.shuffle_rng.permutation(count))
+            for start in range(0, count, size):
+                if not self._may_continue():
+                    history.stopped = True
+                    return history
+                rows = order[start : start + size]
+                history.losses.append(self.train_step(self.X[rows], self.y[rows]))
+            event = self._epoch_event()
+            history.epochs.append(event)
+            for callback in self.metrics.epoch_callbacks:
+                callback(event)
+        return history
+
+    def train_step(self, X, y) -> float:
+        """One optimizer step on the batch (X, y); publishes the step's events."""
+        step = self.step + 1
+        if self.schedule is not None:
+            self.optimizer.lr = self.schedule(self.step)
+        feeds = {self.data_input: X, self.label_input: y}
+        due = self.metrics.due(step) if self.metrics.stats_requests else []
+        before = None
+        if isinstance(self.optimizer, LBFGS):
+            loss = self.optimizer.step(lambda: self._per_node(feeds))
+            if not math.isfinite(loss):
+                raise self._diverged(step, feeds)
+        else:
+            loss, grads = self._gradients(feeds, per_node=bool(due))
+            if not math.isfinite(loss):
+                raise self._diverged(step, feeds)
+            before = {k: self.graph.params[k].copy() for k in self.trainable} if due else None
+            if not self.optimizer.step(grads, check_finite=True):
+                raise self._diverged(step, feeds)
+        self.step = step
+        event = StepEvent(self.epoch, step, loss, float(self.optimizer.lr))
+        for callback in self.metrics.step_callbacks:
+            callback(event)
+        if due:
+            self._publish_stats(due, before)
+        return loss
+
+    def _per_node(self, feeds):
+        graph = self.graph
+        graph.forward(feeds, train=True, rng=self.op_rng)
+        grads = graph.backward(self.loss, wrt=self.trainable)
+        return float(graph.values[self.loss]), grads
+
+    def _gradients(self, feeds, per_node: bool):
+        if self._use_plan and self.plan is None:
+            self._try_plan(feeds)
+        if per_node or self.plan is None:
+            return self._per_node(feeds)
+        return self.plan.step(feeds), self.plan.grads
+
+    def _try_plan(self, feeds) -> None:
+        """Use the compiled plan if it exists and agrees with the per-node path on ``feeds``."""
+        self._use_plan = False
+        try:
+            from engine.plan import compile_training_plan
+        except ImportError:
+            self.plan_reason = "engine.plan is not available"
+            return
+        plan = compile_training_plan(self.graph, self.loss, rng=self.op_rng)
+        if not plan.compiled:
+            self.plan_reason = plan.reason
+            return
+        loss = plan.step(feeds)
+        grads = {k: to_numpy(plan.grads[k]).copy() for k in self.trainable if k in plan.grads}
+        reference, reference_grads = self._per_node(feeds)
+        pairs = [(loss, reference)] + [
+            (grads.get(k), to_numpy(reference_grads[k])) for k in self.trainable
+        ]
+        if all(a is not None and _close(a, b) for a, b in pairs):
+            self.plan, self.plan_reason = plan, ""
+        else:
+            self.plan_reason = "the compiled plan disagreed with the per-node path"
+
+    # -- divergence ----------------------------------------------------------------------
+
+    def _diverged(self, step: int, feeds) -> TrainingError:
+        """The error for a step whose loss, gradient or update is not finite."""
+        graph = self.graph
+        graph.forward(feeds, train=True, rng=np.random.default_rng(0))
+        loss = float(graph.values[self.loss])
+        if math.isfinite(loss):
+            graph.backward(self.loss, wrt=self.trainable)
+        overflowed = getattr(self.optimizer, "nonfinite", list)()
+        culprit = "the update overflowed"
+        if overflowed:
+            culprit = f"{graph.label(overflowed[0])} got an update that is not finite"
+        bad_value = _first_nonfinite(graph.order, graph.values)
+        bad_grad = _first_nonfinite(graph.order, graph.grads)
+        if bad_value is not None:
+            culprit = f"{graph.label(bad_value)} is the first node whose output is not finite"
+        elif bad_grad is not None:
+            culprit = f"{graph.label(bad_grad)} is the first node whose gradient is not finite"
+        return TrainingError(
+            f"training stopped at step {step} (epoch {self.epoch}): the loss is {loss:g}; "
+            f"{culprit}. The parameters are as they were before this step. Try a lower "
+            f"learning rate (this step used {self.optimizer.lr:g})."
+        )
+
+    # -- evaluation and statistics -------------------------------------------------------
+
+    def evaluate(self, X, y) -> tuple[float | None, float]:
+        """(accuracy or None, mean loss) of the graph in eval mode on X, y (device arrays)."""
+        graph, correct, total = self.graph, 0, 0.0
+        for start in range(0, len(X), self.eval_batch_size):
+            rows = slice(start, start + self.eval_batch_size)
+            graph.forward({self.data_input: X[rows], self.label_input: y[rows]}, train=False)
+            total += float(graph.values[self.loss]) * len(y[rows])
+            if self.scores is not None:
+                predicted = graph.values[self.scores].argmax(axis=1)
+                correct += int((predicted == y[rows]).sum())
+        accuracy = correct / len(X) if self.scores is not None and len(X) else None
+        return accuracy, total / max(len(X), 1)
+
+    def _epoch_event(self) -> EpochEvent:
+        rows = self.graph.xp.asarray(self.train_sample)
+        train_accuracy, _ = self.evaluate(self.X[rows], self.y[rows])
+        val_accuracy = val_loss = None
+        if self.val is not None:
+            val_accuracy, val_loss = self.evaluate(*self.val)
+        return EpochEvent(self.epoch, self.step, train_accuracy, val_accuracy, val_loss)
+
+    def _publish_stats(self, due, before) -> None:
+        """Build every due event from this step's values, then the grids (which overwrite them)."""
+        events = [self._stats(request, before) for request in due]
+        grids: dict[int, GridScores] = {}
+        for request, event in zip(due, events, strict=True):
+            if request.grid and self.scores is not None and self.X.shape[1:] == (2,):
+                if request.grid not in grids:
+                    grids[request.grid] = self._grid_scores(request.grid)
+                event.grid = grids[request.grid]
+            request.callback(event)
+
+    def _stats(self, request, before) -> StatsEvent:
+        graph, xp = self.graph, self.graph.xp
+        event = StatsEvent(self.epoch, self.step)
+        if request.gradients:
+            for key in self.trainable:
+                if key in graph.grads:
+                    event.grad_norms[key] = float(xp.linalg.norm(graph.grads[key]))
+                if before is not None:
+                    scale = float(xp.linalg.norm(before[key])) or 1.0
+                    change = float(xp.linalg.norm(graph.params[key] - before[key]))
+                    event.update_ratios[key] = change / scale
+        if request.histograms:
+            for nid in request.nodes or self._histogram_nodes():
+                if nid in graph.values:
+                    event.activation_histograms[nid] = Histogram.of(graph.values[nid], request.bins)
+                if nid in graph.grads:
+                    event.gradient_histograms[nid] = Histogram.of(graph.grads[nid], request.bins)
+        if request.weights is not None:
+            event.weights = to_numpy(graph.params[request.weights]).copy()
+        return event
+
+    def _histogram_nodes(self) -> list[str]:
+        graph = self.graph
+        nodes = [n for n in graph.order if graph.ops[n].category == "Activations"]
+        return nodes or [n for n in graph.order if graph.ops[n].inputs and n != self.loss]
+
+    def _grid_scores(self, resolution: int) -> GridScores:
+        xs, ys, points = grid_points(to_numpy(self.X), resolution)
+        xp, graph = self.graph.xp, self.graph
+        feeds = {
+            self.data_input: xp.asarray(points, dtype=graph.dtype),
+            self.label_input: xp.zeros(len(points), dtype=np.int64),
+        }
+        graph.forward(feeds, train=False)
+        scores = to_numpy(graph.values[self.scores])
+        return GridScores(xs, ys, scores.reshape(len(ys), len(xs), -1))
+
+
+def find_scores(graph, loss: str) -> str | None:
+    """The node feeding the ``scores`` port of ``loss`` or of the nearest loss above it."""
+    ancestors, stack = set(), [loss]
+    while stack:
+        nid = stack.pop()
+        if nid not in ancestors:
+            ancestors.add(nid)
+            stack.extend(graph.sources[nid].values())
+    for nid in reversed(graph.order):
+        if nid in ancestors and "scores" in graph.sources[nid]:
+            return graph.sources[nid]["scores"]
+    return None
+
+
+def _first_nonfinite(order, arrays) -> str | None:
+    """The first node id in ``order`` whose float array in ``arrays`` holds a NaN or inf."""
+    for nid in order:
+        array = arrays.get(nid)
+        floats = array is not None and array.dtype.kind == "f" and array.size
+        if floats and not math.isfinite(float(abs(array).max())):
+            return nid
+    return None
+
+
+def _close(a, b) -> bool:
+    scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+    return bool(np.allclose(a, b, rtol=PLAN_TOLERANCE, atol=PLAN_TOLERANCE * scale))
