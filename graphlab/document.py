@@ -108,11 +108,17 @@ class GraphDocument:
             n += 1
         return f"{base}{n}"
 
-    def add_node(self, node: DocNode) -> DocNode:
+    def add_node(self, node: DocNode, index: int | None = None) -> DocNode:
+        """Add ``node`` (at position ``index`` of the node order, default last)."""
         if node.id in self.nodes:
             raise GraphError(f"duplicate node id {node.id!r}")
         get_op(node.op)
-        self.nodes[node.id] = node
+        if index is None or index >= len(self.nodes):
+            self.nodes[node.id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(index, (node.id, node))
+            self.nodes = dict(items)
         self._emit("node_added", node.id)
         return node
 
@@ -148,13 +154,14 @@ class GraphDocument:
 
     # -- edges --------------------------------------------------------------------------
 
-    def add_edge(self, edge: DocEdge) -> None:
+    def add_edge(self, edge: DocEdge, index: int | None = None) -> None:
+        """Add ``edge`` (at position ``index`` of the edge list, default last)."""
         for end in (edge.src, edge.dst):
             if end not in self.nodes:
                 raise GraphError(f"edge {edge.src} -> {edge.dst}.{edge.port}: no node {end!r}")
         if any(e.dst == edge.dst and e.port == edge.port for e in self.edges):
             raise GraphError(f"input {edge.port!r} of {edge.dst!r} is already connected")
-        self.edges.append(edge)
+        self.edges.insert(len(self.edges) if index is None else index, edge)
         self._emit("edge_added", edge)
 
     def remove_edge(self, edge: DocEdge) -> None:
