@@ -42,6 +42,22 @@ def fold_columns(xp, dcols, grid_view) -> None:
             grid_view[:, ki, kj] += dcols[:, ki, kj]
 
 
+def fold_shifted(xp, dcols, flat, row: int, cell: int) -> None:
+    """col2im for stride 1: each (ki, kj) is one contiguous add at a flat offset.
+
+    dcols (C, K, K, L) holds the gradient of every (ki, kj) tap at positions laid out on the
+    padded grid itself (rows of ``row`` elements, the padded width times N, cells of ``cell``
+    elements, N): position p of tap (ki, kj) lands on flat (C, ...) at ki * row + kj * cell + p.
+    Positions outside the conv output must hold zeros. flat must be zeroed and hold
+    (K - 1) * cell elements more than the padded grid.
+    """
+    kernel, length = dcols.shape[1], dcols.shape[3]
+    for ki in range(kernel):
+        for kj in range(kernel):
+            start = ki * row + kj * cell
+            flat[:, start : start + length] += dcols[:, ki, kj]
+
+
 def maxpool2x2_forward(xp, y, out, scratch, masks) -> None:
     """out (F, P) = max over the four blocks of y (F, 4, P), first maximum winning ties.
 

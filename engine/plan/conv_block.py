@@ -13,6 +13,7 @@ from engine.kernels.chwn import (
     chunked_matmul_nt,
     column_view,
     fold_columns,
+    fold_shifted,
     maxpool2x2_backward,
     maxpool2x2_forward,
 )
@@ -20,8 +21,8 @@ from engine.kernels.windows import out_size
 
 #: dW GEMMs with fewer rows than this (conv1 on one channel: 9 or 25) are split into chunks
 THIN_ROWS = 32
-#: target length of the inner axis of one chunk
-CHUNK = 4096
+#: length of the inner axis of one chunk (measured: 2048-3136 fast, 4096 and more slow)
+CHUNK = 2048
 
 
 class ConvBlock:
@@ -66,14 +67,31 @@ class ConvBlock:
             self.masks = xp.empty((3, *self.out.shape), bool)
             self.dy = xp.empty_like(self.y)
         self.chunks = max(1, positions // CHUNK) if rows < THIN_ROWS else 1
+        self.dw_t = xp.empty((rows, self.filters), dtype)
         if self.need_dx:
-            self.dgrid = xp.zeros_like(self.grid)
+            self._allocate_dx(rows, grid_shape)
+        self.batch = batch
+
+    def _allocate_dx(self, rows: int, grid_shape: tuple[int, ...]) -> None:
+        xp, dtype, pad = self.xp, self.dtype, self.pad
+        channels, hp, wp, batch = grid_shape
+        inside = (slice(None), slice(pad, pad + self.height), slice(pad, pad + self.width))
+        if self.stride == 1:
+            # dy laid out with the padded grid's width (zeros beyond Wo) makes every tap's
+            # col2im add one contiguous run (see fold_shifted)
+            self.dy_grid = xp.zeros((self.filters, self.conv_hw[0], wp, batch), dtype)
+            target = column_view(xp, self.dy_grid, 1, 1, self.conv_hw, self.pooled)
+            self.dy_target = target[:, 0, 0]
+            self.dcols = xp.empty((rows, self.dy_grid[0].size), dtype)
+            self.dflat = xp.zeros((channels, (hp * wp + self.kernel - 1) * batch), dtype)
+            self.dinterior = self.dflat[:, : hp * wp * batch].reshape(grid_shape)[inside]
+        else:
+            self.dgrid = xp.zeros(grid_shape, dtype)
             self.dview = column_view(
                 xp, self.dgrid, self.kernel, self.stride, self.conv_hw, self.pooled
             )
-            self.dinterior = self.dgrid[:, pad : pad + self.height, pad : pad + self.width]
+            self.dinterior = self.dgrid[inside]
             self.dcols = xp.empty_like(self.cols)
-        self.batch = batch
 
     def forward(self, x, params):
         xp = self.xp
@@ -107,11 +125,20 @@ class ConvBlock:
         dw2 = grads[self.w_id].reshape(filters, -1)
         if self.chunks > 1:
             chunked_matmul_nt(xp, dy, self.cols, dw2, self.chunks)
-        else:
-            xp.matmul(dy, self.cols.T, out=dw2)
+        else:  # (rows, F) = cols @ dy^T is faster than dy @ cols^T for these shapes
+            xp.matmul(self.cols, dy.T, out=self.dw_t)
+            xp.copyto(dw2, self.dw_t.T)
         if not self.need_dx:
             return None
-        xp.matmul(params[self.w_id].reshape(filters, -1).T, dy, out=self.dcols)
-        self.dgrid.fill(0)
-        fold_columns(xp, self.dcols.reshape(self.dview.shape), self.dview)
+        w2_t = params[self.w_id].reshape(filters, -1).T
+        if self.stride == 1:
+            xp.copyto(self.dy_target, dy.reshape(self.dy_target.shape))
+            xp.matmul(w2_t, self.dy_grid.reshape(filters, -1), out=self.dcols)
+            self.dflat.fill(0)
+            taps = self.dcols.reshape(self.channels, self.kernel, self.kernel, -1)
+            fold_shifted(xp, taps, self.dflat, self.dy_grid.shape[2] * self.batch, self.batch)
+        else:
+            xp.matmul(w2_t, dy, out=self.dcols)
+            self.dgrid.fill(0)
+            fold_columns(xp, self.dcols.reshape(self.dview.shape), self.dview)
         return self.dinterior
