@@ -55,9 +55,9 @@ class FlatLayout:
             self.xp.concatenate([arrays[k].reshape(-1) for k in self.keys], out=out)
         return out
 
-    def subtract(self, flat) -> None:
-        """params[key] -= the slice of ``flat`` belonging to key, for every key, in place."""
-        for key in self.keys:
+    def subtract(self, flat, keys) -> None:
+        """params[key] -= the slice of ``flat`` belonging to key, for each of ``keys``."""
+        for key in keys:
             param = self.params[key]
             param -= flat[self.slices[key]].reshape(param.shape)
 
@@ -86,10 +86,9 @@ class Optimizer:
         self.params = params
         self.layout = FlatLayout(params, frozen)
         self.xp = self.layout.xp
-        #: steps taken (Adam's bias correction); per parameter in ``steps`` while they differ
+        #: steps taken by each parameter; t is the count of the one being updated
+        self.steps = dict.fromkeys(self.layout.keys, 0)
         self.t = 0
-        self.steps: dict[str, int] = {}
-        self._uniform = True
         self._grad, self._update, self._scratch = (self.layout.empty() for _ in range(3))
         self.state = {name: self.xp.zeros_like(self._grad) for name in self.state_names}
         self._init_state()
@@ -108,40 +107,27 @@ class Optimizer:
         sum overflows) leaves the parameters untouched and the step returns False; the state
         is untouched too when the gradient was at fault.
         """
-        keys = self.layout.keys
-        present = [k for k in keys if k in grads]
-        if len(present) == len(keys) and self._uniform:
-            self.layout.gather(grads, self._grad)
-            if check_finite and not _finite_sum(self._grad):
-                return False
-            self.t += 1
-            self.direction(self._grad, self._update, self._scratch, self.state)
-            if check_finite and not _finite_sum(self._update):
-                return False
-            self.layout.subtract(self._update)
-            return True
-        return self._step_some(grads, present, check_finite)
-
-    def _step_some(self, grads, present: list[str], check_finite: bool) -> bool:
-        """A step for some parameters only: each keeps its own step count."""
-        parts = [self.layout.slices[key] for key in present]
-        for key, part in zip(present, parts, strict=True):
-            self.xp.copyto(self._grad[part], grads[key].reshape(-1))
-        if check_finite and not all(_finite_sum(self._grad[part]) for part in parts):
+        layout, steps = self.layout, self.steps
+        present = [k for k in layout.keys if k in grads]
+        counts = {steps[k] for k in present}
+        if len(present) == len(layout.keys) and len(counts) <= 1:  # one flat update
+            layout.gather(grads, self._grad)
+            groups = [(present, slice(None))]
+        else:  # each parameter keeps its own step count (Adam's bias correction)
+            groups = [([k], layout.slices[k]) for k in present]
+            for key, part in groups:
+                self.xp.copyto(self._grad[part], grads[key[0]].reshape(-1))
+        if check_finite and not all(_finite_sum(self._grad[part]) for _, part in groups):
             return False
-        steps = self.steps or dict.fromkeys(self.layout.keys, self.t)
-        for key, part in zip(present, parts, strict=True):
-            self.t = steps[key] = steps[key] + 1
+        for keys, part in groups:
+            for key in keys:
+                steps[key] += 1
+            self.t = steps[keys[0]]
             state = {name: buffer[part] for name, buffer in self.state.items()}
             self.direction(self._grad[part], self._update[part], self._scratch[part], state)
-        self._uniform = len(set(steps.values())) <= 1
-        self.t = max(steps.values(), default=self.t)
-        self.steps = {} if self._uniform else steps
-        if check_finite and not all(_finite_sum(self._update[part]) for part in parts):
+        if check_finite and not all(_finite_sum(self._update[part]) for _, part in groups):
             return False
-        for key, part in zip(present, parts, strict=True):
-            param = self.params[key]
-            param -= self._update[part].reshape(param.shape)
+        layout.subtract(self._update, present)
         return True
 
     def nonfinite(self) -> list[str]:

@@ -196,34 +196,39 @@ class Trainer:
         return float(graph.values[self.loss]), grads
 
     def _gradients(self, feeds, per_node: bool):
-        if self._use_plan and self.plan is None:
-            self._try_plan(feeds)
+        """(loss, grads) of the batch: through the compiled plan when it is in use."""
+        if self._use_plan:
+            self._use_plan = False
+            return self._try_plan(feeds)
         if per_node or self.plan is None:
             return self._per_node(feeds)
-        return self.plan.step(feeds), self.plan.grads
+        loss, grads = self.plan.step(feeds), self.plan.grads
+        return loss, {k: grads[k] for k in self.trainable if k in grads}
 
-    def _try_plan(self, feeds) -> None:
-        """Use the compiled plan if it exists and agrees with the per-node path on ``feeds``."""
-        self._use_plan = False
+    def _try_plan(self, feeds):
+        """Keep the compiled plan if it exists and agrees with the per-node path on ``feeds``.
+
+        Returns the per-node path's (loss, grads), which this step uses either way.
+        """
         try:
             from engine.plan import compile_training_plan
         except ImportError:
             self.plan_reason = "engine.plan is not available"
-            return
+            return self._per_node(feeds)
         plan = compile_training_plan(self.graph, self.loss, rng=self.op_rng)
         if not plan.compiled:
             self.plan_reason = plan.reason
-            return
+            return self._per_node(feeds)
         loss = plan.step(feeds)
-        grads = {k: to_numpy(plan.grads[k]).copy() for k in self.trainable if k in plan.grads}
-        reference, reference_grads = self._per_node(feeds)
-        pairs = [(loss, reference)] + [
-            (grads.get(k), to_numpy(reference_grads[k])) for k in self.trainable
-        ]
-        if all(a is not None and _close(a, b) for a, b in pairs):
-            self.plan, self.plan_reason = plan, ""
-        else:
-            self.plan_reason = "the compiled plan disagreed with the per-node path"
+        planned = {k: to_numpy(g).copy() for k, g in plan.grads.items()}
+        reference, grads = self._per_node(feeds)
+        wanted = [k for k in self.trainable if k in grads]
+        agree = _close(loss, reference) and all(
+            k in planned and _close(planned[k], to_numpy(grads[k])) for k in wanted
+        )
+        self.plan = plan if agree else None
+        self.plan_reason = "" if agree else "the compiled plan disagreed with the per-node path"
+        return reference, grads
 
     # -- divergence ----------------------------------------------------------------------
 

@@ -105,12 +105,17 @@ def test_huge_learning_rate_stops_with_a_message_and_keeps_parameters():
         np.testing.assert_array_equal(value, last_good[key], err_msg=key)
 
 
-def test_frozen_parameters_are_not_trained():
-    graph = two_layer_net(frozen_b2=True)
-    b2, W2 = graph.params["b2"].copy(), graph.params["W2"].copy()
-    make_trainer(graph, optimizer="sgd", epochs=1).run()
-    np.testing.assert_array_equal(graph.params["b2"], b2)
-    assert not np.array_equal(graph.params["W2"], W2)
+@pytest.mark.parametrize("use_plan", [True, False])
+def test_frozen_parameters_are_not_trained(use_plan):
+    for build_optimizer in ("sgd", lambda params: Adam(params)):  # the second ignores frozen
+        graph = two_layer_net(frozen_b2=True)
+        optimizer = (
+            build_optimizer if isinstance(build_optimizer, str) else build_optimizer(graph.params)
+        )
+        b2, W2 = graph.params["b2"].copy(), graph.params["W2"].copy()
+        make_trainer(graph, optimizer=optimizer, epochs=1, use_plan=use_plan).run()
+        np.testing.assert_array_equal(graph.params["b2"], b2)
+        assert not np.array_equal(graph.params["W2"], W2)
 
 
 def test_schedule_sets_the_learning_rate_of_each_step():
