@@ -290,9 +290,11 @@ class LBFGS:
     ``step(closure)`` runs up to ``max_iter`` iterations; ``closure()`` evaluates the loss at
     the current parameters and returns ``(loss, grads)`` (grads: name -> array). Each
     iteration takes the two-loop-recursion direction from the last ``history`` curvature
-    pairs and a backtracking line search (Armijo condition, halving from ``lr``; the first
-    step is scaled to ``lr * min(1, 1 / |g|_1)`` as in PyTorch). Pairs with too little
-    curvature (s.y <= 1e-10) are skipped, which keeps the inverse Hessian positive definite.
+    pairs and a backtracking line search from ``lr`` (Armijo condition; each retry goes to the
+    minimum of the fitted parabola, kept within [t/10, t/2]; the first step is scaled to
+    ``lr * min(1, 1 / |g|_1)`` as in PyTorch). A NaN loss counts as no decrease. Pairs with
+    too little curvature (s.y <= 1e-10) are skipped, keeping the inverse Hessian positive
+    definite.
     """
 
     name = "lbfgs"
@@ -304,7 +306,7 @@ class LBFGS:
         Attr("tolerance_change", "float", 1e-9, "stop when loss or step change less", minimum=0.0),
     )
     armijo = 1e-4
-    max_halvings = 30
+    max_backtracks = 30
 
     def __init__(self, params: Mapping[str, Any], frozen=(), **settings) -> None:
         for key, value in validate_settings(type(self), settings).items():
@@ -332,7 +334,7 @@ class LBFGS:
                 self.pairs.clear()
                 direction, slope = -grad, -float(grad @ grad)
             t = self.lr if self.pairs else self.lr * min(1.0, 1.0 / float(xp.sum(xp.abs(grad))))
-            for _ in range(self.max_halvings):
+            for _ in range(self.max_backtracks):
                 layout.scatter(x + t * direction)
                 new_loss, new_grad = self._evaluate(closure)
                 if new_loss <= loss + self.armijo * t * slope:

@@ -178,7 +178,8 @@ class Trainer:
             loss, grads = self._gradients(feeds, per_node=bool(due))
             if not math.isfinite(loss):
                 raise self._diverged(step, feeds)
-            before = {k: self.graph.params[k].copy() for k in self.trainable} if due else None
+            if any(request.gradients for request in due):
+                before = {k: self.graph.params[k].copy() for k in self.trainable}
             if not self.optimizer.step(grads, check_finite=True):
                 raise self._diverged(step, feeds)
         self.step = step
