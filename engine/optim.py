@@ -103,8 +103,8 @@ class Optimizer:
     def step(self, grads: Mapping[str, Any], check_finite: bool = False) -> bool:
         """Move every non-frozen parameter that has a gradient against it, in place.
 
-        With ``check_finite``, a gradient or update that is NaN or infinite (or so large its
-        sum overflows) leaves the parameters untouched and the step returns False; the state
+        With ``check_finite``, a gradient or update that is NaN or infinite (or so large that
+        its squared norm overflows: above ~1e19 in float32) leaves the parameters untouched and the step returns False; the state
         is untouched too when the gradient was at fault.
         """
         layout, steps = self.layout, self.steps
@@ -117,7 +117,7 @@ class Optimizer:
             groups = [([k], layout.slices[k]) for k in present]
             for key, part in groups:
                 self.xp.copyto(self._grad[part], grads[key[0]].reshape(-1))
-        if check_finite and not all(_finite_sum(self._grad[part]) for _, part in groups):
+        if check_finite and not all(_finite(self._grad[part]) for _, part in groups):
             return False
         for keys, part in groups:
             for key in keys:
@@ -125,7 +125,7 @@ class Optimizer:
             self.t = steps[keys[0]]
             state = {name: buffer[part] for name, buffer in self.state.items()}
             self.direction(self._grad[part], self._update[part], self._scratch[part], state)
-        if check_finite and not all(_finite_sum(self._update[part]) for _, part in groups):
+        if check_finite and not all(_finite(self._update[part]) for _, part in groups):
             return False
         layout.subtract(self._update, present)
         return True
@@ -133,11 +133,7 @@ class Optimizer:
     def nonfinite(self) -> list[str]:
         """After a step that returned False: the keys whose gradient or update was not finite."""
         slices = self.layout.slices.items()
-        return [
-            k
-            for k, s in slices
-            if not (_finite_sum(self._grad[s]) and _finite_sum(self._update[s]))
-        ]
+        return [k for k, s in slices if not (_finite(self._grad[s]) and _finite(self._update[s]))]
 
     def direction(self, grad, out, scratch, state) -> None:
         """Write the step to subtract from the parameters into ``out`` (1-D views).
@@ -379,9 +375,9 @@ def _backtrack(t: float, loss: float, slope: float, new_loss: float) -> float:
     return min(max(best, 0.1 * t), 0.5 * t)
 
 
-def _finite_sum(vector) -> bool:
-    """One reduction instead of an isfinite mask: NaN and inf (and overflow) make it fail."""
-    return math.isfinite(float(vector.sum()))
+def _finite(vector) -> bool:
+    """One dot product instead of an isfinite mask: NaN and inf (and overflow) make it fail."""
+    return math.isfinite(float(vector.dot(vector)))
 
 
 def _max_abs(vector) -> float:
