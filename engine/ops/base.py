@@ -38,6 +38,7 @@ class Attr:
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
     choices: tuple[str, ...] = ()
 
     @property
@@ -59,11 +60,17 @@ class Attr:
             "axes": "null, an integer axis or a list of axes",
             "value": "a finite number or a nested list of finite numbers",
         }[self.kind]
-        if self.minimum is not None:
-            op = ">" if self.exclusive_minimum else ">="
-            words += f" {op} {self.minimum:g}"
-        if self.maximum is not None:
-            words += f" <= {self.maximum:g}"
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            left, right = (
+                "(" if self.exclusive_minimum else "[",
+                ")" if self.exclusive_maximum else "]",
+            )
+            words += f" in {left}{low:g}, {high:g}{right}"
+        elif low is not None:
+            words += f" {'>' if self.exclusive_minimum else '>='} {low:g}"
+        elif high is not None:
+            words += f" {'<' if self.exclusive_maximum else '<='} {high:g}"
         return words
 
     def validate(self, value: Any) -> Any:
@@ -116,9 +123,10 @@ class Attr:
         below = self.minimum is not None and (
             value < self.minimum or (self.exclusive_minimum and value == self.minimum)
         )
-        if below:
-            return False
-        return self.maximum is None or value <= self.maximum
+        above = self.maximum is not None and (
+            value > self.maximum or (self.exclusive_maximum and value == self.maximum)
+        )
+        return not (below or above)
 
 
 def _as_int(value: Any) -> int | None:

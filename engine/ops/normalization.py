@@ -33,7 +33,8 @@ class BatchNorm(Op):
             0.9,
             "share of the old running average kept at each training step (below 1)",
             minimum=0.0,
-            maximum=0.999999,
+            maximum=1.0,
+            exclusive_maximum=True,
         ),
         Attr(
             "eps",
