@@ -31,7 +31,16 @@ WARMUP = 20
 BATCHES = 8  # distinct batches cycled through, made once before timing
 
 
-def engine_worker(spec, device: str, steps: int) -> list[float]:
+def plan_threads(spec, args) -> int:
+    """Python threads of the engine's plan: the --plan-threads value, or for 'auto' the thread
+    count for models with conv layers (their copies and folds run in parallel) and 1 for MLPs."""
+    if args.plan_threads != "auto":
+        return int(args.plan_threads)
+    has_conv = any(layer[0] == "conv" for layer in spec.layers)
+    return args.threads if has_conv else 1
+
+
+def engine_worker(spec, device: str, steps: int, threads: int) -> list[float]:
     """Step times (seconds) of the engine: plan step plus engine.optim.Adam."""
     import numpy as np
 
@@ -39,7 +48,7 @@ def engine_worker(spec, device: str, steps: int) -> list[float]:
     from engine.plan import compile_training_plan
 
     graph = engine_graph(spec, device=device)
-    plan = compile_training_plan(graph, "loss")
+    plan = compile_training_plan(graph, "loss", threads=threads)
     if not plan.compiled:
         raise SystemExit(f"{spec.name}: the training plan did not compile ({plan.reason})")
     opt = Adam(graph.params, lr=1e-3)
@@ -112,7 +121,7 @@ def run_worker(framework: str, model: str, args) -> list[float]:
         env[name] = str(args.threads)
     command = [sys.executable, __file__, "--worker", framework, "--models", model]
     command += ["--device", args.device, "--threads", str(args.threads)]
-    command += ["--steps", str(args.steps)]
+    command += ["--steps", str(args.steps), "--plan-threads", args.plan_threads]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{framework} worker for {model} failed:\n{done.stderr}")
@@ -149,6 +158,12 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=100, help="timed steps per process")
     parser.add_argument("--rounds", type=int, default=2, help="processes per framework and model")
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated names")
+    parser.add_argument(
+        "--plan-threads",
+        default="auto",
+        help="Python threads of the engine's training plan (each takes a part of the batch, "
+        "BLAS then uses one thread each); 'auto': --threads for CNNs, 1 for MLPs",
+    )
     parser.add_argument("--worker", choices=("engine", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     models = args.models.split(",")
@@ -159,7 +174,7 @@ def main(argv=None) -> int:
     if args.worker:
         spec = MODELS[models[0]]
         if args.worker == "engine":
-            times = engine_worker(spec, args.device, args.steps)
+            times = engine_worker(spec, args.device, args.steps, plan_threads(spec, args))
         else:
             times = torch_worker(spec, args.device, args.steps, args.threads)
         print(json.dumps(times))
@@ -171,7 +186,10 @@ def main(argv=None) -> int:
         return 2
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}")
-    print(f"device: {args.device}, threads: {args.threads}, steps: {args.rounds} x {args.steps}")
+    print(
+        f"device: {args.device}, threads: {args.threads} (plan threads: {args.plan_threads}), "
+        f"steps: {args.rounds} x {args.steps}"
+    )
     times = {(m, f): [] for m in models for f in ("engine", "torch")}
     for round_ in range(args.rounds):
         order = ("engine", "torch") if round_ % 2 == 0 else ("torch", "engine")

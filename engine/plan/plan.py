@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from engine.plan.match import NotCovered, match_chain
@@ -13,27 +16,68 @@ class TrainingPlan:
     ``step(feeds)`` returns the loss as a float and leaves dL/dparam in ``grads`` (parameter
     id -> array of the parameter's shape, overwritten by the next step). Parameters are read
     from ``graph.params`` at every step, so an optimizer may update them in place.
+
+    With ``threads`` > 1 (CPU only) the batch is split into that many parts, each run by its
+    own Python thread with its own buffers, and the gradients are summed; BLAS is limited to
+    one thread meanwhile (through threadpoolctl when installed) so the threads do not compete.
     """
 
     compiled = True
     reason = ""
 
-    def __init__(self, graph, loss: str, chain) -> None:
-        self.graph, self.loss, self.chain = graph, loss, chain
-        self.grads = {pid: graph.xp.zeros_like(graph.params[pid]) for pid in chain.params}
+    def __init__(self, graph, loss: str, chains: list) -> None:
+        self.graph, self.loss, self.chains = graph, loss, chains
+        zeros = graph.xp.zeros_like
+        self.grads = {pid: zeros(graph.params[pid]) for pid in chains[0].params}
+        self._part_grads = [self.grads] + [
+            {pid: zeros(graph.params[pid]) for pid in chain.params} for chain in chains[1:]
+        ]
+        self._pool = ThreadPoolExecutor(len(chains) - 1) if len(chains) > 1 else None
+        self._one_blas_thread = _blas_limiter() if self._pool else contextlib.nullcontext
 
     def step(self, feeds) -> float:
-        graph, chain = self.graph, self.chain
-        params = graph.params
-        x = graph._feed_value(chain.data, feeds)
-        labels = graph._feed_value(chain.labels, feeds)
+        graph, first = self.graph, self.chains[0]
+        x = graph._feed_value(first.data, feeds)
+        labels = graph._feed_value(first.labels, feeds)
+        batch = labels.shape[0]
+        parts = max(1, min(len(self.chains), batch))
+        if parts == 1:
+            return float(self._run(first, x, labels, self.grads, 1.0))
+        bounds = [batch * i // parts for i in range(parts + 1)]
+        jobs = [
+            (chain, x[lo:hi], labels[lo:hi], grads, (hi - lo) / batch)
+            for chain, grads, lo, hi in zip(
+                self.chains, self._part_grads, bounds[:-1], bounds[1:], strict=False
+            )
+        ]
+        with self._one_blas_thread():
+            futures = [self._pool.submit(self._run, *job) for job in jobs[1:]]
+            loss = self._run(*jobs[0]) + sum(f.result() for f in futures)
+        for grads in self._part_grads[1:parts]:
+            for pid, grad in grads.items():
+                self.grads[pid] += grad
+        return float(loss)
+
+    def _run(self, chain, x, labels, grads, share: float):
+        """Forward and backward of one part of the batch; its loss is weighted by ``share``."""
+        params = self.graph.params
         for stage in chain.stages:
             x = stage.forward(x, params)
         loss = chain.loss.forward(x, labels)
-        grad = chain.loss.backward(loss)
+        grad = chain.loss.backward(loss, share)
         for stage in reversed(chain.stages):
-            grad = stage.backward(grad, self.grads, params)
-        return float(loss)
+            grad = stage.backward(grad, grads, params)
+        return loss * share
+
+
+def _blas_limiter():
+    """A context-manager factory that holds BLAS to one thread (a no-op without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return contextlib.nullcontext
+    controller = ThreadpoolController()
+    return lambda: controller.limit(limits=1, user_api="blas")
 
 
 class PerNodePlan:
@@ -54,16 +98,18 @@ class PerNodePlan:
         return float(graph.values[self.loss])
 
 
-def compile_training_plan(graph, loss: str | None = None, *, rng=None):
+def compile_training_plan(graph, loss: str | None = None, *, threads: int = 1, rng=None):
     """A :class:`TrainingPlan` for ``graph`` when it is covered, else a :class:`PerNodePlan`.
 
-    loss: the node to minimise (default: the graph's single output). rng: the generator the
-    per-node fallback passes to stochastic ops. ``plan.compiled`` says which one you got and
-    ``plan.reason`` why a graph was not compiled.
+    loss: the node to minimise (default: the graph's single output). threads: Python threads
+    that each take a part of the batch (CPU only). rng: the generator the per-node fallback
+    passes to stochastic ops. ``plan.compiled`` says which one you got and ``plan.reason``
+    why a graph was not compiled.
     """
     loss = loss or graph.output()
+    threads = threads if graph.device == "cpu" else 1
     try:
-        chain = match_chain(graph, loss)
+        chains = [match_chain(graph, loss) for _ in range(max(1, threads))]
     except NotCovered as exc:
         return PerNodePlan(graph, loss, str(exc), rng)
-    return TrainingPlan(graph, loss, chain)
+    return TrainingPlan(graph, loss, chains)

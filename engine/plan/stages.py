@@ -90,5 +90,7 @@ class Loss:
         loss, self.saved = self.op.forward(self.xp, [scores, labels], self.attrs, ctx)
         return loss
 
-    def backward(self, loss):
-        return self.op.backward(self.xp, self.saved, self.xp.ones_like(loss), self.attrs)[0]
+    def backward(self, loss, weight: float = 1.0):
+        """d(weight * loss)/dscores."""
+        grad_out = self.xp.full_like(loss, weight)
+        return self.op.backward(self.xp, self.saved, grad_out, self.attrs)[0]

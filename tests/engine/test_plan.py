@@ -29,15 +29,16 @@ def assert_same(plan_loss, plan_grads, loss, grads):
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5 * scale, err_msg=key)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("name", list(MODELS))
-def test_benchmark_models_match_over_adam_steps(name):
+def test_benchmark_models_match_over_adam_steps(name, threads):
     spec = MODELS[name]
     compiled, plain = engine_graph(spec, seed=3), engine_graph(spec, seed=3)
-    plan = compile_training_plan(compiled, "loss")
+    plan = compile_training_plan(compiled, "loss", threads=threads)
     assert plan.compiled, plan.reason
     opt_plan, opt_plain = Adam(compiled.params, lr=1e-2), Adam(plain.params, lr=1e-2)
     rng = np.random.default_rng(0)
-    for batch in (8, 8, 5):  # a new batch size reallocates the plan's buffers
+    for batch in (8, 8, 5, 1):  # a new batch size reallocates the plan's buffers
         x, labels = sample_batch(spec, rng, batch)
         feeds = {"x": x, "labels": labels}
         loss, grads = per_node(plain, feeds)
