@@ -155,8 +155,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--steps", type=int, default=100, help="timed steps per process")
-    parser.add_argument("--rounds", type=int, default=2, help="processes per framework and model")
+    parser.add_argument("--steps", type=int, default=50, help="timed steps per process")
+    parser.add_argument("--rounds", type=int, default=4, help="processes per framework and model")
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated names")
     parser.add_argument(
         "--plan-threads",
@@ -191,17 +191,25 @@ def main(argv=None) -> int:
         f"steps: {args.rounds} x {args.steps}"
     )
     times = {(m, f): [] for m in models for f in ("engine", "torch")}
+    round_ratios = {m: [] for m in models}
     for round_ in range(args.rounds):
         order = ("engine", "torch") if round_ % 2 == 0 else ("torch", "engine")
         for model in models:
+            medians = {}
             for framework in order:
-                times[model, framework] += run_worker(framework, model, args)
-    print("\n| model | engine median (ms) | torch median (ms) | engine/torch |")
-    print("|---|---:|---:|---:|")
+                measured = run_worker(framework, model, args)
+                times[model, framework] += measured
+                medians[framework] = statistics.median(measured)
+            round_ratios[model].append(medians["engine"] / medians["torch"])
+    print("\n| model | engine median (ms) | torch median (ms) | engine/torch | per-round range |")
+    print("|---|---:|---:|---:|---:|")
     for model in models:
         engine = statistics.median(times[model, "engine"]) * 1e3
         torch = statistics.median(times[model, "torch"]) * 1e3
-        print(f"| {model} | {engine:.3f} | {torch:.3f} | {engine / torch:.2f} |")
+        low, high = min(round_ratios[model]), max(round_ratios[model])
+        print(
+            f"| {model} | {engine:.3f} | {torch:.3f} | {engine / torch:.2f} | {low:.2f}-{high:.2f} |"
+        )
     return 0
 
 

@@ -101,6 +101,22 @@ VARIANTS = {
         ("relu", {}),
         ("affine", {"shape": [5, 4]}),
     ],
+    # second conv on a wide-enough grid: the shifted col2im, pooled over odd sizes and not
+    "shifted-fold-odd-pool": [
+        ("conv2d", {"filters": 3, "channels": 2, "kernel": 3, "pad": 1}),
+        ("relu", {}),
+        ("conv2d", {"filters": 2, "channels": 3, "kernel": 3, "pad": 1}),
+        ("relu", {}),
+        ("maxpool", {}),
+        ("affine", {"shape": [24, 4]}),
+    ],
+    "shifted-fold-unpooled": [
+        ("conv2d", {"filters": 3, "channels": 2, "kernel": 3, "pad": 1}),
+        ("conv2d", {"filters": 2, "channels": 3, "kernel": 3, "pad": 1}),
+        ("relu", {}),
+        ("reshape", {"shape": [-1, 126]}),
+        ("affine", {"shape": [126, 4]}),
+    ],
 }
 
 
@@ -109,6 +125,7 @@ def test_covered_variants_match(name):
     graph = cnn_variant(VARIANTS[name])
     plan = compile_training_plan(graph)
     assert plan.compiled, plan.reason
+    assert {type(s).__name__ for s in plan.chains[0].stages} >= {"ConvBlock"}
     rng = np.random.default_rng(2)
     feeds = {"x": rng.standard_normal((6, 2, 9, 7)), "labels": rng.integers(0, 4, 6)}
     loss = plan.step(feeds)
