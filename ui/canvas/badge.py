@@ -1,0 +1,62 @@
+"""Small overlay items: the red problem badge of a node and the refusal message at the cursor."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+BADGE_R = 7.0
+
+
+class BadgeItem(QGraphicsItem):
+    """A red disc with "!" on a node's corner; its tooltip is the engine's message."""
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-BADGE_R - 1, -BADGE_R - 1, 2 * BADGE_R + 2, 2 * BADGE_R + 2)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setPen(QPen(QColor("#ffffff"), 1.2))
+        painter.setBrush(QBrush(QColor("#e53935")))
+        painter.drawEllipse(QPointF(0.0, 0.0), BADGE_R, BADGE_R)
+        font = QFont()
+        font.setPointSizeF(8.0)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(self.boundingRect(), Qt.AlignCenter, "!")
+
+
+class MessageItem(QGraphicsItem):
+    """A short text in a box next to the cursor, the same size at any zoom."""
+
+    PAD = 5.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+        self._rect = QRectF()
+        self.setFlag(QGraphicsItem.ItemIgnoresTransformations)
+        self.setZValue(1000)
+        self.font = QFont()
+        self.font.setPointSizeF(9.0)
+
+    def set_text(self, text: str) -> None:
+        self.prepareGeometryChange()
+        self.text = text
+        width = QFontMetrics(self.font).boundingRect(
+            QRectF(0, 0, 420, 1000).toRect(), Qt.TextWordWrap, text
+        )
+        self._rect = QRectF(0, 0, width.width() + 2 * self.PAD, width.height() + 2 * self.PAD)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setPen(QPen(QColor("#e53935"), 1.0))
+        painter.setBrush(QBrush(QColor(40, 20, 20, 235)))
+        painter.drawRoundedRect(self._rect, 4.0, 4.0)
+        painter.setPen(QColor("#ffebee"))
+        painter.setFont(self.font)
+        inner = self._rect.adjusted(self.PAD, self.PAD, -self.PAD, -self.PAD)
+        painter.drawText(inner, Qt.TextWordWrap, self.text)

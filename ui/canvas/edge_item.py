@@ -1,0 +1,54 @@
+"""Edges: cubic curves from an output port to an input port that follow their nodes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import QGraphicsPathItem
+
+from graphlab.document import DocEdge
+
+#: width of the band around a curve that a right-click or hover still hits (scene units)
+HIT_WIDTH = 10.0
+
+
+def curve(start: QPointF, end: QPointF) -> QPainterPath:
+    """A cubic from ``start`` leaving rightwards to ``end`` arriving from the left."""
+    bend = max(40.0, abs(end.x() - start.x()) * 0.5)
+    path = QPainterPath(start)
+    path.cubicTo(start + QPointF(bend, 0.0), end - QPointF(bend, 0.0), end)
+    return path
+
+
+class EdgeItem(QGraphicsPathItem):
+    """The curve of document edge ``edge`` between two node items."""
+
+    def __init__(self, edge: DocEdge, src, dst) -> None:
+        super().__init__()
+        self.edge, self.src, self.dst = edge, src, dst
+        self.setPen(QPen(QColor("#8d99a6"), 2.0))
+        self.setZValue(-1.0)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.setPath(curve(self.src.output_pos(), self.dst.input_pos(self.edge.port)))
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(HIT_WIDTH)
+        return stroker.createStroke(self.path())
+
+
+class WireItem(QGraphicsPathItem):
+    """The dashed curve that follows the cursor while a connection is dragged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        pen = QPen(QColor("#ffcc80"), 2.0, Qt.DashLine)
+        self.setPen(pen)
+        self.setZValue(500.0)
+        self.hide()
+
+    def follow(self, start: QPointF, end: QPointF) -> None:
+        self.setPath(curve(start, end))
+        self.show()

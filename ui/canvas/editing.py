@@ -1,0 +1,105 @@
+"""The canvas's edit operations, each one undo command: delete, cut, copy, paste,
+duplicate, automatic layout, and creating what a palette entry drops."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QByteArray, QMimeData, QPointF
+from PySide6.QtWidgets import QApplication
+
+from graphlab.layout import layered_positions
+from ui.canvas.fragments import (
+    FRAGMENT_MIME,
+    dropped_nodes,
+    fragment,
+    fragment_from_text,
+    instantiate,
+)
+from ui.commands import AddNodes, MoveNodes, RemoveNodes
+
+#: how far each paste or duplicate lands from the copied nodes (scene units)
+PASTE_OFFSET = 40.0
+
+
+class Editor:
+    """Edit operations on a GraphScene's document and selection."""
+
+    def __init__(self, scene) -> None:
+        self.scene = scene
+        self._pastes = 0
+
+    @property
+    def doc(self):
+        return self.scene.doc
+
+    def delete(self) -> None:
+        ids = self.scene.selected_ids()
+        if ids:
+            self.scene.stack.push(RemoveNodes(self.doc, ids))
+
+    def copy(self) -> None:
+        ids = self.scene.selected_ids()
+        if not ids:
+            return
+        text = json.dumps(fragment(self.doc, ids))
+        mime = QMimeData()
+        mime.setData(FRAGMENT_MIME, QByteArray(text.encode()))
+        mime.setText(text)
+        QApplication.clipboard().setMimeData(mime)
+        self._pastes = 0
+
+    def cut(self) -> None:
+        ids = self.scene.selected_ids()
+        if ids:
+            self.copy()
+            self.scene.stack.push(RemoveNodes(self.doc, ids, "Cut"))
+
+    def paste(self, at: QPointF | None = None) -> None:
+        """Paste the clipboard's fragment, offset from the copy, or with its corner at ``at``."""
+        mime = QApplication.clipboard().mimeData()
+        if mime is None:
+            return
+        if mime.hasFormat(FRAGMENT_MIME):
+            text = bytes(mime.data(FRAGMENT_MIME).data()).decode()
+        else:
+            text = mime.text()
+        data = fragment_from_text(text)
+        if not data or not data["nodes"]:
+            return
+        if at is None:
+            self._pastes += 1
+            offset = (PASTE_OFFSET * self._pastes, PASTE_OFFSET * self._pastes)
+        else:
+            left = min(n["pos"][0] for n in data["nodes"])
+            top = min(n["pos"][1] for n in data["nodes"])
+            offset = (at.x() - left, at.y() - top)
+        self._add(data, offset, "Paste")
+
+    def duplicate(self) -> None:
+        ids = self.scene.selected_ids()
+        if ids:
+            self._add(fragment(self.doc, ids), (PASTE_OFFSET, PASTE_OFFSET), "Duplicate")
+
+    def _add(self, data, offset, text: str) -> None:
+        nodes, edges = instantiate(self.doc, data, offset)
+        self.scene.stack.push(AddNodes(self.doc, nodes, edges, text))
+        self.scene.select_ids([n.id for n in nodes])
+
+    def drop(self, payload: str, pos: QPointF) -> list[str]:
+        """Create what palette ``payload`` names at ``pos``; returns the new node ids."""
+        if self.scene.snap_to_grid:
+            pos = self.scene.snap(pos)
+        nodes, edges = dropped_nodes(self.doc, payload, (pos.x(), pos.y()))
+        name = payload.partition(":")[2]
+        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name}"))
+        ids = [n.id for n in nodes]
+        self.scene.select_ids(ids)
+        return ids
+
+    def layout(self) -> None:
+        """Automatic layered layout as one MoveNodes (nothing when already laid out)."""
+        positions = layered_positions(self.doc)
+        moved = {nid: p for nid, p in positions.items() if tuple(p) != self.doc.nodes[nid].pos}
+        if moved:
+            self.scene.stack.push(MoveNodes(self.doc, moved, "Automatic layout"))

@@ -1,0 +1,244 @@
+"""GraphScene: one item per document node and edge, kept in step with the document's events.
+
+User edits become commands on the undo stack; the commands change the document and the
+scene follows the resulting change events (it never writes the document itself).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPen, QUndoStack
+from PySide6.QtWidgets import QGraphicsScene
+
+from engine.ops.base import fmt
+from graphlab.analysis import Analysis, analyse
+from graphlab.document import Change, DocEdge, GraphDocument
+from ui.canvas.edge_item import EdgeItem
+from ui.canvas.node_item import PORT_HIT, NodeItem
+from ui.canvas.wiring import Wiring
+from ui.commands import MoveNodes
+
+GRID = 20.0
+#: the scene is this far in every direction from the origin (room to pan and zoom)
+SCENE_HALF = 50_000.0
+
+
+class GraphScene(QGraphicsScene):
+    """The canvas of ``doc``; edits are pushed on ``stack``."""
+
+    selectedNodesChanged = Signal(list)
+    analysisChanged = Signal(object)
+
+    def __init__(self, doc: GraphDocument, stack: QUndoStack, parent=None) -> None:
+        super().__init__(parent)
+        self.doc, self.stack = doc, stack
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[DocEdge, EdgeItem] = {}
+        self.analysis = Analysis()
+        self.snap_to_grid = False
+        self._syncing = False
+        self.setSceneRect(-SCENE_HALF, -SCENE_HALF, 2 * SCENE_HALF, 2 * SCENE_HALF)
+        self.setBackgroundBrush(QColor("#22262b"))
+        self._grid_pens = (QPen(QColor("#2a2f35"), 0), QPen(QColor("#323840"), 0))
+        self._analysis_timer = QTimer(self)
+        self._analysis_timer.setSingleShot(True)
+        self._analysis_timer.setInterval(0)
+        self._analysis_timer.timeout.connect(self.refresh_analysis)
+        self.wiring = Wiring(self)
+        self.selectionChanged.connect(self._selection_changed)
+        self._rebuild()
+        self.refresh_analysis()
+        doc.subscribe(self._on_change)
+
+    def detach(self) -> None:
+        """Stop following the document (before dropping this scene)."""
+        self.doc.unsubscribe(self._on_change)
+
+    # -- following the document -----------------------------------------------------------
+
+    def _on_change(self, change: Change) -> None:
+        kind, subject = change.kind, change.subject
+        if kind == "node_moved":
+            self._syncing = True
+            try:
+                self.nodes[subject].setPos(*self.doc.nodes[subject].pos)
+            finally:
+                self._syncing = False
+            return
+        if kind == "node_added":
+            self._add_node(subject)
+        elif kind == "node_removed":
+            self.removeItem(self.nodes.pop(subject))
+        elif kind == "node_changed":
+            self.nodes[subject].set_node(self.doc.nodes[subject])
+        elif kind == "edge_added":
+            self._add_edge(subject)
+        elif kind == "edge_removed":
+            self._remove_edge(subject)
+        elif kind == "reset":
+            self._rebuild()
+        else:
+            return  # parameter values and settings do not change the canvas
+        self._analysis_timer.start()
+
+    def _rebuild(self) -> None:
+        self.wiring.cancel()
+        self.blockSignals(True)
+        for item in self.items():
+            if item.parentItem() is None:
+                self.removeItem(item)
+        self.blockSignals(False)
+        self.nodes, self.edges = {}, {}
+        for nid in self.doc.nodes:
+            self._add_node(nid)
+        for edge in self.doc.edges:
+            self._add_edge(edge)
+        self.wiring.attach()
+        self.selectedNodesChanged.emit([])
+
+    def _add_node(self, nid: str) -> None:
+        item = NodeItem(self.doc.nodes[nid])
+        self.nodes[nid] = item
+        self.addItem(item)
+
+    def _add_edge(self, edge: DocEdge) -> None:
+        src, dst = self.nodes[edge.src], self.nodes[edge.dst]
+        item = EdgeItem(edge, src, dst)
+        src.edges.append(item)
+        dst.edges.append(item)
+        self.edges[edge] = item
+        self.addItem(item)
+
+    def _remove_edge(self, edge: DocEdge) -> None:
+        item = self.edges.pop(edge)
+        for end in (item.src, item.dst):
+            end.edges.remove(item)
+        self.removeItem(item)
+
+    def refresh_analysis(self) -> None:
+        """Run the live analysis now and show each node's shape and problem."""
+        self._analysis_timer.stop()
+        self.analysis = analyse(self.doc)
+        shapes, problems = self.analysis.shapes, self.analysis.problems
+        for nid, item in self.nodes.items():
+            shape = shapes.get(nid)
+            item.set_analysis("" if shape is None else fmt(shape), problems.get(nid, ""))
+        self.analysisChanged.emit(self.analysis)
+
+    # -- selection ------------------------------------------------------------------------
+
+    def selected_ids(self) -> list[str]:
+        """The selected node ids, in document order."""
+        return [nid for nid, item in self.nodes.items() if item.isSelected()]
+
+    def select_ids(self, ids) -> None:
+        wanted = set(ids)
+        self.blockSignals(True)
+        for nid, item in self.nodes.items():
+            item.setSelected(nid in wanted)
+        self.blockSignals(False)
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self.selectedNodesChanged.emit(self.selected_ids())
+
+    # -- geometry helpers -----------------------------------------------------------------
+
+    def snap(self, pos: QPointF) -> QPointF:
+        return QPointF(round(pos.x() / GRID) * GRID, round(pos.y() / GRID) * GRID)
+
+    def snapping_user_move(self) -> bool:
+        """Whether a position change now comes from the user and should snap."""
+        return self.snap_to_grid and not self._syncing
+
+    def port_at(self, pos: QPointF) -> tuple[NodeItem, str, str] | None:
+        """(node item, "in" or "out", input port name) of the port at ``pos``, if any."""
+        near = QRectF(pos.x() - PORT_HIT, pos.y() - PORT_HIT, 2 * PORT_HIT, 2 * PORT_HIT)
+        for item in self.items(near):
+            if isinstance(item, NodeItem):
+                hit = item.port_at(pos)
+                if hit is not None:
+                    return item, hit[0], hit[1]
+        return None
+
+    def node_at(self, pos: QPointF) -> NodeItem | None:
+        for item in self.items(pos):
+            if isinstance(item, NodeItem):
+                return item
+            if isinstance(item.parentItem(), NodeItem):
+                return item.parentItem()
+        return None
+
+    def edge_at(self, pos: QPointF) -> EdgeItem | None:
+        return next((i for i in self.items(pos) if isinstance(i, EdgeItem)), None)
+
+    def nodes_rect(self) -> QRectF:
+        """The rectangle holding every node (one pass over the nodes; empty when none)."""
+        items = list(self.nodes.values())
+        if not items:
+            return QRectF()
+        xs = [i.x() for i in items]
+        ys = [i.y() for i in items]
+        bottom = max(i.y() + i.height for i in items)
+        right = max(xs) + items[0].boundingRect().right()
+        return QRectF(QPointF(min(xs) - PORT_HIT, min(ys) - PORT_HIT), QPointF(right, bottom))
+
+    # -- mouse: wiring and committing moves -----------------------------------------------
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.LeftButton and self.wiring.press(event.scenePos()):
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self.wiring.active:
+            self.wiring.move(event.scenePos())
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self.wiring.active and event.button() == Qt.LeftButton:
+            self.wiring.release(event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.LeftButton:
+            self.commit_moves()
+
+    def commit_moves(self) -> None:
+        """Push one MoveNodes for every node whose item left its document position."""
+        moved = {}
+        for nid in self.selected_ids():
+            item = self.nodes[nid]
+            if (item.x(), item.y()) != self.doc.nodes[nid].pos:
+                moved[nid] = (item.x(), item.y())
+        if moved:
+            self.stack.push(MoveNodes(self.doc, moved))
+
+    # -- background grid ------------------------------------------------------------------
+
+    def drawBackground(self, painter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        zoom = painter.worldTransform().m11()
+        step = GRID if zoom >= 0.5 else GRID * 5
+        if step * zoom < 6:
+            return
+        left = int(rect.left() // step) * step
+        top = int(rect.top() // step) * step
+        minor, major = [], []
+        x = left
+        while x < rect.right():
+            line = (QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            (major if round(x / step) % 5 == 0 else minor).append(line)
+            x += step
+        y = top
+        while y < rect.bottom():
+            line = (QPointF(rect.left(), y), QPointF(rect.right(), y))
+            (major if round(y / step) % 5 == 0 else minor).append(line)
+            y += step
+        for pen, lines in zip(self._grid_pens, (minor, major), strict=True):
+            painter.setPen(pen)
+            for a, b in lines:
+                painter.drawLine(a, b)

@@ -1,0 +1,111 @@
+"""Connecting by dragging: output port to input port, or a connected input to detach it.
+
+The wire follows the cursor; on release over an input port ``connection_problem`` decides.
+A refused wire shows the reason next to the cursor for a moment and changes nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QTimer
+
+from graphlab.analysis import connection_problem
+from graphlab.document import DocEdge, GraphDocument
+from ui.canvas.badge import MessageItem
+from ui.canvas.edge_item import WireItem
+from ui.commands import Connect, Disconnect
+
+#: how long a refusal stays next to the cursor
+MESSAGE_MS = 3000
+
+
+def without_edge(doc: GraphDocument, edge: DocEdge) -> GraphDocument:
+    """A light view of ``doc`` lacking ``edge`` (for judging where a detached wire may go)."""
+    probe = GraphDocument()
+    probe.nodes = doc.nodes
+    probe.edges = [e for e in doc.edges if e != edge]
+    return probe
+
+
+class Wiring:
+    """The scene's connection drag: ``press``/``move``/``release`` with scene positions."""
+
+    def __init__(self, scene) -> None:
+        self.scene = scene
+        self.source = ""
+        self.detached: DocEdge | None = None
+        self.wire = WireItem()
+        self.message = MessageItem()
+        self.message.hide()
+        self._timer = QTimer(scene)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(MESSAGE_MS)
+        self._timer.timeout.connect(self.message.hide)
+
+    def attach(self) -> None:
+        """Put the wire and message items into the scene (again, after a rebuild)."""
+        for item in (self.wire, self.message):
+            if item.scene() is None:
+                self.scene.addItem(item)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.source)
+
+    def press(self, pos: QPointF) -> bool:
+        """Start a drag when ``pos`` is on an output port or a connected input port."""
+        hit = self.scene.port_at(pos)
+        if hit is None:
+            return False
+        item, side, port = hit
+        if side == "out":
+            self.source = item.nid
+        else:
+            src = self.scene.doc.source_of(item.nid, port)
+            if src is None:
+                return False
+            self.source, self.detached = src, DocEdge(src, item.nid, port)
+            self.scene.edges[self.detached].hide()
+        self.move(pos)
+        return True
+
+    def move(self, pos: QPointF) -> None:
+        self.wire.follow(self.scene.nodes[self.source].output_pos(), pos)
+
+    def release(self, pos: QPointF) -> None:
+        """Connect, reconnect, detach, or refuse with the reason shown at ``pos``."""
+        scene, doc = self.scene, self.scene.doc
+        source, detached = self.source, self.detached
+        self.source, self.detached = "", None
+        self.wire.hide()
+        if detached is not None and detached in scene.edges:
+            scene.edges[detached].show()
+        hit = scene.port_at(pos)
+        target = DocEdge(source, hit[0].nid, hit[2]) if hit and hit[1] == "in" else None
+        if target == detached:
+            return
+        if target is None:
+            if detached is not None:
+                scene.stack.push(Disconnect(doc, detached))
+            return
+        problem = connection_problem(without_edge(doc, detached) if detached else doc, target)
+        if problem:
+            self.show_message(problem, pos)
+            return
+        if detached is None:
+            scene.stack.push(Connect(doc, target))
+            return
+        scene.stack.beginMacro(f"Reconnect {source} to {target.dst}.{target.port}")
+        scene.stack.push(Disconnect(doc, detached))
+        scene.stack.push(Connect(doc, target))
+        scene.stack.endMacro()
+
+    def cancel(self) -> None:
+        """Drop the drag without changing anything (document reset under it)."""
+        self.source, self.detached = "", None
+        self.wire.hide()
+
+    def show_message(self, text: str, pos: QPointF) -> None:
+        self.message.set_text(text)
+        self.message.setPos(pos + QPointF(14.0, 10.0))
+        self.message.show()
+        self._timer.start()
