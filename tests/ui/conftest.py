@@ -24,6 +24,7 @@ class Canvas:
         self.view.show()
         qtbot.waitExposed(self.view)
         self.view.activateWindow()
+        assert QTest.qWaitForWindowActive(self.view)  # shortcuts need the active window
         self.view.setFocus()
         self.qtbot = qtbot
 

@@ -60,13 +60,29 @@ def instantiate(
     """
     taken = set(doc.nodes)
     new_ids: dict[str, str] = {}
+
+    def claim(old: str, wanted: str) -> None:
+        if wanted in taken:
+            base = re.sub(r"\d+$", "", wanted) or "node"
+            k = 1
+            while f"{base}{k}" in taken:
+                k += 1
+            wanted = f"{base}{k}"
+        new_ids[old] = wanted
+        taken.add(wanted)
+
+    # a group's head (the node the group is named after) first; its members follow its name
+    heads = [n for n in data["nodes"] if n["id"] == n["group"]]
+    for n in heads:
+        claim(n["id"], n["id"])
     for n in data["nodes"]:
-        base = re.sub(r"\d+$", "", n["id"]) or n["op"]
-        k = 1
-        while f"{base}{k}" in taken:
-            k += 1
-        new_ids[n["id"]] = f"{base}{k}"
-        taken.add(new_ids[n["id"]])
+        if n["id"] in new_ids:
+            continue
+        group = n["group"]
+        if group in new_ids and n["id"].startswith(group + "_"):
+            claim(n["id"], new_ids[group] + n["id"][len(group) :])
+        else:
+            claim(n["id"], n["id"])
     nodes = [
         DocNode(
             new_ids[n["id"]],
