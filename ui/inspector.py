@@ -1,0 +1,167 @@
+"""The inspector: the selected node's label, attrs, inferred shapes, problem and stored value.
+
+Each finished edit is one undoable command (SetLabel, SetAttrs, SetInputValue) on the
+window's undo stack; the panel re-reads the document whenever a new analysis arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QWidget
+
+from engine.ops import get_op
+from engine.ops.base import fmt
+from graphlab.analysis import Analysis
+from graphlab.document import GraphDocument
+from ui.commands import SetAttrs, SetLabel
+from ui.inspector_widgets import (
+    SetInputValue,
+    TextAttrEditor,
+    attr_editor,
+    format_value,
+    parse_text,
+)
+from ui.theme import error_colour
+
+
+class Inspector(QScrollArea):
+    """Shows and edits one node; :meth:`show_node` picks it, :meth:`set_analysis` updates it."""
+
+    def __init__(self, doc: GraphDocument, stack: QUndoStack, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc, self.stack = doc, stack
+        self.nid: str | None = None
+        self.analysis = Analysis()
+        #: attr name -> function showing a new value in its editor
+        self.setters: dict[str, Any] = {}
+        self.editors: dict[str, QWidget] = {}
+        self.value_editor: TextAttrEditor | None = None
+        self.setWidgetResizable(True)
+        self.show_node(None)
+
+    # -- what is shown ------------------------------------------------------------------
+
+    def show_nodes(self, ids: list[str]) -> None:
+        """Follow the canvas selection: one node is inspected, several are counted."""
+        self.show_node(ids[0] if len(ids) == 1 else None, count=len(ids))
+
+    def show_node(self, nid: str | None, count: int = 0) -> None:
+        self.nid = nid if nid in self.doc.nodes else None
+        self.setters, self.editors = {}, {}
+        self.value_editor: TextAttrEditor | None = None
+        body = QWidget()
+        self.form = QFormLayout(body)
+        self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        if self.nid is None:
+            text = f"{count} nodes selected" if count > 1 else "Select a node to inspect it."
+            hint = QLabel(text, wordWrap=True)
+            hint.setEnabled(False)
+            self.form.addRow(hint)
+        else:
+            self._build(self.doc.nodes[self.nid])
+        self.setWidget(body)
+
+    def _build(self, node) -> None:
+        op = get_op(node.op)
+        title = QLabel(f"<b>{node.id}</b> &nbsp; {op.name}", textFormat=Qt.RichText)
+        formula = QLabel(op.formula, wordWrap=True, toolTip=op.rule)
+        formula.setEnabled(False)
+        self.form.addRow(title)
+        self.form.addRow(formula)
+        self.label_edit = QLineEdit(node.label, placeholderText="optional display name")
+        self.label_edit.editingFinished.connect(self._commit_label)
+        self.form.addRow("label", self.label_edit)
+        self.problem = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)
+        self.problem.setStyleSheet(f"color: {error_colour()};")
+        self.form.addRow(self.problem)
+        self.port_shapes = {port: QLabel() for port in op.inputs}
+        for port, label in self.port_shapes.items():
+            self.form.addRow(f"in: {port}", label)
+        self.output_shape = QLabel()
+        self.form.addRow("out", self.output_shape)
+        for attr in op.attrs:
+            value = node.attrs.get(attr.name, None if attr.required else attr.default)
+            editor, setter = attr_editor(
+                attr, value, lambda v, n=attr.name: self._commit_attr(n, v)
+            )
+            editor.setToolTip(f"{attr.doc}\n({attr.allowed()})".strip())
+            editor.setObjectName(f"attr:{attr.name}")
+            self.editors[attr.name], self.setters[attr.name] = editor, setter
+            self.form.addRow(attr.name, editor)
+        if node.op == "input" and node.id in self.doc.inputs:
+            self.value_editor = TextAttrEditor(self._check_input_value, "")
+            self.value_editor.set_text(format_value(self.doc.inputs[node.id]))
+            self.value_editor.setObjectName("input value")
+            self.value_editor.committed.connect(self._commit_input_value)
+            self.form.addRow("value", self.value_editor)
+        self._show_analysis()
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        """A new analysis (after any document change): re-read the node and its shapes."""
+        self.analysis = analysis
+        if self.nid is not None and self.nid not in self.doc.nodes:
+            self.show_node(None)
+            return
+        if self.nid is None:
+            return
+        node = self.doc.nodes[self.nid]
+        op = get_op(node.op)
+        for attr in op.attrs:
+            self.setters[attr.name](node.attrs.get(attr.name, attr.default))
+        if self.label_edit.text() != node.label and not self.label_edit.hasFocus():
+            self.label_edit.setText(node.label)
+        if self.value_editor is not None and self.nid in self.doc.inputs:
+            value = format_value(self.doc.inputs[self.nid])
+            if value != self.value_editor.committed_text:
+                self.value_editor.set_text(value)
+        self._show_analysis()
+
+    def _show_analysis(self) -> None:
+        problem = self.analysis.problems.get(self.nid, "")
+        self.problem.setText(problem)
+        self.problem.setVisible(bool(problem))
+        for port, label in self.port_shapes.items():
+            src = self.doc.source_of(self.nid, port)
+            shape = self.analysis.shapes.get(src) if src else None
+            label.setText(
+                "not connected" if src is None else f"{src}: {fmt(shape) if shape else '?'}"
+            )
+        shape = self.analysis.shapes.get(self.nid)
+        self.output_shape.setText(fmt(shape) if shape is not None else "?")
+
+    # -- edits --------------------------------------------------------------------------
+
+    def _commit_label(self) -> None:
+        label = self.label_edit.text().strip()
+        if self.nid is not None and label != self.doc.nodes[self.nid].label:
+            self.stack.push(SetLabel(self.doc, self.nid, label))
+
+    def _commit_attr(self, name: str, value: Any) -> None:
+        node = self.doc.nodes[self.nid]
+        if node.attrs.get(name, _MISSING) == value:
+            return
+        attrs = {**node.attrs, name: value}
+        self.stack.push(SetAttrs(self.doc, self.nid, attrs, f"Change {self.nid} {name}"))
+
+    def _check_input_value(self, text: str) -> Any:
+        value = parse_text("value", text)
+        shape = tuple(self.doc.nodes[self.nid].attrs.get("shape", ()))
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError("expected a number or a nested list of numbers") from None
+        if value is None or not np.all(np.isfinite(array)):
+            raise ValueError("expected finite numbers")
+        if array.shape != shape:
+            raise ValueError(f"expected shape {fmt(shape)}, got {fmt(array.shape)}")
+        return value
+
+    def _commit_input_value(self, value: Any) -> None:
+        self.stack.push(SetInputValue(self.doc, self.nid, value))
+
+
+_MISSING = object()
