@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from engine.backend import array_module
+from engine.backend import array_module, translate_device_errors
 from engine.errors import CycleError, GraphError, GraphLabError, ShapeError
 from engine.init import initial_value
 from engine.ops import ForwardContext, get_op
@@ -63,6 +63,7 @@ class Graph:
     from their ``init`` attr with a generator seeded by ``seed``).
     """
 
+    @translate_device_errors
     def __init__(self, nodes, edges, *, device="cpu", dtype="float32", params=None, seed=0):
         self.device = device
         self.xp = array_module(device)
@@ -206,12 +207,14 @@ class Graph:
 
     # -- running -------------------------------------------------------------------------
 
+    @translate_device_errors
     def forward(self, feeds=None, *, train=False, rng=None) -> dict[str, Any]:
         """Run every node; returns ``values`` (node id -> output array)."""
         for _ in self._forward_events(feeds or {}, train, rng, record=False):
             pass
         return self.values
 
+    @translate_device_errors
     def backward(self, output=None, grad=None, wrt=None) -> dict[str, Any]:
         """Backpropagate from ``output`` (default: the single sink) after ``forward``.
 
@@ -222,6 +225,7 @@ class Graph:
             pass
         return self.grads
 
+    @translate_device_errors
     def trace(
         self, feeds=None, *, train=False, rng=None, output=None, grad=None
     ) -> Iterator[TraceEvent]:

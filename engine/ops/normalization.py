@@ -136,7 +136,9 @@ class Dropout(Op):
         if not ctx.train:
             return x, None
         p = attrs["p"]
-        mask = (ctx.rng.random(x.shape, dtype=x.dtype) < p).astype(x.dtype) / p
+        # a numpy Generator draws on the host: its keep mask crosses to x's device here
+        keep = xp.asarray(ctx.rng.random(x.shape, dtype=x.dtype) < p)
+        mask = keep.astype(x.dtype) / p
         return x * mask, mask
 
     def backward(self, xp, mask, grad_out, attrs, needed=None):
