@@ -55,6 +55,8 @@ class Trainer:
     epoch. schedule: a callable t -> lr (:mod:`engine.schedules`), t = steps taken so far.
     scores: the node whose argmax is the predicted class (default: the node feeding the
     ``scores`` port of the loss, or of the nearest classification loss above it).
+    augment: a callable (X batch as numpy, Generator) -> X batch, applied to training batches
+    only (random flips and crops of images).
     """
 
     def __init__(
@@ -75,6 +77,7 @@ class Trainer:
         train_eval_samples: int = 1000,
         eval_batch_size: int = 1024,
         use_plan: bool = True,
+        augment=None,
     ) -> None:
         for nid in (loss, data_input, label_input, scores):
             if nid is not None and nid not in graph.nodes:
@@ -89,6 +92,7 @@ class Trainer:
             optimizer = make_optimizer(optimizer, graph.params, frozen=frozen)
         self.optimizer, self.schedule = optimizer, schedule
         self.batch_size, self.epochs = batch_size, epochs
+        self.augment = augment
         self.eval_batch_size = eval_batch_size
         self.scores = scores or find_scores(graph, loss)
         shuffle, ops, sample = np.random.SeedSequence(seed).spawn(3)
@@ -155,7 +159,10 @@ class Trainer:
                     history.stopped = True
                     return history
                 rows = order[start : start + size]
-                history.losses.append(self.train_step(self.X[rows], self.y[rows]))
+                X = self.X[rows]
+                if self.augment is not None:
+                    X = self.graph.xp.asarray(self.augment(to_numpy(X), self.op_rng))
+                history.losses.append(self.train_step(X, self.y[rows]))
             event = self._epoch_event()
             history.epochs.append(event)
             for callback in self.metrics.epoch_callbacks:

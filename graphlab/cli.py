@@ -35,7 +35,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from graphlab import commands
+    from graphlab import cli_train, commands
 
     parser = Parser(
         prog="graphlab",
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for register in commands.REGISTER:
+    for register in [*commands.REGISTER, *cli_train.REGISTER]:
         register(sub)
     return parser
 
@@ -52,9 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command is None:  # plain `graphlab` opens the window on the default example
+        args = parser.parse_args(["open"])
     try:
         return int(args.handler(args) or 0)
     except GraphLabError as exc:

@@ -83,6 +83,8 @@ class GraphDocument:
         self.training: dict[str, Any] = {}
         #: the node backward starts from (usually the loss); "" means the single sink
         self.loss = ""
+        #: other saved arrays by group (the optimizer's state, to resume training)
+        self.extra_arrays: dict[str, dict[str, np.ndarray]] = {}
         self._listeners: list[Callable[[Change], None]] = []
 
     # -- observing ----------------------------------------------------------------------

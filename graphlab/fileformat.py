@@ -39,6 +39,8 @@ TOP_KEYS = {
     "training",
     "loss",
 }
+#: groups of extra arrays a project may carry (the optimizer's state, to resume training)
+EXTRA_GROUPS = {"optimizer_state"}
 NODE_KEYS = {"id", "op", "attrs", "pos", "label", "group"}
 
 
@@ -91,6 +93,8 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
     arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
     for nid, state in doc.state.items():
         arrays.update({f"state:{nid}:{k}": np.asarray(v) for k, v in state.items()})
+    for group, named in doc.extra_arrays.items():
+        arrays.update({f"extra:{group}:{k}": np.asarray(v) for k, v in named.items()})
 
     def write(f):
         buffer = io.BytesIO()
@@ -333,12 +337,15 @@ def _load_params(doc: GraphDocument, raw: bytes, path: Path) -> None:
         raise FileFormatError(f"{path}: {PARAMS_MEMBER} is damaged ({exc})") from None
     for key, array in arrays.items():
         kind, _, rest = key.partition(":")
-        nid, _, name = rest.partition(":") if kind == "state" else (rest, "", "")
+        nid, _, name = rest.partition(":") if kind in ("state", "extra") else (rest, "", "")
         place = f"{path}: {PARAMS_MEMBER}[{key!r}]"
-        if kind not in ("param", "state") or nid not in doc.nodes:
-            raise FileFormatError(f"{place}: no such node in the graph")
         if not np.issubdtype(array.dtype, np.floating) or not np.all(np.isfinite(array)):
             raise FileFormatError(f"{place}: values must be finite floating-point numbers")
+        if kind == "extra" and nid in EXTRA_GROUPS and name:
+            doc.extra_arrays.setdefault(nid, {})[name] = array
+            continue
+        if kind not in ("param", "state") or nid not in doc.nodes:
+            raise FileFormatError(f"{place}: no such node in the graph")
         if kind == "param":
             if doc.nodes[nid].op != "parameter":
                 raise FileFormatError(f"{place}: node {nid!r} is not a parameter")

@@ -5,14 +5,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from graphlab.document import GraphDocument
-from graphlab.fileformat import save_document
+from graphlab.fileformat import document_to_dict, save_document
 from graphlab.layout import layered_positions
 from graphlab.templates import add_batchnorm, add_conv, add_linear, add_op
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "assets" / "examples"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "assets" / "examples"
+#: docs/file-format.md shows this example in full (in the block after this marker)
+DOCUMENTED, DOCS_MARKER = "linear-softmax-spiral", "The bundled `linear-softmax-spiral` example:"
 SPIRAL = {
     "spec": {"name": "spiral", "classes": 3, "points": 100, "seed": 0},
     "data_input": "x",
@@ -24,7 +28,7 @@ DIGITS = {
     "data_input": "x",
     "label_input": "y",
     "split": {"val": 0.2, "test": 0.1, "seed": 0},
-    "preprocess": {"scale": 16.0, "center": "none"},
+    "preprocess": {"center": "mean", "scale": 16.0},
 }
 
 
@@ -100,7 +104,7 @@ def linear_spiral(loss: str) -> GraphDocument:
     )
     labelled_input(doc, [-1, 2])
     scores = add_linear(doc, "x", 2, 3, "fc", init="small")
-    regularized(doc, add_op(doc, loss, scores, "y", id="data_loss"), ["fc_W"], 1e-3)
+    regularized(doc, add_op(doc, loss, scores, "y", id="data_loss"), ["fc_W"], 5e-4)
     doc.dataset = SPIRAL
     doc.training = {"optimizer": "sgd", "lr": 1.0, "epochs": 200, "batch_size": 300, "seed": 0}
     return doc
@@ -118,10 +122,10 @@ def two_layer_net() -> GraphDocument:
         doc,
         add_op(doc, "softmax_cross_entropy", scores, "y", id="data_loss"),
         ["fc1_W", "fc2_W"],
-        1e-3,
+        5e-4,
     )
     doc.dataset = SPIRAL
-    doc.training = {"optimizer": "sgd", "lr": 1.0, "epochs": 2000, "batch_size": 300, "seed": 0}
+    doc.training = {"optimizer": "sgd", "lr": 1.0, "epochs": 10000, "batch_size": 300, "seed": 0}
     return doc
 
 
@@ -137,7 +141,7 @@ def cnn_digits() -> GraphDocument:
     scores = add_linear(doc, add_op(doc, "flatten", h, id="flat"), 128, 10, "fc")
     doc.loss = add_op(doc, "softmax_cross_entropy", scores, "y", id="loss")
     doc.dataset = DIGITS
-    doc.training = {"optimizer": "adam", "lr": 1e-3, "epochs": 15, "batch_size": 64, "seed": 0}
+    doc.training = {"optimizer": "adam", "lr": 3e-3, "epochs": 15, "batch_size": 64, "seed": 0}
     return doc
 
 
@@ -195,6 +199,25 @@ def all_examples() -> list[GraphDocument]:
     ]
 
 
+def compact_json(doc: GraphDocument) -> str:
+    """The document as JSON with one line per node and per edge (for the docs)."""
+    data = document_to_dict(doc)
+    lines = []
+    for key, value in data.items():
+        if key in ("nodes", "edges"):
+            items = ",\n".join("    " + json.dumps(item) for item in value)
+            lines.append(f'  "{key}": [\n{items}\n  ]')
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def update_docs(doc: GraphDocument) -> None:
+    path = ROOT / "docs" / "file-format.md"
+    head, _, _ = path.read_text().partition(DOCS_MARKER)
+    path.write_text(f"{head}{DOCS_MARKER}\n\n```json\n{compact_json(doc)}\n```\n")
+
+
 def main() -> None:
     EXAMPLES.mkdir(parents=True, exist_ok=True)
     for doc in all_examples():
@@ -203,6 +226,8 @@ def main() -> None:
         doc.compile()
         save_document(doc, EXAMPLES / f"{doc.name}.json")
         print(f"wrote {doc.name}")
+        if doc.name == DOCUMENTED:
+            update_docs(doc)
 
 
 if __name__ == "__main__":
