@@ -1,0 +1,59 @@
+"""``graphlab open``: the window on a graph, or a screenshot of it.
+
+The Qt code is imported inside the handler only, so ``graphlab`` stays Qt-free at import.
+Options that later steer the window (stepping, training) are collected by
+:func:`window_options` and passed to ``ui.app.run_app`` as keyword arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from graphlab.examples import DEFAULT_EXAMPLE, resolve_graph
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``1600x1000`` -> (1600, 1000)."""
+    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if not match or not (100 <= int(match[1]) <= 10000 and 100 <= int(match[2]) <= 10000):
+        raise argparse.ArgumentTypeError(
+            f"expected WIDTHxHEIGHT between 100 and 10000, got {text!r}"
+        )
+    return int(match[1]), int(match[2])
+
+
+def window_options(args) -> dict:
+    """The keyword arguments of ``run_app`` that the command line sets."""
+    return {"screenshot": args.screenshot, "size": args.size, "theme": args.theme}
+
+
+def cmd_open(args) -> int:
+    resolve_graph(args.graph)  # a bad name fails here, with one line and no window
+    from ui.app import run_app
+
+    return run_app(args.graph, **window_options(args))
+
+
+def add_open(sub) -> None:
+    p = sub.add_parser(
+        "open",
+        help="open the window on a graph (default: the cnn-digits example)",
+        description="Open the GraphLab window on GRAPH (a file or bundled example name).",
+    )
+    p.add_argument("graph", nargs="?", default=DEFAULT_EXAMPLE, metavar="GRAPH")
+    p.add_argument(
+        "--screenshot",
+        metavar="FILE.png",
+        help="render the window to this PNG once it is laid out, then exit",
+    )
+    p.add_argument(
+        "--size",
+        type=parse_size,
+        metavar="WxH",
+        help="window size in pixels (default 1600x1000 for screenshots)",
+    )
+    p.add_argument(
+        "--theme", choices=("light", "dark"), help="colour theme (default: the saved one)"
+    )
+    p.set_defaults(handler=cmd_open)

@@ -1,0 +1,109 @@
+"""Starting the window: the QApplication, the main window on a graph, and screenshots.
+
+``run_app`` is what ``graphlab open`` and plain ``graphlab`` call (importing this module
+lazily, so that ``graphlab`` stays Qt-free until a window is wanted).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from graphlab.examples import DEFAULT_EXAMPLE, EXAMPLES_DIR, open_graph, resolve_graph
+from ui.main_window import MainWindow
+from ui.theme import DEFAULT_THEME, apply_theme
+
+ORGANIZATION = "GraphLab"
+APPLICATION = "GraphLab"
+DEFAULT_SIZE = (1600, 1000)
+#: how long the window may settle (layout, first analysis, fit) before a screenshot
+SCREENSHOT_DELAY_MS = 300
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (made once): high-DPI friendly, named for QSettings, themed."""
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        QCoreApplication.setOrganizationName(ORGANIZATION)
+        QCoreApplication.setApplicationName(APPLICATION)
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+        app.setApplicationDisplayName("GraphLab")
+    return app
+
+
+def open_window(graph: str | None = None, theme: str | None = None) -> MainWindow:
+    """A main window on ``graph`` (a path or example name; default cnn-digits), not yet shown.
+
+    Raises FileFormatError when the graph does not load. A bundled example opens as an
+    unnamed document, so Save asks for a file instead of overwriting the example.
+    """
+    graph = graph or DEFAULT_EXAMPLE
+    path = resolve_graph(graph)
+    doc = open_graph(graph)
+    apply_theme(QApplication.instance(), theme or QSettings().value("theme", DEFAULT_THEME))
+    window = MainWindow()
+    example = path.resolve().parent == EXAMPLES_DIR and not Path(graph).is_file()
+    window.files.adopt(doc, None if example else path)
+    return window
+
+
+def save_screenshot(window: MainWindow, path: str | Path) -> bool:
+    """Render the window (as laid out now) to a PNG; True when it was written."""
+    return window.grab().save(str(path), "PNG")
+
+
+def run_app(
+    path: str | None = None,
+    screenshot: str | Path | None = None,
+    size: tuple[int, int] | None = None,
+    theme: str | None = None,
+    argv: list[str] | None = None,
+) -> int:
+    """Show the window on ``path`` and run until it closes; the exit status.
+
+    With ``screenshot``, render the window at ``size`` (default 1600x1000) to that PNG once
+    it is laid out, then exit (no dialogs, no autosave, settings left as they were); without
+    a display it renders offscreen.
+    """
+    if screenshot is not None and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = application(argv)
+    window = open_window(path, theme)
+    if screenshot is not None:
+        return _screenshot_and_quit(app, window, Path(screenshot), size or DEFAULT_SIZE)
+    window.restore_layout()
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    QTimer.singleShot(0, window.view.fit_to_view)
+    QTimer.singleShot(0, window.files.offer_recovery)
+    window.files.start_autosave()
+    return app.exec()
+
+
+def _screenshot_and_quit(app, window: MainWindow, path: Path, size: tuple[int, int]) -> int:
+    window.resize(*size)
+    window.show()
+    status = {"code": 1}
+
+    def shoot():
+        window.view.fit_to_view()
+        app.processEvents()
+        status["code"] = 0 if save_screenshot(window, path) else 1
+        window.files.stack.setClean()
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(SCREENSHOT_DELAY_MS, shoot)
+    app.exec()
+    return status["code"]

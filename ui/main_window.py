@@ -1,0 +1,240 @@
+"""The main window: the canvas in the middle, dockable palette, inspector, problems and examples.
+
+One document, one undo stack and one scene live as long as the window; opening a file
+replaces the document's content, and the scene and panels follow its events.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from graphlab.analysis import Analysis
+from graphlab.document import GraphDocument
+from graphlab.examples import list_examples
+from ui.canvas import GraphScene, GraphView
+from ui.canvas.node_item import NODE_WIDTH, TITLE_H
+from ui.examples_panel import ExamplesPanel
+from ui.files import DocumentFiles
+from ui.inspector import Inspector
+from ui.palette import PaletteWidget
+from ui.problems import ProblemsPanel
+from ui.theme import THEMES, apply_theme, current_theme
+
+CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
+CANVAS_MENU_VIEW = ("fit", "layout", "snap")
+
+
+class MainWindow(QMainWindow):
+    """GraphLab's window. ``files`` holds the file actions; ``scene``/``view`` the canvas."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc = GraphDocument()
+        self.stack = QUndoStack(self)
+        self.scene = GraphScene(self.doc, self.stack)
+        self.view = GraphView(self.scene)
+        self.setCentralWidget(self.view)
+        self.files = DocumentFiles(self, self.doc, self.stack)
+        self.palette_panel = PaletteWidget()
+        self.inspector = Inspector(self.doc, self.stack)
+        self.problems = ProblemsPanel()
+        self.examples = ExamplesPanel()
+        self.docks = {
+            "palette": self._dock("Palette", self.palette_panel, Qt.LeftDockWidgetArea),
+            "examples": self._dock("Examples", self.examples, Qt.LeftDockWidgetArea),
+            "inspector": self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea),
+            "problems": self._dock("Problems", self.problems, Qt.RightDockWidgetArea),
+        }
+        self.tabifyDockWidget(self.docks["palette"], self.docks["examples"])
+        self.docks["palette"].raise_()
+        self.resizeDocks(
+            [self.docks["palette"], self.docks["inspector"]], [230, 300], Qt.Horizontal
+        )
+        self.resizeDocks([self.docks["inspector"], self.docks["problems"]], [600, 200], Qt.Vertical)
+        self.problem_line = QLabel()
+        self.statusBar().addWidget(self.problem_line, 1)
+        self._build_actions()
+        self._build_menus()
+        self._connect()
+        self.setWindowTitle(self.files.title())
+
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock:{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    # -- actions and menus --------------------------------------------------------------
+
+    def _action(self, text, slot, shortcuts=(), icon=None) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        files = self.files
+        self.actions = {
+            "new": self._action("&New", files.new, [QKeySequence.New], QStyle.SP_FileIcon),
+            "open": self._action(
+                "&Open...", files.open, [QKeySequence.Open], QStyle.SP_DialogOpenButton
+            ),
+            "save": self._action(
+                "&Save", files.save, [QKeySequence.Save], QStyle.SP_DialogSaveButton
+            ),
+            "save_as": self._action("Save &As...", files.save_as, ["Ctrl+Shift+S"]),
+            "quit": self._action("&Quit", self.close, [QKeySequence.Quit]),
+            "find": self._action("&Find op", self.focus_palette_search, [QKeySequence.Find]),
+        }
+        undo = self.stack.createUndoAction(self, "&Undo")
+        undo.setShortcuts([QKeySequence("Ctrl+Z")])
+        undo.setIcon(self.style().standardIcon(QStyle.SP_ArrowBack))
+        redo = self.stack.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        redo.setIcon(self.style().standardIcon(QStyle.SP_ArrowForward))
+        for action in (undo, redo):
+            self.addAction(action)
+        self.actions.update(undo=undo, redo=redo)
+        self.canvas_actions = self.view.edit_actions()
+
+    def _build_menus(self) -> None:
+        bar, a = self.menuBar(), self.actions
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([a["new"], a["open"]])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        examples_menu = file_menu.addMenu("&Examples")
+        for name, description in list_examples():
+            action = examples_menu.addAction(name)
+            action.setToolTip(description)
+            action.triggered.connect(lambda _=False, n=name: self.files.open_example(n))
+        file_menu.addSeparator()
+        file_menu.addActions([a["save"], a["save_as"]])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([a["undo"], a["redo"]])
+        edit_menu.addSeparator()
+        for name in CANVAS_MENU_EDIT:
+            if name is None:
+                edit_menu.addSeparator()
+            elif name in self.canvas_actions:
+                edit_menu.addAction(self.canvas_actions[name])
+        edit_menu.addSeparator()
+        edit_menu.addAction(a["find"])
+        view_menu = bar.addMenu("&View")
+        view_actions = [
+            self.canvas_actions[n] for n in CANVAS_MENU_VIEW if n in self.canvas_actions
+        ]
+        view_menu.addActions(view_actions)
+        view_menu.addSeparator()
+        view_menu.addActions([dock.toggleViewAction() for dock in self.docks.values()])
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_actions = QActionGroup(self)
+        for name in THEMES:
+            action = theme_menu.addAction(name.capitalize())
+            action.setCheckable(True)
+            action.setData(name)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            self.theme_actions.addAction(action)
+        self._check_theme(current_theme())
+        toolbar = QToolBar("Main", self, objectName="toolbar:main", movable=False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        toolbar.addActions([a["new"], a["open"], a["save"]])
+        toolbar.addSeparator()
+        toolbar.addActions([a["undo"], a["redo"]])
+        toolbar.addSeparator()
+        toolbar.addActions(view_actions)
+        self.addToolBar(toolbar)
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.files.recent_files()
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.files.open_path(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _connect(self) -> None:
+        self.scene.selectedNodesChanged.connect(self.inspector.show_nodes)
+        self.scene.analysisChanged.connect(self._analysis_changed)
+        self.problems.nodeChosen.connect(self.select_node)
+        self.palette_panel.activated.connect(self.add_from_palette)
+        self.examples.exampleChosen.connect(self.files.open_example)
+        self.files.stateChanged.connect(lambda: self.setWindowTitle(self.files.title()))
+        self.files.opened.connect(lambda: QTimer.singleShot(0, self.view.fit_to_view))
+        self.files.recentChanged.connect(self._fill_recent_menu)
+
+    # -- reactions ----------------------------------------------------------------------
+
+    def _analysis_changed(self, analysis: Analysis) -> None:
+        self.inspector.set_analysis(analysis)
+        self.problems.set_analysis(analysis)
+        count = len(analysis.problems)
+        self.docks["problems"].setWindowTitle(f"Problems ({count})" if count else "Problems")
+        self.problem_line.setText(self.problems.latest or "No problems")
+
+    def select_node(self, nid: str) -> None:
+        if nid in self.doc.nodes:
+            self.scene.select_ids([nid])
+            self.view.centerOn(QPointF(*self.doc.nodes[nid].pos))
+
+    def add_from_palette(self, payload: str) -> None:
+        """Add a palette entry at the centre of the view, as one undoable command."""
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        self.view.editor.drop(payload, centre - QPointF(NODE_WIDTH / 2, TITLE_H / 2))
+
+    def focus_palette_search(self) -> None:
+        dock = self.docks["palette"]
+        dock.show()
+        dock.raise_()
+        self.palette_panel.focus_search()
+
+    def set_theme(self, name: str) -> None:
+        name = apply_theme(QApplication.instance(), name)
+        QSettings().setValue("theme", name)
+        self._check_theme(name)
+        self.scene.update()
+
+    def _check_theme(self, name: str) -> None:
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == name)
+
+    # -- settings and closing -----------------------------------------------------------
+
+    def restore_layout(self) -> None:
+        settings = QSettings()
+        geometry, state = settings.value("geometry"), settings.value("windowState")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def save_layout(self) -> None:
+        settings = QSettings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("windowState", self.saveState())
+
+    def closeEvent(self, event) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.save_layout()
+        self.files.autosave_timer.stop()
+        self.files.remove_recovery()
+        event.accept()
