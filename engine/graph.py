@@ -340,6 +340,14 @@ class Graph:
             else:
                 yield None
 
+    def local_gradients(self, nid: str) -> dict[str, Any]:
+        """d(output)/d(input) of node ``nid`` per port after forward: its backward with an
+        upstream gradient of ones (for a scalar node, exactly the local derivative)."""
+        op = self.ops[nid]
+        ones = self.xp.ones_like(self.values[nid])
+        grads = op.backward(self.xp, self._saved[nid], ones, self.attrs[nid])
+        return {p: g for p, g in zip(op.inputs, grads, strict=True) if g is not None}
+
     def _needs_grad(self, output: str, wrt) -> dict[str, bool]:
         """Nodes on a path from a node of ``wrt`` (default: every node) to ``output``."""
         reaches = {nid: False for nid in self.nodes}
