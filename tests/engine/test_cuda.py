@@ -1,0 +1,114 @@
+"""The engine on a GPU through cupy: ops, optimizers and training equal the CPU's results.
+
+Every test here is skipped, with the sentence of ``cuda_unavailable_reason()``, on a machine
+without cupy or without a working NVIDIA GPU. ``scripts/gpu_check.sh`` runs this file there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.backend import cuda_unavailable_reason
+from engine.build import GraphBuilder
+from engine.errors import DeviceError
+from engine.optim import make_optimizer
+from engine.trainer import Trainer
+from tests.engine.cases import all_cases
+from tests.engine.test_standin_backend import FIRST_ORDER, _steps, run_case
+
+REASON = cuda_unavailable_reason()
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+
+CASES = all_cases()
+#: largest error relative to the reference array's largest magnitude, per dtype
+TOLERANCE = {"float32": 1e-5, "float64": 1e-10}
+
+
+@pytest.fixture(scope="module")
+def cupy():
+    import cupy
+
+    return cupy
+
+
+def assert_close(ours: dict, reference: dict, rel: float, what: str, cupy) -> None:
+    """Same keys; each value a cupy array of the reference's dtype within ``rel`` of it."""
+    assert ours.keys() == reference.keys(), what
+    for key, expected in reference.items():
+        value = ours[key]
+        assert isinstance(value, cupy.ndarray), f"{what} {key} is a {type(value).__name__}"
+        assert value.dtype == expected.dtype, f"{what} {key}"
+        got = value.get()
+        scale = float(np.max(np.abs(expected), initial=0.0)) or 1.0
+        error = float(np.max(np.abs(got - expected), initial=0.0)) / scale
+        assert error <= rel, f"{what} {key}: relative error {error:.2e} > {rel:g}"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_op_on_cuda_equals_numpy(case, dtype, cupy):
+    graph, values, grads = run_case(case, "cuda", dtype)
+    _, ref_values, ref_grads = run_case(case, "cpu", dtype)
+    rel = TOLERANCE[dtype]
+    assert_close(values, ref_values, rel, "value of", cupy)
+    assert_close(grads, ref_grads, rel, "gradient of", cupy)
+    for nid, state in graph.state.items():
+        assert all(isinstance(v, cupy.ndarray) for v in state.values()), nid
+
+
+@pytest.mark.parametrize("name", FIRST_ORDER)
+def test_optimizer_on_cuda_equals_numpy(name, cupy):
+    params, opt = _steps(name, cupy)
+    reference, ref_opt = _steps(name, np)
+    assert opt.xp is cupy
+    assert_close(params, reference, TOLERANCE["float32"], "parameter", cupy)
+    assert_close(opt.state, ref_opt.state, TOLERANCE["float32"], "optimizer state", cupy)
+
+
+def train_cnn_digits(device: str, epochs: int = 3):
+    """The cnn-digits example trained with its own settings; (trainer, history)."""
+    from graphlab.binding import bound_data
+    from graphlab.examples import open_graph
+
+    doc = open_graph("cnn-digits")
+    data, settings = bound_data(doc), doc.training
+    graph = doc.compile(device=device, seed=settings["seed"])
+    optimizer = make_optimizer(settings["optimizer"], graph.params, lr=settings["lr"])
+    splits = data.splits
+    trainer = Trainer(
+        graph,
+        doc.loss_node(graph),
+        data.data_input,
+        data.label_input,
+        (splits.train.X, splits.train.y),
+        val=(splits.val.X, splits.val.y),
+        optimizer=optimizer,
+        batch_size=settings["batch_size"],
+        epochs=epochs,
+        seed=settings["seed"],
+    )
+    return trainer, trainer.run()
+
+
+def test_training_cnn_digits_on_cuda_reaches_the_cpu_accuracy(cupy):
+    trainer, history = train_cnn_digits("cuda")
+    _, reference = train_cnn_digits("cpu")
+    assert trainer.plan is not None, f"the plan was not used on CUDA: {trainer.plan_reason}"
+    assert all(isinstance(v, cupy.ndarray) for v in trainer.graph.params.values())
+    assert all(isinstance(v, cupy.ndarray) for v in trainer.optimizer.state.values())
+    ours, theirs = history.epochs[-1], reference.epochs[-1]
+    assert abs(ours.val_accuracy - theirs.val_accuracy) <= 0.01, (ours, theirs)
+    assert abs(ours.train_accuracy - theirs.train_accuracy) <= 0.01, (ours, theirs)
+    np.testing.assert_allclose(history.losses[:5], reference.losses[:5], rtol=1e-3)
+
+
+def test_out_of_memory_on_cuda_is_a_device_error_naming_the_size(cupy):
+    """x (N, 1) @ x^T (1, N) with N = 2^21 asks for an (N, N) float32 result: 16 TiB."""
+    b = GraphBuilder()
+    x = b.add("input", id="x", shape=[-1, 1])
+    b.add("matmul", x, b.add("transpose", x, id="xt"), id="outer")
+    graph = b.build(device="cuda")
+    with pytest.raises(DeviceError, match=r"the GPU ran out of memory allocating 16\.0 TiB"):
+        graph.forward({"x": np.ones((2**21, 1), np.float32)})
+    cupy.get_default_memory_pool().free_all_blocks()
