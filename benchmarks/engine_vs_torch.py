@@ -31,15 +31,6 @@ WARMUP = 20
 BATCHES = 8  # distinct batches cycled through, made once before timing
 
 
-def plan_threads(spec, args) -> int:
-    """Python threads of the engine's plan: the --plan-threads value, or for 'auto' the thread
-    count for models with conv layers (their copies and folds run in parallel) and 1 for MLPs."""
-    if args.plan_threads != "auto":
-        return int(args.plan_threads)
-    has_conv = any(layer[0] == "conv" for layer in spec.layers)
-    return args.threads if has_conv else 1
-
-
 def engine_worker(spec, device: str, steps: int, threads: int) -> list[float]:
     """Step times (seconds) of the engine: plan step plus engine.optim.Adam."""
     import numpy as np
@@ -121,7 +112,7 @@ def run_worker(framework: str, model: str, args) -> list[float]:
         env[name] = str(args.threads)
     command = [sys.executable, __file__, "--worker", framework, "--models", model]
     command += ["--device", args.device, "--threads", str(args.threads)]
-    command += ["--steps", str(args.steps), "--plan-threads", args.plan_threads]
+    command += ["--steps", str(args.steps), "--plan-threads", str(args.plan_threads)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{framework} worker for {model} failed:\n{done.stderr}")
@@ -160,9 +151,10 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated names")
     parser.add_argument(
         "--plan-threads",
-        default="auto",
-        help="Python threads of the engine's training plan (each takes a part of the batch, "
-        "BLAS then uses one thread each); 'auto': --threads for CNNs, 1 for MLPs",
+        type=int,
+        default=1,
+        help="Python threads of the engine's training plan, each taking a part of the batch "
+        "with one BLAS thread (default 1: one Python thread, --threads BLAS threads)",
     )
     parser.add_argument("--worker", choices=("engine", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -174,7 +166,7 @@ def main(argv=None) -> int:
     if args.worker:
         spec = MODELS[models[0]]
         if args.worker == "engine":
-            times = engine_worker(spec, args.device, args.steps, plan_threads(spec, args))
+            times = engine_worker(spec, args.device, args.steps, args.plan_threads)
         else:
             times = torch_worker(spec, args.device, args.steps, args.threads)
         print(json.dumps(times))

@@ -32,8 +32,8 @@ class ConvBlock:
 
     forward(x, params) takes x as (N, C, H, W) when ``batch_last`` is False (a fed batch) or
     (C, H, W, N) when True (the previous block's output) and returns (F, Ho', Wo', N).
-    backward(grad, grads) writes dW and db into ``grads`` and returns dx as (C, H, W, N), or
-    None when ``need_dx`` is False (the first layer).
+    backward(grad, grads, params) takes dL/d(output) as (F, Ho', Wo', N), writes dW and db into
+    ``grads`` and returns dx as (C, H, W, N), or None when ``need_dx`` is False (first layer).
     """
 
     def __init__(self, xp, dtype, graph, conv: str, relu: bool, pooled: bool, batch_last: bool):
@@ -61,15 +61,16 @@ class ConvBlock:
         positions = math.prod(self.view.shape[3:])
         self.cols = xp.empty((rows, positions), dtype)
         self.y = xp.empty((self.filters, positions), dtype)
-        out_size_ = positions // 4 if self.pooled else positions
-        self.out = xp.empty((self.filters, out_size_), dtype) if self.pooled else self.y
-        self.grad = xp.empty((self.filters, out_size_), dtype)
+        out_positions = positions // 4 if self.pooled else positions
+        self.out = xp.empty((self.filters, out_positions), dtype) if self.pooled else self.y
+        self.grad = xp.empty((self.filters, out_positions), dtype)
         if self.pooled:
             self.scratch = xp.empty_like(self.out)
             self.masks = xp.empty((3, *self.out.shape), bool)
             self.dy = xp.empty_like(self.y)
         self.chunks = max(1, positions // CHUNK) if rows < THIN_ROWS else 1
-        self.dw_t = xp.empty((rows, self.filters), dtype)
+        if self.chunks == 1:
+            self.dw_t = xp.empty((rows, self.filters), dtype)
         if self.need_dx:
             self._allocate_dx(rows, grid_shape)
         self.batch = batch
