@@ -168,7 +168,7 @@ def test_scene_follows_undo_of_a_remove_and_a_reset(canvas):
     assert set(c.scene.nodes) == {"x", "y", "z", "q", "f"} and len(c.scene.edges) == 4
     c.settle()
     assert c.scene.nodes["f"].shape_text == "()"
-    assert len([i for i in c.scene.items() if i.parentItem() is None]) == 5 + 4 + 2
+    assert len([i for i in c.scene.items() if i.parentItem() is None]) == 5 + 4 + 3
 
 
 def test_badges_show_the_engine_message_and_clear_when_fixed(canvas):

@@ -23,8 +23,6 @@ SHAPE_H = 18.0
 PORT_R = 4.5
 #: how far from a port's centre a press or drop still hits it (scene units)
 PORT_HIT = 9.0
-#: below this zoom only boxes are drawn (text would be unreadable anyway)
-TEXT_MIN_ZOOM = 0.35
 
 
 class _Style:
@@ -82,6 +80,7 @@ class NodeItem(QGraphicsItem):
         self.height = TITLE_H + max(1, len(self.inputs)) * ROW_H + SHAPE_H
         self._bounds = QRectF(-PORT_R - 1, -1, NODE_WIDTH + 2 * PORT_R + 2, self.height + 2)
         self.badge = None
+        self._labels: list[tuple] | None = None
         self.setFlags(
             QGraphicsItem.ItemIsMovable
             | QGraphicsItem.ItemIsSelectable
@@ -119,6 +118,7 @@ class NodeItem(QGraphicsItem):
     def set_node(self, node: DocNode) -> None:
         """Take label and group from the document."""
         self.title, self.group = node.label or node.id, node.group
+        self._labels = None
         self.update()
 
     def set_analysis(self, shape_text: str, problem: str) -> None:
@@ -126,6 +126,8 @@ class NodeItem(QGraphicsItem):
         if (shape_text, problem) == (self.shape_text, self.problem):
             return
         self.shape_text, self.problem = shape_text, problem
+        self._labels = None
+        self._overview_changed()
         if problem and self.badge is None:
             self.badge = BadgeItem(self)
             self.badge.setPos(NODE_WIDTH - 2.0, 0.0)
@@ -142,15 +144,21 @@ class NodeItem(QGraphicsItem):
         elif change == QGraphicsItem.ItemPositionHasChanged:
             for edge in self.edges:
                 edge.refresh()
+            self._overview_changed()
         elif change == QGraphicsItem.ItemSelectedHasChanged:
             self.update()
+            self._overview_changed()
         return super().itemChange(change, value)
+
+    def _overview_changed(self) -> None:
+        scene = self.scene()
+        if scene is not None:
+            scene.overview.invalidate()
 
     # -- painting -------------------------------------------------------------------------
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         s = style()
-        body = QRectF(0.0, 0.0, NODE_WIDTH, self.height)
         if self.isSelected():
             border = s.selected
         elif self.problem:
@@ -159,45 +167,52 @@ class NodeItem(QGraphicsItem):
             border = s.border
         painter.setPen(border)
         painter.setBrush(s.body)
-        painter.drawRoundedRect(body, 5.0, 5.0)
+        painter.drawRoundedRect(QRectF(0.0, 0.0, NODE_WIDTH, self.height), 5.0, 5.0)
         painter.setPen(Qt.NoPen)
         painter.setBrush(s.title)
         painter.drawRoundedRect(QRectF(1.0, 1.0, NODE_WIDTH - 2.0, TITLE_H - 1.0), 4.0, 4.0)
         if self.group:
             painter.setBrush(group_colour(self.group))
             painter.drawRect(QRectF(1.0, 3.0, 4.0, TITLE_H - 5.0))
-        self._paint_ports(painter, s)
-        if option.levelOfDetailFromTransform(painter.worldTransform()) >= TEXT_MIN_ZOOM:
-            self._paint_text(painter, s)
-
-    def _paint_ports(self, painter: QPainter, s: _Style) -> None:
         painter.setPen(s.port_pen)
         painter.setBrush(s.port_in)
         for row in range(len(self.inputs)):
             painter.drawEllipse(QPointF(0.0, TITLE_H + (row + 0.5) * ROW_H), PORT_R, PORT_R)
         painter.setBrush(s.port_out)
         painter.drawEllipse(QPointF(NODE_WIDTH, TITLE_H + 0.5 * ROW_H), PORT_R, PORT_R)
+        if self._labels is None:
+            self._labels = self._layout_labels(s)
+        for font, colour, rect, flags, text in self._labels:
+            painter.setFont(font)
+            painter.setPen(colour)
+            painter.drawText(rect, flags, text)
 
-    def _paint_text(self, painter: QPainter, s: _Style) -> None:
-        pad = 9.0
-        painter.setFont(s.title_font)
-        painter.setPen(s.text)
+    def _layout_labels(self, s: _Style) -> list[tuple]:
+        """(font, colour, rect, alignment, elided text) of every label, made once per change."""
+        pad, left, right = 9.0, Qt.AlignVCenter | Qt.AlignLeft, Qt.AlignVCenter | Qt.AlignRight
         title_w = NODE_WIDTH - 2 * pad - (12.0 if self.problem else 0.0)
-        title = s.title_metrics.elidedText(self.title, Qt.ElideRight, int(title_w))
-        painter.drawText(QRectF(pad, 0.0, title_w, TITLE_H), Qt.AlignVCenter, title)
-        painter.setFont(s.small_font)
-        painter.setPen(s.muted)
+        labels = [
+            (
+                s.title_font,
+                s.text,
+                QRectF(pad, 0.0, title_w, TITLE_H),
+                left,
+                s.title_metrics.elidedText(self.title, Qt.ElideRight, int(title_w)),
+            )
+        ]
         half = NODE_WIDTH / 2 - pad
         for row, port in enumerate(self.inputs):
-            rect = QRectF(pad, TITLE_H + row * ROW_H, half, ROW_H)
-            painter.drawText(rect, Qt.AlignVCenter | Qt.AlignLeft, port)
+            labels.append(
+                (s.small_font, s.muted, QRectF(pad, TITLE_H + row * ROW_H, half, ROW_H), left, port)
+            )
         first = s.small_metrics.horizontalAdvance(self.inputs[0]) + 6 if self.inputs else 0
         op_w = NODE_WIDTH - 2 * pad - first
         op = s.small_metrics.elidedText(self.op, Qt.ElideRight, int(op_w))
-        op_rect = QRectF(pad + first, TITLE_H, op_w, ROW_H)
-        painter.drawText(op_rect, Qt.AlignVCenter | Qt.AlignRight, op)
+        labels.append((s.small_font, s.muted, QRectF(pad + first, TITLE_H, op_w, ROW_H), right, op))
         shape_rect = QRectF(pad, self.height - SHAPE_H, NODE_WIDTH - 2 * pad, SHAPE_H - 2.0)
-        painter.setPen(s.shape_ok if self.shape_text else s.shape_bad)
         shape = self.shape_text or ("invalid" if self.problem else "?")
         shape = s.small_metrics.elidedText(shape, Qt.ElideMiddle, int(shape_rect.width()))
-        painter.drawText(shape_rect, Qt.AlignVCenter | Qt.AlignLeft, shape)
+        labels.append(
+            (s.small_font, s.shape_ok if self.shape_text else s.shape_bad, shape_rect, left, shape)
+        )
+        return labels

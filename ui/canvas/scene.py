@@ -15,6 +15,7 @@ from graphlab.analysis import Analysis, analyse
 from graphlab.document import Change, DocEdge, GraphDocument
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.node_item import PORT_HIT, NodeItem
+from ui.canvas.overview import OverviewItem
 from ui.canvas.wiring import Wiring
 from ui.commands import MoveNodes
 
@@ -45,6 +46,7 @@ class GraphScene(QGraphicsScene):
         self._analysis_timer.setInterval(0)
         self._analysis_timer.timeout.connect(self.refresh_analysis)
         self.wiring = Wiring(self)
+        self.overview = OverviewItem(self)
         self.selectionChanged.connect(self._selection_changed)
         self._rebuild()
         self.refresh_analysis()
@@ -69,6 +71,7 @@ class GraphScene(QGraphicsScene):
             self._add_node(subject)
         elif kind == "node_removed":
             self.removeItem(self.nodes.pop(subject))
+            self.overview.invalidate()
         elif kind == "node_changed":
             self.nodes[subject].set_node(self.doc.nodes[subject])
         elif kind == "edge_added":
@@ -94,12 +97,16 @@ class GraphScene(QGraphicsScene):
         for edge in self.doc.edges:
             self._add_edge(edge)
         self.wiring.attach()
+        self.addItem(self.overview)
+        self.overview.invalidate()
         self.selectedNodesChanged.emit([])
 
     def _add_node(self, nid: str) -> None:
         item = NodeItem(self.doc.nodes[nid])
+        item.setFlag(NodeItem.ItemHasNoContents, self.overview.isVisible())
         self.nodes[nid] = item
         self.addItem(item)
+        self.overview.invalidate()
 
     def _add_edge(self, edge: DocEdge) -> None:
         src, dst = self.nodes[edge.src], self.nodes[edge.dst]
@@ -124,6 +131,14 @@ class GraphScene(QGraphicsScene):
             shape = shapes.get(nid)
             item.set_analysis("" if shape is None else fmt(shape), problems.get(nid, ""))
         self.analysisChanged.emit(self.analysis)
+
+    def set_overview(self, on: bool) -> None:
+        """Draw all nodes as boxes in one item (far zoomed out) or each node itself."""
+        if on == self.overview.isVisible():
+            return
+        for item in self.nodes.values():
+            item.setFlag(NodeItem.ItemHasNoContents, on)
+        self.overview.setVisible(on)
 
     # -- selection ------------------------------------------------------------------------
 

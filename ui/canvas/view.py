@@ -11,6 +11,7 @@ from engine.errors import GraphLabError
 from ui.canvas.editing import Editor
 from ui.canvas.fragments import PALETTE_MIME
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
+from ui.canvas.overview import OVERVIEW_ZOOM
 from ui.commands import Disconnect, SetLabel
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
@@ -123,6 +124,13 @@ class GraphView(QGraphicsView):
         elif self.zoom() < MIN_ZOOM:
             self.setTransform(self.transform().fromScale(MIN_ZOOM, MIN_ZOOM))
             self.centerOn(rect.center())
+
+    def paintEvent(self, event) -> None:
+        """Far out, switch to the overview and draw edges without antialiasing (faster)."""
+        overview = self.zoom() < OVERVIEW_ZOOM
+        self.scene().set_overview(overview)
+        self.setRenderHint(QPainter.Antialiasing, not overview)
+        super().paintEvent(event)
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
