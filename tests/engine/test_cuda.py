@@ -13,9 +13,10 @@ from engine.backend import cuda_unavailable_reason
 from engine.build import GraphBuilder
 from engine.errors import DeviceError
 from engine.optim import make_optimizer
+from engine.plan import compile_training_plan
 from engine.trainer import Trainer
 from tests.engine.cases import all_cases
-from tests.engine.test_standin_backend import FIRST_ORDER, _steps, run_case
+from tests.engine.test_standin_backend import FIRST_ORDER, _steps, conv_net, digits_like, run_case
 
 REASON = cuda_unavailable_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -33,10 +34,11 @@ def cupy():
 
 
 def assert_close(ours: dict, reference: dict, rel: float, what: str, cupy) -> None:
-    """Same keys; each value a cupy array of the reference's dtype within ``rel`` of it."""
+    """Same keys; each value a cupy array of the reference's dtype within ``rel`` of it
+    (reference: numpy or cupy arrays)."""
     assert ours.keys() == reference.keys(), what
     for key, expected in reference.items():
-        value = ours[key]
+        value, expected = ours[key], cupy.asnumpy(expected)
         assert isinstance(value, cupy.ndarray), f"{what} {key} is a {type(value).__name__}"
         assert value.dtype == expected.dtype, f"{what} {key}"
         got = value.get()
@@ -64,6 +66,21 @@ def test_optimizer_on_cuda_equals_numpy(name, cupy):
     assert opt.xp is cupy
     assert_close(params, reference, TOLERANCE["float32"], "parameter", cupy)
     assert_close(opt.state, ref_opt.state, TOLERANCE["float32"], "optimizer state", cupy)
+
+
+def test_training_plan_on_cuda_equals_the_per_node_path(cupy):
+    """Fused conv blocks (first layer, stride 1 with pool, stride 2) against the plain ops."""
+    graph = conv_net("cuda")
+    X, y = digits_like(32)
+    feeds = {"x": X, "labels": y}
+    plan = compile_training_plan(graph, "loss")
+    assert plan.compiled, plan.reason
+    loss = plan.step(feeds)
+    graph.forward(feeds, train=True)
+    graph.backward("loss", wrt=list(graph.params))
+    assert abs(loss - float(graph.values["loss"])) <= 1e-5 * abs(loss)
+    reference = {pid: graph.grads[pid] for pid in plan.grads}
+    assert_close(dict(plan.grads), reference, 1e-4, "plan gradient of", cupy)
 
 
 def train_cnn_digits(device: str, epochs: int = 3):
