@@ -355,20 +355,25 @@ def test_other_errors_pass_through_unchanged(monkeypatch):
 # -- the command line without a GPU ------------------------------------------------------------
 
 
-def test_cli_device_cuda_exits_2_with_the_reason_when_cuda_is_unavailable():
+@pytest.mark.parametrize(
+    "command",
+    [["run", "cnn-digits"], ["train", "cnn-digits", "--epochs", "1"]],
+    ids=["run", "train"],
+)
+def test_cli_device_cuda_exits_2_with_the_reason_when_cuda_is_unavailable(command):
     from engine.backend import cuda_unavailable_reason
 
     reason = cuda_unavailable_reason()
     done = subprocess.run(
-        [sys.executable, "-m", "graphlab.cli", "run", "cnn-digits", "--device", "cuda"],
+        [sys.executable, "-m", "graphlab.cli", *command, "--device", "cuda"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     if reason is None:  # a working GPU: the same command runs there
         assert done.returncode == 0, done.stderr
-        assert "conv" in done.stdout
+        assert "conv" in done.stdout or "cuda" in done.stdout
     else:
         assert done.returncode == 2
         assert done.stdout == ""
