@@ -2,12 +2,61 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QWidget,
+)
 
 from graphlab.examples import list_examples
 
 NAME_ROLE = Qt.UserRole
+DESCRIPTION_ROLE = Qt.UserRole + 1
+PAD = 6
+
+
+class ExampleDelegate(QStyledItemDelegate):
+    """Draws the example's name in bold above its wrapped description."""
+
+    def _fonts(self, option) -> tuple[QFont, QFont]:
+        bold = QFont(option.font)
+        bold.setBold(True)
+        return bold, option.font
+
+    def _text_width(self, option) -> int:
+        return max(80, self.parent().viewport().width() - 2 * PAD)
+
+    def sizeHint(self, option, index) -> QSize:
+        bold, plain = self._fonts(option)
+        width = self._text_width(option)
+        description = QFontMetrics(plain).boundingRect(
+            QRect(0, 0, width, 10_000), Qt.TextWordWrap, index.data(DESCRIPTION_ROLE)
+        )
+        return QSize(width, QFontMetrics(bold).height() + description.height() + 2 * PAD)
+
+    def paint(self, painter, option, index) -> None:
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawPrimitive(QStyle.PE_PanelItemViewItem, option, painter, option.widget)
+        selected = option.state & QStyle.State_Selected
+        role = QPalette.HighlightedText if selected else QPalette.Text
+        bold, plain = self._fonts(option)
+        rect = option.rect.adjusted(PAD, PAD, -PAD, -PAD)
+        painter.save()
+        painter.setPen(option.palette.color(role))
+        painter.setFont(bold)
+        painter.drawText(rect, Qt.AlignLeft | Qt.AlignTop, index.data(NAME_ROLE))
+        painter.setFont(plain)
+        rect.setTop(rect.top() + QFontMetrics(bold).height())
+        painter.drawText(
+            rect, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, index.data(DESCRIPTION_ROLE)
+        )
+        painter.restore()
 
 
 class ExamplesPanel(QListWidget):
@@ -17,15 +66,21 @@ class ExamplesPanel(QListWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWordWrap(True)
         self.setAlternatingRowColors(True)
-        self.setSpacing(2)
+        self.setResizeMode(QListView.Adjust)
+        self.setUniformItemSizes(False)
+        self.setItemDelegate(ExampleDelegate(self))
         for name, description in list_examples():
-            item = QListWidgetItem(f"{name}\n{description}")
+            item = QListWidgetItem(name)
             item.setData(NAME_ROLE, name)
-            item.setToolTip(f"Double-click to open {name}: {description}")
+            item.setData(DESCRIPTION_ROLE, description)
+            item.setToolTip(f"Double-click to open {name}")
             self.addItem(item)
         self.itemActivated.connect(lambda item: self.exampleChosen.emit(item.data(NAME_ROLE)))
 
     def names(self) -> list[str]:
         return [self.item(i).data(NAME_ROLE) for i in range(self.count())]
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.doItemsLayout()  # descriptions re-wrap to the new width

@@ -6,6 +6,7 @@ window's undo stack; the panel re-reads the document whenever a new analysis arr
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,8 @@ class Inspector(QScrollArea):
         super().__init__(parent)
         self.doc, self.stack = doc, stack
         self.nid: str | None = None
+        #: how many nodes are selected while none is inspected
+        self.count = 0
         self.analysis = Analysis()
         #: attr name -> function showing a new value in its editor
         self.setters: dict[str, Any] = {}
@@ -57,13 +60,28 @@ class Inspector(QScrollArea):
         self.form = QFormLayout(body)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         if self.nid is None:
-            text = f"{count} nodes selected" if count > 1 else "Select a node to inspect it."
-            hint = QLabel(text, wordWrap=True)
-            hint.setEnabled(False)
-            self.form.addRow(hint)
+            self.count = count
+            self._build_summary(count)
         else:
             self._build(self.doc.nodes[self.nid])
         self.setWidget(body)
+
+    def _build_summary(self, count: int) -> None:
+        """Nothing (or several nodes) selected: what the document is."""
+        doc = self.doc
+        self.form.addRow(QLabel(f"<b>{escape(doc.name or 'untitled')}</b>", textFormat=Qt.RichText))
+        if doc.description:
+            self.form.addRow(QLabel(doc.description, wordWrap=True))
+        self.form.addRow("nodes", QLabel(str(len(doc.nodes))))
+        self.form.addRow("edges", QLabel(str(len(doc.edges))))
+        if doc.dataset.get("spec"):
+            spec = doc.dataset["spec"]
+            text = spec.get("name", "") if isinstance(spec, dict) else str(spec)
+            self.form.addRow("dataset", QLabel(text or str(spec), wordWrap=True))
+        text = f"{count} nodes selected." if count > 1 else "Select a node to inspect it."
+        hint = QLabel(text, wordWrap=True)
+        hint.setEnabled(False)
+        self.form.addRow(hint)
 
     def _build(self, node) -> None:
         op = get_op(node.op)
@@ -107,6 +125,7 @@ class Inspector(QScrollArea):
             self.show_node(None)
             return
         if self.nid is None:
+            self.show_node(None, self.count)
             return
         node = self.doc.nodes[self.nid]
         op = get_op(node.op)

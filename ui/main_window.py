@@ -102,13 +102,20 @@ class MainWindow(QMainWindow):
         }
         undo = self.stack.createUndoAction(self, "&Undo")
         undo.setShortcuts([QKeySequence("Ctrl+Z")])
-        undo.setIcon(self.style().standardIcon(QStyle.SP_ArrowBack))
         redo = self.stack.createRedoAction(self, "&Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        redo.setIcon(self.style().standardIcon(QStyle.SP_ArrowForward))
         for action in (undo, redo):
             self.addAction(action)
         self.actions.update(undo=undo, redo=redo)
+        # toolbar buttons with a fixed text (the menu actions' text names the command)
+        self.toolbar_undo = self._action("Undo", self.stack.undo)
+        self.toolbar_redo = self._action("Redo", self.stack.redo)
+        self.toolbar_undo.setEnabled(False)
+        self.toolbar_redo.setEnabled(False)
+        self.stack.canUndoChanged.connect(self.toolbar_undo.setEnabled)
+        self.stack.canRedoChanged.connect(self.toolbar_redo.setEnabled)
+        self.stack.undoTextChanged.connect(self.toolbar_undo.setToolTip)
+        self.stack.redoTextChanged.connect(self.toolbar_redo.setToolTip)
         self.canvas_actions = self.view.edit_actions()
 
     def _build_menus(self) -> None:
@@ -156,7 +163,7 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         toolbar.addActions([a["new"], a["open"], a["save"]])
         toolbar.addSeparator()
-        toolbar.addActions([a["undo"], a["redo"]])
+        toolbar.addActions([self.toolbar_undo, self.toolbar_redo])
         toolbar.addSeparator()
         toolbar.addActions(view_actions)
         self.addToolBar(toolbar)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
 from graphlab.analysis import Analysis
 
 NODE_ROLE = Qt.UserRole
+EMPTY_TEXT = "No problems: every node is connected and its shapes fit."
 
 
 class ProblemsPanel(QListWidget):
@@ -41,6 +43,15 @@ class ProblemsPanel(QListWidget):
             item.setData(NODE_ROLE, nid)
             item.setToolTip(message)
             self.addItem(item)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.PlaceholderText))
+            painter.drawText(
+                self.viewport().rect().adjusted(8, 8, -8, -8), Qt.TextWordWrap, EMPTY_TEXT
+            )
 
     def _choose(self, item: QListWidgetItem) -> None:
         self.nodeChosen.emit(item.data(NODE_ROLE))
