@@ -259,6 +259,12 @@ def test_training_plan_on_standin_equals_numpy():
     assert_same(grads, ref_grads, "plan gradient of")
 
 
+def jitter(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A training-batch augmentation on the host (numpy in, numpy out)."""
+    assert isinstance(X, np.ndarray)
+    return X + 0.01 * rng.standard_normal(X.shape).astype(X.dtype)
+
+
 @pytest.mark.parametrize("dropout", [False, True], ids=["plan", "per-node-dropout-batchnorm"])
 def test_trainer_on_standin_equals_numpy(dropout):
     X, y = digits_like(80)
@@ -274,6 +280,7 @@ def test_trainer_on_standin_equals_numpy(dropout):
             val=(X[64:], y[64:]),
             batch_size=16,
             epochs=2,
+            augment=jitter,
         )
         stats = []
         trainer.metrics.on_stats(stats.append, every=3, histograms=True, weights="w0")
