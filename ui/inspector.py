@@ -91,7 +91,8 @@ class Inspector(QScrollArea):
         self.form.addRow(title)
         self.form.addRow(formula)
         self.label_edit = QLineEdit(node.label, placeholderText="optional display name")
-        self.label_edit.editingFinished.connect(self._commit_label)
+        edit = self.label_edit
+        edit.editingFinished.connect(lambda: self._commit_label(node.id, edit.text()))
         self.form.addRow("label", self.label_edit)
         self.problem = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)
         self.problem.setStyleSheet(f"color: {error_colour()};")
@@ -104,7 +105,7 @@ class Inspector(QScrollArea):
         for attr in op.attrs:
             value = node.attrs.get(attr.name, None if attr.required else attr.default)
             editor, setter = attr_editor(
-                attr, value, lambda v, n=attr.name: self._commit_attr(n, v)
+                attr, value, lambda v, nid=node.id, n=attr.name: self._commit_attr(nid, n, v)
             )
             editor.setToolTip(f"{attr.doc}\n({attr.allowed()})".strip())
             editor.setObjectName(f"attr:{attr.name}")
@@ -114,7 +115,9 @@ class Inspector(QScrollArea):
             self.value_editor = TextAttrEditor(self._check_input_value, "")
             self.value_editor.set_text(format_value(self.doc.inputs[node.id]))
             self.value_editor.setObjectName("input value")
-            self.value_editor.committed.connect(self._commit_input_value)
+            self.value_editor.committed.connect(
+                lambda v, nid=node.id: self.stack.push(SetInputValue(self.doc, nid, v))
+            )
             self.form.addRow("value", self.value_editor)
         self._show_analysis()
 
@@ -154,17 +157,20 @@ class Inspector(QScrollArea):
 
     # -- edits --------------------------------------------------------------------------
 
-    def _commit_label(self) -> None:
-        label = self.label_edit.text().strip()
-        if self.nid is not None and label != self.doc.nodes[self.nid].label:
-            self.stack.push(SetLabel(self.doc, self.nid, label))
+    # each edit names the node it was made for: a focused editor may finish its edit while
+    # the panel already moves on to another node
 
-    def _commit_attr(self, name: str, value: Any) -> None:
-        node = self.doc.nodes[self.nid]
-        if node.attrs.get(name, _MISSING) == value:
+    def _commit_label(self, nid: str, text: str) -> None:
+        label = text.strip()
+        if nid in self.doc.nodes and label != self.doc.nodes[nid].label:
+            self.stack.push(SetLabel(self.doc, nid, label))
+
+    def _commit_attr(self, nid: str, name: str, value: Any) -> None:
+        node = self.doc.nodes.get(nid)
+        if node is None or node.attrs.get(name, _MISSING) == value:
             return
         attrs = {**node.attrs, name: value}
-        self.stack.push(SetAttrs(self.doc, self.nid, attrs, f"Change {self.nid} {name}"))
+        self.stack.push(SetAttrs(self.doc, nid, attrs, f"Change {nid} {name}"))
 
     def _check_input_value(self, text: str) -> Any:
         value = parse_text("value", text)
@@ -178,9 +184,6 @@ class Inspector(QScrollArea):
         if array.shape != shape:
             raise ValueError(f"expected shape {fmt(shape)}, got {fmt(array.shape)}")
         return value
-
-    def _commit_input_value(self, value: Any) -> None:
-        self.stack.push(SetInputValue(self.doc, self.nid, value))
 
 
 _MISSING = object()
