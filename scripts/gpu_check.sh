@@ -84,7 +84,7 @@ EOF
 
 section "tests: tests/engine/test_cuda.py and the --device cuda command line"
 timeout "${TEST_TIMEOUT:-300}" "$PY" -m pytest -v -rs -p no:cacheprovider \
-    tests/engine/test_cuda.py tests/engine/test_standin_backend.py::test_cli_device_cuda_exits_2_with_the_reason_when_cuda_is_unavailable
+    tests/engine/test_cuda.py tests/graphlab/test_device_cli.py
 tests_status=$?
 echo "tests exit status: $tests_status"
 

@@ -1,4 +1,4 @@
-"""Every op, optimizer, the training plan and the trainer run on a stand-in for cupy.
+"""Every op, optimizer, the training plan, the trainer and kNN run on a stand-in for cupy.
 
 The stand-in (tests/engine/standin.py) wraps numpy arrays in a type that numpy refuses, so
 code that calls ``np.`` where it should call ``xp.`` raises or leaves a plain ndarray behind.
@@ -7,15 +7,13 @@ Each test checks that everything produced is a stand-in array and equals the num
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 from engine.backend import array_module_of, out_of_memory_error, register_array_module
 from engine.build import GraphBuilder
 from engine.errors import DeviceError, GraphError
+from engine.knn import KNearestNeighbor, cross_validate
 from engine.ops import REGISTRY, Op
 from engine.optim import LBFGS, make_optimizer
 from engine.plan import compile_training_plan
@@ -296,6 +294,24 @@ def test_trainer_on_standin_equals_numpy(dropout):
     assert all(isinstance(s.weights, np.ndarray) for s in stats)
 
 
+@pytest.mark.parametrize("metric", ["l1", "l2"])
+def test_knn_on_standin_equals_numpy(metric):
+    X, y = digits_like(60, seed=2)
+    results = []
+    for xp in (XP, np):
+        data = xp.asarray(X)
+        model = KNearestNeighbor(k=3, metric=metric, max_elements=500).fit(data[:40], y[:40])
+        neighbours = model.kneighbors(data[40:])
+        scores = cross_validate(data, y, ks=[1, 3], folds=3, metric=metric)
+        results.append((neighbours, model.predict(data[40:]), scores))
+    (neighbours, predicted, scores), (ref_neighbours, ref_predicted, ref_scores) = results
+    assert is_standin(neighbours)
+    np.testing.assert_array_equal(neighbours.get(), ref_neighbours)
+    assert isinstance(predicted, np.ndarray)
+    np.testing.assert_array_equal(predicted, ref_predicted)
+    assert scores == ref_scores
+
+
 # -- running out of memory -------------------------------------------------------------------
 
 
@@ -357,31 +373,3 @@ def test_other_errors_pass_through_unchanged(monkeypatch):
     graph = failing_graph(monkeypatch, GraphError("not about memory"))
     with pytest.raises(GraphError, match='node "out" \\(toy_fails\\): not about memory'):
         graph.forward({"x": np.ones(2)})
-
-
-# -- the command line without a GPU ------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "command",
-    [["run", "cnn-digits"], ["train", "cnn-digits", "--epochs", "1"]],
-    ids=["run", "train"],
-)
-def test_cli_device_cuda_exits_2_with_the_reason_when_cuda_is_unavailable(command):
-    from engine.backend import cuda_unavailable_reason
-
-    reason = cuda_unavailable_reason()
-    done = subprocess.run(
-        [sys.executable, "-m", "graphlab.cli", *command, "--device", "cuda"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if reason is None:  # a working GPU: the same command runs there
-        assert done.returncode == 0, done.stderr
-        assert "conv" in done.stdout or "cuda" in done.stdout
-    else:
-        assert done.returncode == 2
-        assert done.stdout == ""
-        assert done.stderr == f"graphlab: error: {reason}\n"
