@@ -11,6 +11,7 @@ from engine.errors import GraphLabError
 from engine.gradcheck import DEFAULT_THRESHOLD, gradient_check
 from engine.ops.base import fmt
 from graphlab.binding import sample_feeds
+from graphlab.cli_export import add_export, add_import
 from graphlab.cli_open import add_open
 from graphlab.examples import list_examples, open_graph
 
@@ -241,4 +242,4 @@ def add_gradcheck(sub) -> None:
     p.set_defaults(handler=cmd_gradcheck)
 
 
-REGISTER = [add_examples, add_describe, add_run, add_gradcheck, add_open]
+REGISTER = [add_examples, add_describe, add_run, add_gradcheck, add_open, add_export, add_import]

@@ -1,0 +1,80 @@
+"""The ``graphlab export`` and ``graphlab import`` subcommands (ONNX, PyTorch, pictures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphlab.examples import open_graph
+from graphlab.export import ExportError, export_onnx, export_torch, import_onnx
+from graphlab.fileformat import save_document
+
+
+def cmd_export(args) -> int:
+    targets = [(kind, getattr(args, kind)) for kind in ("onnx", "torch", "png", "svg")]
+    targets = [(kind, path) for kind, path in targets if path]
+    if not targets:
+        raise ExportError("nothing to export: give --onnx, --torch, --png or --svg")
+    doc = open_graph(args.graph)
+    for kind, path in targets:
+        if kind == "onnx":
+            export_onnx(doc, path, include_loss=args.with_loss)
+            written = [path]
+        elif kind == "torch":
+            written = export_torch(doc, path)
+        else:
+            from ui.canvas_export import export_document_picture  # Qt only when drawing
+
+            export_document_picture(doc, path, kind)
+            written = [path]
+        for done in written:
+            print(f"wrote {done}")
+    return 0
+
+
+def add_export(sub) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write the graph as ONNX, a PyTorch module, PNG or SVG",
+        description=(
+            "Export a graph. --onnx writes an inference model (batchnorm with running "
+            "statistics, dropout off) whose outputs are the predictions fed to the loss; "
+            "--with-loss adds the labels as an input and the loss as an output. --torch writes "
+            "an nn.Module file with a training loop and FILE.npz with the parameters. --png and "
+            "--svg draw the canvas."
+        ),
+    )
+    p.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")
+    p.add_argument("--onnx", metavar="FILE.onnx", help="write an ONNX model (opset 18)")
+    p.add_argument(
+        "--with-loss", action="store_true", help="with --onnx: include the labels and the loss"
+    )
+    p.add_argument("--torch", metavar="FILE.py", help="write a PyTorch module (and FILE.npz)")
+    p.add_argument("--png", metavar="FILE.png", help="draw the canvas as a PNG")
+    p.add_argument("--svg", metavar="FILE.svg", help="draw the canvas as an SVG")
+    p.set_defaults(handler=cmd_export)
+
+
+def cmd_import(args) -> int:
+    doc = import_onnx(args.file)
+    output = Path(args.output)
+    save_document(doc, output)
+    count = sum(value.size for value in doc.params.values())
+    print(f"wrote {output}: {len(doc.nodes)} nodes, {count} parameter values")
+    if output.suffix == ".json" and doc.params:
+        print("note: a .json graph keeps no parameter values; save as .graphlab to keep them")
+    return 0
+
+
+def add_import(sub) -> None:
+    p = sub.add_parser(
+        "import",
+        help="read an ONNX model as an editable graph",
+        description=(
+            "Read an ONNX model built from the ops GraphLab supports and save it as a graph "
+            "(.graphlab keeps the initializers as parameter values; .json keeps only the "
+            "structure), laid out left to right. Unsupported ONNX ops are listed."
+        ),
+    )
+    p.add_argument("file", metavar="FILE.onnx", help="the ONNX model")
+    p.add_argument("-o", "--output", required=True, metavar="GRAPH", help="the graph file to write")
+    p.set_defaults(handler=cmd_import)

@@ -1,0 +1,260 @@
+"""A document as an ONNX model (opset 18): inference mode, parameters as initializers.
+
+Each tensor is named after the node that computes it, so the ONNX graph reads like the
+GraphLab one. Input nodes become graph inputs with a symbolic batch dimension ``N``;
+batchnorm uses its running statistics and dropout is ONNX ``Dropout``, which is the identity
+at inference. By default the model stops before the loss (its outputs are the predictions);
+with ``include_loss`` the labels become an input and the loss a second output
+(softmax cross-entropy, mse, L1 and L2 penalties have ONNX forms; svm_loss does not).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from engine.ops.base import normalise_axes
+from engine.ops.cnn import Pool
+from engine.ops.linalg import permutation
+from graphlab.document import GraphDocument
+from graphlab.export import ExportError, export_plan, unsupported
+from graphlab.fileformat import _write_atomically
+
+OPSET = 18
+BATCH_DIM = "N"
+#: engine ops that are one ONNX op with the same inputs and no attributes
+SAME_INPUTS = {
+    "add": "Add",
+    "subtract": "Sub",
+    "multiply": "Mul",
+    "divide": "Div",
+    "max": "Max",
+    "min": "Min",
+    "negate": "Neg",
+    "reciprocal": "Reciprocal",
+    "exp": "Exp",
+    "log": "Log",
+    "abs": "Abs",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "relu": "Relu",
+    "prelu": "PRelu",
+    "matmul": "MatMul",
+    "softmax_cross_entropy": "SoftmaxCrossEntropyLoss",
+}
+
+
+def require_onnx():
+    """The onnx module, or an ExportError saying how to install it."""
+    try:
+        import onnx
+    except ImportError:
+        raise ExportError(
+            "ONNX export and import need the onnx package: pip install 'graphlab[export]'"
+        ) from None
+    return onnx
+
+
+class _Builder:
+    """Collects ONNX nodes and initializers; every tensor is named by a string."""
+
+    def __init__(self, onnx, graph) -> None:
+        self.onnx, self.graph = onnx, graph
+        self.nodes: list = []
+        self.initializers: list = []
+
+    def node(self, op_type: str, inputs, output: str, name: str, **attrs) -> str:
+        self.nodes.append(
+            self.onnx.helper.make_node(op_type, list(inputs), [output], name=name, **attrs)
+        )
+        return output
+
+    def const(self, name: str, value, dtype=np.float32) -> str:
+        array = np.asarray(value, dtype=dtype)
+        self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def emit(self, nid: str) -> None:
+        """The ONNX nodes computing node ``nid`` into the tensor named ``nid``."""
+        graph = self.graph
+        op, attrs = graph.nodes[nid].op, graph.attrs[nid]
+        ins = [graph.sources[nid][port] for port in graph.ops[nid].inputs]
+        if op in SAME_INPUTS:
+            extra = {"reduction": "mean"} if op == "softmax_cross_entropy" else {}
+            self.node(SAME_INPUTS[op], ins, nid, nid, **extra)
+        else:
+            EMITTERS[op](self, nid, ins, attrs, [graph.shapes[i] for i in ins])
+
+
+def _flatten(b, nid, ins, attrs, shapes):
+    b.node("Flatten", ins, nid, nid, axis=1)
+
+
+def _power(b, nid, ins, attrs, shapes):
+    b.node("Pow", [ins[0], b.const(f"{nid}::exponent", attrs["exponent"])], nid, nid)
+
+
+def _leaky_relu(b, nid, ins, attrs, shapes):
+    b.node("LeakyRelu", ins, nid, nid, alpha=attrs["slope"])
+
+
+def _elu(b, nid, ins, attrs, shapes):
+    b.node("Elu", ins, nid, nid, alpha=attrs["alpha"])
+
+
+def _affine(b, nid, ins, attrs, shapes):
+    x, w, bias = ins
+    if len(shapes[0]) != 2:
+        x = b.node("Flatten", [x], f"{nid}::flat", f"{nid}::flat", axis=1)
+    b.node("Gemm", [x, w, bias], nid, nid)
+
+
+def _reshape(b, nid, ins, attrs, shapes):
+    target = b.const(f"{nid}::shape", attrs["shape"], np.int64)
+    b.node("Reshape", [ins[0], target], nid, nid)
+
+
+def _transpose(b, nid, ins, attrs, shapes):
+    b.node("Transpose", ins, nid, nid, perm=list(permutation(attrs["axes"], shapes[0])))
+
+
+def _reduction(op_type):
+    def emit(b, nid, ins, attrs, shapes):
+        axes = (
+            []
+            if attrs["axis"] is None
+            else [b.const(f"{nid}::axes", _axes(attrs, shapes), np.int64)]
+        )
+        b.node(op_type, [ins[0], *axes], nid, nid, keepdims=int(attrs["keepdims"]))
+
+    return emit
+
+
+def _axes(attrs, shapes) -> np.ndarray:
+    return np.asarray(normalise_axes(attrs["axis"], len(shapes[0])), dtype=np.int64)
+
+
+def _softmax(op_type):
+    def emit(b, nid, ins, attrs, shapes):
+        b.node(op_type, ins, nid, nid, axis=attrs["axis"])
+
+    return emit
+
+
+def _conv2d(b, nid, ins, attrs, shapes):
+    k, s, p = attrs["kernel"], attrs["stride"], attrs["pad"]
+    b.node("Conv", ins, nid, nid, kernel_shape=[k, k], strides=[s, s], pads=[p, p, p, p])
+
+
+def _pool(op_type):
+    def emit(b, nid, ins, attrs, shapes):
+        kernel, stride = Pool.window(attrs)
+        b.node(op_type, ins, nid, nid, kernel_shape=[kernel] * 2, strides=[stride] * 2)
+
+    return emit
+
+
+def _batchnorm(b, nid, ins, attrs, shapes):
+    state = b.graph.state[nid]
+    channels = shapes[0][1]
+    mean = state.get("running_mean", np.zeros(channels))
+    var = state.get("running_var", np.ones(channels))
+    stats = [b.const(f"{nid}::running_mean", mean), b.const(f"{nid}::running_var", var)]
+    b.node(
+        "BatchNormalization",
+        [*ins, *stats],
+        nid,
+        nid,
+        epsilon=attrs["eps"],
+        momentum=attrs["momentum"],
+    )
+
+
+def _dropout(b, nid, ins, attrs, shapes):
+    b.node("Dropout", [ins[0], b.const(f"{nid}::ratio", 1 - attrs["p"])], nid, nid)
+
+
+def _mse(b, nid, ins, attrs, shapes):
+    diff = b.node("Sub", ins, f"{nid}::diff", f"{nid}::diff")
+    square = b.node("Mul", [diff, diff], f"{nid}::square", f"{nid}::square")
+    b.node("ReduceMean", [square], nid, nid, keepdims=0)
+
+
+def _penalty(op_type):
+    def emit(b, nid, ins, attrs, shapes):
+        total = b.node(op_type, ins, f"{nid}::total", f"{nid}::total", keepdims=0)
+        b.node("Mul", [total, b.const(f"{nid}::strength", attrs["strength"])], nid, nid)
+
+    return emit
+
+
+EMITTERS = {
+    "flatten": _flatten,
+    "power": _power,
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
+    "affine": _affine,
+    "reshape": _reshape,
+    "transpose": _transpose,
+    "sum": _reduction("ReduceSum"),
+    "mean": _reduction("ReduceMean"),
+    "softmax": _softmax("Softmax"),
+    "log_softmax": _softmax("LogSoftmax"),
+    "conv2d": _conv2d,
+    "maxpool": _pool("MaxPool"),
+    "avgpool": _pool("AveragePool"),
+    "batchnorm": _batchnorm,
+    "dropout": _dropout,
+    "mse": _mse,
+    "l2_penalty": _penalty("ReduceSumSquare"),
+    "l1_penalty": _penalty("ReduceL1"),
+}
+SUPPORTED = {"input", "parameter", "constant", *SAME_INPUTS, *EMITTERS}
+
+
+def to_onnx_model(doc: GraphDocument, include_loss: bool = False):
+    """The checked ``onnx.ModelProto`` of ``doc`` (float32; labels int64)."""
+    onnx = require_onnx()
+    plan = export_plan(doc, include_loss)
+    graph = plan.graph
+    unsupported(graph, plan.nodes, SUPPORTED, "ONNX")
+    builder = _Builder(onnx, graph)
+    inputs = []
+    for nid in plan.nodes:
+        op = graph.nodes[nid].op
+        if op == "input":
+            integer = graph.attrs[nid]["dtype"] == "int"
+            inputs.append(_value_info(onnx, nid, graph.shapes[nid], integer))
+        elif op == "parameter":
+            builder.const(nid, np.asarray(graph.params[nid]))
+        elif op == "constant":
+            builder.const(nid, graph.attrs[nid]["value"])
+        else:
+            builder.emit(nid)
+    outputs = [_value_info(onnx, nid, graph.shapes[nid], False) for nid in plan.outputs]
+    body = onnx.helper.make_graph(
+        builder.nodes, doc.name or "graphlab", inputs, outputs, builder.initializers
+    )
+    body.doc_string = doc.description
+    opset = onnx.helper.make_opsetid("", OPSET)
+    model = onnx.helper.make_model(body, opset_imports=[opset], producer_name="graphlab")
+    model.ir_version = onnx.helper.find_min_ir_version_for([opset])
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
+        raise ExportError(f"{doc.name}: the ONNX model does not check: {exc}") from None
+    return model
+
+
+def _value_info(onnx, name: str, shape, integer: bool):
+    dims = [BATCH_DIM if d is None else d for d in shape]
+    elem = onnx.TensorProto.INT64 if integer else onnx.TensorProto.FLOAT
+    return onnx.helper.make_tensor_value_info(name, elem, dims)
+
+
+def export_onnx(doc: GraphDocument, path: str | os.PathLike, include_loss: bool = False) -> None:
+    """Write ``doc`` to ``path`` as an ONNX model, atomically."""
+    data = to_onnx_model(doc, include_loss).SerializeToString()
+    _write_atomically(Path(path), lambda f: f.write(data))
