@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QDrag, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from engine.ops import REGISTRY
@@ -45,7 +46,17 @@ def palette_entries() -> dict[str, list[tuple[str, str, str, str]]]:
 
 
 class PaletteTree(QTreeWidget):
-    """The tree of entries; dragging one carries its payload."""
+    """The tree of entries; dragging one carries its payload (always a copy: entries stay)."""
+
+    def startDrag(self, actions) -> None:
+        item = self.currentItem()
+        mime = self.mimeData([item]) if item is not None else None
+        if mime is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.setPixmap(drag_pixmap(item.text(0), self))
+        drag.exec(Qt.CopyAction)
 
     def mimeTypes(self):
         return [PALETTE_MIME]
@@ -57,6 +68,25 @@ class PaletteTree(QTreeWidget):
         mime = QMimeData()
         mime.setData(PALETTE_MIME, payloads[0].encode())
         return mime
+
+
+def drag_pixmap(text: str, widget: QWidget) -> QPixmap:
+    """A small highlighted label of the entry that follows the cursor while dragging."""
+    metrics = widget.fontMetrics()
+    ratio = widget.devicePixelRatioF()
+    size = QSize(metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
+    pixmap = QPixmap(size * ratio)
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.Antialiasing)
+    painter.setBrush(widget.palette().color(QPalette.Highlight))
+    painter.setPen(Qt.NoPen)
+    painter.drawRoundedRect(QRect(QPoint(0, 0), size), 4, 4)
+    painter.setPen(widget.palette().color(QPalette.HighlightedText))
+    painter.drawText(QRect(QPoint(0, 0), size), Qt.AlignCenter, text)
+    painter.end()
+    return pixmap
 
 
 class PaletteWidget(QWidget):

@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QImage, QPalette
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QDragMoveEvent, QDropEvent, QImage, QPalette
 from PySide6.QtWidgets import QApplication
 
 from graphlab import cli
@@ -168,3 +168,55 @@ def test_open_a_missing_graph_fails_with_one_line(tmp_path):
     )
     assert result.returncode == 2 and "no such file or bundled example" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+class DeliveringDrag:
+    """Stands in for QDrag: instead of the platform's drag loop, drops its data on ``target``."""
+
+    target, at, results = None, None, []
+
+    def __init__(self, source):
+        self.source = source
+
+    def setMimeData(self, mime):
+        self.mime = mime
+
+    def setPixmap(self, pixmap):
+        assert not pixmap.isNull()
+
+    def exec(self, actions):
+        view = DeliveringDrag.target
+        for kind in (QEvent.DragEnter, QEvent.DragMove):
+            event = QDragMoveEvent(
+                DeliveringDrag.at, actions, self.mime, Qt.LeftButton, Qt.NoModifier, kind
+            )
+            QApplication.sendEvent(view.viewport(), event)
+        drop = QDropEvent(
+            QPointF(DeliveringDrag.at), actions, self.mime, Qt.LeftButton, Qt.NoModifier
+        )
+        QApplication.sendEvent(view.viewport(), drop)
+        DeliveringDrag.results.append(drop.isAccepted())
+        return Qt.CopyAction
+
+
+def test_dragging_a_palette_entry_onto_the_canvas_adds_it_where_dropped(window, qtbot, monkeypatch):
+    import ui.palette
+
+    monkeypatch.setattr(ui.palette, "QDrag", DeliveringDrag)
+    DeliveringDrag.target, DeliveringDrag.at = window.view, QPoint(300, 200)
+    DeliveringDrag.results = []
+    tree = window.palette_panel.tree
+    item = tree.findItems("relu", Qt.MatchExactly | Qt.MatchRecursive)[0]
+    tree.scrollToItem(item)
+    start = tree.visualItemRect(item).center()
+    qtbot.mousePress(tree.viewport(), Qt.LeftButton, pos=start)
+    for step in range(1, 6):  # past the start-drag distance
+        qtbot.mouseMove(tree.viewport(), start + QPoint(8 * step, 0))
+    qtbot.mouseRelease(tree.viewport(), Qt.LeftButton, pos=start + QPoint(40, 0))
+    assert DeliveringDrag.results == [True]
+    (new,) = set(window.doc.nodes) - {"x", "y", "z", "q", "f"}
+    assert window.doc.nodes[new].op == "relu" and window.stack.count() == 1
+    drop = window.view.mapToScene(DeliveringDrag.at)
+    x, y = window.doc.nodes[new].pos
+    assert abs(x - drop.x()) < 100 and abs(y - drop.y()) < 30
+    assert tree.findItems("relu", Qt.MatchExactly | Qt.MatchRecursive)  # still listed
