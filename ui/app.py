@@ -81,7 +81,9 @@ def run_app(
     window = open_window(path, theme)
     if screenshot is not None:
         return _screenshot_and_quit(app, window, Path(screenshot), size or DEFAULT_SIZE)
-    window.restore_layout()
+    if not window.restore_layout() and size is None:
+        available = window.screen().availableGeometry().size()
+        size = (min(DEFAULT_SIZE[0], available.width()), min(DEFAULT_SIZE[1], available.height()))
     if size is not None:
         window.resize(*size)
     window.show()

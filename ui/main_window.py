@@ -67,6 +67,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self.setWindowTitle(self.files.title())
+        #: whether closing saves the layout (once :meth:`restore_layout` ran)
+        self.remember_layout = False
 
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -224,13 +226,14 @@ class MainWindow(QMainWindow):
 
     # -- settings and closing -----------------------------------------------------------
 
-    def restore_layout(self) -> None:
+    def restore_layout(self) -> bool:
+        """Geometry and docks as last saved (from now on saved again on close)."""
+        self.remember_layout = True
         settings = QSettings()
         geometry, state = settings.value("geometry"), settings.value("windowState")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        return geometry is not None and self.restoreGeometry(geometry)
 
     def save_layout(self) -> None:
         settings = QSettings()
@@ -241,7 +244,8 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
-        self.save_layout()
+        if self.remember_layout:
+            self.save_layout()
         self.files.autosave_timer.stop()
         self.files.remove_recovery()
         event.accept()

@@ -112,6 +112,7 @@ def test_edit_menu_holds_undo_redo_and_the_canvas_actions(window):
 
 def test_theme_and_layout_are_remembered(qtbot, isolated_settings):
     first = make_window(qtbot)
+    assert not first.restore_layout()  # nothing saved yet
     first.set_theme("dark")
     dark = theme_palette("dark").color(QPalette.Window)
     assert QApplication.instance().palette().color(QPalette.Window) == dark
@@ -160,6 +161,8 @@ def test_open_screenshot_writes_a_png_of_the_window(tmp_path, size):
         image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)
     }
     assert len(colours) > 20  # nodes, text, panels: not a blank image
+    settings = tmp_path / ".config" / "GraphLab" / "GraphLab.conf"
+    assert "geometry" not in (settings.read_text() if settings.exists() else "")
 
 
 def test_open_a_missing_graph_fails_with_one_line(tmp_path):
