@@ -223,3 +223,15 @@ def test_dragging_a_palette_entry_onto_the_canvas_adds_it_where_dropped(window, 
     x, y = window.doc.nodes[new].pos
     assert abs(x - drop.x()) < 100 and abs(y - drop.y()) < 30
     assert tree.findItems("relu", Qt.MatchExactly | Qt.MatchRecursive)  # still listed
+
+
+def test_the_graphlab_command_imports_no_qt_until_a_window_is_wanted():
+    code = (
+        "import sys; from graphlab import cli; cli.build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'ui'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
