@@ -72,6 +72,8 @@ class DocumentFiles(QObject):
     #: the document was replaced (new, open, example, recovery)
     opened = Signal()
     recentChanged = Signal()
+    #: a line for the status bar (opened, saved, autosave failed)
+    message = Signal(str)
 
     def __init__(self, window: QWidget, doc: GraphDocument, stack: QUndoStack):
         super().__init__(window)
@@ -105,6 +107,7 @@ class DocumentFiles(QObject):
             self.add_recent(self.path)
         self.opened.emit()
         self.stateChanged.emit()
+        self.message.emit(f"Opened {self.path or doc.name}")
 
     # -- actions ------------------------------------------------------------------------
 
@@ -172,6 +175,7 @@ class DocumentFiles(QObject):
         self.add_recent(self.path)
         self.remove_recovery()
         self.stateChanged.emit()
+        self.message.emit(f"Saved {self.path}")
         return True
 
     def maybe_save(self) -> bool:
@@ -222,7 +226,7 @@ class DocumentFiles(QObject):
             os.replace(tmp, note)
             save_document(self.doc, self.recovery_path)
         except (OSError, GraphLabError) as exc:
-            self.window.statusBar().showMessage(f"Autosave failed: {exc}", 10000)
+            self.message.emit(f"Autosave failed: {exc}")
 
     def remove_recovery(self) -> None:
         for path in (self.recovery_path, self.recovery_path.with_suffix(".json")):

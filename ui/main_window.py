@@ -6,6 +6,8 @@ replaces the document's content, and the scene and panels follow its events.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -174,9 +176,12 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         recent = self.files.recent_files()
-        for path in recent:
-            action = self.recent_menu.addAction(path)
+        for number, path in enumerate(recent, 1):
+            action = self.recent_menu.addAction(f"&{number % 10}  {Path(path).name}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
             action.triggered.connect(lambda _=False, p=path: self.files.open_path(p))
+        self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.setEnabled(bool(recent))
 
     def _connect(self) -> None:
@@ -188,6 +193,7 @@ class MainWindow(QMainWindow):
         self.files.stateChanged.connect(lambda: self.setWindowTitle(self.files.title()))
         self.files.opened.connect(lambda: QTimer.singleShot(0, self.view.fit_to_view))
         self.files.recentChanged.connect(self._fill_recent_menu)
+        self.files.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
 
     # -- reactions ----------------------------------------------------------------------
 

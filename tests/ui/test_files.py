@@ -56,7 +56,8 @@ def test_save_as_then_open_round_trips_and_updates_title_and_recent(window, tmp_
     saved = tmp_path / "mine.graphlab"
     assert saved.is_file() and window.windowTitle() == "mine.graphlab - GraphLab"
     assert window.files.recent_files() == [str(saved)]
-    assert window.recent_menu.actions()[0].text() == str(saved)
+    assert window.recent_menu.actions()[0].text() == "&1  mine.graphlab"
+    assert window.recent_menu.actions()[0].toolTip() == str(saved)
     window.files.new()
     assert window.doc.nodes == {} and window.windowTitle() == "untitled - GraphLab"
     assert window.files.open_path(saved)

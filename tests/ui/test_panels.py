@@ -191,6 +191,11 @@ def test_examples_gallery_lists_every_example(qtbot):
     qtbot.addWidget(panel)
     assert panel.names() == example_names()
     assert all(panel.item(i).data(DESCRIPTION_ROLE) for i in range(panel.count()))
+    panel.show()
+    panel.setCurrentRow(1)
+    with qtbot.waitSignal(panel.exampleChosen) as signal:
+        qtbot.keyClick(panel, Qt.Key_Return)
+    assert signal.args == [example_names()[1]]
 
 
 def test_inspector_has_a_fitting_editor_for_every_attr_of_every_op(qtbot):
