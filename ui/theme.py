@@ -1,19 +1,16 @@
-"""Light and dark themes: the Fusion style with a palette, plus a small style sheet.
+"""Light and dark themes: the Fusion style with a palette per theme.
 
-Widgets that draw themselves (the canvas) read the application palette, so switching the
-theme restyles everything at once.
+Switching restyles every standard widget at once; custom-drawn widgets can read
+:func:`current_theme` or the application palette (the canvas keeps its own dark colours).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 THEMES = ("light", "dark")
 DEFAULT_THEME = "light"
-STYLE_DIR = Path(__file__).resolve().parents[1] / "assets" / "style"
 
 #: role -> (light colour, dark colour)
 COLOURS = {
@@ -58,8 +55,6 @@ def apply_theme(app: QApplication, name: str) -> str:
         name = DEFAULT_THEME
     app.setStyle("Fusion")
     app.setPalette(theme_palette(name))
-    sheet = STYLE_DIR / f"{name}.qss"
-    app.setStyleSheet(sheet.read_text() if sheet.is_file() else "")
     app.setProperty("graphlabTheme", name)
     return name
 
