@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.backend import array_module_of, out_of_memory_error, register_array_module
+from engine.backend import (
+    array_module,
+    array_module_of,
+    out_of_memory_error,
+    register_array_module,
+)
 from engine.build import GraphBuilder
 from engine.errors import DeviceError, GraphError
 from engine.knn import KNearestNeighbor, cross_validate
@@ -98,6 +103,12 @@ def toy_graph(monkeypatch, mistake: str):
     b = GraphBuilder()
     b.add(op.name, b.add("input", id="x", shape=[2, 3]), id="out")
     return b.build(device=DEVICE)
+
+
+def test_registered_module_is_the_devices_array_module():
+    assert array_module(DEVICE) is XP
+    with pytest.raises(ValueError, match="built in"):
+        register_array_module("cuda", XP)
 
 
 def test_a_correct_op_passes(monkeypatch):
