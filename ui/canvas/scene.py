@@ -6,7 +6,7 @@ scene follows the resulting change events (it never writes the document itself).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsScene
 
@@ -111,6 +111,8 @@ class GraphScene(QGraphicsScene):
     def _add_edge(self, edge: DocEdge) -> None:
         src, dst = self.nodes[edge.src], self.nodes[edge.dst]
         item = EdgeItem(edge, src, dst)
+        item.setFlag(EdgeItem.ItemHasNoContents, self.overview.isVisible())
+        self.overview.invalidate()
         src.edges.append(item)
         dst.edges.append(item)
         self.edges[edge] = item
@@ -121,6 +123,7 @@ class GraphScene(QGraphicsScene):
         for end in (item.src, item.dst):
             end.edges.remove(item)
         self.removeItem(item)
+        self.overview.invalidate()
 
     def refresh_analysis(self) -> None:
         """Run the live analysis now and show each node's shape and problem."""
@@ -138,6 +141,8 @@ class GraphScene(QGraphicsScene):
             return
         for item in self.nodes.values():
             item.setFlag(NodeItem.ItemHasNoContents, on)
+        for item in self.edges.values():
+            item.setFlag(EdgeItem.ItemHasNoContents, on)
         self.overview.setVisible(on)
 
     # -- selection ------------------------------------------------------------------------
@@ -245,15 +250,14 @@ class GraphScene(QGraphicsScene):
         minor, major = [], []
         x = left
         while x < rect.right():
-            line = (QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            line = QLineF(x, rect.top(), x, rect.bottom())
             (major if round(x / step) % 5 == 0 else minor).append(line)
             x += step
         y = top
         while y < rect.bottom():
-            line = (QPointF(rect.left(), y), QPointF(rect.right(), y))
+            line = QLineF(rect.left(), y, rect.right(), y)
             (major if round(y / step) % 5 == 0 else minor).append(line)
             y += step
         for pen, lines in zip(self._grid_pens, (minor, major), strict=True):
             painter.setPen(pen)
-            for a, b in lines:
-                painter.drawLine(a, b)
+            painter.drawLines(lines)

@@ -98,9 +98,10 @@ class GraphView(QGraphicsView):
         before = self.mapToScene(anchor.toPoint())
         self.scale(factor, factor)
         shift = self.mapFromScene(before) - anchor.toPoint()
-        self._scroll_by(shift.x(), shift.y())
+        self.pan_by(shift.x(), shift.y())
 
-    def _scroll_by(self, dx: float, dy: float) -> None:
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Scroll the view by (dx, dy) viewport pixels."""
         h, v = self.horizontalScrollBar(), self.verticalScrollBar()
         h.setValue(h.value() + round(dx))
         v.setValue(v.value() + round(dy))
@@ -164,7 +165,7 @@ class GraphView(QGraphicsView):
         if self._pan_from is not None:
             delta = self._pan_from - event.position()
             self._pan_from = event.position()
-            self._scroll_by(delta.x(), delta.y())
+            self.pan_by(delta.x(), delta.y())
             event.accept()
             return
         super().mouseMoveEvent(event)
