@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from engine.errors import GraphLabError
 from graphlab.examples import DEFAULT_EXAMPLE, EXAMPLES_DIR, open_graph, resolve_graph
 from ui.main_window import MainWindow
 from ui.theme import DEFAULT_THEME, apply_theme
@@ -73,10 +74,16 @@ def run_app(
     it is laid out, then exit (no dialogs, no autosave, settings left as they were); without
     a display it renders offscreen.
     """
-    if screenshot is not None and not (
+    headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ):
+    )
+    if headless and screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif headless and not os.environ.get("QT_QPA_PLATFORM"):
+        raise GraphLabError(
+            "no display to open the window on (run it in a desktop session or under "
+            "xvfb-run, or render it with --screenshot FILE.png)"
+        )
     app = application(argv)
     window = open_window(path, theme)
     if screenshot is not None:

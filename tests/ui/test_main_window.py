@@ -136,8 +136,10 @@ def test_plain_graphlab_opens_the_default_example(monkeypatch):
     assert cli.main([]) == 0 and calls == ["cnn-digits"]
 
 
-def graphlab(*args, tmp_path):
-    env = {"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+def graphlab(*args, tmp_path, platform="offscreen"):
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    if platform:
+        env["QT_QPA_PLATFORM"] = platform
     return subprocess.run(
         [sys.executable, "-m", "graphlab.cli", *args],
         capture_output=True,
@@ -235,3 +237,12 @@ def test_the_graphlab_command_imports_no_qt_until_a_window_is_wanted():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_open_without_a_display_says_so_in_one_line(tmp_path):
+    result = graphlab("open", "circuit-add-mul", tmp_path=tmp_path, platform=None)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "graphlab: error: no display to open the window on (run it in a desktop session or "
+        "under xvfb-run, or render it with --screenshot FILE.png)"
+    ]
