@@ -42,7 +42,6 @@ SAME_INPUTS = {
     "relu": "Relu",
     "prelu": "PRelu",
     "matmul": "MatMul",
-    "softmax_cross_entropy": "SoftmaxCrossEntropyLoss",
 }
 
 
@@ -65,9 +64,10 @@ class _Builder:
         self.nodes: list = []
         self.initializers: list = []
 
-    def node(self, op_type: str, inputs, output: str, name: str, **attrs) -> str:
+    def node(self, op_type: str, inputs, output: str, **attrs) -> str:
+        """Add one ONNX node (named like its output); returns the output's name."""
         self.nodes.append(
-            self.onnx.helper.make_node(op_type, list(inputs), [output], name=name, **attrs)
+            self.onnx.helper.make_node(op_type, list(inputs), [output], name=output, **attrs)
         )
         return output
 
@@ -82,76 +82,70 @@ class _Builder:
         op, attrs = graph.nodes[nid].op, graph.attrs[nid]
         ins = [graph.sources[nid][port] for port in graph.ops[nid].inputs]
         if op in SAME_INPUTS:
-            extra = {"reduction": "mean"} if op == "softmax_cross_entropy" else {}
-            self.node(SAME_INPUTS[op], ins, nid, nid, **extra)
+            self.node(SAME_INPUTS[op], ins, nid)
         else:
             EMITTERS[op](self, nid, ins, attrs, [graph.shapes[i] for i in ins])
 
 
 def _flatten(b, nid, ins, attrs, shapes):
-    b.node("Flatten", ins, nid, nid, axis=1)
+    b.node("Flatten", ins, nid, axis=1)
 
 
 def _power(b, nid, ins, attrs, shapes):
-    b.node("Pow", [ins[0], b.const(f"{nid}::exponent", attrs["exponent"])], nid, nid)
+    b.node("Pow", [ins[0], b.const(f"{nid}::exponent", attrs["exponent"])], nid)
 
 
 def _leaky_relu(b, nid, ins, attrs, shapes):
-    b.node("LeakyRelu", ins, nid, nid, alpha=attrs["slope"])
+    b.node("LeakyRelu", ins, nid, alpha=attrs["slope"])
 
 
 def _elu(b, nid, ins, attrs, shapes):
-    b.node("Elu", ins, nid, nid, alpha=attrs["alpha"])
+    b.node("Elu", ins, nid, alpha=attrs["alpha"])
 
 
 def _affine(b, nid, ins, attrs, shapes):
     x, w, bias = ins
     if len(shapes[0]) != 2:
-        x = b.node("Flatten", [x], f"{nid}::flat", f"{nid}::flat", axis=1)
-    b.node("Gemm", [x, w, bias], nid, nid)
+        x = b.node("Flatten", [x], f"{nid}::flat", axis=1)
+    b.node("Gemm", [x, w, bias], nid)
 
 
 def _reshape(b, nid, ins, attrs, shapes):
     target = b.const(f"{nid}::shape", attrs["shape"], np.int64)
-    b.node("Reshape", [ins[0], target], nid, nid)
+    b.node("Reshape", [ins[0], target], nid)
 
 
 def _transpose(b, nid, ins, attrs, shapes):
-    b.node("Transpose", ins, nid, nid, perm=list(permutation(attrs["axes"], shapes[0])))
+    b.node("Transpose", ins, nid, perm=list(permutation(attrs["axes"], shapes[0])))
 
 
 def _reduction(op_type):
     def emit(b, nid, ins, attrs, shapes):
-        axes = (
-            []
-            if attrs["axis"] is None
-            else [b.const(f"{nid}::axes", _axes(attrs, shapes), np.int64)]
-        )
-        b.node(op_type, [ins[0], *axes], nid, nid, keepdims=int(attrs["keepdims"]))
+        inputs = list(ins)
+        if attrs["axis"] is not None:
+            axes = normalise_axes(attrs["axis"], len(shapes[0]))
+            inputs.append(b.const(f"{nid}::axes", axes, np.int64))
+        b.node(op_type, inputs, nid, keepdims=int(attrs["keepdims"]))
 
     return emit
 
 
-def _axes(attrs, shapes) -> np.ndarray:
-    return np.asarray(normalise_axes(attrs["axis"], len(shapes[0])), dtype=np.int64)
-
-
 def _softmax(op_type):
     def emit(b, nid, ins, attrs, shapes):
-        b.node(op_type, ins, nid, nid, axis=attrs["axis"])
+        b.node(op_type, ins, nid, axis=attrs["axis"])
 
     return emit
 
 
 def _conv2d(b, nid, ins, attrs, shapes):
     k, s, p = attrs["kernel"], attrs["stride"], attrs["pad"]
-    b.node("Conv", ins, nid, nid, kernel_shape=[k, k], strides=[s, s], pads=[p, p, p, p])
+    b.node("Conv", ins, nid, kernel_shape=[k, k], strides=[s, s], pads=[p, p, p, p])
 
 
 def _pool(op_type):
     def emit(b, nid, ins, attrs, shapes):
         kernel, stride = Pool.window(attrs)
-        b.node(op_type, ins, nid, nid, kernel_shape=[kernel] * 2, strides=[stride] * 2)
+        b.node(op_type, ins, nid, kernel_shape=[kernel] * 2, strides=[stride] * 2)
 
     return emit
 
@@ -163,29 +157,28 @@ def _batchnorm(b, nid, ins, attrs, shapes):
     var = state.get("running_var", np.ones(channels))
     stats = [b.const(f"{nid}::running_mean", mean), b.const(f"{nid}::running_var", var)]
     b.node(
-        "BatchNormalization",
-        [*ins, *stats],
-        nid,
-        nid,
-        epsilon=attrs["eps"],
-        momentum=attrs["momentum"],
+        "BatchNormalization", [*ins, *stats], nid, epsilon=attrs["eps"], momentum=attrs["momentum"]
     )
 
 
 def _dropout(b, nid, ins, attrs, shapes):
-    b.node("Dropout", [ins[0], b.const(f"{nid}::ratio", 1 - attrs["p"])], nid, nid)
+    b.node("Dropout", [ins[0], b.const(f"{nid}::ratio", 1 - attrs["p"])], nid)
+
+
+def _cross_entropy(b, nid, ins, attrs, shapes):
+    b.node("SoftmaxCrossEntropyLoss", ins, nid, reduction="mean")
 
 
 def _mse(b, nid, ins, attrs, shapes):
-    diff = b.node("Sub", ins, f"{nid}::diff", f"{nid}::diff")
-    square = b.node("Mul", [diff, diff], f"{nid}::square", f"{nid}::square")
-    b.node("ReduceMean", [square], nid, nid, keepdims=0)
+    diff = b.node("Sub", ins, f"{nid}::diff")
+    square = b.node("Mul", [diff, diff], f"{nid}::square")
+    b.node("ReduceMean", [square], nid, keepdims=0)
 
 
 def _penalty(op_type):
     def emit(b, nid, ins, attrs, shapes):
-        total = b.node(op_type, ins, f"{nid}::total", f"{nid}::total", keepdims=0)
-        b.node("Mul", [total, b.const(f"{nid}::strength", attrs["strength"])], nid, nid)
+        total = b.node(op_type, ins, f"{nid}::total", keepdims=0)
+        b.node("Mul", [total, b.const(f"{nid}::strength", attrs["strength"])], nid)
 
     return emit
 
@@ -207,6 +200,7 @@ EMITTERS = {
     "avgpool": _pool("AveragePool"),
     "batchnorm": _batchnorm,
     "dropout": _dropout,
+    "softmax_cross_entropy": _cross_entropy,
     "mse": _mse,
     "l2_penalty": _penalty("ReduceSumSquare"),
     "l1_penalty": _penalty("ReduceL1"),

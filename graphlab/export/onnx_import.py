@@ -3,9 +3,10 @@
 Graph inputs become input nodes (an unknown dimension becomes -1), initializers used as data
 become parameter nodes holding their values (constant nodes when 0-d), and each supported
 ONNX node becomes one engine node named after its output tensor; ``Flatten`` + ``Gemm`` is
-the affine layer. A model with a cross-entropy loss gets its last output as the loss node. Initializers that act as settings (a ``Reshape`` shape, ``Reduce*`` axes,
+the affine layer. Initializers that act as settings (a ``Reshape`` shape, ``Reduce*`` axes,
 batchnorm running statistics, a ``Dropout`` ratio, a ``Pow`` exponent) become attrs or op
-state. Positions come from :func:`graphlab.layout.layered_positions`.
+state. A model with a cross-entropy loss gets its last output as the loss node. Positions
+come from :func:`graphlab.layout.layered_positions`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import GraphLabError
+from engine.ops import get_op
 from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.export import ExportError, python_names
 from graphlab.export.onnx_export import SAME_INPUTS, require_onnx
@@ -23,11 +25,7 @@ from graphlab.layout import layered_positions
 
 #: ONNX op type -> engine op, for ops with the same inputs and no attributes
 #: (Max and Min take any number of inputs in ONNX, so they have handlers of their own)
-SAME_OPS = {
-    onnx_op: op
-    for op, onnx_op in SAME_INPUTS.items()
-    if op not in ("softmax_cross_entropy", "max", "min")
-}
+SAME_OPS = {onnx_op: op for op, onnx_op in SAME_INPUTS.items() if op not in ("max", "min")}
 INTEGER_TYPES = {6, 7}  # TensorProto INT32, INT64
 
 
@@ -50,8 +48,6 @@ class _Importer:
 
     def add(self, op: str, tensor: str, inputs=(), **attrs) -> str:
         """An engine node computing ``tensor`` from the nodes ``inputs`` (in port order)."""
-        from engine.ops import get_op
-
         nid = self.new_id(tensor)
         self.doc.nodes[nid] = DocNode(nid, op, attrs)
         for src, port in zip(inputs, get_op(op).inputs, strict=True):
@@ -100,7 +96,7 @@ class _Importer:
                     self.add(SAME_OPS[node.op_type], node.output[0], inputs)
                 else:
                     HANDLERS[node.op_type](self, node, attrs)
-            except (ExportError, GraphLabError, TypeError, ValueError) as exc:
+            except (GraphLabError, TypeError, ValueError) as exc:
                 raise ExportError(
                     f"ONNX node {node.name or node.output[0]!r} ({node.op_type}): {exc}"
                 ) from None
@@ -113,6 +109,8 @@ class _Importer:
 
     def _input(self, value) -> None:
         tensor = value.type.tensor_type
+        if not tensor.HasField("shape"):
+            raise ExportError(f"input {value.name!r} has no shape")
         dims = [d.dim_value if d.dim_value > 0 else -1 for d in tensor.shape.dim]
         if dims.count(-1) > 1:
             raise ExportError(
@@ -347,7 +345,7 @@ def document_from_onnx(model, name: str = "imported") -> GraphDocument:
 
 
 def import_onnx(path: str | os.PathLike) -> GraphDocument:
-    """Read the ONNX file at ``path`` as a document named after the file."""
+    """Read the ONNX file at ``path`` as a document (named after its graph, or the file)."""
     onnx = require_onnx()
     from google.protobuf.message import DecodeError  # installed with onnx
 

@@ -95,7 +95,11 @@ OPTIMIZERS = {
     ),
     "rmsprop": ("RMSprop", "lr={lr}, alpha={decay}, eps={eps}"),
     "adam": ("Adam", "lr={lr}, betas=({beta1}, {beta2}), eps={eps}"),
-    "lbfgs": ("LBFGS", "lr={lr}, history_size={history}, max_iter={max_iter}"),
+    "lbfgs": (
+        "LBFGS",
+        "lr={lr}, history_size={history}, max_iter={max_iter}, "
+        "tolerance_grad={tolerance_grad}, tolerance_change={tolerance_change}",
+    ),
 }
 
 
@@ -156,7 +160,7 @@ TRAINING = Template('''
 def train(model, data, labels, epochs=$epochs, batch_size=$batch_size):
     """Minibatch training with GraphLab's settings.
 
-    $optimizer: $settings
+    $optimizer: $settings$schedule
     """
     optimizer = torch.optim.$torch_optimizer(model.parameters(), $torch_settings)
     data = torch.as_tensor(data, dtype=torch.float32)
@@ -302,6 +306,7 @@ def _main(doc: GraphDocument, plan: ExportPlan, names: dict[str, str], cls: str)
             label_input=names[binding["label_input"]],
             pick_loss="[-1]" if len(plan.outputs) > 1 else "",
             dataset=binding.get("spec"),
+            schedule=_schedule(training.get("schedule")),
             cls=cls,
         )
     scalar = len(plan.outputs) == 1 and plan.graph.shapes[plan.outputs[0]] == ()
@@ -309,6 +314,13 @@ def _main(doc: GraphDocument, plan: ExportPlan, names: dict[str, str], cls: str)
     return CIRCUIT.substitute(
         inputs=json.dumps(stored), cls=cls, backward="\n    output.backward()" if scalar else ""
     )
+
+
+def _schedule(schedule) -> str:
+    """A docstring line for a learning-rate schedule other than a constant rate."""
+    if not schedule or schedule in ("constant", {"name": "constant"}):
+        return ""
+    return f"\n    learning-rate schedule (add a torch.optim.lr_scheduler): {schedule}"
 
 
 def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
