@@ -94,6 +94,7 @@ def run_app(
     if size is not None:
         window.resize(*size)
     window.show()
+    window.view.setFocus()  # canvas shortcuts (Del, F, Ctrl+A) work right away
     QTimer.singleShot(0, window.view.fit_to_view)
     QTimer.singleShot(0, window.files.offer_recovery)
     window.files.start_autosave()
