@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QInputDialog
 
 from graphlab.document import DocEdge, DocNode, GraphDocument
@@ -104,8 +105,6 @@ def test_fit_shows_every_node(canvas):
 
 
 def test_middle_button_pans(canvas):
-    from PySide6.QtTest import QTest
-
     c = circuit(canvas)
     centre = c.view.mapToScene(c.viewport.rect().center())
     QTest.mousePress(c.viewport, Qt.MiddleButton, Qt.NoModifier, c.viewport.rect().center())
@@ -121,6 +120,36 @@ def test_middle_button_pans(canvas):
     assert abs((centre.x() - moved.x()) * zoom - 100) <= 1.5
     assert abs((centre.y() - moved.y()) * zoom - 40) <= 1.5
     assert c.stack.count() == 0 and not c.scene.selected_ids()
+
+
+def test_space_and_left_drag_pans_without_selecting_or_moving(canvas):
+    c = circuit(canvas)
+    q = c.scene.nodes["q"]
+    grip = q.pos() + QPointF(60, 8)
+    before = c.view.mapFromScene(grip)
+    QTest.keyPress(c.view, Qt.Key_Space)
+    c.drag(grip, grip + QPointF(-80, 50))
+    QTest.keyRelease(c.view, Qt.Key_Space)
+    assert c.doc.nodes["q"].pos == (220.0, 0.0) and c.stack.count() == 0
+    shift = c.view.mapFromScene(grip) - before
+    assert abs(shift.x() - round(-80 * c.view.zoom())) <= 1
+    assert abs(shift.y() - round(50 * c.view.zoom())) <= 1
+    c.drag(grip, grip + QPointF(40, 0))  # space released: the same drag moves q
+    assert c.doc.nodes["q"].pos == (260.0, 0.0)
+
+
+def test_snapped_drop_and_paste_at_a_background_point(canvas):
+    c = canvas()
+    c.view.edit_actions()["snap"].setChecked(True)
+    c.drop("op:tanh", QPointF(133, 71))
+    x, y = c.doc.nodes["tanh1"].pos
+    assert x % 20 == 0 and y % 20 == 0
+    c.key(Qt.Key_C, Qt.ControlModifier)
+    menu = c.view.context_menu(c.at(QPointF(400, 300)))
+    next(a for a in menu.actions() if a.text() == "Paste").trigger()
+    pasted = c.doc.nodes["tanh2"].pos
+    at = c.view.mapToScene(c.at(QPointF(400, 300)))
+    assert pasted == (at.x(), at.y())
 
 
 def test_automatic_layout_is_one_command(canvas):
