@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.backend import to_numpy
+from engine.backend import to_numpy, translate_device_errors
 from engine.errors import GraphError, TrainingError
 from engine.metrics import (
     EpochEvent,
@@ -138,6 +138,7 @@ class Trainer:
 
     # -- the loop ------------------------------------------------------------------------
 
+    @translate_device_errors
     def run(self) -> TrainingHistory:
         """Train for ``epochs`` epochs (or until stopped); raises TrainingError on divergence.
 
@@ -169,6 +170,7 @@ class Trainer:
                 callback(event)
         return history
 
+    @translate_device_errors
     def train_step(self, X, y) -> float:
         """One optimizer step on the batch (X, y); publishes the step's events."""
         step = self.step + 1

@@ -84,7 +84,7 @@ def test_builtin_list_names_every_set_with_a_description():
         ({"format": "hdf5", "path": "x"}, ["unknown dataset format 'hdf5'", "mnist, cifar10"]),
         ({"name": "spiral", "arms": 3}, ["no key 'arms'", "name, classes, points, seed"]),
         ({"name": "digits", "seed": 1}, ["no key 'seed'", "allowed keys: name"]),
-        ({"name": "spiral", "classes": 1}, ["'spiral'", "classes", ">= 2"]),
+        ({"name": "spiral", "classes": 1}, ["'spiral'", "classes", "[2, 100]"]),
         ({"name": "spiral", "points": 2.5}, ["'spiral'", "points", "integer"]),
         ({"name": "digits", "format": "npz"}, ["exactly one of 'name'", "'format'"]),
         ({}, ["exactly one of 'name'"]),
