@@ -12,6 +12,7 @@ come from :func:`graphlab.layout.layered_positions`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,9 @@ class _Importer:
     # -- tensors and nodes -----------------------------------------------------------------
 
     def new_id(self, tensor: str) -> str:
-        nid = python_names([tensor], reserved=self.taken)[tensor]
+        """A node id from a tensor name (PyTorch's ``/0/Conv_output_0`` gives ``n_0_Conv``)."""
+        readable = re.sub(r"_output_0$", "", tensor)
+        nid = python_names([readable], reserved=self.taken)[readable]
         self.taken.add(nid)
         return nid
 

@@ -256,3 +256,36 @@ def test_export_and_import_from_the_command_line(ort, tmp_path):
     np.testing.assert_allclose(doc.compile().forward({"x": feeds["x"]})["fc"], expected, atol=1e-6)
     broken = graphlab("import", str(tmp_path / "missing.onnx"), "-o", str(project))
     assert broken.returncode == 2 and "missing.onnx" in broken.stderr
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TorchScript exporter's notices
+def test_a_model_exported_by_pytorch_imports_and_agrees(ort, torch, tmp_path):
+    from graphlab.export import import_onnx
+
+    nn = torch.nn
+    layers = [nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten()]
+    model = nn.Sequential(*layers, nn.Linear(64, 10), nn.LogSoftmax(dim=1)).float().eval()
+    x = torch.randn(3, 1, 8, 8, dtype=torch.float32)
+    path = tmp_path / "torch.onnx"
+    torch.onnx.export(
+        model,
+        (x,),
+        str(path),
+        dynamo=False,
+        input_names=["x"],
+        output_names=["logp"],
+        dynamic_axes={"x": {0: "batch"}},
+        opset_version=17,
+    )
+    doc = import_onnx(path)
+    assert [doc.nodes[n].op for n in doc.nodes if doc.nodes[n].op not in ("parameter",)] == [
+        "input",
+        "conv2d",
+        "relu",
+        "avgpool",
+        "flatten",
+        "affine",
+        "log_softmax",
+    ]
+    values = doc.compile().forward({"x": x.numpy()})
+    np.testing.assert_allclose(values["logp"], model(x).detach().numpy(), atol=1e-5)
