@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         )
         self.resizeDocks([self.docks["inspector"], self.docks["problems"]], [600, 200], Qt.Vertical)
         self.problem_line = QLabel()
-        self.statusBar().addWidget(self.problem_line, 1)
+        self.statusBar().addPermanentWidget(self.problem_line)  # beside, not under, messages
         self._build_actions()
         self._build_menus()
         self._connect()
