@@ -289,3 +289,14 @@ def test_a_model_exported_by_pytorch_imports_and_agrees(ort, torch, tmp_path):
     ]
     values = doc.compile().forward({"x": x.numpy()})
     np.testing.assert_allclose(values["logp"], model(x).detach().numpy(), atol=1e-5)
+
+
+def test_without_the_onnx_package_the_error_says_how_to_install_it(monkeypatch, tmp_path):
+    from graphlab.export import export_onnx, import_onnx
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    with pytest.raises(ExportError, match=r"pip install 'graphlab\[export\]'"):
+        export_onnx(open_graph("cnn-digits"), tmp_path / "cnn.onnx")
+    with pytest.raises(ExportError, match="onnx package"):
+        import_onnx(tmp_path / "cnn.onnx")
+    assert not (tmp_path / "cnn.onnx").exists()
