@@ -22,8 +22,10 @@ def cmd_export(args) -> int:
         elif kind == "torch":
             written = export_torch(doc, path)
         else:
-            from ui.canvas_export import export_document_picture  # Qt only when drawing
-
+            try:  # Qt only when drawing
+                from ui.canvas_export import export_document_picture
+            except ImportError as exc:
+                raise ExportError(f"pictures need Qt (PySide6): {exc}") from None
             export_document_picture(doc, path, kind)
             written = [path]
         for done in written:
