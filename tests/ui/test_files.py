@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.errors import FileFormatError
@@ -183,3 +183,21 @@ def test_discarding_a_recovery_file_removes_it(window, monkeypatch):
     Answers(monkeypatch, QMessageBox.Discard)
     assert not window.files.offer_recovery()
     assert not stale.exists() and window.doc.name == "circuit-add-mul"
+
+
+def test_file_shortcuts_new_open_save(window, qtbot, tmp_path, monkeypatch):
+    target = tmp_path / "keys.graphlab"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(target), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a: (str(target), ""))
+    window.view.setFocus()
+    window.stack.push(SetLabel(window.doc, "q", "sum"))
+    qtbot.keyClick(window.view, Qt.Key_S, Qt.ControlModifier)
+    assert target.is_file() and not window.files.is_modified()
+    qtbot.keyClick(window.view, Qt.Key_N, Qt.ControlModifier)
+    assert window.doc.nodes == {}
+    qtbot.keyClick(window.view, Qt.Key_O, Qt.ControlModifier)
+    assert window.doc.nodes["q"].label == "sum" and window.files.path == target
+    other = tmp_path / "other.graphlab"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(other), ""))
+    qtbot.keyClick(window.view, Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
+    assert other.is_file() and window.windowTitle() == "other.graphlab - GraphLab"

@@ -14,7 +14,7 @@ from graphlab.templates import LAYER_TEMPLATES
 from ui.canvas import PALETTE_MIME
 from ui.examples_panel import DESCRIPTION_ROLE, ExamplesPanel
 from ui.inspector import Inspector
-from ui.inspector_widgets import TextAttrEditor
+from ui.inspector_widgets import TextAttrEditor, format_value, parse_text
 from ui.palette import PaletteWidget
 from ui.problems import ProblemsPanel
 
@@ -212,3 +212,26 @@ def test_inspector_has_a_fitting_editor_for_every_attr_of_every_op(qtbot):
             assert isinstance(editor, expected.get(attr.kind, TextAttrEditor)), (name, attr)
             if attr.kind in ("int", "float") and not attr.required:
                 assert editor.value() == pytest.approx(attr.default)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "value"),
+    [
+        ("shape", "-1, 3", [-1, 3]),
+        ("shape", "[]", []),
+        ("ints", "[2, 3]", [2, 3]),
+        ("axes", "", None),
+        ("axes", "1", 1),
+        ("axes", "0, 2", [0, 2]),
+        ("value", "[[1, 2], [3, 4.5]]", [[1, 2], [3, 4.5]]),
+        ("value", "-2.0", -2.0),
+    ],
+)
+def test_text_entries_read_and_show_back_the_same_value(kind, text, value):
+    assert parse_text(kind, text) == value
+    assert parse_text(kind, format_value(value)) == value
+
+
+def test_unreadable_text_says_how_to_write_it():
+    with pytest.raises(ValueError, match="a list like"):
+        parse_text("value", "1, 2")  # only list kinds accept a bare list
