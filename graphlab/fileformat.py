@@ -88,7 +88,7 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
     path = Path(path)
     text = json.dumps(document_to_dict(doc), indent=1).encode()
     if path.suffix == ".json":
-        _write_atomically(path, lambda f: f.write(text))
+        write_atomically(path, lambda f: f.write(text))
         return
     arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
     for nid, state in doc.state.items():
@@ -103,10 +103,10 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
             archive.writestr(GRAPH_MEMBER, text)
             archive.writestr(PARAMS_MEMBER, buffer.getvalue())
 
-    _write_atomically(path, write)
+    write_atomically(path, write)
 
 
-def _write_atomically(path: Path, write) -> None:
+def write_atomically(path: Path, write) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename over it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from graphlab.document import GraphDocument
 from graphlab.export import ExportError
-from graphlab.fileformat import _write_atomically
+from graphlab.fileformat import write_atomically
 
 MARGIN = 24.0
 PNG_SCALE = 2.0
@@ -80,7 +80,7 @@ def export_png(scene, path: str | os.PathLike, scale: float = PNG_SCALE) -> QSiz
     buffer.open(QIODevice.WriteOnly)
     if not image.save(buffer, "PNG"):
         raise ExportError(f"{path}: could not encode the PNG")
-    _write_atomically(Path(path), lambda f: f.write(bytes(data)))
+    write_atomically(Path(path), lambda f: f.write(bytes(data)))
     return size
 
 
@@ -98,7 +98,7 @@ def export_svg(scene, path: str | os.PathLike) -> None:
     generator.setTitle(getattr(scene.doc, "name", "graph"))
     generator.setDescription("drawn by GraphLab")
     _draw(scene, QPainter(generator), QRectF(0, 0, size.width(), size.height()), source)
-    _write_atomically(Path(path), lambda f: f.write(bytes(data)))
+    write_atomically(Path(path), lambda f: f.write(bytes(data)))
 
 
 def export_document_picture(doc: GraphDocument, path: str | os.PathLike, kind: str) -> None:

@@ -20,7 +20,7 @@ from engine.ops.cnn import Pool
 from engine.ops.linalg import permutation
 from graphlab.document import GraphDocument
 from graphlab.export import ExportError, export_plan, unsupported
-from graphlab.fileformat import _write_atomically
+from graphlab.fileformat import write_atomically
 
 OPSET = 18
 BATCH_DIM = "N"
@@ -251,4 +251,4 @@ def _value_info(onnx, name: str, shape, integer: bool):
 def export_onnx(doc: GraphDocument, path: str | os.PathLike, include_loss: bool = False) -> None:
     """Write ``doc`` to ``path`` as an ONNX model, atomically."""
     data = to_onnx_model(doc, include_loss).SerializeToString()
-    _write_atomically(Path(path), lambda f: f.write(data))
+    write_atomically(Path(path), lambda f: f.write(data))

@@ -26,7 +26,7 @@ from engine.ops.linalg import permutation
 from engine.optim import optimizer_class, validate_settings
 from graphlab.document import GraphDocument
 from graphlab.export import ExportPlan, export_plan, python_names, unsupported
-from graphlab.fileformat import _write_atomically
+from graphlab.fileformat import write_atomically
 
 #: names the generated file uses for itself
 RESERVED = ("self", "torch", "nn", "F", "np", "Path", "PARAMETERS", "svm_loss", "arrays")
@@ -337,7 +337,7 @@ def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
             arrays.update({f"state:{nid}:{k}": to_numpy(v) for k, v in state.items()})
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        _write_atomically(npz_path, lambda f: f.write(buffer.getvalue()))
+        write_atomically(npz_path, lambda f: f.write(buffer.getvalue()))
     text = module_source(doc, plan, npz_path.name).encode()
-    _write_atomically(path, lambda f: f.write(text))
+    write_atomically(path, lambda f: f.write(text))
     return [path, npz_path] if graph.params else [path]
