@@ -17,10 +17,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import numpy as np
 
 from engine.errors import FileFormatError, GraphLabError
 from engine.ops import get_op
+from graphlab.analysis import analyse
 from graphlab.document import DocEdge, DocNode, GraphDocument
 
 FORMAT = "graphlab"
@@ -224,11 +226,26 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     doc.loss = _text(data, "loss", "", fail)
     if doc.loss and doc.loss not in doc.nodes:
         fail("loss", f"no node {doc.loss!r}")
-    try:
-        doc.compile()
-    except GraphLabError as exc:
-        fail("graph", str(exc))
+    cycle = _cycle(doc)
+    if cycle:
+        fail("graph", f"the graph has a cycle: {' -> '.join(cycle)}")
     return doc
+
+
+def _cycle(doc: GraphDocument) -> list[str]:
+    """The node ids of a cycle (first repeated at the end), or [] for an acyclic graph.
+
+    Other faults of a graph being edited (unconnected ports, shapes that do not fit) are
+    allowed in a file: the editor shows them, and running the graph reports them.
+    """
+    digraph = nx.DiGraph()
+    digraph.add_nodes_from(doc.nodes)
+    digraph.add_edges_from((e.src, e.dst) for e in doc.edges)
+    try:
+        cycle = nx.find_cycle(digraph)
+    except nx.NetworkXNoCycle:
+        return []
+    return [u for u, _ in cycle] + [cycle[0][0]]
 
 
 def _text(data: dict, key: str, default: str, fail) -> str:
@@ -329,7 +346,7 @@ def _inputs_from_dict(inputs: Any, doc: GraphDocument, fail) -> dict[str, Any]:
 
 
 def _load_params(doc: GraphDocument, raw: bytes, path: Path) -> None:
-    graph = doc.compile()
+    shapes = analyse(doc).shapes
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
@@ -349,9 +366,9 @@ def _load_params(doc: GraphDocument, raw: bytes, path: Path) -> None:
         if kind == "param":
             if doc.nodes[nid].op != "parameter":
                 raise FileFormatError(f"{place}: node {nid!r} is not a parameter")
-            if tuple(array.shape) != graph.shapes[nid]:
+            if tuple(array.shape) != shapes.get(nid):
                 raise FileFormatError(
-                    f"{place}: shape {tuple(array.shape)} disagrees with the graph's {graph.shapes[nid]}"
+                    f"{place}: shape {tuple(array.shape)} disagrees with the graph's {shapes.get(nid)}"
                 )
             doc.params[nid] = array
         else:
