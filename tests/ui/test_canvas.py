@@ -163,3 +163,32 @@ def test_rubber_band_and_click_selection(canvas):
     c.click(c.scene.nodes["a"].pos() + QPointF(60, 8), Qt.ControlModifier)
     assert c.scene.selected_ids() == ["a", "n2"]
     assert c.stack.count() == 0
+
+
+def test_each_dropped_template_gets_fresh_ids_and_its_own_group(canvas):
+    c = canvas()
+    c.drop("template:Conv layer", QPointF(300, 0))
+    c.drop("template:Conv layer", QPointF(300, 300))
+    c.drop("template:BatchNorm layer", QPointF(700, 0))
+    groups = {}
+    for node in c.doc.nodes.values():
+        groups.setdefault(node.group, []).append(node.id)
+    assert groups == {
+        "conv1": ["conv1_W", "conv1_b", "conv1"],
+        "conv2": ["conv2_W", "conv2_b", "conv2"],
+        "bn1": ["bn1_gamma", "bn1_beta", "bn1"],
+    }
+    c.settle()
+    # only the data inputs are open: each op node says so, its parameters have shapes
+    assert c.scene.analysis.problems == {
+        nid: "input port 'x' is not connected" for nid in ("conv1", "conv2", "bn1")
+    }
+    assert c.scene.nodes["conv2_W"].shape_text == "(8, 1, 3, 3)"
+
+
+def test_a_node_far_away_is_reachable(canvas):
+    c = canvas()
+    c.doc.add_node(DocNode("far", "negate", {}, (90_000.0, -70_000.0)))
+    c.view.fit_to_view()
+    visible = c.view.visible_scene_rect()
+    assert visible.contains(c.scene.nodes["far"].sceneBoundingRect())

@@ -26,7 +26,6 @@ class OverviewItem(QGraphicsItem):
     def __init__(self, scene) -> None:
         super().__init__()
         self._scene = scene
-        self._bounds = scene.sceneRect()
         self._boxes: tuple[dict[str, list[QRectF]], list[QRectF], QPainterPath] | None = None
         self.setZValue(-0.5)  # above the edges, below any node's children (badges)
         self.pens = {
@@ -39,7 +38,7 @@ class OverviewItem(QGraphicsItem):
         self.hide()
 
     def boundingRect(self) -> QRectF:
-        return self._bounds
+        return self._scene.sceneRect()
 
     def invalidate(self) -> None:
         """A node moved, changed selection or validity, came or went: redo the boxes."""

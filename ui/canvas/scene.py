@@ -6,6 +6,8 @@ scene follows the resulting change events (it never writes the document itself).
 
 from __future__ import annotations
 
+import weakref
+
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsScene
@@ -47,7 +49,10 @@ class GraphScene(QGraphicsScene):
         self._analysis_timer.timeout.connect(self.refresh_analysis)
         self.wiring = Wiring(self)
         self.overview = OverviewItem(self)
-        self.selectionChanged.connect(self._selection_changed)
+        # through a weak reference, not a bound method: Qt emits selectionChanged while it
+        # destroys a scene with selected items, after PySide dropped the method's slot
+        ref = weakref.ref(self)
+        self.selectionChanged.connect(lambda: (scene := ref()) and scene._selection_changed())
         self._rebuild()
         self.refresh_analysis()
         doc.subscribe(self._on_change)
@@ -66,6 +71,7 @@ class GraphScene(QGraphicsScene):
                 self.nodes[subject].setPos(*self.doc.nodes[subject].pos)
             finally:
                 self._syncing = False
+            self._make_room(self.nodes[subject])
             return
         if kind == "node_added":
             self._add_node(subject)
@@ -106,7 +112,19 @@ class GraphScene(QGraphicsScene):
         item.setFlag(NodeItem.ItemHasNoContents, self.overview.isVisible())
         self.nodes[nid] = item
         self.addItem(item)
+        self._make_room(item)
         self.overview.invalidate()
+
+    def _make_room(self, item: NodeItem) -> None:
+        """Grow the scene rectangle when a node lies outside it (so the view can reach it)."""
+        bounds = item.sceneBoundingRect()
+        if self.sceneRect().contains(bounds):
+            return
+        margin = SCENE_HALF / 10
+        self.overview.prepareGeometryChange()
+        self.setSceneRect(
+            self.sceneRect().united(bounds.adjusted(-margin, -margin, margin, margin))
+        )
 
     def _add_edge(self, edge: DocEdge) -> None:
         src, dst = self.nodes[edge.src], self.nodes[edge.dst]

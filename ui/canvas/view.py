@@ -235,6 +235,15 @@ class GraphView(QGraphicsView):
             menu.addAction(self._actions["fit"])
         return menu
 
+    def mouseDoubleClickEvent(self, event) -> None:
+        """A double click on a node renames it."""
+        node = self.scene().node_at(self.mapToScene(event.position().toPoint()))
+        if node is not None and event.button() == Qt.LeftButton:
+            self.rename(node.nid)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def contextMenuEvent(self, event) -> None:
         self.context_menu(event.pos()).exec(event.globalPos())
 
