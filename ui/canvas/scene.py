@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import weakref
 
+import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsScene
@@ -24,6 +25,23 @@ from ui.commands import MoveNodes
 GRID = 20.0
 #: the scene is this far in every direction from the origin (room to pan and zoom)
 SCENE_HALF = 50_000.0
+
+
+def _selection_relay(scene: GraphScene):
+    """A slot for ``scene.selectionChanged`` that ignores a scene being destroyed.
+
+    Qt emits selectionChanged while it destroys a scene with selected items, when the
+    scene's Python side (its bound methods' slots, its items) is already gone; a weak
+    reference and shiboken's validity check keep that emission from reaching Python code.
+    """
+    ref = weakref.ref(scene)
+
+    def relay() -> None:
+        live = ref()
+        if live is not None and shiboken6.isValid(live):
+            live._selection_changed()
+
+    return relay
 
 
 class GraphScene(QGraphicsScene):
@@ -49,10 +67,7 @@ class GraphScene(QGraphicsScene):
         self._analysis_timer.timeout.connect(self.refresh_analysis)
         self.wiring = Wiring(self)
         self.overview = OverviewItem(self)
-        # through a weak reference, not a bound method: Qt emits selectionChanged while it
-        # destroys a scene with selected items, after PySide dropped the method's slot
-        ref = weakref.ref(self)
-        self.selectionChanged.connect(lambda: (scene := ref()) and scene._selection_changed())
+        self.selectionChanged.connect(_selection_relay(self))
         self._rebuild()
         self.refresh_analysis()
         doc.subscribe(self._on_change)
@@ -64,6 +79,9 @@ class GraphScene(QGraphicsScene):
     # -- following the document -----------------------------------------------------------
 
     def _on_change(self, change: Change) -> None:
+        if not shiboken6.isValid(self):  # Qt deleted the scene without detach()
+            self.detach()
+            return
         kind, subject = change.kind, change.subject
         if kind == "node_moved":
             self._syncing = True
@@ -167,7 +185,9 @@ class GraphScene(QGraphicsScene):
 
     def selected_ids(self) -> list[str]:
         """The selected node ids, in document order."""
-        return [nid for nid, item in self.nodes.items() if item.isSelected()]
+        # Qt's own list: it holds only live items, even while Qt tears the scene down
+        chosen = {item.nid for item in self.selectedItems() if isinstance(item, NodeItem)}
+        return [nid for nid in self.doc.nodes if nid in chosen]
 
     def select_ids(self, ids) -> None:
         wanted = set(ids)
