@@ -1,10 +1,13 @@
 """Time one full training step (forward, backward, Adam; float32) of the engine and of PyTorch.
 
-    .venv/bin/python benchmarks/engine_vs_torch.py [--device cpu|cuda] [--threads 2] [--steps 100]
+    .venv/bin/python benchmarks/engine_vs_torch.py [--device cpu|cuda] [--threads 2]
+                                                   [--rounds 20] [--steps 10]
 
-Each measurement runs in its own process (torch's OpenMP threads and numpy's OpenBLAS threads
-slow each other down inside one process), engine and torch alternating, with the same thread
-count for both. Prints the median step time of each and the engine/torch ratio per model.
+The engine and torch each run in their own process (torch's OpenMP threads and numpy's
+OpenBLAS threads slow each other down inside one process) with the same thread count; blocks
+of steps alternate between the two processes, so that both see the same load on a shared
+machine. Prints the median step time of each (over all blocks, after warm-up) and the
+engine/torch ratio per model.
 The engine runs the benchmark models as engine Graphs through the compiled training plan.
 Exit status 2 when the device cannot be used.
 """
@@ -29,10 +32,11 @@ from benchmarks.models import MODELS, engine_graph, sample_batch, torch_model  #
 
 WARMUP = 20
 BATCHES = 8  # distinct batches cycled through, made once before timing
+PAUSE = 0.15  # seconds between blocks: longer than OpenBLAS threads spin (2^28 cycles)
 
 
-def engine_worker(spec, device: str, steps: int, threads: int) -> list[float]:
-    """Step times (seconds) of the engine: plan step plus engine.optim.Adam."""
+def engine_step(spec, device: str, threads: int):
+    """One engine training step, step(i): plan step plus engine.optim.Adam."""
     import numpy as np
 
     from engine.optim import Adam
@@ -55,7 +59,7 @@ def engine_worker(spec, device: str, steps: int, threads: int) -> list[float]:
         opt.step(plan.grads)
         sync()
 
-    return _time(step, steps)
+    return step
 
 
 def _engine_sync(device: str):
@@ -66,8 +70,8 @@ def _engine_sync(device: str):
     return cupy.cuda.Device().synchronize
 
 
-def torch_worker(spec, device: str, steps: int, threads: int) -> list[float]:
-    """Step times (seconds) of the same model in PyTorch with torch.optim.Adam."""
+def torch_step(spec, device: str, threads: int):
+    """One training step of the same model in PyTorch with torch.optim.Adam, step(i)."""
     import numpy as np
     import torch
 
@@ -91,32 +95,55 @@ def torch_worker(spec, device: str, steps: int, threads: int) -> list[float]:
         opt.step()
         loss.item()  # the engine returns the loss as a float too (and syncs the device)
 
-    return _time(step, steps)
+    return step
 
 
-def _time(step, steps: int) -> list[float]:
+def serve(step) -> None:
+    """Worker loop: warm up, say 'ready', then time ``n`` steps for each line 'n' on stdin."""
     for i in range(WARMUP):
         step(i)
-    times = []
-    for i in range(steps):
-        start = time.perf_counter()
-        step(i)
-        times.append(time.perf_counter() - start)
-    return times
+    print("ready", flush=True)
+    done = WARMUP
+    for line in sys.stdin:
+        times = []
+        for i in range(done, done + int(line)):
+            start = time.perf_counter()
+            step(i)
+            times.append(time.perf_counter() - start)
+        done += len(times)
+        print(json.dumps(times), flush=True)
 
 
-def run_worker(framework: str, model: str, args) -> list[float]:
-    """Run one measurement in a fresh process with the thread count fixed before imports."""
-    env = dict(os.environ)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = str(args.threads)
-    command = [sys.executable, __file__, "--worker", framework, "--models", model]
-    command += ["--device", args.device, "--threads", str(args.threads)]
-    command += ["--steps", str(args.steps), "--plan-threads", str(args.plan_threads)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{framework} worker for {model} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+class Worker:
+    """One framework's model in its own process, the thread count fixed before any import."""
+
+    def __init__(self, framework: str, model: str, args) -> None:
+        env = dict(os.environ)
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = str(args.threads)
+        command = [sys.executable, __file__, "--worker", framework, "--models", model]
+        command += ["--device", args.device, "--threads", str(args.threads)]
+        command += ["--plan-threads", str(args.plan_threads)]
+        self.name = f"{framework} worker for {model}"
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self._read()  # 'ready'
+
+    def _read(self) -> str:
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"{self.name} stopped (exit status {self.process.wait()})")
+        return line
+
+    def time(self, steps: int) -> list[float]:
+        self.process.stdin.write(f"{steps}\n")
+        self.process.stdin.flush()
+        return json.loads(self._read())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def device_problem(device: str) -> str | None:
@@ -146,8 +173,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--steps", type=int, default=50, help="timed steps per process")
-    parser.add_argument("--rounds", type=int, default=4, help="processes per framework and model")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per block")
+    parser.add_argument("--rounds", type=int, default=20, help="blocks per framework and model")
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated names")
     parser.add_argument(
         "--plan-threads",
@@ -166,10 +193,9 @@ def main(argv=None) -> int:
     if args.worker:
         spec = MODELS[models[0]]
         if args.worker == "engine":
-            times = engine_worker(spec, args.device, args.steps, args.plan_threads)
+            serve(engine_step(spec, args.device, args.plan_threads))
         else:
-            times = torch_worker(spec, args.device, args.steps, args.threads)
-        print(json.dumps(times))
+            serve(torch_step(spec, args.device, args.threads))
         return 0
 
     problem = device_problem(args.device)
@@ -180,29 +206,45 @@ def main(argv=None) -> int:
     print(f"machine: {machine()}")
     print(
         f"device: {args.device}, threads: {args.threads} (plan threads: {args.plan_threads}), "
-        f"steps: {args.rounds} x {args.steps}"
+        f"steps: {args.rounds} blocks x {args.steps}"
     )
-    times = {(m, f): [] for m in models for f in ("engine", "torch")}
-    round_ratios = {m: [] for m in models}
-    for round_ in range(args.rounds):
-        order = ("engine", "torch") if round_ % 2 == 0 else ("torch", "engine")
-        for model in models:
-            medians = {}
-            for framework in order:
-                measured = run_worker(framework, model, args)
-                times[model, framework] += measured
-                medians[framework] = statistics.median(measured)
-            round_ratios[model].append(medians["engine"] / medians["torch"])
-    print("\n| model | engine median (ms) | torch median (ms) | engine/torch | per-round range |")
+    print(
+        "\n| model | engine median (ms) | torch median (ms) | engine/torch | block ratios p25-p75 |"
+    )
     print("|---|---:|---:|---:|---:|")
     for model in models:
-        engine = statistics.median(times[model, "engine"]) * 1e3
-        torch = statistics.median(times[model, "torch"]) * 1e3
-        low, high = min(round_ratios[model]), max(round_ratios[model])
+        engine, torch, ratios = measure(model, args)
+        low, _, high = statistics.quantiles(ratios, n=4)
         print(
             f"| {model} | {engine:.3f} | {torch:.3f} | {engine / torch:.2f} | {low:.2f}-{high:.2f} |"
         )
     return 0
+
+
+def measure(model: str, args) -> tuple[float, float, list[float]]:
+    """Median step times (ms) of engine and torch, and the ratio of each pair of blocks.
+
+    Blocks of ``args.steps`` steps alternate between the two processes (the order flips
+    every block), so both see the same load on a shared machine.
+    """
+    workers = {f: Worker(f, model, args) for f in ("engine", "torch")}
+    times = {f: [] for f in workers}
+    ratios = []
+    try:
+        for block in range(args.rounds):
+            order = ("engine", "torch") if block % 2 == 0 else ("torch", "engine")
+            medians = {}
+            for framework in order:
+                measured = workers[framework].time(args.steps)
+                times[framework] += measured
+                medians[framework] = statistics.median(measured)
+                time.sleep(PAUSE)  # lets the other process's spinning threads go idle
+            ratios.append(medians["engine"] / medians["torch"])
+    finally:
+        for worker in workers.values():
+            worker.close()
+    engine, torch = (statistics.median(times[f]) * 1e3 for f in ("engine", "torch"))
+    return engine, torch, ratios
 
 
 if __name__ == "__main__":
