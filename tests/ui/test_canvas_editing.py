@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QInputDialog
 
 from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.examples import open_graph
@@ -226,3 +226,24 @@ def test_analysis_is_coalesced_after_many_changes(canvas, qtbot):
     qtbot.waitUntil(lambda: len(runs) == 1)
     QApplication.processEvents()
     assert len(runs) == 1 and set(runs[0].problems) == {f"n{k}" for k in range(5)}
+
+
+NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+
+
+def test_far_out_the_overview_draws_and_nodes_stay_selectable(canvas):
+    c = canvas(open_graph("cnn-digits"))
+    c.view.zoom_by(0.2, QPointF(500, 350))
+    c.viewport.repaint()
+    overview = c.scene.overview
+    assert overview.isVisible()
+    assert all(i.flags() & NO_CONTENTS for i in c.scene.nodes.values())
+    conv1 = c.scene.nodes["conv1"]
+    c.click(conv1.pos() + QPointF(80, 10))
+    assert c.scene.selected_ids() == ["conv1"]
+    c.drag(conv1.pos() + QPointF(80, 10), conv1.pos() + QPointF(80, 10) + QPointF(200, 0), 2)
+    assert c.doc.nodes["conv1"].pos[0] > 300 and c.stack.count() == 1
+    c.view.fit_to_view()
+    c.viewport.repaint()
+    assert not overview.isVisible()
+    assert not any(i.flags() & NO_CONTENTS for i in c.scene.nodes.values())

@@ -10,7 +10,7 @@ import weakref
 
 import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPen, QUndoStack
+from PySide6.QtGui import QColor, QPainter, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsScene
 
 from engine.ops.base import fmt
@@ -18,7 +18,7 @@ from graphlab.analysis import Analysis, analyse
 from graphlab.document import Change, DocEdge, GraphDocument
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.node_item import PORT_HIT, NodeItem
-from ui.canvas.overview import OverviewItem
+from ui.canvas.overview import OverviewItem, overview_wanted
 from ui.canvas.wiring import Wiring
 from ui.commands import MoveNodes
 
@@ -171,8 +171,9 @@ class GraphScene(QGraphicsScene):
             item.set_analysis("" if shape is None else fmt(shape), problems.get(nid, ""))
         self.analysisChanged.emit(self.analysis)
 
-    def set_overview(self, on: bool) -> None:
-        """Draw all nodes as boxes in one item (far zoomed out) or each node itself."""
+    def set_zoom(self, zoom: float) -> None:
+        """Draw with the overview or each node itself, for view scale ``zoom``."""
+        on = overview_wanted(zoom, len(self.nodes))
         if on == self.overview.isVisible():
             return
         for item in self.nodes.values():
@@ -296,6 +297,7 @@ class GraphScene(QGraphicsScene):
             line = QLineF(rect.left(), y, rect.right(), y)
             (major if round(y / step) % 5 == 0 else minor).append(line)
             y += step
+        painter.setRenderHint(QPainter.Antialiasing, False)  # axis-aligned: crisp and faster
         for pen, lines in zip(self._grid_pens, (minor, major), strict=True):
             painter.setPen(pen)
             painter.drawLines(lines)

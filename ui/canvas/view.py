@@ -11,7 +11,6 @@ from engine.errors import GraphLabError
 from ui.canvas.editing import Editor
 from ui.canvas.fragments import PALETTE_MIME
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
-from ui.canvas.overview import OVERVIEW_ZOOM
 from ui.commands import Disconnect, SetLabel
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
@@ -128,9 +127,9 @@ class GraphView(QGraphicsView):
 
     def paintEvent(self, event) -> None:
         """Far out, switch to the overview and draw edges without antialiasing (faster)."""
-        overview = self.zoom() < OVERVIEW_ZOOM
-        self.scene().set_overview(overview)
-        self.setRenderHint(QPainter.Antialiasing, not overview)
+        scene = self.scene()
+        scene.set_zoom(self.zoom())
+        self.setRenderHint(QPainter.Antialiasing, not scene.overview.isVisible())
         super().paintEvent(event)
 
     def visible_scene_rect(self) -> QRectF:
