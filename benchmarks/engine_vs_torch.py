@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -32,10 +33,13 @@ from benchmarks.models import MODELS, engine_graph, sample_batch, torch_model  #
 
 WARMUP = 20
 BATCHES = 8  # distinct batches cycled through, made once before timing
+#: --plan-threads auto: models with this many conv multiply-adds per sample (the 28x28 CNN has
+#: 780K, the digits CNN 82K) split each batch between Python threads
+AUTO_THREADS_MACS = 300_000
 PAUSE = 0.15  # seconds between blocks: longer than OpenBLAS threads spin (2^28 cycles)
 
 
-def engine_step(spec, device: str, threads: int):
+def engine_step(spec, device: str, threads: int, plan_threads: str):
     """One engine training step, step(i): plan step plus engine.optim.Adam."""
     import numpy as np
 
@@ -43,7 +47,10 @@ def engine_step(spec, device: str, threads: int):
     from engine.plan import compile_training_plan
 
     graph = engine_graph(spec, device=device)
-    plan = compile_training_plan(graph, "loss", threads=threads)
+    if plan_threads == "auto":
+        heavy = conv_macs_per_sample(graph) >= AUTO_THREADS_MACS
+        plan_threads = threads if heavy else 1
+    plan = compile_training_plan(graph, "loss", threads=int(plan_threads))
     if not plan.compiled:
         raise SystemExit(f"{spec.name}: the training plan did not compile ({plan.reason})")
     opt = Adam(graph.params, lr=1e-3)
@@ -60,6 +67,15 @@ def engine_step(spec, device: str, threads: int):
         sync()
 
     return step
+
+
+def conv_macs_per_sample(graph) -> int:
+    """Multiply-adds of the graph's conv layers for one sample."""
+    total = 0
+    for conv in graph.nodes_of("conv2d"):
+        filter_size = math.prod(graph.shapes[graph.sources[conv]["w"]][1:])
+        total += math.prod(graph.shapes[conv][1:]) * filter_size
+    return total
 
 
 def _engine_sync(device: str):
@@ -178,10 +194,9 @@ def main(argv=None) -> int:
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated names")
     parser.add_argument(
         "--plan-threads",
-        type=int,
-        default=1,
+        default="auto",
         help="Python threads of the engine's training plan, each taking a part of the batch "
-        "with one BLAS thread (default 1: one Python thread, --threads BLAS threads)",
+        "with one BLAS thread; 'auto': --threads for conv-heavy models (28x28), else 1",
     )
     parser.add_argument("--worker", choices=("engine", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -193,7 +208,7 @@ def main(argv=None) -> int:
     if args.worker:
         spec = MODELS[models[0]]
         if args.worker == "engine":
-            serve(engine_step(spec, args.device, args.plan_threads))
+            serve(engine_step(spec, args.device, args.threads, args.plan_threads))
         else:
             serve(torch_step(spec, args.device, args.threads))
         return 0
