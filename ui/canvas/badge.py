@@ -30,6 +30,9 @@ class MessageItem(QGraphicsItem):
     """A short text in a box next to the cursor, the same size at any zoom."""
 
     PAD = 5.0
+    MAX_WIDTH = 420
+    #: from the cursor, in pixels at any zoom
+    OFFSET = QPointF(14.0, 10.0)
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,12 +44,17 @@ class MessageItem(QGraphicsItem):
         self.font.setPointSizeF(9.0)
 
     def set_text(self, text: str) -> None:
+        """Show ``text`` (wrapped at MAX_WIDTH pixels) below and right of the item's position."""
         self.prepareGeometryChange()
         self.text = text
-        width = QFontMetrics(self.font).boundingRect(
-            QRectF(0, 0, 420, 1000).toRect(), Qt.TextWordWrap, text
+        bounds = QRectF(0, 0, self.MAX_WIDTH, 1000).toRect()
+        size = QFontMetrics(self.font).boundingRect(bounds, Qt.TextWordWrap, text).size()
+        self._rect = QRectF(
+            self.OFFSET.x(),
+            self.OFFSET.y(),
+            size.width() + 2 * self.PAD,
+            size.height() + 2 * self.PAD,
         )
-        self._rect = QRectF(0, 0, width.width() + 2 * self.PAD, width.height() + 2 * self.PAD)
         self.update()
 
     def boundingRect(self) -> QRectF:

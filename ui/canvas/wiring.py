@@ -106,6 +106,6 @@ class Wiring:
 
     def show_message(self, text: str, pos: QPointF) -> None:
         self.message.set_text(text)
-        self.message.setPos(pos + QPointF(14.0, 10.0))
+        self.message.setPos(pos)
         self.message.show()
         self._timer.start()
