@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 
 from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.templates import LAYER_TEMPLATES
@@ -192,3 +193,22 @@ def test_a_node_far_away_is_reachable(canvas):
     c.view.fit_to_view()
     visible = c.view.visible_scene_rect()
     assert visible.contains(c.scene.nodes["far"].sceneBoundingRect())
+
+
+def test_the_wire_shows_before_release_whether_it_may_connect(canvas):
+    doc = chain_doc()
+    doc.add_node(DocNode("s", "add", {}, (300, 200)))
+    c = canvas(doc)
+    wire = c.scene.wiring.wire
+    start = c.at(c.scene.nodes["n2"].output_pos())
+    QTest.mousePress(c.viewport, Qt.LeftButton, Qt.NoModifier, start)
+    QTest.mouseMove(c.viewport, c.at(QPointF(450, 150)))
+    assert wire.isVisible() and wire.verdict is None
+    QTest.mouseMove(c.viewport, c.at(c.scene.nodes["n1"].input_pos("x")))
+    assert wire.verdict is False  # taken, and it would close a cycle
+    QTest.mouseMove(c.viewport, c.at(c.scene.nodes["s"].input_pos("b")))
+    assert wire.verdict is True
+    QTest.mouseRelease(
+        c.viewport, Qt.LeftButton, Qt.NoModifier, c.at(c.scene.nodes["s"].input_pos("b"))
+    )
+    assert DocEdge("n2", "s", "b") in doc.edges and not wire.isVisible()

@@ -53,15 +53,25 @@ class EdgeItem(QGraphicsPathItem):
 
 
 class WireItem(QGraphicsPathItem):
-    """The dashed curve that follows the cursor while a connection is dragged."""
+    """The curve that follows the cursor while a connection is dragged: dashed orange, or
+    over an input port solid green (it may connect there) or dashed red (it may not)."""
 
     def __init__(self) -> None:
         super().__init__()
-        pen = QPen(QColor("#ffcc80"), 2.0, Qt.DashLine)
-        self.setPen(pen)
+        self.pens = {
+            None: QPen(QColor("#ffcc80"), 2.0, Qt.DashLine),
+            True: QPen(QColor("#81c784"), 2.5, Qt.SolidLine),
+            False: QPen(QColor("#e57373"), 2.0, Qt.DashLine),
+        }
+        self.verdict: bool | None = None
+        self.setPen(self.pens[None])
         self.setZValue(500.0)
         self.hide()
 
     def follow(self, start: QPointF, end: QPointF) -> None:
         self.setPath(curve(start, end))
         self.show()
+
+    def set_verdict(self, verdict: bool | None) -> None:
+        self.verdict = verdict
+        self.setPen(self.pens[verdict])

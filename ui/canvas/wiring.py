@@ -33,6 +33,7 @@ class Wiring:
         self.scene = scene
         self.source = ""
         self.detached: DocEdge | None = None
+        self._hovered: DocEdge | None = None
         self.wire = WireItem()
         self.message = MessageItem()
         self.message.hide()
@@ -69,39 +70,53 @@ class Wiring:
         return True
 
     def move(self, pos: QPointF) -> None:
+        """Follow the cursor; over an input port, colour the wire by whether it may go there."""
         self.wire.follow(self.scene.nodes[self.source].output_pos(), pos)
+        target = self._target_at(pos)
+        if target != self._hovered:
+            self._hovered = target
+            verdict = None if target in (None, self.detached) else not self._problem(target)
+            self.wire.set_verdict(verdict)
+
+    def _target_at(self, pos: QPointF) -> DocEdge | None:
+        hit = self.scene.port_at(pos)
+        return DocEdge(self.source, hit[0].nid, hit[2]) if hit and hit[1] == "in" else None
+
+    def _problem(self, target: DocEdge) -> str | None:
+        doc = self.scene.doc
+        return connection_problem(
+            without_edge(doc, self.detached) if self.detached else doc, target
+        )
 
     def release(self, pos: QPointF) -> None:
         """Connect, reconnect, detach, or refuse with the reason shown at ``pos``."""
         scene, doc = self.scene, self.scene.doc
-        source, detached = self.source, self.detached
-        self.source, self.detached = "", None
-        self.wire.hide()
+        target, detached = self._target_at(pos), self.detached
+        problem = None if target in (None, detached) else self._problem(target)
+        self.cancel()
         if detached is not None and detached in scene.edges:
             scene.edges[detached].show()
-        hit = scene.port_at(pos)
-        target = DocEdge(source, hit[0].nid, hit[2]) if hit and hit[1] == "in" else None
         if target == detached:
             return
         if target is None:
             if detached is not None:
                 scene.stack.push(Disconnect(doc, detached))
             return
-        problem = connection_problem(without_edge(doc, detached) if detached else doc, target)
         if problem:
             self.show_message(problem, pos)
             return
         if detached is None:
             scene.stack.push(Connect(doc, target))
             return
-        scene.stack.beginMacro(f"Reconnect {source} to {target.dst}.{target.port}")
+        scene.stack.beginMacro(f"Reconnect {target.src} to {target.dst}.{target.port}")
         scene.stack.push(Disconnect(doc, detached))
         scene.stack.push(Connect(doc, target))
         scene.stack.endMacro()
 
     def cancel(self) -> None:
-        """Drop the drag without changing anything (document reset under it)."""
-        self.source, self.detached = "", None
+        """End the drag without changing anything."""
+        self.source, self.detached, self._hovered = "", None, None
+        self.wire.set_verdict(None)
         self.wire.hide()
 
     def show_message(self, text: str, pos: QPointF) -> None:
