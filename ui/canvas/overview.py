@@ -8,12 +8,12 @@ clicks, port drags, rubber-band selection and menus).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from ui.canvas.edge_item import edge_pen
-from ui.canvas.node_item import NODE_WIDTH, PORT_R, ROW_H, TITLE_H, style
+from ui.canvas.node_item import NODE_WIDTH, PORT_R, TITLE_H, style
 
 #: below this view scale the overview replaces the nodes' own painting
 OVERVIEW_ZOOM = 0.3
@@ -69,9 +69,7 @@ class OverviewItem(QGraphicsItem):
             boxes[kind].append(QRectF(x, y, NODE_WIDTH, item.height))
             titles.append(QRectF(x, y, NODE_WIDTH, TITLE_H))
             outputs.append(item.output_pos())
-            inputs.extend(
-                QPointF(x, y + TITLE_H + (row + 0.5) * ROW_H) for row in range(len(item.inputs))
-            )
+            inputs.extend(item.input_pos(port) for port in item.inputs)
         wires = QPainterPath()
         for edge in self._scene.edges.values():
             wires.addPath(edge.path())
