@@ -247,3 +247,20 @@ def test_far_out_the_overview_draws_and_nodes_stay_selectable(canvas):
     c.viewport.repaint()
     assert not overview.isVisible()
     assert not any(i.flags() & NO_CONTENTS for i in c.scene.nodes.values())
+
+
+def test_double_click_renames_and_an_empty_label_shows_the_id(canvas, monkeypatch):
+    c = circuit(canvas)
+    q = c.scene.nodes["q"]
+    answers = iter([("q = x + y", True), ("", True), ("ignored", False)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+
+    def double_click():
+        QTest.mouseDClick(c.viewport, Qt.LeftButton, Qt.NoModifier, c.at(q.pos() + QPointF(60, 30)))
+
+    double_click()
+    assert c.doc.nodes["q"].label == "q = x + y" and q.title == "q = x + y"
+    double_click()
+    assert c.doc.nodes["q"].label == "" and q.title == "q"
+    double_click()  # cancelled
+    assert c.doc.nodes["q"].label == "" and c.stack.count() == 2
