@@ -74,7 +74,7 @@ _TEMPLATE_BUILDERS = {
     "BatchNorm layer": ("bn", lambda d, x, name: add_batchnorm(d, x, 16, name)),
 }
 #: where a template's parameter nodes sit relative to its op node
-TEMPLATE_PARAM_OFFSET = (-200.0, 30.0)
+TEMPLATE_PARAM_OFFSET = (-200.0, 45.0)
 TEMPLATE_PARAM_GAP = 70.0
 
 
