@@ -19,8 +19,10 @@ def conv_forward(xp, x, w, b, stride: int, pad: int):
     cols = xp.empty((channels, kernel, kernel, batch, ho, wo), dtype=x.dtype)
     cols[...] = view.transpose(1, 4, 5, 0, 2, 3)
     cols = cols.reshape(channels * kernel * kernel, batch * ho * wo)
-    out = (w.reshape(filters, -1) @ cols).reshape(filters, batch, ho, wo)
-    return out.transpose(1, 0, 2, 3) + b[:, None, None], cols
+    product = (w.reshape(filters, -1) @ cols).reshape(filters, batch, ho, wo)
+    out = xp.empty((batch, filters, ho, wo), dtype=product.dtype)
+    xp.add(product.transpose(1, 0, 2, 3), b[:, None, None], out=out)
+    return out, cols
 
 
 def conv_backward(xp, cols, w, grad_out, x_shape, stride: int, pad: int, need_x: bool = True):
@@ -28,10 +30,12 @@ def conv_backward(xp, cols, w, grad_out, x_shape, stride: int, pad: int, need_x:
     filters, channels, kernel, _ = w.shape
     batch, _, ho, wo = grad_out.shape
     g = grad_out.transpose(1, 0, 2, 3).reshape(filters, -1)
-    dw = (g @ cols.T).reshape(w.shape)
+    dw = (cols @ g.T).T.reshape(w.shape)  # faster than g @ cols.T for these thin shapes
     db = grad_out.sum(axis=(0, 2, 3))
     if not need_x:
         return None, dw, db
     dcols = (w.reshape(filters, -1).T @ g).reshape(channels, kernel, kernel, batch, ho, wo)
-    dx = fold_windows(xp, dcols.transpose(3, 0, 4, 5, 1, 2), x_shape, stride, pad)
-    return dx, dw, db
+    # fold in (C, N, H, W) order, where each tap's values are one contiguous block
+    n_first = (channels, batch, *x_shape[2:])
+    dx = fold_windows(xp, dcols.transpose(0, 3, 4, 5, 1, 2), n_first, stride, pad)
+    return dx.transpose(1, 0, 2, 3), dw, db
