@@ -8,7 +8,6 @@ from engine.ops import get_op
 from graphlab.document import GraphDocument
 from graphlab.examples import open_graph
 from graphlab.fileformat import load_document, save_document
-from ui.commands import SetAttrs
 
 
 def canonical(doc: GraphDocument):
@@ -47,9 +46,8 @@ def test_build_circuit_add_mul_with_mouse_and_keyboard(canvas, tmp_path):
     c.drag(q.output_pos(), f.input_pos("a"))
     c.drag(z.output_pos(), f.input_pos("b"))
     assert len(c.doc.edges) == 4 and c.stack.count() == 9
-    # attrs and values are the inspector's job: push its command and set the values
+    # dropped inputs start as scalars (shape []); typing their values is the inspector's job
     for node, value in zip((x, y, z), (-2.0, 5.0, -4.0), strict=True):
-        c.stack.push(SetAttrs(c.doc, node.nid, {"shape": []}))
         c.doc.set_input_value(node.nid, value)
     c.settle()
     assert not scene.analysis.problems and f.shape_text == "()"

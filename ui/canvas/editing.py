@@ -13,8 +13,8 @@ from ui.canvas.fragments import (
     FRAGMENT_MIME,
     dropped_nodes,
     fragment,
-    fragment_from_text,
     instantiate,
+    parse_fragment,
 )
 from ui.commands import AddNodes, MoveNodes, RemoveNodes
 
@@ -64,25 +64,27 @@ class Editor:
             text = bytes(mime.data(FRAGMENT_MIME).data()).decode()
         else:
             text = mime.text()
-        data = fragment_from_text(text)
-        if not data or not data["nodes"]:
+        part = parse_fragment(text)
+        if part is None:
             return
         if at is None:
             self._pastes += 1
             offset = (PASTE_OFFSET * self._pastes, PASTE_OFFSET * self._pastes)
         else:
-            left = min(n["pos"][0] for n in data["nodes"])
-            top = min(n["pos"][1] for n in data["nodes"])
+            left = min(n.pos[0] for n in part.nodes.values())
+            top = min(n.pos[1] for n in part.nodes.values())
             offset = (at.x() - left, at.y() - top)
-        self._add(data, offset, "Paste")
+        self._add(part, offset, "Paste")
 
     def duplicate(self) -> None:
         ids = self.scene.selected_ids()
         if ids:
-            self._add(fragment(self.doc, ids), (PASTE_OFFSET, PASTE_OFFSET), "Duplicate")
+            part = parse_fragment(fragment(self.doc, ids))
+            if part is not None:
+                self._add(part, (PASTE_OFFSET, PASTE_OFFSET), "Duplicate")
 
-    def _add(self, data, offset, text: str) -> None:
-        nodes, edges = instantiate(self.doc, data, offset)
+    def _add(self, part, offset, text: str) -> None:
+        nodes, edges = instantiate(self.doc, part, offset)
         self.scene.stack.push(AddNodes(self.doc, nodes, edges, text))
         self.scene.select_ids([n.id for n in nodes])
 

@@ -1,7 +1,8 @@
 """Copy/paste fragments and palette drops: document nodes in, fresh nodes and edges out.
 
-A fragment is JSON: ``{"nodes": [node dicts as in the file format], "edges": [...]}`` with
-only the edges among its nodes. Qt-free apart from the MIME type names.
+A fragment is a small GraphLab document (the file format's JSON) holding the copied nodes
+and the edges among them, so the loader's validation applies to pasted text. Qt-free
+apart from the MIME type names.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import json
 import re
 from typing import Any
 
-from engine.errors import GraphLabError
+from engine.errors import FileFormatError
 from engine.ops import get_op
+from engine.ops.base import Attr
 from graphlab.document import DocEdge, DocNode, GraphDocument
-from graphlab.fileformat import document_to_dict
+from graphlab.fileformat import FORMAT, VERSION, document_from_dict, document_to_dict
 from graphlab.templates import layer_template
 
 #: what the palette's drag carries: UTF-8 ``op:<op name>`` or ``template:<template name>``
@@ -21,42 +23,48 @@ PALETTE_MIME = "application/x-graphlab-palette"
 #: what copy puts on the clipboard (besides the same JSON as text)
 FRAGMENT_MIME = "application/x-graphlab-fragment"
 
+#: the value a new node starts from for an attr that has no default, by attr kind
+STARTERS_BY_KIND = {
+    "int": 1,
+    "float": 0.0,
+    "bool": False,
+    "ints": [1],
+    "shape": [],
+    "axes": None,
+    "value": 0.0,
+}
+#: where a kind's starter would be an odd first choice
+STARTERS = {("conv2d", "kernel"): 3}
+
 
 def fragment(doc: GraphDocument, ids) -> dict[str, Any]:
-    """The nodes ``ids`` (in document order) and the edges among them."""
+    """The nodes ``ids`` (in document order) and the edges among them, as a document dict."""
     chosen = set(ids)
     data = document_to_dict(doc)
     return {
+        "format": FORMAT,
+        "version": VERSION,
         "nodes": [n for n in data["nodes"] if n["id"] in chosen],
         "edges": [e for e in data["edges"] if e["from"] in chosen and e["to"] in chosen],
     }
 
 
-def fragment_from_text(text: str) -> dict[str, Any] | None:
-    """A fragment parsed from clipboard text, or None when the text is not one."""
+def parse_fragment(data: str | dict[str, Any]) -> GraphDocument | None:
+    """A fragment (JSON text or dict) validated by the file loader, or None if it is not one."""
     try:
-        data = json.loads(text)
-        nodes = [
-            DocNode(n["id"], n["op"], dict(n["attrs"]), tuple(n["pos"]), n["label"], n["group"])
-            for n in data["nodes"]
-        ]
-        for node in nodes:
-            get_op(node.op)
-        ids = {n.id for n in nodes}
-        if not all(e["from"] in ids and e["to"] in ids for e in data["edges"]):
-            return None
-    except (ValueError, KeyError, TypeError, IndexError, GraphLabError):
+        part = document_from_dict(json.loads(data) if isinstance(data, str) else data)
+    except (ValueError, FileFormatError):
         return None
-    return data
+    return part if part.nodes else None
 
 
 def instantiate(
-    doc: GraphDocument, data: dict[str, Any], offset: tuple[float, float]
+    doc: GraphDocument, part: GraphDocument, offset: tuple[float, float]
 ) -> tuple[list[DocNode], list[DocEdge]]:
     """The fragment's nodes with ids free in ``doc``, moved by ``offset``, and their edges.
 
-    A group named after a copied node follows that node's new id, so a pasted layer
-    template forms its own group.
+    A group named after a copied node follows that node's new id (and so do its members'
+    ``<group>_...`` ids), so a pasted layer template forms its own group.
     """
     taken = set(doc.nodes)
     new_ids: dict[str, str] = {}
@@ -71,31 +79,47 @@ def instantiate(
         new_ids[old] = wanted
         taken.add(wanted)
 
-    # a group's head (the node the group is named after) first; its members follow its name
-    heads = [n for n in data["nodes"] if n["id"] == n["group"]]
-    for n in heads:
-        claim(n["id"], n["id"])
-    for n in data["nodes"]:
-        if n["id"] in new_ids:
+    for node in part.nodes.values():  # group heads first: their members follow their names
+        if node.id == node.group:
+            claim(node.id, node.id)
+    for node in part.nodes.values():
+        if node.id in new_ids:
             continue
-        group = n["group"]
-        if group in new_ids and n["id"].startswith(group + "_"):
-            claim(n["id"], new_ids[group] + n["id"][len(group) :])
+        group = node.group
+        if group in new_ids and node.id.startswith(group + "_"):
+            claim(node.id, new_ids[group] + node.id[len(group) :])
         else:
-            claim(n["id"], n["id"])
+            claim(node.id, node.id)
     nodes = [
         DocNode(
-            new_ids[n["id"]],
-            n["op"],
-            dict(n["attrs"]),
-            (n["pos"][0] + offset[0], n["pos"][1] + offset[1]),
-            n["label"],
-            new_ids.get(n["group"], n["group"]),
+            new_ids[n.id],
+            n.op,
+            dict(n.attrs),
+            (n.pos[0] + offset[0], n.pos[1] + offset[1]),
+            n.label,
+            new_ids.get(n.group, n.group),
         )
-        for n in data["nodes"]
+        for n in part.nodes.values()
     ]
-    edges = [DocEdge(new_ids[e["from"]], new_ids[e["to"]], e["port"]) for e in data["edges"]]
+    edges = [DocEdge(new_ids[e.src], new_ids[e.dst], e.port) for e in part.edges]
     return nodes, edges
+
+
+def starter_attrs(op_name: str) -> dict[str, Any]:
+    """Values for the attrs of ``op_name`` that have no default, so a new node can be saved
+    and loaded before anyone edits it (the others stay unset and take their defaults)."""
+    op = get_op(op_name)
+    return {a.name: _starter(op_name, a) for a in op.attrs if a.required}
+
+
+def _starter(op_name: str, attr: Attr) -> Any:
+    if (op_name, attr.name) in STARTERS:
+        return STARTERS[(op_name, attr.name)]
+    if attr.kind == "choice":
+        return attr.choices[0]
+    if attr.kind in ("int", "float") and attr.minimum is not None:
+        return type(STARTERS_BY_KIND[attr.kind])(attr.minimum)
+    return STARTERS_BY_KIND[attr.kind]
 
 
 def dropped_nodes(
@@ -110,5 +134,5 @@ def dropped_nodes(
         return layer_template(name, doc, pos)
     if kind != "op":
         raise KeyError(f"palette payload {payload!r}: expected op:NAME or template:NAME")
-    get_op(name)
-    return [DocNode(doc.new_id(name), name, {}, (float(pos[0]), float(pos[1])))], []
+    node = DocNode(doc.new_id(name), name, starter_attrs(name), (float(pos[0]), float(pos[1])))
+    return [node], []
