@@ -110,7 +110,10 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
 
 def write_atomically(path: Path, write) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename over it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    except OSError as exc:
+        raise FileFormatError(f"{path}: could not save ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

@@ -26,14 +26,13 @@ PNG_SCALE = 2.0
 
 
 def picture_rect(scene) -> QRectF:
-    """The scene rectangle a picture shows: every visible item, with ``MARGIN`` around it.
+    """The scene rectangle a picture shows: every node and edge, with ``MARGIN`` around it.
 
-    (``itemsBoundingRect`` would count hidden items, such as an overview spanning the scene.)
+    (``itemsBoundingRect`` would count the zoomed-out overview, which spans the scene.)
     """
     rect = QRectF()
-    for item in scene.items():
-        if item.isVisible():
-            rect = rect.united(item.sceneBoundingRect())
+    for item in [*scene.nodes.values(), *scene.edges.values()]:
+        rect = rect.united(item.sceneBoundingRect())
     if rect.isEmpty():
         raise ExportError("the canvas is empty: nothing to draw")
     return rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
@@ -54,6 +53,8 @@ def _draw(scene, painter: QPainter, target: QRectF, source: QRectF) -> None:
     selected = scene.selectedItems()
     for item in selected:
         item.setSelected(False)
+    overview = scene.overview.isVisible()
+    scene.overview.setVisible(False)  # a picture shows every node in full
     cached = [(item, item.cacheMode()) for item in scene.items() if item.cacheMode()]
     for item, _ in cached:
         item.setCacheMode(QGraphicsItem.NoCache)
@@ -68,6 +69,7 @@ def _draw(scene, painter: QPainter, target: QRectF, source: QRectF) -> None:
             item.setCacheMode(mode)
         for item in selected:
             item.setSelected(True)
+        scene.overview.setVisible(overview)
 
 
 def export_png(scene, path: str | os.PathLike, scale: float = PNG_SCALE) -> QSize:

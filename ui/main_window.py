@@ -26,6 +26,7 @@ from graphlab.examples import list_examples
 from ui.canvas import GraphScene, GraphView
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.examples_panel import ExamplesPanel
+from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
 from ui.inspector import Inspector
 from ui.palette import PaletteWidget
@@ -134,6 +135,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, n=name: self.files.open_example(n))
         file_menu.addSeparator()
         file_menu.addActions([a["save"], a["save_as"]])
+        file_menu.addSeparator()
+        self.export_menu = ExportMenu(self, file_menu)
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
         edit_menu = bar.addMenu("&Edit")
