@@ -22,6 +22,23 @@ from engine.ops import ForwardContext, get_op
 from engine.ops.base import fmt, same_dim
 
 
+def dependency_graph(node_ids, pairs) -> nx.DiGraph:
+    """The networkx DiGraph of node ids with an arc src -> dst for each (src, dst) pair."""
+    digraph = nx.DiGraph()
+    digraph.add_nodes_from(node_ids)
+    digraph.add_edges_from(pairs)
+    return digraph
+
+
+def find_cycle(digraph: nx.DiGraph) -> list[str]:
+    """The node ids around a cycle, the first repeated at the end, or [] when there is none."""
+    try:
+        cycle = nx.find_cycle(digraph)
+    except nx.NetworkXNoCycle:
+        return []
+    return [u for u, _ in cycle] + [cycle[0][0]]
+
+
 @dataclass(frozen=True)
 class Node:
     id: str
@@ -130,15 +147,11 @@ class Graph:
                     raise GraphError(f"{self.label(nid)}: input port {port!r} is not connected")
 
     def _topological_order(self) -> list[str]:
-        digraph = nx.DiGraph()
-        digraph.add_nodes_from(self.nodes)
-        digraph.add_edges_from((e.src, e.dst) for e in self.edges)
-        try:
-            cycle = nx.find_cycle(digraph)
-        except nx.NetworkXNoCycle:
-            return list(nx.lexicographical_topological_sort(digraph, key=list(self.nodes).index))
-        path = [u for u, _ in cycle] + [cycle[0][0]]
-        raise CycleError("the graph has a cycle: " + " -> ".join(path))
+        digraph = dependency_graph(self.nodes, ((e.src, e.dst) for e in self.edges))
+        cycle = find_cycle(digraph)
+        if cycle:
+            raise CycleError("the graph has a cycle: " + " -> ".join(cycle))
+        return list(nx.lexicographical_topological_sort(digraph, key=list(self.nodes).index))
 
     def _infer_shapes(self) -> dict[str, tuple]:
         shapes: dict[str, tuple] = {}

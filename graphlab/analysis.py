@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from engine.errors import GraphLabError
+from engine.graph import dependency_graph, find_cycle
 from engine.ops import get_op
 from engine.ops.base import Shape, fmt
 from graphlab.document import DocEdge, GraphDocument
@@ -31,10 +32,10 @@ def analyse(doc: GraphDocument, extra_edge: DocEdge | None = None) -> Analysis:
     edges = doc.edges + ([extra_edge] if extra_edge else [])
     digraph = _digraph(doc, edges)
     result = Analysis()
-    if not nx.is_directed_acyclic_graph(digraph):
-        cycle = [u for u, _ in nx.find_cycle(digraph)]
-        for nid in cycle:
-            result.problems[nid] = "part of a cycle: " + " -> ".join([*cycle, cycle[0]])
+    cycle = find_cycle(digraph)
+    for nid in cycle:
+        result.problems[nid] = "part of a cycle: " + " -> ".join(cycle)
+    if cycle:
         return result
     sources = {(e.dst, e.port): e.src for e in edges}
     for nid in nx.lexicographical_topological_sort(digraph, key=list(doc.nodes).index):
@@ -61,10 +62,7 @@ def analyse(doc: GraphDocument, extra_edge: DocEdge | None = None) -> Analysis:
 
 
 def _digraph(doc: GraphDocument, edges) -> nx.DiGraph:
-    digraph = nx.DiGraph()
-    digraph.add_nodes_from(doc.nodes)
-    digraph.add_edges_from((e.src, e.dst) for e in edges)
-    return digraph
+    return dependency_graph(doc.nodes, ((e.src, e.dst) for e in edges))
 
 
 def connection_problem(doc: GraphDocument, edge: DocEdge) -> str | None:

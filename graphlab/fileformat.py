@@ -17,10 +17,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from engine.errors import FileFormatError, GraphLabError
+from engine.graph import dependency_graph, find_cycle
 from engine.ops import get_op
 from graphlab.analysis import analyse
 from graphlab.document import DocEdge, DocNode, GraphDocument
@@ -229,26 +229,12 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     doc.loss = _text(data, "loss", "", fail)
     if doc.loss and doc.loss not in doc.nodes:
         fail("loss", f"no node {doc.loss!r}")
-    cycle = _cycle(doc)
+    # A graph being edited may have unconnected ports or shapes that do not fit (the editor
+    # shows them; running reports them), but never a cycle.
+    cycle = find_cycle(dependency_graph(doc.nodes, ((e.src, e.dst) for e in doc.edges)))
     if cycle:
         fail("graph", f"the graph has a cycle: {' -> '.join(cycle)}")
     return doc
-
-
-def _cycle(doc: GraphDocument) -> list[str]:
-    """The node ids of a cycle (first repeated at the end), or [] for an acyclic graph.
-
-    Other faults of a graph being edited (unconnected ports, shapes that do not fit) are
-    allowed in a file: the editor shows them, and running the graph reports them.
-    """
-    digraph = nx.DiGraph()
-    digraph.add_nodes_from(doc.nodes)
-    digraph.add_edges_from((e.src, e.dst) for e in doc.edges)
-    try:
-        cycle = nx.find_cycle(digraph)
-    except nx.NetworkXNoCycle:
-        return []
-    return [u for u, _ in cycle] + [cycle[0][0]]
 
 
 def _text(data: dict, key: str, default: str, fail) -> str:

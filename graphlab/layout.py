@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from engine.graph import dependency_graph, find_cycle
 from graphlab.document import GraphDocument
 
 LAYER_GAP = 220.0
@@ -16,10 +17,8 @@ def layered_positions(doc: GraphDocument) -> dict[str, tuple[float, float]]:
     Parameters and constants are placed one layer before their first consumer, so a
     weight sits next to the layer that uses it instead of in the first column.
     """
-    digraph = nx.DiGraph()
-    digraph.add_nodes_from(doc.nodes)
-    digraph.add_edges_from((e.src, e.dst) for e in doc.edges)
-    if not nx.is_directed_acyclic_graph(digraph):
+    digraph = dependency_graph(doc.nodes, ((e.src, e.dst) for e in doc.edges))
+    if find_cycle(digraph):
         return {nid: node.pos for nid, node in doc.nodes.items()}
     order = list(nx.lexicographical_topological_sort(digraph, key=list(doc.nodes).index))
     layer: dict[str, int] = {}
