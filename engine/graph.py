@@ -274,14 +274,15 @@ class Graph:
     def _node_inputs(self, nid: str, feeds) -> list:
         source = getattr(self.ops[nid], "source", "")
         if source == "feed":
-            return [self._feed_value(nid, feeds)]
+            return [self.feed_value(nid, feeds)]
         if source == "attr":
             return [self.xp.asarray(self.attrs[nid]["value"], dtype=self.dtype)]
         if source == "param":
             return [self.params[nid]]
         return [self.values[self.sources[nid][port]] for port in self.ops[nid].inputs]
 
-    def _feed_value(self, nid: str, feeds):
+    def feed_value(self, nid: str, feeds):
+        """The value fed to input node ``nid`` as a device array, its shape checked."""
         if nid not in feeds:
             raise GraphError(
                 f"{self.label(nid)} has no value: feed it (for example from a dataset)"

@@ -139,3 +139,17 @@ class SetLabel(QUndoCommand):
 
     def undo(self):
         self.doc.set_label(self.nid, self.old)
+
+
+class SetInputValue(QUndoCommand):
+    """Change the stored value of an input node that has one (the numbers of a scalar circuit)."""
+
+    def __init__(self, doc: GraphDocument, nid: str, value):
+        super().__init__(f"Set {nid} value")
+        self.doc, self.nid, self.new, self.old = doc, nid, value, doc.inputs[nid]
+
+    def redo(self):
+        self.doc.set_input_value(self.nid, self.new)
+
+    def undo(self):
+        self.doc.set_input_value(self.nid, self.old)

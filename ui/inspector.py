@@ -18,9 +18,8 @@ from engine.ops import get_op
 from engine.ops.base import fmt
 from graphlab.analysis import Analysis
 from graphlab.document import GraphDocument
-from ui.commands import SetAttrs, SetLabel
+from ui.commands import SetAttrs, SetInputValue, SetLabel
 from ui.inspector_widgets import (
-    SetInputValue,
     TextAttrEditor,
     attr_editor,
     format_value,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QUndoCommand, QValidator
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from engine.errors import GraphLabError
 from engine.ops.base import Attr
-from graphlab.document import GraphDocument
 from ui.theme import error_colour
 
 INT_LIMIT = 2**31 - 1
@@ -198,17 +197,3 @@ def _quietly(widget: QWidget, setter: Callable, value: Any) -> None:
     blocked = widget.blockSignals(True)
     setter(value)
     widget.blockSignals(blocked)
-
-
-class SetInputValue(QUndoCommand):
-    """Change the stored value of an input node that has one (the numbers of a scalar circuit)."""
-
-    def __init__(self, doc: GraphDocument, nid: str, value: Any):
-        super().__init__(f"Set {nid} value")
-        self.doc, self.nid, self.new, self.old = doc, nid, value, doc.inputs[nid]
-
-    def redo(self):
-        self.doc.set_input_value(self.nid, self.new)
-
-    def undo(self):
-        self.doc.set_input_value(self.nid, self.old)

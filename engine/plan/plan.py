@@ -37,8 +37,8 @@ class TrainingPlan:
 
     def step(self, feeds) -> float:
         graph, first = self.graph, self.chains[0]
-        x = graph._feed_value(first.data, feeds)
-        labels = graph._feed_value(first.labels, feeds)
+        x = graph.feed_value(first.data, feeds)
+        labels = graph.feed_value(first.labels, feeds)
         batch = labels.shape[0]
         parts = max(1, min(len(self.chains), batch))
         if parts == 1:

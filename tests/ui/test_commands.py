@@ -8,7 +8,16 @@ from graphlab.document import DocEdge, DocNode
 from graphlab.examples import open_graph
 from graphlab.fileformat import document_to_dict
 from graphlab.layout import layered_positions
-from ui.commands import AddNodes, Connect, Disconnect, MoveNodes, RemoveNodes, SetAttrs, SetLabel
+from ui.commands import (
+    AddNodes,
+    Connect,
+    Disconnect,
+    MoveNodes,
+    RemoveNodes,
+    SetAttrs,
+    SetInputValue,
+    SetLabel,
+)
 
 
 def state(doc):
@@ -36,6 +45,7 @@ COMMANDS = {
     "layout": lambda d: MoveNodes(d, layered_positions(d), "Automatic layout"),
     "attrs": lambda d: SetAttrs(d, "fc_W", {"shape": [128, 12], "init": "xavier"}),
     "label": lambda d: SetLabel(d, "conv1", "first conv"),
+    "input value": lambda d: SetInputValue(d, "x", [[0.5]]),
 }
 
 
@@ -44,6 +54,8 @@ def test_command_undoes_and_redoes_to_an_identical_document(name):
     doc = trained("cnn-digits")
     if name == "connect":
         doc.add_node(DocNode("n", "negate"))
+    if name == "input value":
+        doc.inputs["x"] = [[1.0]]
     if name == "layout":
         for node in doc.nodes.values():
             node.pos = (0.0, 0.0)
