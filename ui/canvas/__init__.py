@@ -1,7 +1,7 @@
 """The node-editor canvas: GraphScene (follows a GraphDocument) and GraphView."""
 
-from ui.canvas.fragments import FRAGMENT_MIME, PALETTE_MIME
+from ui.canvas.fragments import PALETTE_MIME
 from ui.canvas.scene import GraphScene
 from ui.canvas.view import GraphView
 
-__all__ = ["FRAGMENT_MIME", "PALETTE_MIME", "GraphScene", "GraphView"]
+__all__ = ["PALETTE_MIME", "GraphScene", "GraphView"]

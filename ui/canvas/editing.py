@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QByteArray, QMimeData, QPointF
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
 from graphlab.layout import layered_positions
-from ui.canvas.fragments import (
-    FRAGMENT_MIME,
-    dropped_nodes,
-    fragment,
-    instantiate,
-    parse_fragment,
-)
+from ui.canvas.fragments import dropped_nodes, fragment, instantiate, parse_fragment
 from ui.commands import AddNodes, MoveNodes, RemoveNodes
 
 #: how far each paste or duplicate lands from the copied nodes (scene units)
@@ -42,11 +36,8 @@ class Editor:
         ids = self.scene.selected_ids()
         if not ids:
             return
-        text = json.dumps(fragment(self.doc, ids))
-        mime = QMimeData()
-        mime.setData(FRAGMENT_MIME, QByteArray(text.encode()))
-        mime.setText(text)
-        QApplication.clipboard().setMimeData(mime)
+        # plain text: a QMimeData handed to the clipboard crashed Python at exit (offscreen)
+        QApplication.clipboard().setText(json.dumps(fragment(self.doc, ids)))
         self._pastes = 0
 
     def cut(self) -> None:
@@ -57,14 +48,7 @@ class Editor:
 
     def paste(self, at: QPointF | None = None) -> None:
         """Paste the clipboard's fragment, offset from the copy, or with its corner at ``at``."""
-        mime = QApplication.clipboard().mimeData()
-        if mime is None:
-            return
-        if mime.hasFormat(FRAGMENT_MIME):
-            text = bytes(mime.data(FRAGMENT_MIME).data()).decode()
-        else:
-            text = mime.text()
-        part = parse_fragment(text)
+        part = parse_fragment(QApplication.clipboard().text())
         if part is None:
             return
         if at is None:

@@ -1,8 +1,8 @@
 """Copy/paste fragments and palette drops: document nodes in, fresh nodes and edges out.
 
-A fragment is a small GraphLab document (the file format's JSON) holding the copied nodes
-and the edges among them, so the loader's validation applies to pasted text. Qt-free
-apart from the MIME type names.
+A fragment is a small GraphLab document (the file format's JSON, put on the clipboard as
+text) holding the copied nodes and the edges among them, so the loader's validation
+applies to pasted text. Qt-free.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from graphlab.templates import layer_template
 
 #: what the palette's drag carries: UTF-8 ``op:<op name>`` or ``template:<template name>``
 PALETTE_MIME = "application/x-graphlab-palette"
-#: what copy puts on the clipboard (besides the same JSON as text)
-FRAGMENT_MIME = "application/x-graphlab-fragment"
 
 #: the value a new node starts from for an attr that has no default, by attr kind
 STARTERS_BY_KIND = {
