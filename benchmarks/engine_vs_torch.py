@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.models import MODELS, engine_graph, sample_batch, torch_model  # noqa: E402
+from benchmarks.models import DEFAULT_MODELS, MODELS, engine_graph, sample_batch, torch_model  # noqa: E402
 
 WARMUP = 20
 BATCHES = 8  # distinct batches cycled through, made once before timing
@@ -191,7 +191,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--steps", type=int, default=10, help="timed steps per block")
     parser.add_argument("--rounds", type=int, default=20, help="blocks per framework and model")
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated names")
+    parser.add_argument(
+        "--models", help="comma-separated names (default: all for cuda; all but cifar for cpu)"
+    )
     parser.add_argument(
         "--plan-threads",
         default="auto",
@@ -200,7 +202,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--worker", choices=("engine", "torch"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    models = args.models.split(",")
+    models = args.models.split(",") if args.models else DEFAULT_MODELS[args.device]
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         parser.error(f"unknown model {', '.join(unknown)} (known: {', '.join(MODELS)})")

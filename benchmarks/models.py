@@ -24,11 +24,11 @@ class ModelSpec:
     batch: int
 
 
-def _cnn(name, side, convs, kernel, pad, batch):
+def _cnn(name, side, convs, kernel, pad, batch, channels=1):
     layers = []
     for filters in convs:
         layers += [("conv", filters, kernel, pad), ("relu",), ("pool",)]
-    return ModelSpec(name, (1, side, side), (*layers, ("affine", 10)), 10, batch)
+    return ModelSpec(name, (channels, side, side), (*layers, ("affine", 10)), 10, batch)
 
 
 MODELS = {
@@ -38,8 +38,11 @@ MODELS = {
         _cnn("digits-cnn-b256", 8, (16, 32), 3, 1, 256),
         _cnn("mnist-cnn-b64", 28, (8, 16), 5, 2, 64),
         ModelSpec("spiral-mlp-b300", (2,), (("affine", 100), ("relu",), ("affine", 3)), 3, 300),
+        _cnn("cifar-cnn-b256", 32, (32, 64, 128), 3, 1, 256, channels=3),
     )
 }
+#: the CIFAR-sized CNN (3x32x32, conv3x3 32-64-128 with pooling) is a GPU benchmark
+DEFAULT_MODELS = {"cpu": [m for m in MODELS if not m.startswith("cifar")], "cuda": list(MODELS)}
 
 
 def engine_graph(spec: ModelSpec, seed: int = 0, dtype: str = "float32", device: str = "cpu"):
@@ -108,3 +111,24 @@ def sample_batch(spec: ModelSpec, rng: np.random.Generator, batch: int | None = 
     else:
         x = rng.uniform(0.0, 1.0, size=(batch, *spec.input_shape))
     return x.astype(np.float32), labels.astype(np.int64)
+
+
+def spec_params(spec: ModelSpec, graph) -> dict:
+    """The parameters of an engine ``graph`` built elsewhere with ``spec``'s layers, under the
+    names :func:`torch_model` reads ('conv0.w', 'fc6.b', ...), as numpy arrays.
+
+    The graph's conv2d and affine nodes, in graph order, are matched to the spec's conv and
+    affine layers; their 'w' and 'b' inputs are the weights and biases.
+    """
+    from engine.backend import to_numpy
+
+    layers = [(i, layer[0]) for i, layer in enumerate(spec.layers) if layer[0] in ("conv", "affine")]
+    nodes = [n for n in graph.order if graph.ops[n].name in ("conv2d", "affine")]
+    if len(layers) != len(nodes):
+        raise ValueError(f"{spec.name}: {len(layers)} weighted layers, the graph has {len(nodes)}")
+    params = {}
+    for (i, kind), nid in zip(layers, nodes, strict=True):
+        prefix = "conv" if kind == "conv" else "fc"
+        for port in ("w", "b"):
+            params[f"{prefix}{i}.{port}"] = to_numpy(graph.params[graph.sources[nid][port]])
+    return params
