@@ -243,6 +243,10 @@ def test_far_out_the_overview_draws_and_nodes_stay_selectable(canvas):
     assert c.scene.selected_ids() == ["conv1"]
     c.drag(conv1.pos() + QPointF(80, 10), conv1.pos() + QPointF(80, 10) + QPointF(200, 0), 2)
     assert c.doc.nodes["conv1"].pos[0] > 300 and c.stack.count() == 1
+    overview.setVisible(False)  # as a picture export does: the items draw themselves again
+    assert not any(i.flags() & NO_CONTENTS for i in c.scene.edges.values())
+    c.viewport.repaint()
+    assert overview.isVisible()
     c.view.fit_to_view()
     c.viewport.repaint()
     assert not overview.isVisible()

@@ -54,6 +54,12 @@ class OverviewItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._scene.sceneRect()
 
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemVisibleHasChanged:
+            # while the overview shows, node and edge items draw nothing (and vice versa)
+            self._scene._items_draw_themselves(not value)
+        return super().itemChange(change, value)
+
     def invalidate(self) -> None:
         """A node moved, changed selection or validity, came or went: redo the drawing."""
         self._drawing = None

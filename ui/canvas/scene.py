@@ -11,7 +11,7 @@ import weakref
 import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QUndoStack
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from engine.ops.base import fmt
 from graphlab.analysis import Analysis, analyse
@@ -173,14 +173,19 @@ class GraphScene(QGraphicsScene):
 
     def set_zoom(self, zoom: float) -> None:
         """Draw with the overview or each node itself, for view scale ``zoom``."""
-        on = overview_wanted(zoom, len(self.nodes))
-        if on == self.overview.isVisible():
-            return
-        for item in self.nodes.values():
-            item.setFlag(NodeItem.ItemHasNoContents, on)
-        for item in self.edges.values():
-            item.setFlag(EdgeItem.ItemHasNoContents, on)
+        self.show_overview(overview_wanted(zoom, len(self.nodes)))
+
+    def show_overview(self, on: bool) -> None:
+        """Draw every node and edge through the overview item (on) or each item itself.
+
+        Hiding the overview any other way (``overview.setVisible(False)``, e.g. for a
+        picture) also makes the items draw themselves again.
+        """
         self.overview.setVisible(on)
+
+    def _items_draw_themselves(self, on: bool) -> None:
+        for item in [*self.nodes.values(), *self.edges.values()]:
+            item.setFlag(QGraphicsItem.ItemHasNoContents, not on)
 
     # -- selection ------------------------------------------------------------------------
 
