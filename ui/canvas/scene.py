@@ -6,6 +6,7 @@ scene follows the resulting change events (it never writes the document itself).
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 
 import shiboken6
@@ -73,8 +74,9 @@ class GraphScene(QGraphicsScene):
         doc.subscribe(self._on_change)
 
     def detach(self) -> None:
-        """Stop following the document (before dropping this scene)."""
-        self.doc.unsubscribe(self._on_change)
+        """Stop following the document (before dropping this scene); safe to repeat."""
+        with contextlib.suppress(ValueError):
+            self.doc.unsubscribe(self._on_change)
 
     # -- following the document -----------------------------------------------------------
 
