@@ -23,9 +23,22 @@ def parse_size(text: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+def parse_step(text: str) -> tuple[str, int]:
+    """``backward:3`` -> ("backward", 3): a pass of the backprop stepper and a step count."""
+    match = re.fullmatch(r"\s*(forward|backward)\s*:\s*(\d+)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected forward:N or backward:N, got {text!r}")
+    return match[1], int(match[2])
+
+
 def window_options(args) -> dict:
     """The keyword arguments of ``run_app`` that the command line sets."""
-    return {"screenshot": args.screenshot, "size": args.size, "theme": args.theme}
+    return {
+        "screenshot": args.screenshot,
+        "size": args.size,
+        "theme": args.theme,
+        "step": getattr(args, "step", None),
+    }
 
 
 def cmd_open(args) -> int:
@@ -55,5 +68,11 @@ def add_open(sub) -> None:
     )
     p.add_argument(
         "--theme", choices=("light", "dark"), help="colour theme (default: the saved one)"
+    )
+    p.add_argument(
+        "--step",
+        type=parse_step,
+        metavar="forward:N|backward:N",
+        help="walk the backprop stepper N steps into the forward or backward pass",
     )
     p.set_defaults(handler=cmd_open)

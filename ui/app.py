@@ -67,12 +67,14 @@ def run_app(
     size: tuple[int, int] | None = None,
     theme: str | None = None,
     argv: list[str] | None = None,
+    step: tuple[str, int] | None = None,
 ) -> int:
     """Show the window on ``path`` and run until it closes; the exit status.
 
     With ``screenshot``, render the window at ``size`` (default 1600x1000) to that PNG once
     it is laid out, then exit (no dialogs, no autosave, settings left as they were); without
-    a display it renders offscreen.
+    a display it renders offscreen. ``step`` (("forward" or "backward", N)) walks the
+    backprop stepper N steps into that pass first.
     """
     headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -86,6 +88,8 @@ def run_app(
         )
     app = application(argv)
     window = open_window(path, theme)
+    if step:
+        window.stepper.model.goto(*step)
     if screenshot is not None:
         return _screenshot_and_quit(app, window, Path(screenshot), size or DEFAULT_SIZE)
     if not window.restore_layout() and size is None:
