@@ -122,7 +122,9 @@ def spec_params(spec: ModelSpec, graph) -> dict:
     """
     from engine.backend import to_numpy
 
-    layers = [(i, layer[0]) for i, layer in enumerate(spec.layers) if layer[0] in ("conv", "affine")]
+    layers = [
+        (i, layer[0]) for i, layer in enumerate(spec.layers) if layer[0] in ("conv", "affine")
+    ]
     nodes = [n for n in graph.order if graph.ops[n].name in ("conv2d", "affine")]
     if len(layers) != len(nodes):
         raise ValueError(f"{spec.name}: {len(layers)} weighted layers, the graph has {len(nodes)}")
