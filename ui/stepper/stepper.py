@@ -32,10 +32,10 @@ class Stepper:
         self.toolbar = StepperToolbar(window)
         self.docks = {
             "explanation": self._dock("Explanation", self.panel, Qt.BottomDockWidgetArea),
-            "gradcheck": self._dock("Gradient check", self.gradcheck, Qt.BottomDockWidgetArea),
+            "gradcheck": self._dock("Gradient check", self.gradcheck, Qt.RightDockWidgetArea),
         }
-        window.tabifyDockWidget(self.docks["explanation"], self.docks["gradcheck"])
-        self.docks["explanation"].raise_()
+        window.tabifyDockWidget(window.docks["problems"], self.docks["gradcheck"])
+        window.docks["problems"].raise_()
         window.resizeDocks([self.docks["explanation"]], [150], Qt.Vertical)
         window.addToolBarBreak()
         window.addToolBar(self.toolbar)
