@@ -212,3 +212,17 @@ def test_the_wire_shows_before_release_whether_it_may_connect(canvas):
         c.viewport, Qt.LeftButton, Qt.NoModifier, c.at(c.scene.nodes["s"].input_pos("b"))
     )
     assert DocEdge("n2", "s", "b") in doc.edges and not wire.isVisible()
+
+
+def test_escape_cancels_a_detaching_drag(canvas):
+    c = canvas(chain_doc())
+    edge = DocEdge("a", "n1", "x")
+    QTest.mousePress(
+        c.viewport, Qt.LeftButton, Qt.NoModifier, c.at(c.scene.nodes["n1"].input_pos("x"))
+    )
+    QTest.mouseMove(c.viewport, c.at(QPointF(150, 300)))
+    assert not c.scene.edges[edge].isVisible() and c.scene.wiring.wire.isVisible()
+    QTest.keyClick(c.view, Qt.Key_Escape)
+    QTest.mouseRelease(c.viewport, Qt.LeftButton, Qt.NoModifier, c.at(QPointF(150, 300)))
+    assert edge in c.doc.edges and c.scene.edges[edge].isVisible() and c.stack.count() == 0
+    assert not c.scene.wiring.wire.isVisible()

@@ -136,6 +136,10 @@ class GraphView(QGraphicsView):
         return self.mapToScene(self.viewport().rect()).boundingRect()
 
     def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key_Escape and self.scene().wiring.active:
+            self.scene().wiring.cancel()
+            event.accept()
+            return
         if event.key() == Qt.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.viewport().setCursor(Qt.OpenHandCursor)

@@ -94,8 +94,6 @@ class Wiring:
         target, detached = self._target_at(pos), self.detached
         problem = None if target in (None, detached) else self._problem(target)
         self.cancel()
-        if detached is not None and detached in scene.edges:
-            scene.edges[detached].show()
         if target == detached:
             return
         if target is None:
@@ -114,7 +112,9 @@ class Wiring:
         scene.stack.endMacro()
 
     def cancel(self) -> None:
-        """End the drag without changing anything."""
+        """End the drag without changing anything (Esc, or before acting on a release)."""
+        if self.detached is not None and self.detached in self.scene.edges:
+            self.scene.edges[self.detached].show()
         self.source, self.detached, self._hovered = "", None, None
         self.wire.set_verdict(None)
         self.wire.hide()
