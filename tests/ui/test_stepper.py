@@ -144,3 +144,38 @@ def test_tensor_labels_show_shape_norm_and_open_a_heatmap(open_stepper):
     dialog = label.open_tensor()
     assert dialog.isVisible() and dialog.windowTitle() == label.title
     dialog.close()
+
+
+def test_clicking_a_tensor_label_on_the_canvas_opens_its_heatmap(open_stepper, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from ui.stepper.heatmap import TensorDialog
+
+    stepper = open_stepper("vector-norm")
+    stepper.model.run_forward()
+    view = stepper.window.view
+    label = next(
+        lbl for pair in stepper.overlay.labels.values() for lbl in pair if lbl.array is not None
+    )
+    view.centerOn(label)
+    point = view.mapFromScene(label.sceneBoundingRect().center())
+    assert view.itemAt(point) is label
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=point)
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, TensorDialog)]
+    assert any(d.isVisible() and d.windowTitle() == label.title for d in dialogs)
+    for dialog in dialogs:
+        dialog.close()
+
+
+def test_opening_another_graph_rebuilds_the_overlay(open_stepper):
+    stepper = open_stepper("sigmoid-neuron")
+    stepper.model.run_backward()
+    stepper.window.files.open_example("circuit-add-mul")
+    assert stepper.model.position == 0 and stepper.overlay.visible_texts() == {}
+    stepper.model.run_backward()
+    texts = stepper.overlay.visible_texts()
+    assert texts["f:value"] == "-12" and texts["z->f.b:grad"] == "3"
+    assert all(
+        label.scene() is stepper.window.scene for label, _ in stepper.overlay.labels.values()
+    )

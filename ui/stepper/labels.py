@@ -43,7 +43,7 @@ class ValueLabel(QGraphicsItem):
         super().__init__()
         self.colour, self.above = colour, above
         self.text, self.title, self.array = "", "", None
-        self.pixmap = None
+        self.value = self.pixmap = None
         self.font = QFont()
         self.font.setPointSizeF(9.0)
         self.font.setBold(True)
@@ -55,6 +55,9 @@ class ValueLabel(QGraphicsItem):
 
     def set_value(self, title: str, value) -> None:
         """Show ``value`` (a scalar or tensor) named ``title`` in dialogs and tooltips."""
+        if value is self.value and title == self.title and self.isVisible():
+            return  # the same array as shown: keep its thumbnail
+        self.value = value
         array = to_numpy(value)
         self.prepareGeometryChange()
         self.title, self.text = title, label_text(array)
@@ -72,7 +75,7 @@ class ValueLabel(QGraphicsItem):
 
     def clear(self) -> None:
         self.hide()
-        self.text, self.array, self.pixmap = "", None, None
+        self.text, self.array, self.pixmap, self.value = "", None, None, None
 
     def place(self, anchor: QPointF) -> None:
         self.anchor = QPointF(anchor)
