@@ -179,3 +179,22 @@ def test_opening_another_graph_rebuilds_the_overlay(open_stepper):
     assert all(
         label.scene() is stepper.window.scene for label, _ in stepper.overlay.labels.values()
     )
+
+
+def test_an_input_edited_in_the_inspector_recomputes_the_walk(open_stepper, qtbot):
+    from PySide6.QtCore import Qt
+
+    stepper = open_stepper()
+    window = stepper.window
+    stepper.model.run_backward()
+    window.select_node("x")
+    editor = window.inspector.value_editor
+    editor.edit.selectAll()
+    qtbot.keyClicks(editor.edit, "1")
+    qtbot.keyClick(editor.edit, Qt.Key_Return)
+    assert window.doc.inputs["x"] == 1.0
+    texts = stepper.overlay.visible_texts()
+    assert texts["q->f.a:value"] == "6" and texts["f:value"] == "-24"
+    assert texts["x->q.a:grad"] == "-4" and texts["z->f.b:grad"] == "6"
+    window.stack.undo()
+    assert stepper.overlay.visible_texts()["f:value"] == "-12"
