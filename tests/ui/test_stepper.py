@@ -198,3 +198,20 @@ def test_an_input_edited_in_the_inspector_recomputes_the_walk(open_stepper, qtbo
     assert texts["x->q.a:grad"] == "-4" and texts["z->f.b:grad"] == "6"
     window.stack.undo()
     assert stepper.overlay.visible_texts()["f:value"] == "-12"
+
+
+def test_labels_follow_a_moved_node_and_keep_off_nodes(open_stepper):
+    from ui.canvas.node_item import NodeItem
+
+    stepper = open_stepper()
+    stepper.model.run_backward()
+    value_label, _ = stepper.overlay.labels["q->f.a"]
+    before = value_label.pos()
+    x, y = stepper.window.doc.nodes["f"].pos
+    stepper.window.doc.move_node("f", (x + 200, y + 100))
+    assert value_label.pos() != before
+    assert stepper.overlay.visible_texts()["q->f.a:value"] == "3"  # moving keeps the walk
+    for value_label, grad_label in stepper.overlay.labels.values():
+        for label in (value_label, grad_label):
+            covered = stepper.window.scene.items(label.sceneBoundingRect())
+            assert not any(isinstance(item, NodeItem) for item in covered), label.text

@@ -8,10 +8,15 @@ labels at their output port. The node of the latest event is framed.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 
 from engine.graph import TraceEvent
+from ui.canvas.node_item import NodeItem
 from ui.stepper.labels import GRAD_COLOUR, VALUE_COLOUR, NodeHighlight, ValueLabel
+
+#: where along an edge its labels may sit, best first, and the room they need (scene units)
+ANCHOR_CHOICES = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)
+LABEL_ROOM = (56.0, 44.0)
 
 
 def edge_key(edge) -> str:
@@ -28,10 +33,18 @@ class StepOverlay:
         self.highlight = NodeHighlight()
         self._built_for: tuple | None = None
 
+    def _edge_anchor(self, edge_item) -> QPointF:
+        """The middle of the edge, or the point nearest it whose labels cover no node."""
+        path = edge_item.path()
+        for t in ANCHOR_CHOICES:
+            point = path.pointAtPercent(t)
+            room = QRectF(point.x() - LABEL_ROOM[0] / 2, point.y() - LABEL_ROOM[1] / 2, *LABEL_ROOM)
+            if not any(isinstance(item, NodeItem) for item in self.scene.items(room)):
+                return point
+        return path.pointAtPercent(0.5)
+
     def _anchors(self) -> dict[str, QPointF]:
-        anchors = {
-            edge_key(e): item.path().pointAtPercent(0.5) for e, item in self.scene.edges.items()
-        }
+        anchors = {edge_key(e): self._edge_anchor(item) for e, item in self.scene.edges.items()}
         feeding = {e.src for e in self.scene.edges}
         for nid, item in self.scene.nodes.items():
             if nid not in feeding:
@@ -48,6 +61,7 @@ class StepOverlay:
             self.labels[key] = pair
         self.scene.addItem(self.highlight)
         self._built_for = (tuple(self.scene.nodes.values()), tuple(self.scene.edges.values()))
+        self.place()
 
     def remove(self) -> None:
         """Take every overlay item off the canvas."""
@@ -60,7 +74,7 @@ class StepOverlay:
         self.labels, self._built_for = {}, None
 
     def place(self) -> None:
-        """Follow the nodes (after a move)."""
+        """Put the labels by their edges (after building them, and when a node moved)."""
         for key, anchor in self._anchors().items():
             if key in self.labels:
                 for label in self.labels[key]:
@@ -95,7 +109,6 @@ class StepOverlay:
             self.highlight.frame(last, self.scene.nodes[last])
         else:
             self.highlight.clear()
-        self.place()
 
     @staticmethod
     def _set(label: ValueLabel, title: str, value) -> None:
