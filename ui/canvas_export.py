@@ -54,7 +54,7 @@ def _draw(scene, painter: QPainter, target: QRectF, source: QRectF) -> None:
     for item in selected:
         item.setSelected(False)
     overview = scene.overview.isVisible()
-    scene.overview.setVisible(False)  # a picture shows every node in full
+    scene.show_overview(False)  # a picture shows every node in full
     cached = [(item, item.cacheMode()) for item in scene.items() if item.cacheMode()]
     for item, _ in cached:
         item.setCacheMode(QGraphicsItem.NoCache)
@@ -69,7 +69,7 @@ def _draw(scene, painter: QPainter, target: QRectF, source: QRectF) -> None:
             item.setCacheMode(mode)
         for item in selected:
             item.setSelected(True)
-        scene.overview.setVisible(overview)
+        scene.show_overview(overview)
 
 
 def export_png(scene, path: str | os.PathLike, scale: float = PNG_SCALE) -> QSize:
