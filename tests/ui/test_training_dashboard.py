@@ -1,0 +1,145 @@
+"""The training dashboard driven from its panel: live plots, Pause/Resume/Stop, the event
+loop's latency while training, and the device choice."""
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from engine.backend import cuda_unavailable_reason, to_numpy
+from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
+from ui.training import show_dashboard
+
+
+@pytest.fixture
+def window(qtbot, isolated_settings, monkeypatch):  # noqa: F811
+    """The window on cnn-digits with the training dock shown; closing discards changes."""
+
+    def fail(parent, title, text):
+        raise AssertionError(f"{title}: {text}")
+
+    monkeypatch.setattr(QMessageBox, "critical", fail)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.Discard)
+    window = make_window(qtbot, "cnn-digits")
+    show_dashboard(window)
+    yield window
+    window.training.shutdown()
+
+
+def wait_finished(qtbot, dashboard, timeout=60_000):
+    qtbot.waitUntil(lambda: not dashboard.running, timeout=timeout)
+
+
+def test_one_epoch_from_the_panel_fills_the_live_plots(window, qtbot):
+    dashboard = window.training
+    live = dashboard.live
+    dashboard.panel.epochs.setValue(1)
+    points, filters = [], []
+    show_weights = live.filters.show_weights
+
+    def record_filters(weights, name=""):
+        show_weights(weights, name)
+        if weights is not None:
+            filters.append((live.filters.count, np.array(weights)))
+
+    live.filters.show_weights = record_filters
+    tick = QTimer()
+    tick.timeout.connect(lambda: points.append(live.loss.point_count))
+    tick.start(20)
+    qtbot.mouseClick(dashboard.panel.start_button, Qt.LeftButton)
+    assert dashboard.running
+    wait_finished(qtbot, dashboard)
+    tick.stop()
+    steps_per_epoch = -(-len(dashboard.run.trainer.X) // 64)
+    assert live.loss.point_count == steps_per_epoch
+    growth = [n for n in points if 0 < n < steps_per_epoch]
+    assert growth, "the loss plot only showed the finished run"
+    assert len(filters) >= 2 and all(count == 16 for count, _ in filters)
+    assert not np.array_equal(filters[0][1], filters[-1][1])  # the filters were learning
+    record = dashboard.record
+    x, y = live.accuracy.val.getData()
+    assert list(x) == [record.epoch[0]] and y[0] == pytest.approx(record.val_acc[0])
+    assert 0.5 < record.val_acc[0] <= 1.0
+    assert dashboard.panel.progress.value() == steps_per_epoch
+
+
+def test_pause_resume_and_stop(window, qtbot):
+    dashboard, panel = window.training, window.training.panel
+    panel.epochs.setValue(200)
+    assert dashboard.start_training()
+    trainer = dashboard.run.trainer
+
+    def steps():  # as the dashboard shows them (the trainer may run in another process)
+        return dashboard.record.step[-1] if dashboard.record.step else 0
+
+    qtbot.waitUntil(lambda: steps() >= 3, timeout=20_000)
+    qtbot.mouseClick(panel.pause_button, Qt.LeftButton)
+    assert panel.pause_button.text() == "Resume"
+    qtbot.wait(300)  # at most the step under way finishes
+    held = steps()
+    qtbot.wait(500)
+    assert steps() == held
+    qtbot.mouseClick(panel.pause_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: steps() > held + 2, timeout=20_000)
+    worker = dashboard.worker
+    started = time.perf_counter()
+    qtbot.mouseClick(panel.stop_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not worker.is_alive(), timeout=1000)
+    assert time.perf_counter() - started < 1.0
+    wait_finished(qtbot, dashboard, timeout=1000)
+    graph = dashboard.run.graph
+    for key, value in graph.params.items():
+        np.testing.assert_array_equal(window.doc.params[key], to_numpy(value))
+    assert window.doc.training["progress"]["step"] == trainer.step == steps()
+    assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+
+
+def test_the_event_loop_stays_responsive_while_training(window, qtbot):
+    dashboard = window.training
+    dashboard.panel.epochs.setValue(3)
+    gaps, last = [], [time.perf_counter()]
+
+    def beat():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(beat)
+    assert dashboard.start_training()
+    last[0] = time.perf_counter()
+    heartbeat.start(5)
+    wait_finished(qtbot, dashboard)
+    heartbeat.stop()
+    assert len(gaps) > 50
+    p99 = float(np.percentile(gaps, 99))
+    assert p99 < 0.050, f"99th-percentile gap {p99 * 1000:.1f} ms"
+
+
+def test_choosing_cuda_without_a_gpu_says_why_and_keeps_the_cpu(window):
+    panel = window.training.panel
+    cuda = panel.device.findData("cuda")
+    panel.device.setCurrentIndex(cuda)
+    panel.device.activated.emit(cuda)
+    reason = cuda_unavailable_reason()
+    if reason is None:  # a machine with a working GPU lists it and keeps the choice
+        assert panel.device_name == "cuda" and "GiB" in panel.device.itemText(cuda)
+        return
+    assert panel.device_name == "cpu"
+    assert panel.message.text() == reason
+    assert reason.endswith(".") and reason.count(". ") == 0  # one sentence
+    assert panel.device.itemText(cuda) == "CUDA (not available)"
+
+
+def test_bad_settings_and_bad_data_are_messages_not_crashes(window, qtbot):
+    dashboard, panel = window.training, window.training.panel
+    panel.lr.setText("fast")
+    assert not dashboard.start_training()
+    assert "learning rate" in panel.message.text() and not dashboard.running
+    panel.lr.setText("0.01")
+    panel.file_spec = {"format": "npz", "path": "/nonexistent/data.npz"}
+    panel.dataset.setCurrentIndex(panel.dataset.findText("npz file..."))
+    assert not dashboard.start_training()
+    assert "data.npz" in panel.message.text() and not dashboard.running

@@ -1,0 +1,72 @@
+"""Live training in the window: a dock with the training panel and a dashboard of plots.
+
+``install_training(window)`` adds the "Training" dock (bottom, hidden until asked for), a
+Training menu (show, Start, Pause, Stop) and sets ``window.training`` to the
+:class:`TrainingDashboard`. ``window.training.start_training(epochs)`` is what Start and
+``graphlab open GRAPH --train EPOCHS`` call; ``finished`` fires once a run is written back.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+from ui.training.dashboard import TrainingDashboard
+
+
+def install_training(window) -> TrainingDashboard:
+    """Add the training dock and menu to ``window``; returns the dashboard (``window.training``)."""
+    dashboard = TrainingDashboard(window)
+    dock = QDockWidget("Training", window)
+    dock.setObjectName("dock:training")
+    dock.setWidget(dashboard)
+    window.addDockWidget(Qt.BottomDockWidgetArea, dock)
+    dock.hide()
+    dock.visibilityChanged.connect(lambda visible: visible and _first_preview(dashboard))
+    window.docks["training"] = dock
+    menu = window.menuBar().addMenu("&Training")
+    show = dock.toggleViewAction()
+    show.setText("Training &dashboard")
+    show.setShortcut(QKeySequence("Ctrl+Shift+T"))
+    menu.addAction(show)
+    menu.addSeparator()
+    panel = dashboard.panel
+    for text, button, shortcut in (
+        ("&Start", panel.start_button, "F5"),
+        ("&Pause / Resume", panel.pause_button, "F6"),
+        ("S&top", panel.stop_button, "Shift+F5"),
+    ):
+        action = menu.addAction(text)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _=False, b=button: _press(dock, b))
+    window.training = dashboard
+    window.installEventFilter(dashboard)  # closing the window stops a run
+    return dashboard
+
+
+#: the dock's height when shown from code (a good share of a 1000-pixel window)
+DOCK_HEIGHT = 470
+
+
+def show_dashboard(window) -> None:
+    """Show the training dock, tall enough for its plots."""
+    dock = window.docks["training"]
+    dock.show()
+    dock.raise_()
+    window.resizeDocks([dock], [DOCK_HEIGHT], Qt.Vertical)
+
+
+def _press(dock, button) -> None:
+    dock.show()
+    if button.isEnabled():
+        button.click()
+
+
+def _first_preview(dashboard: TrainingDashboard) -> None:
+    """The dataset preview loads when the dock is first shown (the digits take a second)."""
+    if not dashboard.panel.preview.counts.size:
+        dashboard.preview_dataset()
+
+
+__all__ = ["TrainingDashboard", "install_training", "show_dashboard"]

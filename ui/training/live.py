@@ -1,0 +1,294 @@
+"""The dashboard's two tabs: the live plots with their choices (log axis, conv parameter, conv
+layer and input image, histogram node, compared run, exports), and the end-of-run results with
+the kNN and search baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.backend import to_numpy
+from ui.training.baselines import KnnPanel, SearchPanel
+from ui.training.images import ActivationGrid, ConfusionView, FilterGrid, MisclassifiedGrid
+from ui.training.plots import (
+    AccuracyPlot,
+    BoundaryPlot,
+    HistogramPlot,
+    LearningRatePlot,
+    LossPlot,
+    RatioPlot,
+)
+from ui.training.runs import RunRecord
+
+
+def _combo(tooltip: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setToolTip(tooltip)
+    combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+    return combo
+
+
+class LiveView(QWidget):
+    """The live plots in a grid, refreshed by :meth:`update` from the dashboard's timer."""
+
+    selectionChanged = Signal()
+    compareChanged = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log_axis = QCheckBox("log loss")
+        self.filter_choice = _combo("conv parameter whose filters are shown")
+        self.layer_choice = _combo("conv layer whose activation maps are shown")
+        self.image_choice = QSpinBox()
+        self.image_choice.setRange(0, 9999)
+        self.image_choice.setToolTip("validation sample the activation maps are computed for")
+        self.histogram_choice = _combo("node whose activation and gradient histograms are shown")
+        self.compare_choice = _combo("a saved run to overlay on the loss and accuracy")
+        self.png_button = QPushButton("Export PNGs...")
+        self.csv_button = QPushButton("Export CSV...")
+        controls = QHBoxLayout()
+        for label, widget in (
+            ("", self.log_axis), ("filters", self.filter_choice), ("maps", self.layer_choice),
+            ("image", self.image_choice), ("histograms", self.histogram_choice),
+            ("compare", self.compare_choice), ("", self.png_button), ("", self.csv_button),
+        ):  # fmt: skip
+            if label:
+                controls.addWidget(QLabel(label))
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        self.loss, self.accuracy, self.lr = LossPlot(), AccuracyPlot(), LearningRatePlot()
+        self.ratios, self.filters, self.activations = RatioPlot(), FilterGrid(), ActivationGrid()
+        self.activation_hist = HistogramPlot("Activation histogram")
+        self.gradient_hist = HistogramPlot("Gradient histogram")
+        self.boundary = BoundaryPlot()
+        self.boundary.hide()  # until a run on 2-D data
+        grid = QGridLayout()
+        for index, plot in enumerate(self.plots().values()):
+            plot.setMinimumSize(160, 120)
+            grid.addWidget(plot, index // 5, index % 5)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addLayout(grid, 1)
+        self.record = RunRecord()
+        self.runs: list[RunRecord] = []
+        #: plots outside this tab that the PNG export includes (the results)
+        self.more_plots: dict[str, QWidget] = {}
+        self.histories: list[tuple[int, dict, dict]] = []
+        self.log_axis.toggled.connect(self.loss.set_log)
+        for combo in (self.filter_choice, self.layer_choice):
+            combo.currentIndexChanged.connect(lambda _: self.selectionChanged.emit())
+        self.image_choice.valueChanged.connect(lambda _: self.selectionChanged.emit())
+        self.histogram_choice.currentIndexChanged.connect(lambda _: self._redraw_histograms())
+        self.compare_choice.currentIndexChanged.connect(self._compare_chosen)
+        self.png_button.clicked.connect(self._ask_png_folder)
+        self.csv_button.clicked.connect(self._ask_csv_file)
+
+    def plots(self) -> dict[str, QWidget]:
+        """Every live plot by file name (PNG export)."""
+        return {
+            "loss": self.loss, "accuracy": self.accuracy, "learning_rate": self.lr,
+            "update_ratios": self.ratios, "decision_boundary": self.boundary,
+            "filters": self.filters, "activation_maps": self.activations,
+            "activation_histograms": self.activation_hist,
+            "gradient_histograms": self.gradient_hist,
+        }  # fmt: skip
+
+    # -- choices --------------------------------------------------------------------------
+
+    def set_choices(self, doc) -> None:
+        """Conv layers and the parameters feeding their weights, from the document."""
+        convs = [nid for nid, node in doc.nodes.items() if node.op == "conv2d"]
+        weights = [w for w in (doc.source_of(nid, "w") for nid in convs) if w]
+        for combo, items in ((self.layer_choice, convs), (self.filter_choice, weights)):
+            current = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(items)
+            if current in items:
+                combo.setCurrentText(current)
+            combo.blockSignals(False)
+
+    def conv_layer(self) -> str | None:
+        return self.layer_choice.currentText() or None
+
+    def filter_param(self) -> str | None:
+        return self.filter_choice.currentText() or None
+
+    def image_index(self) -> int:
+        return self.image_choice.value()
+
+    def set_runs(self, runs: list[RunRecord]) -> None:
+        """The saved runs offered for comparison."""
+        self.runs = runs
+        self.compare_choice.blockSignals(True)
+        self.compare_choice.clear()
+        self.compare_choice.addItem("(none)")
+        self.compare_choice.addItems([run.name for run in runs])
+        self.compare_choice.blockSignals(False)
+        self.show_overlay(None)
+
+    def _compare_chosen(self, index: int) -> None:
+        self.compareChanged.emit(self.runs[index - 1] if 0 < index <= len(self.runs) else None)
+
+    def show_overlay(self, record: RunRecord | None) -> None:
+        self.loss.show_overlay(record)
+        self.accuracy.show_overlay(record)
+
+    # -- updates ----------------------------------------------------------------------------
+
+    def start_run(self, record: RunRecord, run, first: int, last: int) -> None:
+        """Clear the live plots for a new run on ``run`` from step ``first`` to ``last``
+        (a fixed step axis: the axes are not laid out again on every redraw)."""
+        self.show_record(record, reset=True)
+        for plot in (self.loss, self.lr, self.ratios, self.activation_hist, self.gradient_hist):
+            plot.setXRange(first, max(last, first + 1), padding=0.02)
+        self.histories = []
+        self.histogram_choice.clear()
+        for plot in (self.activation_hist, self.gradient_hist):
+            plot.reset()
+        train = run.data.splits.train
+        two_d = train.X.ndim == 2 and train.X.shape[1] == 2
+        self.boundary.setVisible(two_d)
+        self.boundary.show_points(train.X if two_d else None, train.y if two_d else None)
+        self.boundary.image.clear()
+        self.filters.show_weights(None)
+        self.activations.show_maps(None)
+
+    def show_record(self, record: RunRecord, reset: bool = False) -> None:
+        self.record = record
+        if reset:
+            self.loss.reset()
+            self.ratios.reset()
+        for plot in (self.loss, self.accuracy, self.lr, self.ratios):
+            plot.update_from(record)
+
+    def update_curves(self, record: RunRecord, steps: bool, epochs: bool) -> None:
+        """Redraw the per-step curves (new steps) and the accuracy (new epochs)."""
+        if steps:
+            self.loss.update_from(record)
+            self.lr.update_from(record)
+        if epochs:
+            self.accuracy.update_from(record)
+
+    def update_statistics(self, record: RunRecord, stats: list, activations) -> None:
+        """Redraw what the statistics events carry: ratios, histograms, filters, boundary."""
+        if stats:
+            self._add_statistics(stats)
+            self.ratios.update_from(record)
+            self.show_filters(stats[-1].weights)
+            grid = next((e.grid for e in reversed(stats) if e.grid is not None), None)
+            if grid is not None:
+                self.boundary.show_grid(grid.xs, grid.ys, grid.scores)
+        if activations is not None:
+            self.show_activations(activations)
+
+    def show_filters(self, weights) -> None:
+        weights = None if weights is None else to_numpy(weights)
+        self.filters.show_weights(weights, self.filter_param() or "")
+
+    def show_activations(self, maps) -> None:
+        self.activations.show_maps(maps, self.conv_layer() or "")
+
+    def _add_statistics(self, events) -> None:
+        for event in events:
+            self.histories.append(
+                (event.step, event.activation_histograms, event.gradient_histograms)
+            )
+        nodes = list(events[-1].activation_histograms)
+        if nodes and self.histogram_choice.count() != len(nodes):
+            self.histogram_choice.blockSignals(True)
+            self.histogram_choice.clear()
+            self.histogram_choice.addItems(nodes)
+            self.histogram_choice.blockSignals(False)
+            self._redraw_histograms()
+            return
+        node = self.histogram_choice.currentText()
+        for step, activations, gradients in self.histories[-len(events) :]:
+            self._add_histograms(node, step, activations, gradients)
+        self.activation_hist.redraw()
+        self.gradient_hist.redraw()
+
+    def _add_histograms(self, node, step, activations, gradients) -> None:
+        for plot, histograms in (
+            (self.activation_hist, activations),
+            (self.gradient_hist, gradients),
+        ):
+            if node in histograms:
+                plot.add(step, histograms[node])
+
+    def _redraw_histograms(self) -> None:
+        node = self.histogram_choice.currentText() or None
+        for plot in (self.activation_hist, self.gradient_hist):
+            plot.reset(node)
+        for step, activations, gradients in self.histories:
+            self._add_histograms(node, step, activations, gradients)
+        self.activation_hist.redraw()
+        self.gradient_hist.redraw()
+
+    # -- exports ----------------------------------------------------------------------------
+
+    def export_pngs(self, folder: str | Path) -> list[Path]:
+        """Every live plot as FOLDER/<name>.png; the paths written."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, plot in {**self.plots(), **self.more_plots}.items():
+            path = folder / f"{name}.png"
+            if plot.grab().save(str(path), "PNG"):
+                written.append(path)
+        return written
+
+    def _ask_png_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export every plot as PNG into")
+        if folder:
+            self.export_pngs(folder)
+
+    def _ask_csv_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV (*.csv)")
+        if path:
+            self.record.write_csv(path)
+
+
+class ResultsView(QWidget):
+    """Confusion matrix and misclassified samples of the last run; kNN and search baselines."""
+
+    def __init__(self, doc) -> None:
+        super().__init__()
+        self.confusion, self.misclassified = ConfusionView(), MisclassifiedGrid()
+        self.knn, self.search = KnnPanel(doc), SearchPanel(doc)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for column, widget in enumerate(
+            (self.confusion, self.misclassified, self.knn, self.search)
+        ):
+            widget.setMinimumSize(200, 160)
+            grid.addWidget(widget, 0, column)
+        grid.setColumnStretch(1, 2)
+
+    def clear(self) -> None:
+        self.confusion.show_matrix(None)
+        self.misclassified.show_results(None, (), (), ())
+
+    def show_results(self, results) -> None:
+        self.confusion.show_matrix(results.confusion)
+        self.misclassified.show_results(
+            results.images, results.true, results.predicted, results.class_names
+        )
+
+    def plots(self) -> dict[str, QWidget]:
+        return {"confusion_matrix": self.confusion, "misclassified": self.misclassified,
+                "knn": self.knn.plot}  # fmt: skip

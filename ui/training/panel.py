@@ -1,0 +1,343 @@
+"""The training panel's controls: dataset (with a preview and the class balance), split, batch
+size, epochs, optimizer and its settings, schedule, device; Start, Pause/Resume, Stop, Reset;
+a progress bar with steps per second and time left, and a message line for errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.backend import cuda_unavailable_reason
+from engine.optim import optimizer_class, optimizer_names
+from engine.schedules import SCHEDULES, schedule_class
+from graphlab.datasets import builtin_datasets, dataset_formats
+from ui.training.images import ImagePlot, as_rgb, tile
+
+DOCUMENT_DATASET = "(the graph's dataset)"
+#: settings edited elsewhere in the panel (the learning rate has its own field)
+SKIPPED_SETTINGS = ("lr", "lr0")
+
+
+def cuda_description() -> str:
+    """'CUDA: <GPU name>, <memory> GiB' when CUDA works, else 'CUDA (not available)'."""
+    if cuda_unavailable_reason() is not None:
+        return "CUDA (not available)"
+    import cupy
+
+    props = cupy.cuda.runtime.getDeviceProperties(0)
+    name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+    return f"CUDA: {name}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
+
+
+class AttrForm(QWidget):
+    """Editors for a list of engine Attr records (float, int, bool, choice); ``values()``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.editors: dict[str, tuple[object, QWidget]] = {}
+
+    def set_attrs(self, attrs, values: dict | None = None) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+        values = values or {}
+        for attr in attrs:
+            if attr.name in SKIPPED_SETTINGS:
+                continue
+            value = values.get(attr.name, None if attr.required else attr.default)
+            if attr.kind == "bool":
+                editor = QCheckBox()
+                editor.setChecked(bool(value))
+            elif attr.kind == "choice":
+                editor = QComboBox()
+                editor.addItems(list(attr.choices))
+                editor.setCurrentText(str(value))
+            else:
+                editor = QLineEdit("" if value is None else f"{value:g}")
+            editor.setToolTip(attr.doc)
+            self.form.addRow(attr.name, editor)
+            self.editors[attr.name] = (attr, editor)
+
+    def values(self) -> dict:
+        """The edited values; raises ValueError naming a field that is not a number."""
+        out = {}
+        for name, (attr, editor) in self.editors.items():
+            if isinstance(editor, QCheckBox):
+                out[name] = editor.isChecked()
+            elif isinstance(editor, QComboBox):
+                out[name] = editor.currentText()
+            else:
+                try:
+                    number = float(editor.text())
+                except ValueError:
+                    raise ValueError(f"{name}: {editor.text()!r} is not a number") from None
+                out[name] = int(number) if attr.kind == "int" else number
+        return out
+
+
+class DatasetPreview(QWidget):
+    """A few samples (images tiled, or the 2-D points) and the class balance as bars."""
+
+    SAMPLES = 8
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.samples = ImagePlot("Samples")
+        self.scatter = pg.PlotWidget(title="Samples")
+        self.balance = pg.PlotWidget(title="Class balance")
+        for plot in (self.samples, self.scatter, self.balance):
+            plot.setMinimumHeight(110)
+            layout.addWidget(plot)
+        self.bars: pg.BarGraphItem | None = None
+        self.counts = np.zeros(0)
+
+    def show_dataset(self, dataset) -> None:
+        self.samples.setVisible(dataset.is_image)
+        self.scatter.setVisible(not dataset.is_image)
+        if dataset.is_image:
+            picks = np.linspace(0, len(dataset) - 1, self.SAMPLES).astype(int)
+            self.samples.show_rgb(tile(as_rgb(dataset.X[picks]), self.SAMPLES // 2))
+        else:
+            self.scatter.clear()
+            self.scatter.plot(dataset.X[:, 0], dataset.X[:, -1], pen=None, symbolSize=3,
+                              symbolBrush=pg.intColor(0))  # fmt: skip
+        self.counts = np.bincount(dataset.y, minlength=dataset.num_classes)
+        if self.bars is not None:
+            self.balance.removeItem(self.bars)
+        self.bars = pg.BarGraphItem(x=np.arange(len(self.counts)), height=self.counts, width=0.8)
+        self.balance.addItem(self.bars)
+        self.balance.getAxis("bottom").setTicks(
+            [list(enumerate(dataset.class_names))] if len(self.counts) <= 12 else None
+        )
+
+
+class TrainingPanel(QWidget):
+    """Controls only: the dashboard reads :meth:`overrides` and reacts to the signals."""
+
+    startClicked = Signal()
+    pauseToggled = Signal(bool)
+    stopClicked = Signal()
+    resetClicked = Signal()
+    datasetChanged = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        data = QGroupBox("Data")
+        form = QFormLayout(data)
+        self.dataset = QComboBox()
+        self.dataset.addItem(DOCUMENT_DATASET, None)
+        for name, description in builtin_datasets():
+            self.dataset.addItem(name, {"name": name})
+            self.dataset.setItemData(self.dataset.count() - 1, description, 3)  # tooltip
+        for fmt, description in dataset_formats():
+            self.dataset.addItem(f"{fmt} file...", {"format": fmt})
+            self.dataset.setItemData(self.dataset.count() - 1, description, 3)
+        self.dataset.activated.connect(self._dataset_chosen)
+        self.file_spec: dict | None = None
+        form.addRow("Dataset", self.dataset)
+        self.preview = DatasetPreview()
+        form.addRow(self.preview)
+        self.val = self._fraction(0.1)
+        self.test = self._fraction(0.1)
+        split = QHBoxLayout()
+        for label, box in (("val", self.val), ("test", self.test)):
+            split.addWidget(QLabel(label))
+            split.addWidget(box)
+        form.addRow("Split", split)
+        layout.addWidget(data)
+
+        train = QGroupBox("Training")
+        form = QFormLayout(train)
+        self.batch_size = self._spin(1, 1 << 16, 64)
+        self.epochs = self._spin(1, 1_000_000, 10)
+        self.lr = QLineEdit("0.001")
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(list(optimizer_names()))
+        self.optimizer_form = AttrForm()
+        self.optimizer.currentTextChanged.connect(
+            lambda name: self.optimizer_form.set_attrs(optimizer_class(name).settings)
+        )
+        self.schedule = QComboBox()
+        self.schedule.addItems(list(SCHEDULES))
+        self.schedule_form = AttrForm()
+        self.schedule.currentTextChanged.connect(
+            lambda name: self.schedule_form.set_attrs(schedule_class(name).settings)
+        )
+        self.device = QComboBox()
+        self.device.addItem("CPU", "cpu")
+        self.device.addItem(cuda_description(), "cuda")
+        self.device.activated.connect(self._device_chosen)
+        for label, widget in (
+            ("Batch size", self.batch_size), ("Epochs", self.epochs), ("Learning rate", self.lr),
+            ("Optimizer", self.optimizer), ("", self.optimizer_form),
+            ("Schedule", self.schedule), ("", self.schedule_form), ("Device", self.device),
+        ):  # fmt: skip
+            form.addRow(label, widget)
+        layout.addWidget(train)
+
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.stop_button = QPushButton("Stop")
+        self.reset_button = QPushButton("Reset parameters")
+        for button in (self.start_button, self.pause_button, self.stop_button, self.reset_button):
+            buttons.addWidget(button)
+        self.start_button.clicked.connect(self.startClicked)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self.stop_button.clicked.connect(self.stopClicked)
+        self.reset_button.clicked.connect(self.resetClicked)
+        layout.addLayout(buttons)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)  # with text, setValue repaints at once
+        self.speed = QLabel("")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c0392b;")
+        for widget in (self.progress, self.speed, self.message):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.set_running(False)
+
+    @staticmethod
+    def _spin(low: int, high: int, value: int) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(low, high)
+        box.setValue(value)
+        return box
+
+    @staticmethod
+    def _fraction(value: float) -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setRange(0.0, 0.9)
+        box.setSingleStep(0.05)
+        box.setValue(value)
+        return box
+
+    # -- settings -----------------------------------------------------------------------
+
+    def load(self, training: dict, binding: dict) -> None:
+        """Show a document's training settings and dataset split."""
+        self.batch_size.setValue(int(training.get("batch_size", 64)))
+        self.epochs.setValue(int(training.get("epochs", 10)))
+        self.lr.setText(f"{training.get('lr', 1e-3):g}")
+        self.optimizer.setCurrentText(training.get("optimizer", "adam"))
+        self.optimizer_form.set_attrs(
+            optimizer_class(self.optimizer.currentText()).settings,
+            training.get("optimizer_settings"),
+        )
+        schedule = training.get("schedule", {"name": "constant"})
+        schedule = {"name": schedule} if isinstance(schedule, str) else dict(schedule)
+        self.schedule.setCurrentText(schedule.get("name", "constant"))
+        self.schedule_form.set_attrs(schedule_class(self.schedule.currentText()).settings, schedule)
+        split = binding.get("split", {})
+        self.val.setValue(float(split.get("val", 0.1)))
+        self.test.setValue(float(split.get("test", 0.1)))
+        self.dataset.setCurrentIndex(0)
+
+    def overrides(self) -> dict:
+        """The training settings as ``prepare_training`` overrides; ValueError when one is bad."""
+        try:
+            lr = float(self.lr.text())
+        except ValueError:
+            raise ValueError(f"learning rate: {self.lr.text()!r} is not a number") from None
+        return {
+            "batch_size": self.batch_size.value(),
+            "epochs": self.epochs.value(),
+            "lr": lr,
+            "optimizer": self.optimizer.currentText(),
+            "optimizer_settings": self.optimizer_form.values(),
+            "schedule": {"name": self.schedule.currentText(), **self.schedule_form.values()},
+        }
+
+    def dataset_spec(self) -> dict | None:
+        """The chosen dataset spec, or None for the graph's own."""
+        return self.file_spec if self.dataset.currentData() and "format" in (
+            self.dataset.currentData()
+        ) else self.dataset.currentData()  # fmt: skip
+
+    def split(self) -> dict:
+        return {"val": self.val.value(), "test": self.test.value()}
+
+    @property
+    def device_name(self) -> str:
+        return self.device.currentData()
+
+    # -- reactions ----------------------------------------------------------------------
+
+    def _dataset_chosen(self, index: int) -> None:
+        spec = self.dataset.itemData(index)
+        if spec and "format" in spec:
+            self.file_spec = self._ask_files(spec["format"])
+            if self.file_spec is None:
+                self.dataset.setCurrentIndex(0)
+        self.datasetChanged.emit()
+
+    def _ask_files(self, fmt: str) -> dict | None:
+        keys = ("images", "labels") if fmt == "mnist" else ("path",)
+        spec = {"format": fmt}
+        for key in keys:
+            if fmt == "folder" or (fmt == "cifar10" and key == "path"):
+                path = QFileDialog.getExistingDirectory(self, f"{fmt}: {key}")
+            else:
+                path, _ = QFileDialog.getOpenFileName(self, f"{fmt}: {key}")
+            if not path:
+                return None
+            spec[key] = path
+        return spec
+
+    def _device_chosen(self, index: int) -> None:
+        """CUDA without cupy or a GPU: say so in one sentence and keep the CPU."""
+        if self.device.itemData(index) == "cuda":
+            reason = cuda_unavailable_reason()
+            if reason is not None:
+                self.device.setCurrentIndex(0)
+                self.show_message(reason)
+
+    def _pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pauseToggled.emit(paused)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+
+    def set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.reset_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        if not running:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+
+    def show_progress(self, done: int, total: int, elapsed: float) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, total))
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else float("nan")
+        left_text = f"{left:.0f} s left" if left == left else "time left unknown"
+        self.speed.setText(f"{done}/{total} steps, {rate:.1f} steps/s, {left_text}")

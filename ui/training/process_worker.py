@@ -1,0 +1,186 @@
+"""Training in a forked child process, so the trainer's Python code never competes with the
+window for the GIL (a thread would: each redraw then waits for the interpreter lock).
+
+The run is prepared in the window's process and inherited by the fork (nothing to pickle);
+the child runs the same :class:`TrainingWorker` with a bridge that sends every event through a
+pipe, and a second pipe carries Pause, Resume, Stop and the plot choices to it. At the end it
+sends the trained parameters, state and optimizer state, which :meth:`TrainingProcess.apply`
+copies into the window's run (its graph and trainer then equal the child's) before
+``TrainingRun.finish`` writes them into the document. The child never touches Qt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import threading
+
+from engine.backend import to_numpy
+from ui.training.worker import TrainingBridge, TrainingWorker
+
+LOST = "the training process ended unexpectedly (out of memory?); the parameters are unchanged"
+
+
+class PipeBridge:
+    """The child's side of the bridge: the same methods, each a message to the window."""
+
+    def __init__(self, conn) -> None:
+        self.conn, self.lock = conn, threading.Lock()
+
+    def _send(self, *message) -> None:
+        with self.lock:
+            self.conn.send(message)
+
+    def on_step(self, event) -> None:
+        self._send("step", (event.step, event.loss, event.lr))
+
+    def on_epoch(self, event) -> None:
+        self._send("epoch", event)
+
+    def on_stats(self, event) -> None:
+        self._send("stats", event)
+
+    def set(self, **values) -> None:
+        values.pop("finished", None)  # sent last, after the trained values
+        self._send("set", values)
+
+
+def _child(run, events, control, stats_every: int, grid: int, choice) -> None:
+    """The child process: train ``run`` (inherited), obey ``control``, report on ``events``."""
+    bridge = PipeBridge(events)
+    worker = TrainingWorker(run, bridge, stats_every, grid)
+    worker.conv_layer, worker.image_index, weights = choice
+    worker.set_weights(weights)
+
+    def obey():
+        while True:
+            try:
+                command, *args = control.recv()
+            except EOFError:
+                worker.stop()
+                return
+            if command == "choose":
+                worker.conv_layer, worker.image_index, weights = args
+                worker.set_weights(weights)
+            else:
+                getattr(worker, command)()
+
+    threading.Thread(target=obey, daemon=True).start()
+    worker.run()
+    bridge._send("final", trained_values(run))
+    bridge._send("set", {"finished": True})
+
+
+def trained_values(run) -> dict:
+    """Parameters, op state, optimizer state and progress of a run, as numpy arrays."""
+    trainer, graph = run.trainer, run.graph
+    optimizer = trainer.optimizer
+    return {
+        "params": {k: to_numpy(v) for k, v in graph.params.items()},
+        "state": {n: {k: to_numpy(v) for k, v in s.items()} for n, s in graph.state.items() if s},
+        "optimizer": {k: to_numpy(v) for k, v in getattr(optimizer, "state", {}).items()},
+        "optimizer_steps": dict(getattr(optimizer, "steps", {})),
+        "step": trainer.step,
+        "epoch": trainer.epoch,
+    }
+
+
+class TrainingProcess:
+    """A TrainingWorker in a forked process, with the thread worker's interface."""
+
+    def __init__(self, run, bridge: TrainingBridge, stats_every: int = 10, grid: int = 60):
+        self.training, self.bridge = run, bridge
+        self.stats_every, self.grid = stats_every, grid
+        self.conv_layer: str | None = None
+        self.image_index = 0
+        self.weights: str | None = None
+        self.final: dict | None = None
+        context = multiprocessing.get_context("fork")
+        self.events, child_events = context.Pipe(duplex=False)
+        child_control, self.control = context.Pipe(duplex=False)
+        self._pipes = (child_events, child_control)
+        self.process = context.Process(target=self._start_child, daemon=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+
+    def _start_child(self) -> None:
+        choice = (self.conv_layer, self.image_index, self.weights)
+        child_events, child_control = self._pipes
+        _child(self.training, child_events, child_control, self.stats_every, self.grid, choice)
+
+    def start(self) -> None:
+        self.process.start()
+        for conn in self._pipes:
+            conn.close()
+        self.reader.start()
+
+    def _read(self) -> None:
+        """The window's reader thread: messages into the bridge until the child is done."""
+        bridge = self.bridge
+        while True:
+            try:
+                kind, payload = self.events.recv()
+            except (EOFError, OSError):
+                bridge.set(error=LOST, finished=True, paused=False)
+                return
+            if kind == "step":
+                bridge.steps.append(payload)  # list.append is atomic
+            elif kind == "epoch":
+                bridge.on_epoch(payload)
+            elif kind == "stats":
+                bridge.on_stats(payload)
+            elif kind == "final":
+                self.final = payload
+            else:
+                bridge.set(**payload)
+                if payload.get("finished"):
+                    return
+
+    # -- control (UI thread) ----------------------------------------------------------------
+
+    def _command(self, *message) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):  # the child may have ended
+            self.control.send(message)
+
+    def set_weights(self, param: str | None) -> None:
+        self.weights = param
+        self._command("choose", self.conv_layer, self.image_index, param)
+
+    def pause(self) -> None:
+        self._command("pause")
+        self.bridge.set(paused=True)
+
+    def resume(self) -> None:
+        self._command("resume")
+        self.bridge.set(paused=False)
+
+    def stop(self) -> None:
+        self._command("stop")
+        self.bridge.set(paused=False)
+
+    def is_alive(self) -> bool:
+        return self.reader.is_alive() or self.process.is_alive()
+
+    def join(self, timeout: float | None = None) -> None:
+        self.reader.join(timeout)
+        self.process.join(0.5 if timeout is None else timeout)
+        if self.process.is_alive() and not self.reader.is_alive():
+            self.process.terminate()
+
+    def apply(self) -> None:
+        """Copy the child's trained values into the window's run (graph, optimizer, counts)."""
+        final = self.final
+        if final is None:
+            return
+        run = self.training
+        graph, trainer = run.graph, run.trainer
+        xp = graph.xp
+        for key, value in final["params"].items():
+            xp.copyto(graph.params[key], xp.asarray(value, dtype=graph.params[key].dtype))
+        for nid, state in final["state"].items():
+            graph.state[nid] = {k: xp.asarray(v, dtype=graph.dtype) for k, v in state.items()}
+        optimizer = trainer.optimizer
+        for key, value in final["optimizer"].items():
+            xp.copyto(optimizer.state[key], xp.asarray(value, dtype=optimizer.state[key].dtype))
+        if final["optimizer_steps"]:
+            optimizer.steps.update(final["optimizer_steps"])
+        trainer.step, trainer.epoch = final["step"], final["epoch"]

@@ -1,0 +1,236 @@
+"""Training off the UI thread: a worker thread running the engine's Trainer, and the bridge
+that turns its callbacks into a thread-safe latest snapshot the dashboard pulls on a timer.
+
+The trainer calls the bridge synchronously in the training thread; the bridge only appends or
+replaces small records under a lock, so a step never waits for the window. Everything heavy
+(activation maps, the final confusion matrix) is computed here in the worker, never per step
+on the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.backend import to_numpy
+from engine.errors import GraphLabError
+from engine.metrics import EpochEvent, GridScores, StatsEvent, StepEvent, grid_points
+
+#: how many misclassified validation samples the results keep
+MISCLASSIFIED_KEPT = 24
+
+
+@dataclass
+class FinalResults:
+    """Validation results at the end of a run: confusion (classes, classes) rows = true class;
+    misclassified: images (M, C, H, W) (None for points), true (M,), predicted (M,); grid: the
+    final class scores over 2-D training data (None for other data)."""
+
+    confusion: np.ndarray
+    class_names: tuple[str, ...]
+    images: np.ndarray | None
+    true: np.ndarray
+    predicted: np.ndarray
+    grid: GridScores | None = None
+
+
+@dataclass
+class Snapshot:
+    """What the dashboard reads on one tick: new steps since it last asked, and the latest rest."""
+
+    steps: list[tuple[int, float, float]]
+    epochs: list[EpochEvent]
+    stats: list[StatsEvent]
+    activations: np.ndarray | None
+    results: FinalResults | None
+    error: str | None
+    finished: bool
+    paused: bool
+    elapsed: float
+
+
+@dataclass
+class TrainingBridge:
+    """Thread-safe store of a run's events; :meth:`take` hands the UI what is new since last time."""
+
+    steps: list[tuple[int, float, float]] = field(default_factory=list)
+    epochs: list[EpochEvent] = field(default_factory=list)
+    stats: list[StatsEvent] = field(default_factory=list)
+    activations: np.ndarray | None = None
+    results: FinalResults | None = None
+    error: str | None = None
+    finished: bool = False
+    paused: bool = False
+    started: float = field(default_factory=time.perf_counter)
+    ended: float | None = None
+    _taken: list[int] = field(default_factory=lambda: [0, 0, 0])
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def on_step(self, event: StepEvent) -> None:
+        with self._lock:
+            self.steps.append((event.step, event.loss, event.lr))
+
+    def on_epoch(self, event: EpochEvent) -> None:
+        with self._lock:
+            self.epochs.append(event)
+
+    def on_stats(self, event: StatsEvent) -> None:
+        with self._lock:
+            self.stats.append(event)
+
+    def set(self, **values) -> None:
+        with self._lock:
+            for name, value in values.items():
+                setattr(self, name, value)
+            if values.get("finished"):
+                self.ended = time.perf_counter()
+
+    def take(self) -> Snapshot:
+        """The steps, epochs and statistics added since the previous call, and the latest rest."""
+        with self._lock:
+            a, b, c = self._taken
+            self._taken = [len(self.steps), len(self.epochs), len(self.stats)]
+            end = self.ended or time.perf_counter()
+            return Snapshot(
+                self.steps[a:],
+                self.epochs[b:],
+                self.stats[c:],
+                self.activations,
+                self.results,
+                self.error,
+                self.finished,
+                self.paused,
+                end - self.started,
+            )
+
+
+class TrainingWorker(threading.Thread):
+    """Runs ``run.trainer`` to the end (or Stop) and publishes into ``bridge``.
+
+    stats_every: steps between statistics (gradient norms, update ratios, histograms, the
+    chosen conv weights, the decision-boundary grid for 2-D data, activation maps).
+    """
+
+    def __init__(self, run, bridge: TrainingBridge, stats_every: int = 10, grid: int = 60):
+        super().__init__(name="graphlab-training", daemon=True)
+        self.training, self.bridge = run, bridge
+        trainer = run.trainer
+        self.conv_layer: str | None = None
+        self.image_index = 0
+        trainer.metrics.on_step(bridge.on_step)
+        trainer.metrics.on_epoch(bridge.on_epoch)
+        two_d = trainer.X.shape[1:] == (2,)
+        self.request = trainer.metrics.on_stats(
+            self._stats, every=stats_every, gradients=True, histograms=True,
+            grid=grid if two_d else None,
+        )  # fmt: skip
+
+    # -- control (any thread) -------------------------------------------------------------
+
+    def set_weights(self, param: str | None) -> None:
+        """Which parameter's values the statistics carry (a conv filter bank)."""
+        self.request.weights = param
+
+    def pause(self) -> None:
+        self.training.trainer.pause()
+        self.bridge.set(paused=True)
+
+    def resume(self) -> None:
+        self.training.trainer.resume()
+        self.bridge.set(paused=False)
+
+    def stop(self) -> None:
+        self.training.trainer.stop()
+        self.bridge.set(paused=False)
+
+    # -- the thread -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        error = None
+        try:
+            self.training.trainer.run()
+            self.bridge.set(results=final_results(self.training, self.request.grid))
+        except GraphLabError as exc:
+            error = str(exc)
+        except Exception as exc:  # a bug must not kill the window: show it in the panel
+            error = f"training failed: {type(exc).__name__}: {exc}"
+        self.bridge.set(error=error, finished=True, paused=False)
+
+    def _stats(self, event: StatsEvent) -> None:
+        """In the training thread, between steps: store the event and the activation maps."""
+        self.bridge.on_stats(event)
+        if self.conv_layer is not None:
+            self.bridge.set(
+                activations=activation_maps(self.training, self.conv_layer, self.image_index)
+            )
+
+
+def activation_maps(run, layer: str, index: int) -> np.ndarray | None:
+    """The output (C, H, W) of node ``layer`` for validation (else training) sample ``index``."""
+    split = run.data.splits.val if len(run.data.splits.val) else run.data.splits.train
+    if not len(split) or layer not in run.graph.nodes:
+        return None
+    graph, trainer = run.graph, run.trainer
+    row = slice(index % len(split), index % len(split) + 1)
+    xp = graph.xp
+    feeds = {
+        trainer.data_input: xp.asarray(split.X[row], dtype=graph.dtype),
+        trainer.label_input: xp.asarray(split.y[row]),
+    }
+    graph.forward(feeds, train=False)
+    value = to_numpy(graph.values[layer])
+    return value[0].copy() if value.ndim == 4 else None
+
+
+def predictions(run, X: np.ndarray) -> np.ndarray:
+    """The engine's predicted classes (N,) for samples X in eval mode (batches of 1024)."""
+    graph, trainer = run.graph, run.trainer
+    xp, out = graph.xp, []
+    for start in range(0, len(X), 1024):
+        rows = X[start : start + 1024]
+        feeds = {
+            trainer.data_input: xp.asarray(rows, dtype=graph.dtype),
+            trainer.label_input: xp.zeros(len(rows), dtype=np.int64),
+        }
+        graph.forward(feeds, train=False)
+        out.append(to_numpy(graph.values[trainer.scores]).argmax(axis=1))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def final_grid(run, resolution: int) -> GridScores:
+    """Class scores (ny, nx, classes) of the trained graph on a grid over the 2-D training data."""
+    xs, ys, points = grid_points(run.data.splits.train.X, resolution)
+    graph, trainer = run.graph, run.trainer
+    feeds = {
+        trainer.data_input: graph.xp.asarray(points, dtype=graph.dtype),
+        trainer.label_input: graph.xp.zeros(len(points), dtype=np.int64),
+    }
+    graph.forward(feeds, train=False)
+    scores = to_numpy(graph.values[trainer.scores])
+    return GridScores(xs, ys, scores.reshape(len(ys), len(xs), -1))
+
+
+def final_results(run, grid: int | None = None) -> FinalResults | None:
+    """Confusion matrix and misclassified samples of the validation split (else training), and
+    with ``grid`` points per axis the final decision-boundary scores of 2-D data."""
+    splits = run.data.splits
+    split = splits.val if len(splits.val) else splits.train
+    if run.trainer.scores is None or not len(split):
+        return None
+    predicted = predictions(run, split.X)
+    classes = max(len(split.class_names), int(predicted.max()) + 1, int(split.y.max()) + 1)
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (split.y, predicted), 1)
+    wrong = np.flatnonzero(predicted != split.y)[:MISCLASSIFIED_KEPT]
+    images = split.X[wrong] if split.is_image else None
+    return FinalResults(
+        confusion,
+        tuple(split.class_names),
+        images,
+        split.y[wrong],
+        predicted[wrong],
+        final_grid(run, grid) if grid else None,
+    )
