@@ -31,6 +31,13 @@ def parse_step(text: str) -> tuple[str, int]:
     return match[1], int(match[2])
 
 
+def positive_int(text: str) -> int:
+    """``3`` -> 3; at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def window_options(args) -> dict:
     """The keyword arguments of ``run_app`` that the command line sets."""
     return {
@@ -38,6 +45,7 @@ def window_options(args) -> dict:
         "size": args.size,
         "theme": args.theme,
         "step": getattr(args, "step", None),
+        "train": getattr(args, "train", None),
     }
 
 
@@ -74,5 +82,12 @@ def add_open(sub) -> None:
         type=parse_step,
         metavar="forward:N|backward:N",
         help="walk the backprop stepper N steps into the forward or backward pass",
+    )
+    p.add_argument(
+        "--train",
+        type=positive_int,
+        metavar="EPOCHS",
+        help="train EPOCHS epochs in the window (as the Start button does); with --screenshot, "
+        "render the window with the dashboard once training ends",
     )
     p.set_defaults(handler=cmd_open)

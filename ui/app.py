@@ -68,13 +68,15 @@ def run_app(
     theme: str | None = None,
     argv: list[str] | None = None,
     step: tuple[str, int] | None = None,
+    train: int | None = None,
 ) -> int:
     """Show the window on ``path`` and run until it closes; the exit status.
 
     With ``screenshot``, render the window at ``size`` (default 1600x1000) to that PNG once
     it is laid out, then exit (no dialogs, no autosave, settings left as they were); without
     a display it renders offscreen. ``step`` (("forward" or "backward", N)) walks the
-    backprop stepper N steps into that pass first.
+    backprop stepper N steps into that pass first. ``train`` (epochs) shows the training
+    dashboard and trains through its worker (as Start does); a screenshot waits for the end.
     """
     headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -91,7 +93,7 @@ def run_app(
     if step:
         window.stepper.model.goto(*step)
     if screenshot is not None:
-        return _screenshot_and_quit(app, window, Path(screenshot), size or DEFAULT_SIZE)
+        return _screenshot_and_quit(app, window, Path(screenshot), size or DEFAULT_SIZE, train)
     if not window.restore_layout() and size is None:
         available = window.screen().availableGeometry().size()
         size = (min(DEFAULT_SIZE[0], available.width()), min(DEFAULT_SIZE[1], available.height()))
@@ -102,10 +104,22 @@ def run_app(
     QTimer.singleShot(0, window.view.fit_to_view)
     QTimer.singleShot(0, window.files.offer_recovery)
     window.files.start_autosave()
+    if train:
+        QTimer.singleShot(0, lambda: start_training(window, train))
     return app.exec()
 
 
-def _screenshot_and_quit(app, window: MainWindow, path: Path, size: tuple[int, int]) -> int:
+def start_training(window: MainWindow, epochs: int) -> bool:
+    """Show the training dashboard and start ``epochs`` epochs (False when it cannot start)."""
+    from ui.training import show_dashboard
+
+    show_dashboard(window)
+    return window.training.start_training(epochs)
+
+
+def _screenshot_and_quit(
+    app, window: MainWindow, path: Path, size: tuple[int, int], train: int | None = None
+) -> int:
     window.resize(*size)
     window.show()
     status = {"code": 1}
@@ -118,6 +132,9 @@ def _screenshot_and_quit(app, window: MainWindow, path: Path, size: tuple[int, i
         window.close()
         app.quit()
 
-    QTimer.singleShot(SCREENSHOT_DELAY_MS, shoot)
+    if train and start_training(window, train):
+        window.training.finished.connect(lambda: QTimer.singleShot(SCREENSHOT_DELAY_MS, shoot))
+    else:
+        QTimer.singleShot(SCREENSHOT_DELAY_MS, shoot)
     app.exec()
     return status["code"]

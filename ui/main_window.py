@@ -32,6 +32,7 @@ from ui.inspector import Inspector
 from ui.palette import PaletteWidget
 from ui.problems import ProblemsPanel
 from ui.stepper import install_stepper
+from ui.training import install_training
 from ui.theme import THEMES, apply_theme, current_theme
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         install_stepper(self)
+        install_training(self)
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False
