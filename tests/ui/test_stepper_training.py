@@ -99,3 +99,23 @@ def test_gradient_check_button_colours_parameters_and_lists_errors(open_window):
 
 def test_grades():
     assert grade(1e-9)[1] == "ok" and grade(1e-5)[1] == "suspicious" and grade(0.1)[1] == "wrong"
+
+
+def test_new_parameters_keep_the_overlay_and_recompute_the_walk(open_window):
+    window = open_window("deep-sigmoid")
+    stepper = window.stepper
+    stats, graph = first_stats(window.doc)
+    show_gradient_norms(window, stats.grad_norms)
+    stepper.model.run_forward()
+    before = stepper.overlay.visible_texts()
+    window.doc.set_params({k: v * 2 for k, v in window.doc.compile().params.items()})
+    assert stepper.training.legend.isVisible() and stepper.training.strokes
+    assert stepper.model.position == stepper.model.forward_count
+    assert stepper.overlay.visible_texts() != before  # the walk runs on the new weights
+    stroke = stepper.training.strokes[DocEdge("fc1_W", "fc1", "w")]
+    path_before = stroke.path().pointAtPercent(0.0)
+    x, y = window.doc.nodes["fc1_W"].pos
+    window.doc.move_node("fc1_W", (x - 100, y + 50))
+    assert stroke.path().pointAtPercent(0.0) != path_before
+    window.doc.set_label("fc1", "first")  # an edit of the graph: the overlay goes
+    assert not stepper.training.strokes and not stepper.training.legend.isVisible()

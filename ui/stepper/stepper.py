@@ -14,8 +14,8 @@ from ui.stepper.pulses import GradientPulses
 from ui.stepper.toolbar import StepperToolbar
 from ui.stepper.training_overlay import TrainingOverlay
 
-#: document changes that leave the trace as it is
-UNCHANGING = ("node_moved",)
+#: document changes that keep the graph's structure (the walk is recomputed in place)
+VALUES_ONLY = ("settings_changed", "params_changed")
 
 
 class Stepper:
@@ -77,17 +77,20 @@ class Stepper:
     # -- reactions ----------------------------------------------------------------------
 
     def _on_change(self, change: Change) -> None:
-        if change.kind in UNCHANGING:
+        if change.kind == "node_moved":
             self.overlay.place()
+            self.training.place()
             return
         self._stop_animation()
         self.gradcheck.clear_frames()
-        self.training.clear()
         position = self.model.position
         self.model.invalidate()
-        if change.kind == "settings_changed" and position:
-            # an input's value was edited: recompute the trace from the start, same place
-            self.model.jump(position, remember=False)
+        if change.kind in VALUES_ONLY:
+            # an input's value or the parameters changed: recompute the trace, same place
+            if position:
+                self.model.jump(position, remember=False)
+        else:
+            self.training.clear()  # the edges it drew may be gone
         self.refresh()
 
     def _timeline_pressed(self) -> None:

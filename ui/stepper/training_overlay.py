@@ -141,9 +141,20 @@ class TrainingOverlay:
                 scene.addItem(badge)
             badge.setBrush(QColor("#ffb74d") if fraction > 0.5 else QColor("#e0e0e0"))
             badge.setText(f"{word} {fraction:.0%}")
-            rect = scene.nodes[nid].sceneBoundingRect()
-            badge.setPos(rect.left() + 4, rect.top() - 18)
             badge.show()
+        self._place_badges()
+
+    def place(self) -> None:
+        """Follow the nodes (after a move)."""
+        if self.norms:
+            self.show_norms(self.norms)
+        self._place_badges()
+
+    def _place_badges(self) -> None:
+        for nid, badge in self.badges.items():
+            if nid in self.window.scene.nodes:
+                rect = self.window.scene.nodes[nid].sceneBoundingRect()
+                badge.setPos(rect.left() + 4, rect.top() - 18)
 
     def clear(self) -> None:
         for item in [*self.strokes.values(), *self.badges.values()]:
