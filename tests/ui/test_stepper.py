@@ -215,3 +215,14 @@ def test_labels_follow_a_moved_node_and_keep_off_nodes(open_stepper):
         for label in (value_label, grad_label):
             covered = stepper.window.scene.items(label.sceneBoundingRect())
             assert not any(isinstance(item, NodeItem) for item in covered), label.text
+
+
+def test_a_graph_that_cannot_run_says_why_in_the_status_bar(open_stepper):
+    from graphlab.document import DocEdge
+
+    stepper = open_stepper()
+    stepper.window.doc.remove_edge(DocEdge("z", "f", "b"))
+    stepper.model.step_forward()
+    assert stepper.model.position == 0 and stepper.model.error
+    assert stepper.window.statusBar().currentMessage() == stepper.model.error
+    assert stepper.overlay.visible_texts() == {}
