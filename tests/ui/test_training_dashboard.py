@@ -98,7 +98,7 @@ def test_pause_resume_and_stop(window, qtbot):
 
 def test_the_event_loop_stays_responsive_while_training(window, qtbot):
     dashboard = window.training
-    dashboard.panel.epochs.setValue(3)
+    dashboard.panel.epochs.setValue(30)  # 600 steps: one to a few seconds
     gaps, last = [], [time.perf_counter()]
 
     def beat():
@@ -113,7 +113,7 @@ def test_the_event_loop_stays_responsive_while_training(window, qtbot):
     heartbeat.start(5)
     wait_finished(qtbot, dashboard)
     heartbeat.stop()
-    assert len(gaps) > 50
+    assert len(gaps) > 100
     p99 = float(np.percentile(gaps, 99))
     assert p99 < 0.050, f"99th-percentile gap {p99 * 1000:.1f} ms"
 

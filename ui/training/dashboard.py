@@ -271,6 +271,7 @@ class TrainingDashboard(QWidget):
         if self.record.step:
             self.doc.training = with_run(self.doc.training, self.record)
         self.live.set_runs(saved_runs(self.doc.training))
+        self._selection_changed()  # the final filters and activation maps
         self.panel.set_running(False)
         self.finished.emit()
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import threading
+import time
 
 from engine.backend import to_numpy
 from ui.training.worker import TrainingBridge, TrainingWorker
@@ -22,17 +24,29 @@ LOST = "the training process ended unexpectedly (out of memory?); the parameters
 
 
 class PipeBridge:
-    """The child's side of the bridge: the same methods, each a message to the window."""
+    """The child's side of the bridge: the same methods, each a message to the window (steps
+    go in batches, at most every FLUSH_SECONDS, to keep the per-step cost small)."""
+
+    FLUSH_SECONDS = 0.02
 
     def __init__(self, conn) -> None:
         self.conn, self.lock = conn, threading.Lock()
+        self.steps: list[tuple[int, float, float]] = []
+        self.flushed = time.perf_counter()
 
     def _send(self, *message) -> None:
         with self.lock:
-            self.conn.send(message)
+            if self.steps:
+                self.conn.send(("steps", self.steps))
+                self.steps = []
+            if message:
+                self.conn.send(message)
+            self.flushed = time.perf_counter()
 
     def on_step(self, event) -> None:
-        self._send("step", (event.step, event.loss, event.lr))
+        self.steps.append((event.step, event.loss, event.lr))
+        if time.perf_counter() - self.flushed >= self.FLUSH_SECONDS:
+            self._send()
 
     def on_epoch(self, event) -> None:
         self._send("epoch", event)
@@ -45,8 +59,17 @@ class PipeBridge:
         self._send("set", values)
 
 
+def blas_threads() -> int:
+    """BLAS threads for the child: one core is left to the window (a BLAS thread that loses
+    its core stalls every matrix product of the others)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
 def _child(run, events, control, stats_every: int, grid: int, choice) -> None:
     """The child process: train ``run`` (inherited), obey ``control``, report on ``events``."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(blas_threads())
     bridge = PipeBridge(events)
     worker = TrainingWorker(run, bridge, stats_every, grid)
     worker.conv_layer, worker.image_index, weights = choice
@@ -122,8 +145,8 @@ class TrainingProcess:
             except (EOFError, OSError):
                 bridge.set(error=LOST, finished=True, paused=False)
                 return
-            if kind == "step":
-                bridge.steps.append(payload)  # list.append is atomic
+            if kind == "steps":
+                bridge.on_steps(payload)
             elif kind == "epoch":
                 bridge.on_epoch(payload)
             elif kind == "stats":

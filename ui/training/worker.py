@@ -21,6 +21,9 @@ from engine.metrics import EpochEvent, GridScores, StatsEvent, StepEvent, grid_p
 
 #: how many misclassified validation samples the results keep
 MISCLASSIFIED_KEPT = 24
+#: statistics per second the worker aims at (a statistics step runs the slower per-node path,
+#: so at hundreds of steps per second they are spread out to keep training near full speed)
+STATS_PER_SECOND = 2.0
 
 
 @dataclass
@@ -73,6 +76,11 @@ class TrainingBridge:
         with self._lock:
             self.steps.append((event.step, event.loss, event.lr))
 
+    def on_steps(self, steps: list[tuple[int, float, float]]) -> None:
+        """Several steps at once: (step, loss, lr) each."""
+        with self._lock:
+            self.steps.extend(steps)
+
     def on_epoch(self, event: EpochEvent) -> None:
         with self._lock:
             self.epochs.append(event)
@@ -110,8 +118,10 @@ class TrainingBridge:
 class TrainingWorker(threading.Thread):
     """Runs ``run.trainer`` to the end (or Stop) and publishes into ``bridge``.
 
-    stats_every: steps between statistics (gradient norms, update ratios, histograms, the
-    chosen conv weights, the decision-boundary grid for 2-D data, activation maps).
+    stats_every: steps between the first statistics (gradient norms, update ratios,
+    histograms, the chosen conv weights, the decision-boundary grid for 2-D data, activation
+    maps); afterwards the interval follows the speed, about STATS_PER_SECOND a second. Each
+    epoch's end also sends the chosen weights and activation maps.
     """
 
     def __init__(self, run, bridge: TrainingBridge, stats_every: int = 10, grid: int = 60):
@@ -122,6 +132,8 @@ class TrainingWorker(threading.Thread):
         self.image_index = 0
         trainer.metrics.on_step(bridge.on_step)
         trainer.metrics.on_epoch(bridge.on_epoch)
+        trainer.metrics.on_epoch(self._epoch_end)
+        self._last_stats: tuple[int, float] | None = None
         two_d = trainer.X.shape[1:] == (2,)
         self.request = trainer.metrics.on_stats(
             self._stats, every=stats_every, gradients=True, histograms=True,
@@ -160,7 +172,29 @@ class TrainingWorker(threading.Thread):
         self.bridge.set(error=error, finished=True, paused=False)
 
     def _stats(self, event: StatsEvent) -> None:
-        """In the training thread, between steps: store the event and the activation maps."""
+        """In the training thread, between steps: store the event and the activation maps;
+        set the interval to the next statistics from the speed since the previous ones."""
+        now = time.perf_counter()
+        if self._last_stats is not None:
+            steps, elapsed = event.step - self._last_stats[0], now - self._last_stats[1]
+            rate = steps / elapsed if elapsed > 0 else 1.0
+            self.request.every = int(min(max(rate / STATS_PER_SECOND, 1), 10_000))
+        self._last_stats = (event.step, now)
+        self._publish(event)
+
+    def _epoch_end(self, event: EpochEvent) -> None:
+        """The chosen weights and activation maps as the epoch ends (cheap: no per-node step),
+        unless statistics went out less than 1/STATS_PER_SECOND seconds ago."""
+        last = self._last_stats
+        if last is not None and time.perf_counter() - last[1] < 1.0 / STATS_PER_SECOND:
+            return
+        self._last_stats = (event.step, time.perf_counter())
+        weights = self.request.weights
+        graph = self.training.graph
+        values = to_numpy(graph.params[weights]).copy() if weights in graph.params else None
+        self._publish(StatsEvent(event.epoch, event.step, weights=values))
+
+    def _publish(self, event: StatsEvent) -> None:
         self.bridge.on_stats(event)
         if self.conv_layer is not None:
             self.bridge.set(
