@@ -141,6 +141,7 @@ class TrainingDashboard(QWidget):
             overrides = panel.overrides()
             if epochs:
                 overrides["epochs"] = int(epochs)
+                panel.epochs.setValue(int(epochs))
             self._apply_dataset_choice()
             run = prepare_training(self.doc, overrides, panel.device_name)
         except (GraphLabError, ValueError) as exc:

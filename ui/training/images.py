@@ -98,7 +98,7 @@ class FilterGrid(ImagePlot):
             self.count, self.weights = 0, None
             return
         self.count, self.weights = len(weights), np.array(weights)
-        self.setTitle(f"Learned filters: {name} ({weights.shape[0]}x{weights.shape[1]})")
+        self.setTitle(f"Filters {name} ({weights.shape[0]}x{weights.shape[1]})")
         self.show_rgb(tile(as_rgb(weights)))
 
 
@@ -112,7 +112,7 @@ class ActivationGrid(ImagePlot):
         if maps is None:
             self.clear_image()
             return
-        self.setTitle(f"Activation maps: {name} ({maps.shape[0]} channels)")
+        self.setTitle(f"Maps {name} ({maps.shape[0]})")
         self.show_rgb(tile(as_rgb(maps[:, None])))
 
 

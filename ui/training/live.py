@@ -59,20 +59,28 @@ class LiveView(QWidget):
         self.compare_choice = _combo("a saved run to overlay on the loss and accuracy")
         self.png_button = QPushButton("Export PNGs...")
         self.csv_button = QPushButton("Export CSV...")
-        controls = QHBoxLayout()
-        for label, widget in (
-            ("", self.log_axis), ("filters", self.filter_choice), ("maps", self.layer_choice),
+        controls = QGridLayout()  # two rows, so that the controls never widen the plots
+        for index, (label, widget) in enumerate((
+            ("filters", self.filter_choice), ("maps", self.layer_choice),
             ("image", self.image_choice), ("histograms", self.histogram_choice),
-            ("compare", self.compare_choice), ("", self.png_button), ("", self.csv_button),
-        ):  # fmt: skip
+            ("", self.log_axis), ("compare", self.compare_choice),
+            ("", self.png_button), ("", self.csv_button),
+        )):  # fmt: skip
+            row, column = divmod(index, 4)
+            cell = QHBoxLayout()
             if label:
-                controls.addWidget(QLabel(label))
-            controls.addWidget(widget)
-        controls.addStretch(1)
+                cell.addWidget(QLabel(label))
+            cell.addWidget(widget, 1)
+            controls.addLayout(cell, row, column)
+        for combo in (self.filter_choice, self.layer_choice, self.histogram_choice):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
+        self.compare_choice.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.compare_choice.setMinimumContentsLength(10)
         self.loss, self.accuracy, self.lr = LossPlot(), AccuracyPlot(), LearningRatePlot()
         self.ratios, self.filters, self.activations = RatioPlot(), FilterGrid(), ActivationGrid()
-        self.activation_hist = HistogramPlot("Activation histogram")
-        self.gradient_hist = HistogramPlot("Gradient histogram")
+        self.activation_hist = HistogramPlot("Activations")
+        self.gradient_hist = HistogramPlot("Gradients")
         self.boundary = BoundaryPlot()
         self.boundary.hide()  # until a run on 2-D data
         grid = QGridLayout()
@@ -113,6 +121,8 @@ class LiveView(QWidget):
         """Conv layers and the parameters feeding their weights, from the document."""
         convs = [nid for nid, node in doc.nodes.items() if node.op == "conv2d"]
         weights = [w for w in (doc.source_of(nid, "w") for nid in convs) if w]
+        self.filters.setVisible(bool(weights))
+        self.activations.setVisible(bool(convs))
         for combo, items in ((self.layer_choice, convs), (self.filter_choice, weights)):
             current = combo.currentText()
             combo.blockSignals(True)

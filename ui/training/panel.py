@@ -202,22 +202,24 @@ class TrainingPanel(QWidget):
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
         self.stop_button = QPushButton("Stop")
-        self.reset_button = QPushButton("Reset parameters")
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Reset the parameters to fresh initial values")
         for button in (self.start_button, self.pause_button, self.stop_button, self.reset_button):
             buttons.addWidget(button)
         self.start_button.clicked.connect(self.startClicked)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.stop_button.clicked.connect(self.stopClicked)
         self.reset_button.clicked.connect(self.resetClicked)
-        layout.addLayout(buttons)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)  # with text, setValue repaints at once
         self.speed = QLabel("")
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b;")
-        for widget in (self.progress, self.speed, self.message):
-            layout.addWidget(widget)
+        # the buttons, progress and messages first: visible without scrolling
+        for index, widget in enumerate((self.progress, self.speed, self.message)):
+            layout.insertWidget(index, widget)
+        layout.insertLayout(0, buttons)
         layout.addStretch(1)
         self.set_running(False)
 

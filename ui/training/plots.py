@@ -78,8 +78,14 @@ class AccuracyPlot(pg.PlotWidget):
         self.setLabel("bottom", "epoch")
         self.setYRange(0, 1)
 
+    #: most epochs drawn with a symbol on each
+    SYMBOLS_UP_TO = 60
+
     def update_from(self, record: RunRecord) -> None:
+        many = len(record.epoch) > self.SYMBOLS_UP_TO
         for item, values in ((self.train, record.train_acc), (self.val, record.val_acc)):
+            if many and item.opts["symbol"] is not None:
+                item.setSymbol(None)
             item.setData(*_known(record.epoch, values))
 
     def show_overlay(self, record: RunRecord | None) -> None:
@@ -98,14 +104,18 @@ class LearningRatePlot(pg.PlotWidget):
         self.setLabel("bottom", "step")
 
     def update_from(self, record: RunRecord) -> None:
-        self.line.setData(np.asarray(record.step, float), np.asarray(record.lr, float))
+        """The rates from 0 up (a constant rate is a flat line at its height)."""
+        rates = np.asarray(record.lr, float)
+        self.line.setData(np.asarray(record.step, float), rates)
+        if len(rates):
+            self.setYRange(0, float(rates.max()) * 1.15, padding=0)
 
 
 class RatioPlot(pg.PlotWidget):
     """|update| / |weights| per parameter over steps (log axis) with the 1e-3 guide line."""
 
     def __init__(self) -> None:
-        super().__init__(title="Update / weight ratio (guide 1e-3)")
+        super().__init__(title="Update/weight ratio")
         self.addLegend(offset=(-5, 5))
         self.setLogMode(y=True)
         self.guide = pg.InfiniteLine(
