@@ -2,7 +2,7 @@
 the engine with the dashboard's metric subscriptions against none.
 
     .venv/bin/python benchmarks/training_epoch.py [--threads 2] [--rounds 15] [--epochs 2]
-                                                  [--quick]
+                                                  [--stats-every N] [--quick]
 
 Three long-lived processes, each with the same BLAS/OpenMP thread count, take turns running
 blocks of ``--epochs`` epochs (the order rotates every round, with a pause after each block):
@@ -55,16 +55,21 @@ def prepared_run():
     return run
 
 
-def engine_epoch(subscribed: bool):
+def engine_epoch(subscribed: bool, stats_every: int | None = None):
     """epoch(i): one ``Trainer.run()`` of the example, with or without the dashboard's
-    subscriptions (each callback only stores the latest event, as the dashboard's do)."""
+    subscriptions (each callback only stores the latest event, as the dashboard's do);
+    statistics every ``stats_every`` steps (None: ``on_stats``'s default)."""
     trainer = prepared_run().trainer
     if subscribed:
+        rate = {} if stats_every is None else {"every": stats_every}
         latest = {}
         trainer.metrics.on_step(lambda event: latest.__setitem__("step", event))
         trainer.metrics.on_epoch(lambda event: latest.__setitem__("epoch", event))
         trainer.metrics.on_stats(
-            lambda event: latest.__setitem__("stats", event), gradients=True, histograms=True
+            lambda event: latest.__setitem__("stats", event),
+            gradients=True,
+            histograms=True,
+            **rate,
         )
 
     def epoch(i: int) -> None:
@@ -147,6 +152,8 @@ class EpochWorker(Worker):
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(args.threads)
         command = [sys.executable, __file__, "--worker", kind, "--threads", str(args.threads)]
+        if args.stats_every is not None:
+            command += ["--stats-every", str(args.stats_every)]
         self.name = f"{kind} worker"
         self.process = subprocess.Popen(
             command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -192,6 +199,11 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs per block")
     parser.add_argument("--rounds", type=int, default=15, help="blocks per kind of run")
+    parser.add_argument(
+        "--stats-every",
+        type=int,
+        help="steps between statistics of the subscribed run (default: on_stats's default)",
+    )
     parser.add_argument("--quick", action="store_true", help="2 rounds of 1 epoch (a smoke test)")
     parser.add_argument("--worker", choices=KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -202,14 +214,16 @@ def main(argv=None) -> int:
         if args.worker == "torch":
             serve(torch_epoch(args.threads))
         else:
-            serve(engine_epoch(subscribed=args.worker == "subscribed"))
+            serve(engine_epoch(args.worker == "subscribed", args.stats_every))
         return 0
 
+    rate = f"every {args.stats_every} steps" if args.stats_every else "at on_stats's default rate"
     print(f"date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {machine()}")
     print(
         f"{EXAMPLE}, batch {SPEC.batch}, threads: {args.threads}, "
-        f"epochs: {args.rounds} blocks x {args.epochs} per kind (evaluation included)"
+        f"epochs: {args.rounds} blocks x {args.epochs} per kind (evaluation included), "
+        f"statistics {rate}"
     )
     medians, ratios = measure(args)
     engine, torch, subscribed = (medians[kind] for kind in KINDS)
