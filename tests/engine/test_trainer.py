@@ -224,3 +224,17 @@ def test_unsubscribed_callbacks_stop_receiving():
     trainer.metrics.remove(seen.append)
     trainer.run()
     assert seen == []
+
+
+def test_histograms_match_numpy_and_sample_large_arrays():
+    rng = np.random.default_rng(0)
+    small = rng.standard_normal(1000)
+    ours = Histogram.of(small, 20)
+    counts, edges = np.histogram(small, bins=20)
+    np.testing.assert_allclose(ours.edges, edges)
+    assert np.abs(ours.counts - counts).max() <= 1 and ours.counts.sum() == 1000
+    large = np.concatenate([rng.standard_normal(200_000), [np.nan, np.inf]]).astype(np.float32)
+    sampled = Histogram.of(large, 30)
+    assert 10_000 < sampled.counts.sum() <= 20_000
+    assert np.isfinite(sampled.edges).all() and sampled.counts.argmax() in range(12, 18)
+    assert Histogram.of(np.zeros(5), 4).counts.sum() == 5
