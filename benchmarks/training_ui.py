@@ -114,6 +114,7 @@ def main() -> None:
         speeds["app"].append(app_rate)
         gaps += app_gaps
     window.files.stack.setClean()
+    window.files.unsaved_outside_stack = False
     window.close()
     median = {k: statistics.median(v) for k, v in speeds.items()}
     load = os.getloadavg()[0]

@@ -129,6 +129,7 @@ def _screenshot_and_quit(
         app.processEvents()
         status["code"] = 0 if save_screenshot(window, path) else 1
         window.files.stack.setClean()
+        window.files.unsaved_outside_stack = False  # trained by --train: nothing to ask
         window.close()
         app.quit()
 

@@ -36,6 +36,7 @@ def test_one_epoch_from_the_panel_fills_the_live_plots(window, qtbot):
     dashboard = window.training
     live = dashboard.live
     dashboard.panel.epochs.setValue(1)
+    dashboard.panel.batch_size.setValue(8)  # 158 steps: the epoch lasts several redraws
     points, filters = [], []
     show_weights = live.filters.show_weights
 
@@ -52,7 +53,7 @@ def test_one_epoch_from_the_panel_fills_the_live_plots(window, qtbot):
     assert dashboard.running
     wait_finished(qtbot, dashboard)
     tick.stop()
-    steps_per_epoch = -(-len(dashboard.run.trainer.X) // 64)
+    steps_per_epoch = -(-len(dashboard.run.trainer.X) // 8)
     assert live.loss.point_count == steps_per_epoch
     growth = [n for n in points if 0 < n < steps_per_epoch]
     assert growth, "the loss plot only showed the finished run"
@@ -65,7 +66,10 @@ def test_one_epoch_from_the_panel_fills_the_live_plots(window, qtbot):
     assert dashboard.panel.progress.value() == steps_per_epoch
 
 
-def test_pause_resume_and_stop(window, qtbot):
+@pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
+def test_pause_resume_and_stop(window, qtbot, monkeypatch, in_process):
+    """Both workers: the forked process (Linux, CPU) and the thread (CUDA, other systems)."""
+    monkeypatch.setattr("ui.training.dashboard.use_process", lambda device: in_process)
     dashboard, panel = window.training, window.training.panel
     panel.epochs.setValue(200)
     assert dashboard.start_training()
@@ -94,6 +98,21 @@ def test_pause_resume_and_stop(window, qtbot):
         np.testing.assert_array_equal(window.doc.params[key], to_numpy(value))
     assert window.doc.training["progress"]["step"] == trainer.step == steps()
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert window.windowTitle().startswith("cnn-digits*")  # trained values are unsaved
+
+
+def test_reset_parameters_gives_fresh_initial_values(window, qtbot):
+    dashboard = window.training
+    initial = {k: v.copy() for k, v in window.doc.compile(seed=0).params.items()}
+    assert dashboard.start_training(epochs=1)
+    qtbot.waitUntil(lambda: not dashboard.running, timeout=60_000)
+    assert not np.array_equal(window.doc.params["conv1_W"], initial["conv1_W"])
+    assert window.doc.training["progress"]["step"] > 0
+    qtbot.mouseClick(dashboard.panel.reset_button, Qt.LeftButton)
+    fresh = window.doc.compile(seed=dashboard.run.settings["seed"]).params
+    for key, value in fresh.items():
+        np.testing.assert_array_equal(window.doc.params[key], value)
+    assert "progress" not in window.doc.training
 
 
 def test_the_event_loop_stays_responsive_while_training(window, qtbot):

@@ -211,7 +211,14 @@ class TrainingDashboard(QWidget):
             self.panel.show_message(str(exc))
             return
         doc.set_params({k: v for k, v in graph.params.items()})
+        self._mark_unsaved()
         self.panel.show_message("Parameters reset to fresh initial values.")
+
+    def _mark_unsaved(self) -> None:
+        """Trained (or reset) values are changes outside the undo stack: Save keeps them."""
+        files = self.window.files
+        files.unsaved_outside_stack = True
+        files.stateChanged.emit()
 
     # -- the timer -----------------------------------------------------------------------
 
@@ -273,6 +280,7 @@ class TrainingDashboard(QWidget):
             self.doc.training = with_run(self.doc.training, self.record)
         self.live.set_runs(saved_runs(self.doc.training))
         self._selection_changed()  # the final filters and activation maps
+        self._mark_unsaved()
         self.panel.set_running(False)
         self.finished.emit()
 
