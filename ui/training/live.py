@@ -214,11 +214,18 @@ class LiveView(QWidget):
         self.activations.show_maps(maps, self.conv_layer() or "")
 
     def _add_statistics(self, events) -> None:
-        for event in events:
-            self.histories.append(
-                (event.step, event.activation_histograms, event.gradient_histograms)
-            )
-        nodes = list(events[-1].activation_histograms)
+        """Keep the histograms of new events (thinned past MAX_COLUMNS) and redraw them."""
+        new = [
+            (e.step, e.activation_histograms, e.gradient_histograms)
+            for e in events
+            if e.activation_histograms or e.gradient_histograms
+        ]
+        if not new:
+            return
+        self.histories += new
+        if len(self.histories) > HistogramPlot.MAX_COLUMNS:
+            self.histories = self.histories[::2]
+        nodes = list(new[-1][1])
         if nodes and self.histogram_choice.count() != len(nodes):
             self.histogram_choice.blockSignals(True)
             self.histogram_choice.clear()
@@ -227,7 +234,7 @@ class LiveView(QWidget):
             self._redraw_histograms()
             return
         node = self.histogram_choice.currentText()
-        for step, activations, gradients in self.histories[-len(events) :]:
+        for step, activations, gradients in new:
             self._add_histograms(node, step, activations, gradients)
         self.activation_hist.redraw()
         self.gradient_hist.redraw()

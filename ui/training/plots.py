@@ -149,6 +149,7 @@ class HistogramPlot(pg.PlotWidget):
     """
 
     ROWS = 40
+    MAX_COLUMNS = 300
 
     def __init__(self, title: str) -> None:
         super().__init__(title=title)
@@ -166,7 +167,11 @@ class HistogramPlot(pg.PlotWidget):
         self.setTitle(f"{self.title}: {node}" if node else self.title)
 
     def add(self, step: int, histogram) -> None:
+        """Record a histogram; past MAX_COLUMNS, every other one is dropped (a redraw stays
+        cheap in long runs)."""
         self.history.append((step, histogram.counts, histogram.edges))
+        if len(self.history) > self.MAX_COLUMNS:
+            self.history = self.history[::2]
 
     def redraw(self) -> None:
         if not self.history:

@@ -1,0 +1,59 @@
+"""The dashboard's building blocks: filter tiles, run records, smoothing, histogram thinning."""
+
+import numpy as np
+import pytest
+
+from engine.metrics import Histogram
+from ui.training.images import as_rgb, tile
+from ui.training.plots import HistogramPlot
+from ui.training.runs import SAVED_POINTS, RunRecord, saved_runs, smooth, with_run
+
+
+def test_filters_are_normalised_each_and_rgb_for_three_channels():
+    weights = np.zeros((2, 3, 2, 2), dtype=np.float32)
+    weights[0, 0] = 5.0  # filter 0: red only, large values
+    weights[1, 2, 0, 0] = -0.01  # filter 1: tiny, in blue
+    rgb = as_rgb(weights)
+    assert rgb.shape == (2, 2, 2, 3)
+    assert rgb.min() == 0.0 and rgb.max() == 1.0
+    np.testing.assert_array_equal(rgb[0, :, :, 0], 1.0)  # red at full scale
+    np.testing.assert_array_equal(rgb[0, :, :, 1:], 0.0)
+    assert rgb[1, 0, 0, 2] == 0.0 and rgb[1, 1, 1, 2] == 1.0  # the tiny one is stretched too
+    grey = as_rgb(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4))
+    np.testing.assert_array_equal(grey[..., 0], grey[..., 2])  # one channel: grey
+    assert tile(as_rgb(np.random.default_rng(0).normal(size=(16, 1, 3, 3)))).shape == (
+        16,
+        16,
+        3,
+    )  # 4x4 tiles of 3 pixels and a 1-pixel gap
+
+
+def test_run_records_round_trip_thin_and_smooth():
+    record = RunRecord(name="r", settings={"optimizer": "sgd"})
+    steps = SAVED_POINTS + 1000
+    record.add_steps([(i + 1, 1.0 / (i + 1), 0.1) for i in range(steps)])
+    saved = record.to_json()
+    assert len(saved["loss"]) == SAVED_POINTS and saved["step"][0] == 1
+    assert saved["step"][-1] == steps
+    training = with_run({"lr": 0.1}, record)
+    (back,) = saved_runs(training)
+    assert back.name == "r" and back.settings == {"optimizer": "sgd"}
+    assert training["lr"] == 0.1
+    values = np.array([2.0, 2.0, 2.0, 0.0])
+    smoothed = smooth(values)
+    assert smoothed[:3] == pytest.approx([2.0, 2.0, 2.0])  # bias-corrected from the start
+    assert 0.0 < smoothed[3] < 2.0
+
+
+def test_histograms_over_time_stay_bounded(qtbot):
+    plot = HistogramPlot("Activations")
+    qtbot.addWidget(plot)
+    rng = np.random.default_rng(0)
+    for step in range(1, 1001):
+        plot.add(step, Histogram.of(rng.normal(size=100), 10))
+    assert len(plot.history) <= HistogramPlot.MAX_COLUMNS
+    assert plot.history[0][0] == 1 and plot.history[-1][0] > 900
+    plot.redraw()
+    image = plot.image.image
+    assert image.shape == (HistogramPlot.ROWS, len(plot.history))
+    assert image.max() <= 0.0 and image.min() >= -4.0  # log10 of shares, floored at 1e-4
