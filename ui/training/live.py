@@ -182,6 +182,7 @@ class LiveView(QWidget):
         self.record = record
         if reset:
             self.loss.reset()
+            self.lr.reset()
             self.ratios.reset()
         for plot in (self.loss, self.accuracy, self.lr, self.ratios):
             plot.update_from(record)

@@ -23,6 +23,27 @@ def curve(plot: pg.PlotItem, colour: str, name: str | None = None, width: float 
     return item
 
 
+class Series:
+    """The numbers of a growing list in a numpy buffer that doubles when full: each redraw
+    converts only the new values (a long run's curves cost the same per redraw)."""
+
+    def __init__(self) -> None:
+        self.buffer, self.size = np.empty(1024), 0
+
+    def sync(self, values: list[float]) -> np.ndarray:
+        """The values (N,) as float64, a view; a shorter list (a new run) starts over."""
+        if len(values) < self.size:
+            self.size = 0
+        new = values[self.size :]
+        if self.size + len(new) > len(self.buffer):
+            grown = np.empty(max(2 * len(self.buffer), self.size + len(new)))
+            grown[: self.size] = self.buffer[: self.size]
+            self.buffer = grown
+        self.buffer[self.size : self.size + len(new)] = new
+        self.size += len(new)
+        return self.buffer[: self.size]
+
+
 class LossPlot(pg.PlotWidget):
     """Loss per step, raw (thin) and smoothed (thick); ``set_log`` switches the y axis."""
 
@@ -34,20 +55,23 @@ class LossPlot(pg.PlotWidget):
         self.overlay = self.plot([], [], pen=OVERLAY)
         self.setLabel("bottom", "step")
         self._average, self._smoothed = 0.0, []
+        self._steps, self._loss, self._smooth = Series(), Series(), Series()
 
     def set_log(self, log: bool) -> None:
         self.setLogMode(y=log)
 
     def reset(self) -> None:
         self._average, self._smoothed = 0.0, []
+        for series in (self._steps, self._loss, self._smooth):
+            series.size = 0
 
     def update_from(self, record: RunRecord) -> None:
         for value in record.loss[len(self._smoothed) :]:  # only the new points
             self._average = SMOOTHING * self._average + (1 - SMOOTHING) * value
             self._smoothed.append(self._average / (1 - SMOOTHING ** (len(self._smoothed) + 1)))
-        steps = np.asarray(record.step, dtype=np.float64)
-        self.raw.setData(steps, np.asarray(record.loss, dtype=np.float64))
-        self.smoothed.setData(steps, np.asarray(self._smoothed, dtype=np.float64))
+        steps = self._steps.sync(record.step)
+        self.raw.setData(steps, self._loss.sync(record.loss))
+        self.smoothed.setData(steps, self._smooth.sync(self._smoothed))
 
     def show_overlay(self, record: RunRecord | None) -> None:
         if record is None or not record.step:
@@ -102,13 +126,22 @@ class LearningRatePlot(pg.PlotWidget):
         super().__init__(title="Learning rate")
         self.line = curve(self.getPlotItem(), COLOURS[2])
         self.setLabel("bottom", "step")
+        self._steps, self._rates, self._highest = Series(), Series(), 0.0
+
+    def reset(self) -> None:
+        self._steps.size = self._rates.size = 0
+        self._highest = 0.0
 
     def update_from(self, record: RunRecord) -> None:
         """The rates from 0 up (a constant rate is a flat line at its height)."""
-        rates = np.asarray(record.lr, float)
-        self.line.setData(np.asarray(record.step, float), rates)
-        if len(rates):
-            self.setYRange(0, float(rates.max()) * 1.15, padding=0)
+        if len(record.lr) < self._rates.size:
+            self.reset()
+        seen = self._rates.size
+        rates = self._rates.sync(record.lr)
+        self.line.setData(self._steps.sync(record.step), rates)
+        if len(rates) > seen:
+            self._highest = max(self._highest, float(rates[seen:].max()))
+            self.setYRange(0, self._highest * 1.15, padding=0)
 
 
 class RatioPlot(pg.PlotWidget):
