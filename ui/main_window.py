@@ -32,8 +32,8 @@ from ui.inspector import Inspector
 from ui.palette import PaletteWidget
 from ui.problems import ProblemsPanel
 from ui.stepper import install_stepper
-from ui.training import install_training
 from ui.theme import THEMES, apply_theme, current_theme
+from ui.training import install_training
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
