@@ -76,10 +76,47 @@ def explain(
             text = f"dL/d{src} = dL/d{nid} * d{nid}/d{src} = {up:.4g} * {lo:.4g} = {total:.4g}"
             result.terms.append(Term(port, src, up, lo, total, text))
         else:
-            text = f"dL/d{src} : {fmt(to_numpy(grad).shape)}, norm {float(np.linalg.norm(to_numpy(grad))):.4g} (from dL/d{nid} : {describe(event.grad_out)})"
+            array = to_numpy(grad)
+            formula = tensor_formula(event.op, port, {p: sources[p] for p in op.inputs})
+            text = f"dL/d{src} = {formula} : {fmt(array.shape)}, norm {float(np.linalg.norm(array)):.4g} (dout = dL/d{nid} : {describe(event.grad_out)})"
             result.terms.append(Term(port, src, None, None, None, text))
         result.lines.append(text)
     return result
+
+
+#: the vector-Jacobian product of an op's input, with ``{port}`` standing for the node feeding
+#: that port and ``dout`` for the upstream gradient (CS231n's notation)
+TENSOR_FORMULAS = {
+    "add": {"a": "dout", "b": "dout"},
+    "subtract": {"a": "dout", "b": "-dout"},
+    "multiply": {"a": "dout * {b}", "b": "dout * {a}"},
+    "divide": {"a": "dout / {b}", "b": "-dout * {a} / {b}^2"},
+    "max": {"a": "dout where {a} >= {b}", "b": "dout where {b} > {a}"},
+    "min": {"a": "dout where {a} <= {b}", "b": "dout where {b} < {a}"},
+    "matmul": {"a": "dout {b}^T", "b": "{a}^T dout"},
+    "affine": {"x": "dout {w}^T", "w": "{x}^T dout", "b": "sum of dout over the batch"},
+    "conv2d": {
+        "x": "dout convolved with {w} (full)",
+        "w": "dout correlated with {x}",
+        "b": "sum of dout over N, H, W",
+    },
+    "relu": {"x": "dout where {x} > 0"},
+    "sigmoid": {"x": "dout * s (1 - s)"},
+    "tanh": {"x": "dout * (1 - t^2)"},
+    "maxpool": {"x": "dout routed to each window's first maximum"},
+    "avgpool": {"x": "dout / K^2 spread over each window"},
+    "softmax_cross_entropy": {"scores": "(softmax({scores}) - onehot(y)) / N"},
+    "l2_penalty": {"w": "2 lambda {w}"},
+    "flatten": {"x": "dout reshaped to {x}'s shape"},
+    "reshape": {"x": "dout reshaped to {x}'s shape"},
+}
+
+
+def tensor_formula(op: str, port: str, sources: dict[str, str]) -> str:
+    """The gradient of input ``port`` of an ``op`` node as a formula in its sources' names
+    (broadcast axes are summed); ops without one get "dout * d(out)/d(port)"."""
+    template = TENSOR_FORMULAS.get(op, {}).get(port, f"dout * d{op}/d{{{port}}}")
+    return re.sub(r"\{(\w+)\}", lambda m: sources.get(m.group(1), m.group(1)), template)
 
 
 def _forward_line(event: TraceEvent, graph: Graph) -> str:

@@ -64,3 +64,12 @@ def test_numbers_equal_upstream_times_local_for_every_node(name):
             assert term.gradient == pytest.approx(float(event.input_grads[term.port]))
             checked += 1
     assert checked or name not in ("circuit-add-mul", "sigmoid-neuron")
+
+
+def test_tensor_lines_give_the_formula_with_shapes():
+    _, explained = walk("two-layer-net-spiral")
+    fc1 = next(x for e, x in explained if e.node == "fc1" and e.phase == "backward")
+    by_source = {t.source: t.text for t in fc1.terms}
+    assert by_source["fc1_W"].startswith("dL/dfc1_W = x^T dout : (2, 100), norm ")
+    assert by_source["x"].startswith("dL/dx = dout fc1_W^T : (4, 2)")
+    assert by_source["fc1_b"].startswith("dL/dfc1_b = sum of dout over the batch : (100,)")

@@ -11,7 +11,7 @@ from graphlab.examples import example_names
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 
 SCALAR = re.compile(r"^dL/d(\S+) = dL/d(\S+) \* d\S+/d\S+ = (\S+) \* (\S+) = (\S+)$")
-TENSOR = re.compile(r"^dL/d(\S+) : \(.*\), norm (\S+) \(from dL/d(\S+) : (.*)\)$")
+TENSOR = re.compile(r"^dL/d(\S+) = .* : \(.*\), norm (\S+) \(dout = dL/d(\S+) : (.*)\)$")
 
 
 def as4(value) -> str:
