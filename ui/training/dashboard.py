@@ -23,8 +23,8 @@ from ui.training.process_worker import TrainingProcess
 from ui.training.runs import RunRecord, saved_runs, with_run
 from ui.training.worker import TrainingBridge, TrainingWorker, activation_maps
 
-#: the dashboard's refresh period: 20 Hz, curves and statistics on alternate ticks
-REFRESH_MS = 50
+#: the dashboard's refresh period: 10 Hz, curves and statistics on alternate ticks
+REFRESH_MS = 100
 #: the interpreter's thread switch interval while training (seconds): the worker's Python
 #: code then hands the GIL to the UI thread within a millisecond (the default is 5 ms,
 #: and a redraw waits for the GIL many times)
