@@ -29,12 +29,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from graphlab.examples import open_graph  # noqa: E402
 from graphlab.training import prepare_training  # noqa: E402
 from ui.app import application, open_window  # noqa: E402
+from ui.latency import Heartbeat  # noqa: E402
 from ui.training import show_dashboard  # noqa: E402
 from ui.training.process_worker import blas_threads  # noqa: E402
 
@@ -67,22 +68,14 @@ def in_app(window, epochs: int) -> tuple[float, list[float]]:
 
     dashboard.timer.timeout.disconnect()
     dashboard.timer.timeout.connect(timed_refresh)
-    gaps, last = [], [time.perf_counter()]
-
-    def beat():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    heartbeat = QTimer()
-    heartbeat.timeout.connect(beat)
+    heartbeat = Heartbeat()
     loop = QEventLoop()
     dashboard.finished.connect(loop.quit)
     dashboard.start_training(epochs)
-    last[0] = time.perf_counter()
-    heartbeat.start(5)
+    heartbeat.start()
     loop.exec()
     heartbeat.stop()
+    gaps = heartbeat.gaps
     dashboard.finished.disconnect(loop.quit)
     steps = dashboard.record.step
     # the timer sees the steps in batches: use the trainer's own count over the refresh span
