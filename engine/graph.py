@@ -15,7 +15,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from engine.backend import array_module, translate_device_errors
+from engine.backend import array_module, to_numpy, translate_device_errors
 from engine.errors import CycleError, GraphError, GraphLabError, ShapeError
 from engine.init import initial_value
 from engine.ops import ForwardContext, get_op
@@ -202,8 +202,6 @@ class Graph:
 
     def astype(self, dtype, device=None) -> Graph:
         """A copy of this graph in another dtype (and device), parameters and state converted."""
-        from engine.backend import to_numpy
-
         params = {nid: to_numpy(v) for nid, v in self.params.items()}
         copy = Graph(
             self.nodes.values(),

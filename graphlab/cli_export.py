@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphlab.cli_args import add_graph_argument
 from graphlab.examples import open_graph
 from graphlab.export import ExportError, export_onnx, export_torch, import_onnx
 from graphlab.fileformat import save_document
@@ -45,7 +46,7 @@ def add_export(sub) -> None:
             "--svg draw the canvas."
         ),
     )
-    p.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")
+    add_graph_argument(p)
     p.add_argument("--onnx", metavar="FILE.onnx", help="write an ONNX model (opset 18)")
     p.add_argument(
         "--with-loss", action="store_true", help="with --onnx: include the labels and the loss"

@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from engine.errors import GraphLabError
+from graphlab.cli_args import add_device_argument, add_graph_argument
 from graphlab.commands import table
 from graphlab.examples import open_graph
 from graphlab.fileformat import save_document
@@ -187,7 +188,7 @@ def add_train(sub) -> None:
         help="train a graph on its dataset",
         description="Train GRAPH on its bound dataset with the settings stored in it, overridden by the options below; shows a progress bar and a final summary.",
     )
-    p.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")
+    add_graph_argument(p)
     p.add_argument("--epochs", type=int, metavar="N", help="passes over the training split")
     p.add_argument("--batch-size", type=int, metavar="B", help="samples per step")
     p.add_argument(
@@ -201,9 +202,7 @@ def add_train(sub) -> None:
         metavar="NAME[:k=v,...]",
         help="constant, step:every=N,gamma=G, exponential:k=K or 1/t:k=K",
     )
-    p.add_argument(
-        "--device", choices=("cpu", "cuda"), default="cpu", help="where to compute (default cpu)"
-    )
+    add_device_argument(p)
     p.add_argument("--seed", type=int, help="seed for initialisation, shuffling and dropout")
     p.add_argument(
         "--metrics", metavar="FILE.csv", help="write epoch,step,loss,lr,train_acc,val_acc rows"
@@ -291,7 +290,7 @@ def add_search(sub) -> None:
         help="random hyperparameter search in log space",
         description="Train short runs with hyperparameters drawn at random in log space and rank them by validation accuracy.",
     )
-    p.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")
+    add_graph_argument(p)
     p.add_argument("--trials", type=int, required=True, metavar="N", help="number of runs")
     p.add_argument(
         "--lr", default="1e-4:1e-1", metavar="LO:HI", help="learning-rate range (default 1e-4:1e-1)"

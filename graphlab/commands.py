@@ -11,6 +11,7 @@ from engine.errors import GraphLabError
 from engine.gradcheck import DEFAULT_THRESHOLD, gradient_check
 from engine.ops.base import fmt
 from graphlab.binding import sample_feeds
+from graphlab.cli_args import add_device_argument, add_graph_argument
 from graphlab.cli_export import add_export, add_import
 from graphlab.cli_open import add_open
 from graphlab.examples import list_examples, open_graph
@@ -83,7 +84,7 @@ def add_describe(sub) -> None:
         help="nodes in topological order with attrs and shapes",
         description="Print the graph's nodes in topological order with op, attrs and inferred shapes, and the parameter count.",
     )
-    p.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")
+    add_graph_argument(p)
     p.set_defaults(handler=cmd_describe)
 
 
@@ -125,13 +126,11 @@ def add_run(sub) -> None:
         help="one forward (and backward) pass, as a table",
         description="Run one forward pass (and backward from the loss with --backward) on the graph's stored inputs or one batch of its dataset, and print every node's shape, value and gradient.",
     )
-    p.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")
+    add_graph_argument(p)
     p.add_argument(
         "--backward", action="store_true", help="also backpropagate from the graph's scalar output"
     )
-    p.add_argument(
-        "--device", choices=("cpu", "cuda"), default="cpu", help="where to compute (default cpu)"
-    )
+    add_device_argument(p)
     p.add_argument(
         "--seed", type=int, default=0, help="seed for initial parameters and the batch (default 0)"
     )
@@ -210,7 +209,7 @@ def add_gradcheck(sub) -> None:
         help="analytic vs numerical gradients (float64)",
         description="Compare the analytic gradient of every input and parameter with centred differences in float64 (CS231n relative error); exit 1 if any exceeds the threshold.",
     )
-    p.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")
+    add_graph_argument(p)
     p.add_argument(
         "--seed", type=int, default=0, help="seed for parameters, batch and upstream gradient"
     )
