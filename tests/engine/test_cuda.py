@@ -12,9 +12,7 @@ import pytest
 from engine.backend import cuda_unavailable_reason
 from engine.build import GraphBuilder
 from engine.errors import DeviceError
-from engine.optim import make_optimizer
 from engine.plan import compile_training_plan
-from engine.trainer import Trainer
 from tests.engine.cases import all_cases
 from tests.engine.test_standin_backend import FIRST_ORDER, _steps, conv_net, digits_like, run_case
 
@@ -85,26 +83,10 @@ def test_training_plan_on_cuda_equals_the_per_node_path(cupy):
 
 def train_cnn_digits(device: str, epochs: int = 3):
     """The cnn-digits example trained with its own settings; (trainer, history)."""
-    from graphlab.binding import bound_data
     from graphlab.examples import open_graph
+    from graphlab.training import prepare_training
 
-    doc = open_graph("cnn-digits")
-    data, settings = bound_data(doc), doc.training
-    graph = doc.compile(device=device, seed=settings["seed"])
-    optimizer = make_optimizer(settings["optimizer"], graph.params, lr=settings["lr"])
-    splits = data.splits
-    trainer = Trainer(
-        graph,
-        doc.loss_node(graph),
-        data.data_input,
-        data.label_input,
-        (splits.train.X, splits.train.y),
-        val=(splits.val.X, splits.val.y),
-        optimizer=optimizer,
-        batch_size=settings["batch_size"],
-        epochs=epochs,
-        seed=settings["seed"],
-    )
+    trainer = prepare_training(open_graph("cnn-digits"), {"epochs": epochs}, device=device).trainer
     return trainer, trainer.run()
 
 
