@@ -71,14 +71,5 @@ class ExportMenu:
             )
             if not path:
                 return False
-        files = self.window.files
-        if not files.maybe_save():
-            return False
-        try:
-            doc = import_onnx(path)
-        except GraphLabError as exc:
-            QMessageBox.critical(self.window, "Cannot import", str(exc))
-            return False
-        files.adopt(doc, None, unsaved=True)
-        self.window.view.fit_to_view()
-        return True
+        # (opening fits the view: MainWindow follows files.opened)
+        return self.window.files.open_unnamed(lambda: import_onnx(path), "Cannot import", True)

@@ -138,14 +138,19 @@ class DocumentFiles(QObject):
 
     def open_example(self, name: str) -> bool:
         """Open a bundled example as a new, unnamed document (saving asks for a file)."""
+        return self.open_unnamed(lambda: open_graph(name), "Cannot open the example")
+
+    def open_unnamed(self, load, failure: str, unsaved: bool = False) -> bool:
+        """Replace the document by ``load()`` with no file behind it (an example, an import),
+        after asking to save; a load that fails shows its message under ``failure``."""
         if not self.maybe_save():
             return False
         try:
-            doc = open_graph(name)
+            doc = load()
         except GraphLabError as exc:
-            QMessageBox.critical(self.window, "Cannot open the example", str(exc))
+            QMessageBox.critical(self.window, failure, str(exc))
             return False
-        self.adopt(doc, None)
+        self.adopt(doc, None, unsaved=unsaved)
         return True
 
     def save(self) -> bool:
