@@ -58,6 +58,17 @@ class TrainingPlan:
                 self.grads[pid] += grad
         return float(loss)
 
+    def evaluate(self, feeds):
+        """(mean loss, scores (N, M)) of the batch in ``feeds``: forward only, on one chain.
+
+        A plan holds no dropout or batchnorm, so this equals the graph in eval mode.
+        """
+        graph, chain = self.graph, self.chains[0]
+        x = graph.feed_value(chain.data, feeds)
+        for stage in chain.stages:
+            x = stage.forward(x, graph.params)
+        return float(chain.loss.forward(x, graph.feed_value(chain.labels, feeds))), x
+
     def _run(self, chain, x, labels, grads, share: float):
         """Forward and backward of one part of the batch; its loss is weighted by ``share``."""
         params = self.graph.params

@@ -213,3 +213,27 @@ def test_float64_plan_equals_per_node_to_rounding(name):
     for key, expected in grads.items():
         assert plan.grads[key].dtype == np.float64
         np.testing.assert_allclose(plan.grads[key], expected, rtol=1e-9, atol=1e-13, err_msg=key)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_evaluate_equals_the_eval_mode_forward_and_leaves_training_intact(name):
+    """plan.evaluate at another batch size gives the graph's eval-mode loss and scores; the
+    next training step (back at the training batch size) still gives per-node gradients."""
+    spec = MODELS[name]
+    compiled, plain = (engine_graph(spec, seed=4, dtype="float64") for _ in range(2))
+    plan = compile_training_plan(compiled)
+    rng = np.random.default_rng(8)
+    train = dict(zip(("x", "labels"), sample_batch(spec, rng, 6), strict=True))
+    plan.step(train)
+    for batch in (11, 3):
+        x, labels = sample_batch(spec, rng, batch)
+        loss, scores = plan.evaluate({"x": x, "labels": labels})
+        plain.forward({"x": x, "labels": labels}, train=False)
+        assert loss == pytest.approx(float(plain.values["loss"]), rel=1e-12)
+        expected = plain.values[plain.sources["loss"]["scores"]]
+        assert scores.shape == expected.shape == (batch, expected.shape[1])
+        np.testing.assert_allclose(scores, expected, rtol=1e-10, atol=1e-12)
+    loss, grads = per_node(plain, train)
+    assert plan.step(train) == pytest.approx(loss, rel=1e-12)
+    for key, expected in grads.items():
+        np.testing.assert_allclose(plan.grads[key], expected, rtol=1e-9, atol=1e-13, err_msg=key)

@@ -70,6 +70,24 @@ def test_compiled_plan_and_per_node_path_agree():
         assert planned.plan is not None, planned.plan_reason
 
 
+def test_evaluation_through_the_plan_equals_the_per_node_evaluation():
+    planned = make_trainer(epochs=2)
+    planned.run()
+    assert planned.plan is not None, planned.plan_reason
+    plain = make_trainer(epochs=0, use_plan=False)
+    for key, value in planned.graph.params.items():
+        plain.graph.params[key][...] = value
+    calls = []
+    plain_forward = planned.graph.forward
+    planned.graph.forward = lambda *a, **k: calls.append(1) or plain_forward(*a, **k)
+    for rows in (slice(None), slice(0, 45)):
+        accuracy, loss = planned.evaluate(planned.X[rows], planned.y[rows])
+        expected_accuracy, expected_loss = plain.evaluate(plain.X[rows], plain.y[rows])
+        assert accuracy == expected_accuracy
+        assert loss == pytest.approx(expected_loss, rel=1e-5)
+    assert not calls  # the plan did the forward passes
+
+
 def test_two_layer_net_learns_the_spiral():
     X, y = spiral()
     events = []
