@@ -27,10 +27,12 @@ from PySide6.QtWidgets import (
 from engine.backend import cuda_unavailable_reason
 from engine.optim import optimizer_class, optimizer_names
 from engine.schedules import SCHEDULES, schedule_class
-from graphlab.datasets import builtin_datasets, dataset_formats
+from graphlab.datasets import FORMATS, builtin_datasets, dataset_formats
 from ui.training.images import ImagePlot, as_rgb, tile
 
 DOCUMENT_DATASET = "(the graph's dataset)"
+#: file formats whose path is picked as a folder (CIFAR-10: the extracted batches' folder)
+FOLDER_FORMATS = ("folder", "cifar10")
 #: settings edited elsewhere in the panel (the learning rate has its own field)
 SKIPPED_SETTINGS = ("lr", "lr0")
 
@@ -298,13 +300,15 @@ class TrainingPanel(QWidget):
         self.datasetChanged.emit()
 
     def _ask_files(self, fmt: str) -> dict | None:
-        keys = ("images", "labels") if fmt == "mnist" else ("path",)
+        """A file dialog per path of format ``fmt`` (a folder dialog for FOLDER_FORMATS);
+        None when one is cancelled."""
         spec = {"format": fmt}
-        for key in keys:
-            if fmt == "folder" or (fmt == "cifar10" and key == "path"):
-                path = QFileDialog.getExistingDirectory(self, f"{fmt}: {key}")
+        for key in FORMATS[fmt].paths:
+            title = f"{fmt}: {key}"
+            if fmt in FOLDER_FORMATS:
+                path = QFileDialog.getExistingDirectory(self, title)
             else:
-                path, _ = QFileDialog.getOpenFileName(self, f"{fmt}: {key}")
+                path, _ = QFileDialog.getOpenFileName(self, title)
             if not path:
                 return None
             spec[key] = path
