@@ -1,7 +1,7 @@
 """One fused conv layer of the training plan: conv2d [-> relu] [-> 2x2 max pool].
 
 Inside, arrays are batch-innermost (C, H, W, N); buffers are allocated once per batch size and
-reused. Bias and ReLU are applied after the pool, on four times fewer values: for a per-channel
+reused (dx's only once a backward needs them, so evaluation batches carry none). Bias and ReLU are applied after the pool, on four times fewer values: for a per-channel
 bias b, relu(max(y) + b) == max(relu(y + b)), and the gradient reaches the same position.
 """
 
@@ -25,6 +25,8 @@ THIN_ROWS = 32
 CHUNK = 2048
 #: the largest padded-width / output-width ratio for which col2im uses the shifted fold
 WIDE = 1.3
+#: batch sizes whose buffers are kept (the training batch, its remainder, evaluation's two)
+KEPT_BATCH_SIZES = 4
 
 
 class ConvBlock:
@@ -50,60 +52,76 @@ class ConvBlock:
         self.relu, self.pooled, self.batch_last = relu, pooled, batch_last
         self.need_dx = True
         self.batch = None
+        self._buffers: dict[int, dict] = {}
 
-    def _allocate(self, batch: int) -> None:
-        xp, dtype, pad = self.xp, self.dtype, self.pad
-        grid_shape = (self.channels, self.height + 2 * pad, self.width + 2 * pad, batch)
-        self.grid = xp.zeros(grid_shape, dtype)
-        self.interior = self.grid[:, pad : pad + self.height, pad : pad + self.width]
-        self.view = column_view(xp, self.grid, self.kernel, self.stride, self.conv_hw, self.pooled)
-        rows = self.channels * self.kernel * self.kernel
-        positions = math.prod(self.view.shape[3:])
-        self.cols = xp.empty((rows, positions), dtype)
-        self.y = xp.empty((self.filters, positions), dtype)
-        out_positions = positions // 4 if self.pooled else positions
-        self.out = xp.empty((self.filters, out_positions), dtype) if self.pooled else self.y
-        self.grad = xp.empty((self.filters, out_positions), dtype)
-        if self.pooled:
-            self.scratch = xp.empty_like(self.out)
-            self.masks = xp.empty((3, *self.out.shape), bool)
-            self.dy = xp.empty_like(self.y)
-        self.chunks = max(1, positions // CHUNK) if rows < THIN_ROWS else 1
-        if self.chunks == 1:
-            self.dw_t = xp.empty((rows, self.filters), dtype)
-        if self.need_dx:
-            self._allocate_dx(rows, grid_shape)
+    def _use_batch(self, batch: int) -> None:
+        """Switch to the buffers for ``batch``: allocated on first use and kept for the
+        KEPT_BATCH_SIZES sizes used last (training and evaluation alternate between a few)."""
+        buffers = self._buffers.pop(batch, None) or self._allocate(batch)
+        self._buffers[batch] = buffers  # the most recent last
+        if len(self._buffers) > KEPT_BATCH_SIZES:
+            del self._buffers[next(iter(self._buffers))]
+        vars(self).update(buffers)
         self.batch = batch
 
-    def _allocate_dx(self, rows: int, grid_shape: tuple[int, ...]) -> None:
+    def _allocate(self, batch: int) -> dict:
+        """The forward buffers (and dL/dout's) for ``batch``, by attribute name."""
         xp, dtype, pad = self.xp, self.dtype, self.pad
+        grid_shape = (self.channels, self.height + 2 * pad, self.width + 2 * pad, batch)
+        grid = xp.zeros(grid_shape, dtype)
+        view = column_view(xp, grid, self.kernel, self.stride, self.conv_hw, self.pooled)
+        rows = self.channels * self.kernel * self.kernel
+        positions = math.prod(view.shape[3:])
+        out_positions = positions // 4 if self.pooled else positions
+        b = {"grid": grid, "view": view, "grid_shape": grid_shape}
+        b["interior"] = grid[:, pad : pad + self.height, pad : pad + self.width]
+        b["cols"] = xp.empty((rows, positions), dtype)
+        b["y"] = xp.empty((self.filters, positions), dtype)
+        b["out"] = xp.empty((self.filters, out_positions), dtype) if self.pooled else b["y"]
+        b["grad"] = xp.empty((self.filters, out_positions), dtype)
+        if self.pooled:
+            b["scratch"] = xp.empty_like(b["out"])
+            b["masks"] = xp.empty((3, *b["out"].shape), bool)
+            b["dy"] = xp.empty_like(b["y"])
+        b["chunks"] = max(1, positions // CHUNK) if rows < THIN_ROWS else 1
+        if b["chunks"] == 1:
+            b["dw_t"] = xp.empty((rows, self.filters), dtype)
+        b["has_dx"] = False
+        return b
+
+    def _allocate_dx(self) -> None:
+        """The dx buffers for the current batch size (first backward at that size)."""
+        xp, dtype, pad, grid_shape = self.xp, self.dtype, self.pad, self.grid_shape
+        rows = self.channels * self.kernel * self.kernel
         channels, hp, wp, batch = grid_shape
         inside = (slice(None), slice(pad, pad + self.height), slice(pad, pad + self.width))
         # the shifted fold costs a GEMM over Wp instead of Wo columns: worth it only on wide
         # images (measured: 28x28 pad 2 faster, 4x4 pad 1 slower than the strided fold)
-        self.shifted_fold = self.stride == 1 and wp <= WIDE * self.conv_hw[1]
-        if self.shifted_fold:
+        b = {"has_dx": True, "shifted_fold": self.stride == 1 and wp <= WIDE * self.conv_hw[1]}
+        if b["shifted_fold"]:
             # dy laid out with the padded grid's width (zeros beyond Wo) makes every tap's
             # col2im add one contiguous run (see fold_shifted)
-            self.dy_grid = xp.zeros((self.filters, self.conv_hw[0], wp, batch), dtype)
-            target = column_view(xp, self.dy_grid, 1, 1, self.conv_hw, self.pooled)
-            self.dy_target = target[:, 0, 0]
-            self.dcols = xp.empty((rows, self.dy_grid[0].size), dtype)
-            self.dflat = xp.zeros((channels, (hp * wp + self.kernel - 1) * batch), dtype)
-            self.dinterior = self.dflat[:, : hp * wp * batch].reshape(grid_shape)[inside]
+            b["dy_grid"] = xp.zeros((self.filters, self.conv_hw[0], wp, batch), dtype)
+            target = column_view(xp, b["dy_grid"], 1, 1, self.conv_hw, self.pooled)
+            b["dy_target"] = target[:, 0, 0]
+            b["dcols"] = xp.empty((rows, b["dy_grid"][0].size), dtype)
+            b["dflat"] = xp.zeros((channels, (hp * wp + self.kernel - 1) * batch), dtype)
+            b["dinterior"] = b["dflat"][:, : hp * wp * batch].reshape(grid_shape)[inside]
         else:
-            self.dgrid = xp.zeros(grid_shape, dtype)
-            self.dview = column_view(
-                xp, self.dgrid, self.kernel, self.stride, self.conv_hw, self.pooled
+            b["dgrid"] = xp.zeros(grid_shape, dtype)
+            b["dview"] = column_view(
+                xp, b["dgrid"], self.kernel, self.stride, self.conv_hw, self.pooled
             )
-            self.dinterior = self.dgrid[inside]
-            self.dcols = xp.empty_like(self.cols)
+            b["dinterior"] = b["dgrid"][inside]
+            b["dcols"] = xp.empty_like(self.cols)
+        self._buffers[self.batch].update(b)
+        vars(self).update(b)
 
     def forward(self, x, params):
         xp = self.xp
         batch = x.shape[-1] if self.batch_last else x.shape[0]
         if batch != self.batch:
-            self._allocate(batch)
+            self._use_batch(batch)
         xp.copyto(self.interior, x if self.batch_last else x.transpose(1, 2, 3, 0))
         xp.copyto(self.cols.reshape(self.view.shape), self.view)
         w2 = params[self.w_id].reshape(self.filters, -1)
@@ -136,6 +154,8 @@ class ConvBlock:
             xp.copyto(dw2, self.dw_t.T)
         if not self.need_dx:
             return None
+        if not self.has_dx:
+            self._allocate_dx()
         w2_t = params[self.w_id].reshape(filters, -1).T
         if self.shifted_fold:
             xp.copyto(self.dy_target, dy.reshape(self.dy_target.shape))

@@ -10,6 +10,7 @@ from engine.build import GraphBuilder
 from engine.kernels.chwn import maxpool2x2_backward, maxpool2x2_forward
 from engine.optim import Adam
 from engine.plan import compile_training_plan
+from engine.plan.conv_block import ConvBlock
 
 
 def per_node(graph, feeds):
@@ -237,3 +238,21 @@ def test_evaluate_equals_the_eval_mode_forward_and_leaves_training_intact(name):
     assert plan.step(train) == pytest.approx(loss, rel=1e-12)
     for key, expected in grads.items():
         np.testing.assert_allclose(plan.grads[key], expected, rtol=1e-9, atol=1e-13, err_msg=key)
+
+
+def test_conv_buffers_are_kept_per_batch_size_and_evaluation_allocates_no_dx():
+    spec = MODELS["digits-cnn-b64"]
+    plan = compile_training_plan(engine_graph(spec, seed=1))
+    blocks = [s for s in plan.chains[0].stages if isinstance(s, ConvBlock) and s.need_dx]
+    block = blocks[-1]  # the second conv layer: its backward computes dx
+    rng = np.random.default_rng(2)
+    train = dict(zip(("x", "labels"), sample_batch(spec, rng, 6), strict=True))
+    plan.step(train)
+    cols, dcols = block.cols, block.dcols
+    plan.evaluate(dict(zip(("x", "labels"), sample_batch(spec, rng, 11), strict=True)))
+    assert block.batch == 11 and not block.has_dx and block.cols is not cols
+    plan.step(train)
+    assert block.cols is cols and block.dcols is dcols  # reused, not allocated again
+    for batch in (3, 4, 5, 7):
+        plan.evaluate(dict(zip(("x", "labels"), sample_batch(spec, rng, batch), strict=True)))
+    assert sorted(block._buffers) == [3, 4, 5, 7]  # the sizes used last
