@@ -22,6 +22,7 @@ import numpy as np
 
 from engine.backend import to_numpy, translate_device_errors
 from engine.errors import GraphError, TrainingError
+from engine.evaluation import EpochEvaluations, evaluate
 from engine.metrics import (
     EpochEvent,
     GridScores,
@@ -56,7 +57,8 @@ class Trainer:
     scores: the node whose argmax is the predicted class (default: the node feeding the
     ``scores`` port of the loss, or of the nearest classification loss above it).
     augment: a callable (X batch as numpy, Generator) -> X batch, applied to training batches
-    only (random flips and crops of images).
+    only (random flips and crops of images). Set ``background_evaluation`` to overlap each
+    epoch's evaluation with the next epoch's steps (see :mod:`engine.evaluation`).
     """
 
     def __init__(
@@ -106,6 +108,8 @@ class Trainer:
         self._use_plan = use_plan and not isinstance(optimizer, LBFGS)
         self._resume, self._stop = threading.Event(), threading.Event()
         self._resume.set()
+        self.background_evaluation = False
+        self.evaluations = EpochEvaluations(self)
 
     def _to_device(self, split):
         X, y = split
@@ -132,7 +136,9 @@ class Trainer:
     def paused(self) -> bool:
         return not self._resume.is_set()
 
-    def _may_continue(self) -> bool:
+    def _may_continue(self, history: TrainingHistory) -> bool:
+        if not self._resume.is_set():  # pausing: publish the last epoch's numbers first
+            self._publish_epochs(history, self.evaluations.wait())
         self._resume.wait()
         return not self._stop.is_set()
 
@@ -149,6 +155,16 @@ class Trainer:
 
     def _run(self) -> TrainingHistory:
         history = TrainingHistory()
+        try:
+            self._epochs(history)
+        except BaseException:
+            self.evaluations.close()
+            raise
+        self._publish_epochs(history, self.evaluations.wait())
+        self.evaluations.close()
+        return history
+
+    def _epochs(self, history: TrainingHistory) -> None:
         xp, count = self.graph.xp, len(self.X)
         full_batch = isinstance(self.optimizer, LBFGS)
         size = count if full_batch else self.batch_size
@@ -156,19 +172,22 @@ class Trainer:
             self.epoch = epoch
             order = xp.asarray(self.shuffle_rng.permutation(count))
             for start in range(0, count, size):
-                if not self._may_continue():
+                if not self._may_continue(history):
                     history.stopped = True
-                    return history
+                    return
                 rows = order[start : start + size]
                 X = self.X[rows]
                 if self.augment is not None:
                     X = self.graph.xp.asarray(self.augment(to_numpy(X), self.op_rng))
                 history.losses.append(self.train_step(X, self.y[rows]))
-            event = self._epoch_event()
+                self._publish_epochs(history, self.evaluations.finished())
+            self._publish_epochs(history, self.evaluations.end_epoch())
+
+    def _publish_epochs(self, history: TrainingHistory, events: list[EpochEvent]) -> None:
+        for event in events:
             history.epochs.append(event)
             for callback in self.metrics.epoch_callbacks:
                 callback(event)
-        return history
 
     @translate_device_errors
     def train_step(self, X, y) -> float:
@@ -269,33 +288,7 @@ class Trainer:
 
     def evaluate(self, X, y) -> tuple[float | None, float]:
         """(accuracy or None, mean loss) of the graph in eval mode on X, y (device arrays)."""
-        correct, total = 0, 0.0
-        for start in range(0, len(X), self.eval_batch_size):
-            rows = slice(start, start + self.eval_batch_size)
-            loss, scores = self._eval_forward({self.data_input: X[rows], self.label_input: y[rows]})
-            total += loss * len(y[rows])
-            if scores is not None:
-                correct += int((scores.argmax(axis=1) == y[rows]).sum())
-        accuracy = correct / len(X) if self.scores is not None and len(X) else None
-        return accuracy, total / max(len(X), 1)
-
-    def _eval_forward(self, feeds):
-        """(loss, scores or None) of one batch in eval mode: through the compiled plan when
-        it is in use and its scores are this trainer's (twice as fast), else per node."""
-        graph = self.graph
-        if self.plan is not None and self.scores == graph.sources[self.loss].get("scores"):
-            return self.plan.evaluate(feeds)
-        graph.forward(feeds, train=False)
-        scores = graph.values[self.scores] if self.scores is not None else None
-        return float(graph.values[self.loss]), scores
-
-    def _epoch_event(self) -> EpochEvent:
-        rows = self.graph.xp.asarray(self.train_sample)
-        train_accuracy, _ = self.evaluate(self.X[rows], self.y[rows])
-        val_accuracy = val_loss = None
-        if self.val is not None:
-            val_accuracy, val_loss = self.evaluate(*self.val)
-        return EpochEvent(self.epoch, self.step, train_accuracy, val_accuracy, val_loss)
+        return evaluate(self, X, y)
 
     def _publish_stats(self, due, before) -> None:
         """Build every due event from this step's values, then the grids (which overwrite them)."""

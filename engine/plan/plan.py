@@ -34,6 +34,7 @@ class TrainingPlan:
         ]
         self._pool = ThreadPoolExecutor(len(chains) - 1) if len(chains) > 1 else None
         self._one_blas_thread = _blas_limiter() if self._pool else contextlib.nullcontext
+        self._eval_chain = None
 
     def step(self, feeds) -> float:
         graph, first = self.graph, self.chains[0]
@@ -58,15 +59,18 @@ class TrainingPlan:
                 self.grads[pid] += grad
         return float(loss)
 
-    def evaluate(self, feeds):
-        """(mean loss, scores (N, M)) of the batch in ``feeds``: forward only, on one chain.
-
-        A plan holds no dropout or batchnorm, so this equals the graph in eval mode.
-        """
-        graph, chain = self.graph, self.chains[0]
+    def evaluate(self, feeds, params=None):
+        """(mean loss, scores (N, M)) of the batch in ``feeds``, forward only, with ``params``
+        (default: the graph's). A chain of its own does it, so evaluation may run in another
+        thread while this plan trains (one evaluation at a time); a plan holds no dropout or
+        batchnorm, so this equals the graph in eval mode."""
+        graph = self.graph
+        if self._eval_chain is None:
+            self._eval_chain = match_chain(graph, self.loss)
+        chain, params = self._eval_chain, graph.params if params is None else params
         x = graph.feed_value(chain.data, feeds)
         for stage in chain.stages:
-            x = stage.forward(x, graph.params)
+            x = stage.forward(x, params)
         return float(chain.loss.forward(x, graph.feed_value(chain.labels, feeds))), x
 
     def _run(self, chain, x, labels, grads, share: float):

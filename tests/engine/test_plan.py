@@ -240,19 +240,28 @@ def test_evaluate_equals_the_eval_mode_forward_and_leaves_training_intact(name):
         np.testing.assert_allclose(plan.grads[key], expected, rtol=1e-9, atol=1e-13, err_msg=key)
 
 
-def test_conv_buffers_are_kept_per_batch_size_and_evaluation_allocates_no_dx():
+def test_conv_buffers_are_kept_per_batch_size_and_evaluation_has_its_own():
     spec = MODELS["digits-cnn-b64"]
     plan = compile_training_plan(engine_graph(spec, seed=1))
-    blocks = [s for s in plan.chains[0].stages if isinstance(s, ConvBlock) and s.need_dx]
-    block = blocks[-1]  # the second conv layer: its backward computes dx
     rng = np.random.default_rng(2)
-    train = dict(zip(("x", "labels"), sample_batch(spec, rng, 6), strict=True))
+
+    def batch(n):
+        return dict(zip(("x", "labels"), sample_batch(spec, rng, n), strict=True))
+
+    def last_block(chain):  # the second conv layer: its backward computes dx
+        return [s for s in chain.stages if isinstance(s, ConvBlock) and s.need_dx][-1]
+
+    train = batch(6)
     plan.step(train)
+    block = last_block(plan.chains[0])
     cols, dcols = block.cols, block.dcols
-    plan.evaluate(dict(zip(("x", "labels"), sample_batch(spec, rng, 11), strict=True)))
-    assert block.batch == 11 and not block.has_dx and block.cols is not cols
+    plan.step(batch(5))  # an epoch's last, smaller batch
+    assert block.batch == 5 and block.cols is not cols
     plan.step(train)
     assert block.cols is cols and block.dcols is dcols  # reused, not allocated again
-    for batch in (3, 4, 5, 7):
-        plan.evaluate(dict(zip(("x", "labels"), sample_batch(spec, rng, batch), strict=True)))
-    assert sorted(block._buffers) == [3, 4, 5, 7]  # the sizes used last
+    for n in (11, 3, 4, 5, 7):
+        plan.evaluate(batch(n))
+    assert block.batch == 6 and block.cols is cols  # evaluation left training's buffers alone
+    evaluating = last_block(plan._eval_chain)
+    assert sorted(evaluating._buffers) == [3, 4, 5, 7]  # the sizes used last
+    assert not any(buffers["has_dx"] for buffers in evaluating._buffers.values())

@@ -1,0 +1,109 @@
+"""End-of-epoch evaluation overlapped with the next epoch: the same events as inline, in
+order, from another thread, published by the time the run pauses or ends."""
+
+import os
+import threading
+
+import numpy as np
+import pytest
+
+from engine.errors import TrainingError
+from engine.evaluation import BACKGROUND_NICENESS
+from tests.engine.test_trainer import make_trainer, run_in_thread, wait_for_step
+
+
+def background_trainer(**options):
+    trainer = make_trainer(**options)
+    trainer.background_evaluation = True
+    return trainer
+
+
+def evaluating_threads(trainer) -> list[tuple[str, int]]:
+    """Record the thread and its nice value for every plan evaluation (the plan exists
+    after the first step)."""
+    names: list[tuple[str, int]] = []
+    original = trainer.train_step
+
+    def train_step(X, y):
+        loss = original(X, y)
+        plan = trainer.plan
+        if plan is not None and not names and not hasattr(plan, "recorded"):
+            evaluate, plan.recorded = plan.evaluate, True
+            plan.evaluate = lambda *a: names.append(current_thread()) or evaluate(*a)
+        return loss
+
+    trainer.train_step = train_step
+    return names
+
+
+def current_thread() -> tuple[str, int]:
+    return threading.current_thread().name, os.getpriority(
+        os.PRIO_PROCESS, threading.get_native_id()
+    )
+
+
+def test_background_evaluation_gives_the_inline_events_from_another_thread():
+    inline = make_trainer(epochs=4, seed=3)
+    background = background_trainer(epochs=4, seed=3)
+    threads = evaluating_threads(background)
+    published = []
+    background.metrics.on_epoch(lambda event: published.append((event.epoch, background.step)))
+    expected, got = inline.run(), background.run()
+    assert got.losses == expected.losses
+    assert [e.epoch for e in got.epochs] == [1, 2, 3, 4]
+    for a, b in zip(got.epochs, expected.epochs, strict=True):
+        assert (a.step, a.train_accuracy) == (b.step, b.train_accuracy)
+    assert threads and all(name.startswith("graphlab-evaluation") for name, _ in threads)
+    assert {nice for _, nice in threads} == {current_thread()[1] + BACKGROUND_NICENESS}
+    # each epoch's event went out during a later step (or at the end), never before it ended
+    assert all(step >= 10 * epoch for epoch, step in published)
+
+
+def test_with_validation_the_losses_and_accuracies_match():
+    X, y = make_trainer().X, make_trainer().y
+    val = (np.asarray(X[::7]), np.asarray(y[::7]))
+    inline = make_trainer(epochs=3, val=val)
+    background = background_trainer(epochs=3, val=val)
+    for a, b in zip(background.run().epochs, inline.run().epochs, strict=True):
+        assert a.val_accuracy == b.val_accuracy
+        assert a.val_loss == pytest.approx(b.val_loss, rel=1e-6)
+
+
+def test_without_the_compiled_plan_it_evaluates_inline():
+    trainer = background_trainer(epochs=2, use_plan=False)
+    published = []
+    trainer.metrics.on_epoch(lambda event: published.append((event.epoch, trainer.step)))
+    trainer.run()
+    assert published == [(1, 10), (2, 20)]  # right after each epoch's last step
+
+
+def test_pausing_publishes_the_last_epoch_first():
+    trainer = background_trainer(epochs=100_000)
+    epochs = []
+    trainer.metrics.on_epoch(lambda event: epochs.append(event.epoch))
+    thread, result = run_in_thread(trainer)
+    try:
+        wait_for_step(trainer, 25)
+        trainer.pause()
+        threading.Event().wait(0.2)  # the step in flight ends, then the run holds
+        assert epochs == list(range(1, trainer.step // 10 + 1))  # 10 steps per epoch
+    finally:
+        trainer.stop()
+        thread.join(10)
+    assert not thread.is_alive() and result["history"].stopped
+    assert [e.epoch for e in result["history"].epochs] == list(range(1, trainer.epoch))
+
+
+def test_a_diverging_run_drops_the_pending_evaluation():
+    trainer = background_trainer(epochs=50)
+    original = trainer.train_step
+
+    def diverge_in_epoch_three(X, y):
+        if trainer.step == 25:
+            raise TrainingError("diverged")
+        return original(X, y)
+
+    trainer.train_step = diverge_in_epoch_three
+    with pytest.raises(TrainingError):
+        trainer.run()
+    assert trainer.evaluations._pool is None and trainer.evaluations.wait() == []
