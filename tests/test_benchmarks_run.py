@@ -28,7 +28,7 @@ RUNS = {
         ["--nodes", "600", "--edges", "900", "--repeats", "1"],
         rf"load and show .* x{NUMBER} headless",
     ),
-    "training_ui.py": (["--rounds", "1", "--epochs", "1"], rf"app/headless {NUMBER},"),
+    "training_ui.py": (["--rounds", "1", "--epochs", "3"], rf"app/headless {NUMBER},"),
 }
 
 

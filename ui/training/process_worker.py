@@ -70,6 +70,8 @@ def _child(run, events, control, stats_every: int, grid: int, choice) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(blas_threads())
+    # each epoch's evaluation overlaps the next epoch's steps, on the core BLAS leaves idle
+    run.trainer.background_evaluation = True
     bridge = PipeBridge(events)
     worker = TrainingWorker(run, bridge, stats_every, grid)
     worker.conv_layer, worker.image_index, weights = choice
