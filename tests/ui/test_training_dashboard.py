@@ -67,6 +67,34 @@ def test_one_epoch_from_the_panel_fills_the_live_plots(window, qtbot):
     assert dashboard.panel.progress.value() == steps_per_epoch
 
 
+def test_each_tick_redraws_one_group_of_plots_and_the_last_redraws_all(window, qtbot):
+    dashboard, live = window.training, window.training.live
+    calls: list[str] = []
+    for name in ("update_steps", "update_epochs", "update_ratios", "add_histograms"):
+        method = getattr(live, name)
+        setattr(live, name, lambda *a, m=method, n=name: calls.append(n) or m(*a))
+    update_images = live.update_images
+    live.update_images = lambda *a: calls.append("update_images") or update_images(*a)
+    ticks: list[list[str]] = []
+    refresh = dashboard.refresh
+
+    def counted():
+        calls.clear()
+        refresh()
+        ticks.append(list(calls))
+
+    dashboard.timer.timeout.disconnect()
+    dashboard.timer.timeout.connect(counted)
+    assert dashboard.start_training(30)  # a second or two: many ticks
+    wait_finished(qtbot, dashboard)
+    *running, last = ticks
+    together = {"update_ratios": "update_epochs"}  # one group
+    assert all(len({together.get(c, c) for c in tick}) <= 1 for tick in running)
+    kinds = {"update_steps", "update_epochs", "update_ratios", "add_histograms", "update_images"}
+    assert {c for tick in running for c in tick} == kinds  # every plot was live
+    assert {"update_steps", "update_epochs"} <= set(last)  # the end shows everything new
+
+
 @pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
 def test_pause_resume_and_stop(window, qtbot, monkeypatch, in_process):
     """Both workers: the forked process (Linux, CPU) and the thread (CUDA, other systems)."""

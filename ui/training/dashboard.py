@@ -23,8 +23,11 @@ from ui.training.process_worker import TrainingProcess
 from ui.training.runs import RunRecord, saved_runs, with_run
 from ui.training.worker import TrainingBridge, TrainingWorker, activation_maps
 
-#: the dashboard's refresh period: 10 Hz, curves and statistics on alternate ticks
-REFRESH_MS = 100
+#: the dashboard's refresh period: each tick redraws the next group of REDRAWS, so each
+#: plot is redrawn at most 5 times a second and a tick's drawing stays short
+REFRESH_MS = 50
+REDRAWS = (("steps",), ("epochs", "ratios"), ("histograms",), ("images",))
+PARTS = tuple(part for group in REDRAWS for part in group)
 #: the interpreter's thread switch interval while training (seconds): the worker's Python
 #: code then hands the GIL to the UI thread within a millisecond (the default is 5 ms,
 #: and a redraw waits for the GIL many times)
@@ -79,8 +82,8 @@ class TrainingDashboard(QWidget):
         self.record = RunRecord()
         self.first_step = self.total_steps = 0
         self._switch_interval = sys.getswitchinterval()
-        self._tick, self._pending_steps, self._pending_epochs = 0, False, False
-        self._pending_stats: list = []
+        self._tick, self._maps_shown = 0, None
+        self._pending: dict[str, list] = {part: [] for part in PARTS}
         self.panel.startClicked.connect(self.start_training)
         self.panel.pauseToggled.connect(self.set_paused)
         self.panel.stopClicked.connect(self.stop)
@@ -223,8 +226,8 @@ class TrainingDashboard(QWidget):
     # -- the timer -----------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Pull what is new from the worker; redraw the curves and the statistics on
-        alternate ticks (each tick's work stays small), everything once the run ends."""
+        """Pull what is new from the worker and redraw the next group of plots that has
+        something new (each tick's work stays small); everything once the run ends."""
         if self.bridge is None:
             return
         snap = self.bridge.take()
@@ -233,22 +236,38 @@ class TrainingDashboard(QWidget):
         record.add_epochs(snap.epochs)
         for event in snap.stats:
             record.add_ratios(event.step, event.update_ratios)
-        self._pending_steps |= bool(snap.steps)
-        self._pending_epochs |= bool(snap.epochs)
-        self._pending_stats += snap.stats
+        for part, new in (("steps", snap.steps), ("epochs", snap.epochs)):
+            self._pending[part] += new[-1:]
+        for part in ("ratios", "histograms", "images"):
+            self._pending[part] += snap.stats
+        due = PARTS if snap.finished else REDRAWS[self._tick % len(REDRAWS)]
         self._tick += 1
-        if snap.finished or self._tick % 2:
-            self.live.update_curves(record, self._pending_steps, self._pending_epochs)
-            self._pending_steps = self._pending_epochs = False
-            done = (record.step[-1] if record.step else self.first_step) - self.first_step
-            self.panel.show_progress(done, self.total_steps, snap.elapsed)
-        if snap.finished or not self._tick % 2:
-            self.live.update_statistics(record, self._pending_stats, snap.activations)
-            if self._pending_stats:
-                self._show_on_canvas(self._pending_stats[-1])
-            self._pending_stats = []
+        for part in due:
+            new_maps = part == "images" and snap.activations is not self._maps_shown
+            if self._pending[part] or new_maps:
+                self._redraw(part, self._pending[part], snap)
+                self._pending[part] = []
         if snap.finished:
             self._finish(snap)
+
+    def _redraw(self, part: str, new: list, snap) -> None:
+        """Redraw one group of plots from what arrived since it was last drawn."""
+        live, record = self.live, self.record
+        if part == "steps":
+            live.update_steps(record)
+            done = (record.step[-1] if record.step else self.first_step) - self.first_step
+            self.panel.show_progress(done, self.total_steps, snap.elapsed)
+        elif part == "epochs":
+            live.update_epochs(record)
+        elif part == "ratios":
+            live.update_ratios(record)
+        elif part == "histograms":
+            live.add_histograms(new)
+        else:
+            live.update_images(new, snap.activations)
+            self._maps_shown = snap.activations
+            if new:
+                self._show_on_canvas(new[-1])
 
     def _show_on_canvas(self, event) -> None:
         """The stepper's overlay of gradient norms and saturation on the canvas, if installed."""

@@ -164,6 +164,7 @@ class LiveView(QWidget):
         """Clear the live plots for a new run on ``run`` from step ``first`` to ``last``
         (a fixed step axis: the axes are not laid out again on every redraw)."""
         self.show_record(record, reset=True)
+        self.ratios.prepare(run.trainer.trainable)
         for plot in (self.loss, self.lr, self.ratios, self.activation_hist, self.gradient_hist):
             plot.setXRange(first, max(last, first + 1), padding=0.02)
         self.histories = []
@@ -187,19 +188,20 @@ class LiveView(QWidget):
         for plot in (self.loss, self.accuracy, self.lr, self.ratios):
             plot.update_from(record)
 
-    def update_curves(self, record: RunRecord, steps: bool, epochs: bool) -> None:
-        """Redraw the per-step curves (new steps) and the accuracy (new epochs)."""
-        if steps:
-            self.loss.update_from(record)
-            self.lr.update_from(record)
-        if epochs:
-            self.accuracy.update_from(record)
+    def update_steps(self, record: RunRecord) -> None:
+        """Redraw the per-step curves: loss and learning rate."""
+        self.loss.update_from(record)
+        self.lr.update_from(record)
 
-    def update_statistics(self, record: RunRecord, stats: list, activations) -> None:
-        """Redraw what the statistics events carry: ratios, histograms, filters, boundary."""
+    def update_epochs(self, record: RunRecord) -> None:
+        self.accuracy.update_from(record)
+
+    def update_ratios(self, record: RunRecord) -> None:
+        self.ratios.update_from(record)
+
+    def update_images(self, stats: list, activations) -> None:
+        """Redraw what the latest statistics carry as pictures: filters, boundary, maps."""
         if stats:
-            self._add_statistics(stats)
-            self.ratios.update_from(record)
             self.show_filters(stats[-1].weights)
             grid = next((e.grid for e in reversed(stats) if e.grid is not None), None)
             if grid is not None:
@@ -214,7 +216,7 @@ class LiveView(QWidget):
     def show_activations(self, maps) -> None:
         self.activations.show_maps(maps, self.conv_layer() or "")
 
-    def _add_statistics(self, events) -> None:
+    def add_histograms(self, events) -> None:
         """Keep the histograms of new events (thinned past MAX_COLUMNS) and redraw them."""
         new = [
             (e.step, e.activation_histograms, e.gradient_histograms)

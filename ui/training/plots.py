@@ -164,11 +164,17 @@ class RatioPlot(pg.PlotWidget):
         self.lines.clear()
         self.getPlotItem().legend.clear()
 
-    def update_from(self, record: RunRecord) -> None:
-        for key, points in record.ratios.items():
+    def prepare(self, keys) -> None:
+        """A line for each parameter id in ``keys``, made before a run starts (making six
+        with their legend entries during the run stalled the event loop for 25 ms)."""
+        for key in keys:
             if key not in self.lines:
                 colour = COLOURS[len(self.lines) % len(COLOURS)]
                 self.lines[key] = curve(self.getPlotItem(), colour, key)
+
+    def update_from(self, record: RunRecord) -> None:
+        self.prepare(record.ratios)
+        for key, points in record.ratios.items():
             data = np.asarray(points, dtype=np.float64)
             positive = data[:, 1] > 0
             self.lines[key].setData(data[positive, 0], data[positive, 1])
