@@ -44,7 +44,8 @@ class PipeBridge:
             self.flushed = time.perf_counter()
 
     def on_step(self, event) -> None:
-        self.steps.append((event.step, event.loss, event.lr))
+        with self.lock:  # Pause/Stop send from the control thread: no step may slip between
+            self.steps.append((event.step, event.loss, event.lr))
         if time.perf_counter() - self.flushed >= self.FLUSH_SECONDS:
             self._send()
 
