@@ -49,7 +49,7 @@ class LossPlot(pg.PlotWidget):
 
     def __init__(self) -> None:
         super().__init__(title="Loss")
-        self.addLegend(offset=(-5, 5))
+        self.addLegend(offset=(-5, 5), labelTextSize="7pt")
         self.raw = curve(self.getPlotItem(), "#9ecae1", "raw", 1)
         self.smoothed = curve(self.getPlotItem(), "#08519c", "smoothed", 2)
         self.overlay = self.plot([], [], pen=OVERLAY)
@@ -92,7 +92,7 @@ class AccuracyPlot(pg.PlotWidget):
 
     def __init__(self) -> None:
         super().__init__(title="Accuracy per epoch")
-        self.addLegend(offset=(-5, -5))
+        self.addLegend(offset=(-5, -5), labelTextSize="7pt")
         item = self.getPlotItem()
         self.train = item.plot([], [], pen=pg.mkPen(COLOURS[0], width=2), symbol="o",
                                symbolSize=5, name="train")  # fmt: skip
@@ -148,8 +148,8 @@ class RatioPlot(pg.PlotWidget):
     """|update| / |weights| per parameter over steps (log axis) with the 1e-3 guide line."""
 
     def __init__(self) -> None:
-        super().__init__(title="Update/weight ratio")
-        self.addLegend(offset=(-5, 5))
+        super().__init__(title="Update/weight")
+        self.addLegend(offset=(-5, 5), labelTextSize="7pt", verSpacing=-6)
         self.setLogMode(y=True)
         self.guide = pg.InfiniteLine(
             np.log10(RATIO_GUIDE), angle=0, pen=pg.mkPen("#999", style=Qt.DashLine)
