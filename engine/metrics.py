@@ -8,6 +8,8 @@ computed only on the steps they are due (every N-th step), never on the others.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -41,15 +43,29 @@ class EpochEvent:
     val_loss: float | None
 
 
-#: histograms of larger arrays are taken over an evenly strided sample of this many values
-HISTOGRAM_SAMPLE = 1 << 14
+#: histograms of larger arrays are taken over an evenly strided sample of about this many
+#: values (plenty for a few dozen bins)
+HISTOGRAM_SAMPLE = 1 << 12
+
+
+@functools.lru_cache(maxsize=64)
+def sample_stride(size: int) -> int:
+    """The stride of the histogram sample of ``size`` values: about size / HISTOGRAM_SAMPLE,
+    prime and not dividing ``size``, so that it passes through every column, row and channel
+    of an (N, C, H, W) array (a stride of 4 over 8x8 images would only see two columns)."""
+    step = size // HISTOGRAM_SAMPLE
+    if step <= 1:
+        return 1
+    while size % step == 0 or any(step % d == 0 for d in range(2, math.isqrt(step) + 1)):
+        step += 1
+    return step
 
 
 @dataclass(frozen=True)
 class Histogram:
     """Counts (bins,) of an array's finite values in equal bins between edges (bins + 1,).
 
-    Arrays with more than HISTOGRAM_SAMPLE values are sampled at an even stride: the shape
+    Arrays with more than HISTOGRAM_SAMPLE values are sampled at a prime stride: the shape
     of the distribution is what a dashboard shows, and a full histogram of every activation
     would cost more than the training step it describes.
     """
@@ -59,9 +75,7 @@ class Histogram:
 
     @classmethod
     def of(cls, array, bins: int) -> Histogram:
-        values = array.reshape(-1)
-        if values.size > HISTOGRAM_SAMPLE:
-            values = values[:: values.size // HISTOGRAM_SAMPLE]
+        values = array.reshape(-1)[:: sample_stride(array.size)]
         values = to_numpy(values).astype(np.float64)
         values = values[np.isfinite(values)]
         low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 1.0)

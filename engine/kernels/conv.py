@@ -5,7 +5,7 @@ The per-node op uses these; the compiled training plan has its own batch-innermo
 
 from __future__ import annotations
 
-from engine.kernels.windows import fold_windows, pad_spatial, window_view
+from engine.kernels.windows import fold_taps, pad_spatial, window_view
 
 
 def conv_forward(xp, x, w, b, stride: int, pad: int):
@@ -34,8 +34,8 @@ def conv_backward(xp, cols, w, grad_out, x_shape, stride: int, pad: int, need_x:
     db = grad_out.sum(axis=(0, 2, 3))
     if not need_x:
         return None, dw, db
-    dcols = (w.reshape(filters, -1).T @ g).reshape(channels, kernel, kernel, batch, ho, wo)
-    # fold in (C, N, H, W) order, where each tap's values are one contiguous block
-    n_first = (channels, batch, *x_shape[2:])
-    dx = fold_windows(xp, dcols.transpose(0, 3, 4, 5, 1, 2), n_first, stride, pad)
-    return dx.transpose(1, 0, 2, 3), dw, db
+    # dx through batch-last columns (C*K*K, Ho*Wo*N): the fold then adds long contiguous runs
+    g_last = grad_out.transpose(1, 2, 3, 0).reshape(filters, -1)
+    dcols = (w.reshape(filters, -1).T @ g_last).reshape(channels, kernel, kernel, ho, wo, batch)
+    dx = fold_taps(xp, dcols, (channels, *x_shape[2:], batch), stride, pad)
+    return dx.transpose(3, 0, 1, 2), dw, db

@@ -51,3 +51,19 @@ def fold_windows(xp, parts, shape: tuple[int, ...], stride: int, pad: int = 0):
     if pad:
         grid = grid[..., pad:-pad, pad:-pad]
     return grid
+
+
+def fold_taps(xp, taps, shape: tuple[int, int, int, int], stride: int, pad: int = 0):
+    """col2im from tap-major, batch-last columns: taps (C, K, K, Ho, Wo, N) holds each tap's
+    value at every window position; returns ``shape`` (C, H, W, N), each cell the sum over
+    the windows covering it (the ``pad`` border dropped). With the batch innermost, each of
+    the K*K adds runs over Wo*N contiguous values (a batch-first fold adds runs of Wo)."""
+    kernel, ho, wo = taps.shape[1], taps.shape[3], taps.shape[4]
+    channels, height, width, batch = shape
+    hp, wp = height + 2 * pad, width + 2 * pad
+    grid = xp.zeros((channels, hp, wp, batch), dtype=taps.dtype)
+    for ki in range(kernel):
+        rows = slice(ki, ki + stride * (ho - 1) + 1, stride)
+        for kj in range(kernel):
+            grid[:, rows, kj : kj + stride * (wo - 1) + 1 : stride] += taps[:, ki, kj]
+    return grid[:, pad : hp - pad, pad : wp - pad] if pad else grid
