@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 
 from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.templates import LAYER_TEMPLATES
-from ui.canvas.node_item import NODE_WIDTH, TITLE_H
+from ui.canvas.node_item import FAR_MIN_PX, NODE_WIDTH, TITLE_H
 
 
 def chain_doc() -> GraphDocument:
@@ -226,3 +226,20 @@ def test_escape_cancels_a_detaching_drag(canvas):
     QTest.mouseRelease(c.viewport, Qt.LeftButton, Qt.NoModifier, c.at(QPointF(150, 300)))
     assert edge in c.doc.edges and c.scene.edges[edge].isVisible() and c.stack.count() == 0
     assert not c.scene.wiring.wire.isVisible()
+
+
+def test_far_out_a_node_shows_its_title_large_enough_to_read(canvas):
+    c = canvas()
+    c.doc.add_node(DocNode("conv1_W", "parameter", {"shape": [4]}, (0, 0)))
+    c.doc.add_node(DocNode("n", "negate", {}, (300, 0), label="a label far too long to fit"))
+    short, long = c.scene.nodes["conv1_W"], c.scene.nodes["n"]
+    for zoom in (0.32, 0.45):
+        font, _, rect, _, text = short.far_title(zoom)
+        assert text == "conv1_W" and font.pixelSize() * zoom >= FAR_MIN_PX - 0.5
+        assert rect.height() <= short.height
+    font, _, _, _, text = long.far_title(0.32)
+    assert text.endswith("…") and round(font.pixelSize() * 0.32) == FAR_MIN_PX
+    c.view.resetTransform()
+    c.view.scale(0.35, 0.35)
+    image = c.view.grab().toImage()  # painting far out draws the title (no error)
+    assert not image.isNull()

@@ -23,6 +23,10 @@ SHAPE_H = 18.0
 PORT_R = 4.5
 #: how far from a port's centre a press or drop still hits it (scene units)
 PORT_HIT = 9.0
+#: below this view scale a node shows only its title, in a font that stays FAR_TITLE_PX
+#: pixels tall on screen (its ordinary 9-point labels would be 3-4 pixels: unreadable)
+FAR_ZOOM = 0.55
+FAR_TITLE_PX, FAR_MIN_PX = 11.0, 8.0
 
 
 class _Style:
@@ -181,12 +185,33 @@ class NodeItem(QGraphicsItem):
             painter.drawEllipse(QPointF(0.0, TITLE_H + (row + 0.5) * ROW_H), PORT_R, PORT_R)
         painter.setBrush(s.port_out)
         painter.drawEllipse(QPointF(NODE_WIDTH, TITLE_H + 0.5 * ROW_H), PORT_R, PORT_R)
-        if self._labels is None:
-            self._labels = self._layout_labels(s)
-        for font, colour, rect, flags, text in self._labels:
+        zoom = option.levelOfDetailFromTransform(painter.worldTransform())
+        if zoom < FAR_ZOOM:
+            labels = [self.far_title(zoom)]
+        else:
+            if self._labels is None:
+                self._labels = self._layout_labels(s)
+            labels = self._labels
+        for font, colour, rect, flags, text in labels:
             painter.setFont(font)
             painter.setPen(colour)
             painter.drawText(rect, flags, text)
+
+    def far_title(self, zoom: float) -> tuple:
+        """The title alone, FAR_TITLE_PX pixels tall at view scale ``zoom`` (a long one down to
+        FAR_MIN_PX, then elided; at most the body's height), centred in the body: (font,
+        colour, rect, alignment, text)."""
+        s = style()
+        font = QFont(s.title_font)
+        rect = QRectF(4.0, TITLE_H, NODE_WIDTH - 8.0, self.height - TITLE_H)
+        size = min(FAR_TITLE_PX / zoom, rect.height())
+        font.setPixelSize(max(1, round(size)))
+        wide = QFontMetrics(font).horizontalAdvance(self.title)
+        if wide > rect.width():  # a long title may shrink to FAR_MIN_PX before it is elided
+            fit = int(size * rect.width() / wide)  # rounded down: it must not grow wider
+            font.setPixelSize(max(1, fit, round(FAR_MIN_PX / zoom)))
+        text = QFontMetrics(font).elidedText(self.title, Qt.ElideRight, int(rect.width()))
+        return font, s.text, rect, Qt.AlignCenter, text
 
     def _layout_labels(self, s: _Style) -> list[tuple]:
         """(font, colour, rect, alignment, elided text) of every label, made once per change."""
