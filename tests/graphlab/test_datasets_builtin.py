@@ -19,6 +19,19 @@ def test_digits_is_scikit_learns_8x8_images():
     assert ds.is_image and ds.class_names == tuple("0123456789")
     assert ds.X.min() == 0 and ds.X.max() == 16
     assert set(np.unique(ds.y)) == set(range(10))
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    np.testing.assert_array_equal(ds.X[:, 0], bunch.images)
+    np.testing.assert_array_equal(ds.y, bunch.target)
+
+
+def test_digits_load_without_importing_scikit_learn():
+    code = "import sys; from graphlab.datasets import digits; digits(); print('sklearn' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize(
