@@ -38,6 +38,17 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+def fraction(text: str) -> float:
+    """``0.5`` -> 0.5; above 0 and at most 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction above 0 and at most 1, got {text!r}")
+    return value
+
+
 def window_options(args) -> dict:
     """The keyword arguments of ``run_app`` that the command line sets."""
     return {
@@ -46,6 +57,7 @@ def window_options(args) -> dict:
         "theme": args.theme,
         "step": getattr(args, "step", None),
         "train": getattr(args, "train", None),
+        "screenshot_at": getattr(args, "screenshot_at", 1.0),
     }
 
 
@@ -89,5 +101,13 @@ def add_open(sub) -> None:
         metavar="EPOCHS",
         help="train EPOCHS epochs in the window (as the Start button does); with --screenshot, "
         "render the window with the dashboard once training ends",
+    )
+    p.add_argument(
+        "--screenshot-at",
+        type=fraction,
+        default=1.0,
+        metavar="FRACTION",
+        help="with --train and --screenshot: render once this fraction of the steps is done "
+        "(0.5: mid-training), then stop (default 1: at the end)",
     )
     p.set_defaults(handler=cmd_open)

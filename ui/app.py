@@ -69,6 +69,7 @@ def run_app(
     argv: list[str] | None = None,
     step: tuple[str, int] | None = None,
     train: int | None = None,
+    screenshot_at: float = 1.0,
 ) -> int:
     """Show the window on ``path`` and run until it closes; the exit status.
 
@@ -76,7 +77,8 @@ def run_app(
     it is laid out, then exit (no dialogs, no autosave, settings left as they were); without
     a display it renders offscreen. ``step`` (("forward" or "backward", N)) walks the
     backprop stepper N steps into that pass first. ``train`` (epochs) shows the training
-    dashboard and trains through its worker (as Start does); a screenshot waits for the end.
+    dashboard and trains through its worker (as Start does); a screenshot waits for the end,
+    or for ``screenshot_at`` (0-1) of the run's steps and then stops it.
     """
     headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
@@ -93,7 +95,8 @@ def run_app(
     if step:
         window.stepper.model.goto(*step)
     if screenshot is not None:
-        return _screenshot_and_quit(app, window, Path(screenshot), size or DEFAULT_SIZE, train)
+        shot = Path(screenshot)
+        return _screenshot_and_quit(app, window, shot, size or DEFAULT_SIZE, train, screenshot_at)
     if not window.restore_layout() and size is None:
         available = window.screen().availableGeometry().size()
         size = (min(DEFAULT_SIZE[0], available.width()), min(DEFAULT_SIZE[1], available.height()))
@@ -118,7 +121,7 @@ def start_training(window: MainWindow, epochs: int) -> bool:
 
 
 def _screenshot_and_quit(
-    app, window: MainWindow, path: Path, size: tuple[int, int], train: int | None = None
+    app, window: MainWindow, path: Path, size: tuple[int, int], train: int | None, at: float
 ) -> int:
     window.resize(*size)
     window.show()
@@ -134,7 +137,13 @@ def _screenshot_and_quit(
         app.quit()
 
     if train and start_training(window, train):
-        window.training.finished.connect(lambda: QTimer.singleShot(SCREENSHOT_DELAY_MS, shoot))
+        dashboard = window.training
+        if at < 1.0:  # mid-training: shoot once the plots show that share of the steps
+            poll = QTimer(window)
+            poll.timeout.connect(lambda: dashboard.progress() >= at and (poll.stop(), shoot()))
+            poll.start(20)
+        else:
+            dashboard.finished.connect(lambda: QTimer.singleShot(SCREENSHOT_DELAY_MS, shoot))
     else:
         QTimer.singleShot(SCREENSHOT_DELAY_MS, shoot)
     app.exec()

@@ -117,10 +117,12 @@ def test_knn_and_search_panels(qtbot, isolated_settings, monkeypatch):  # noqa: 
     assert accuracies == sorted(accuracies, reverse=True)
 
 
-def test_open_train_screenshot_shows_the_trained_dashboard(tmp_path):
+@pytest.mark.parametrize("at", [[], ["--screenshot-at", "0.5"]], ids=["end", "mid-training"])
+def test_open_train_screenshot_shows_the_trained_dashboard(tmp_path, at):
     out = tmp_path / "dash.png"
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"}
-    args = ["open", "cnn-digits", "--train", "1", "--screenshot", str(out)]
+    epochs = "40" if at else "1"
+    args = ["open", "cnn-digits", "--train", epochs, *at, "--screenshot", str(out)]
     result = subprocess.run(
         [sys.executable, "-m", "graphlab.cli", *args],
         capture_output=True,
@@ -136,3 +138,12 @@ def test_open_train_screenshot_shows_the_trained_dashboard(tmp_path):
     colour = smoothed_loss.pixel(0, 0)
     lower = [image.pixel(x, y) for x in range(0, 1600, 2) for y in range(500, 1000, 2)]
     assert lower.count(colour) > 20  # the loss curve of the run is drawn in the dock
+
+
+def test_screenshot_at_takes_a_fraction():
+    args = ["open", "--train", "2", "--screenshot-at", "2", "--screenshot", "x.png"]
+    result = subprocess.run(
+        [sys.executable, "-m", "graphlab.cli", *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "expected a fraction above 0 and at most 1, got '2'" in result.stderr

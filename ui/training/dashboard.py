@@ -134,6 +134,11 @@ class TrainingDashboard(QWidget):
     def running(self) -> bool:
         return self.worker is not None
 
+    def progress(self) -> float:
+        """The share (0-1) of the current or last run's steps that reached the window."""
+        done = self.record.step[-1] - self.first_step if self.record.step else 0
+        return done / max(self.total_steps, 1)
+
     def start_training(self, epochs: int | None = None) -> bool:
         """Prepare and start a run with the panel's settings; False (and a message) if it can't."""
         if self.worker is not None:
