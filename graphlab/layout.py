@@ -14,8 +14,10 @@ ROW_GAP = 110.0
 def layered_positions(doc: GraphDocument) -> dict[str, tuple[float, float]]:
     """Node id -> (x, y): x by longest path from a source, y by order within the layer.
 
-    Parameters and constants are placed one layer before their first consumer, so a
-    weight sits next to the layer that uses it instead of in the first column.
+    Sources (inputs, parameters, constants) are placed one layer before their first
+    consumer, below that layer's other nodes: a weight sits next to the layer that uses it,
+    the labels next to the loss, and in the (x + y) z circuit z's wire does not pass under
+    the add gate on its way to the multiply.
     """
     digraph = dependency_graph(doc.nodes, ((e.src, e.dst) for e in doc.edges))
     if find_cycle(digraph):
@@ -25,12 +27,14 @@ def layered_positions(doc: GraphDocument) -> dict[str, tuple[float, float]]:
     for nid in order:
         preds = [layer[p] for p in digraph.predecessors(nid)]
         layer[nid] = max(preds) + 1 if preds else 0
+    moved = set()
     for nid in order:
         succs = [layer[s] for s in digraph.successors(nid)]
-        if doc.nodes[nid].op in ("parameter", "constant") and succs:
+        if not list(digraph.predecessors(nid)) and succs and min(succs) - 1 > layer[nid]:
             layer[nid] = min(succs) - 1
+            moved.add(nid)
     rows: dict[int, list[str]] = {}
-    for nid in order:
+    for nid in sorted(order, key=lambda nid: nid in moved):  # stable: moved ones last
         rows.setdefault(layer[nid], []).append(nid)
     positions = {}
     for column, members in rows.items():
