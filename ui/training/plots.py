@@ -149,7 +149,9 @@ class RatioPlot(pg.PlotWidget):
 
     def __init__(self) -> None:
         super().__init__(title="Update/weight")
-        self.addLegend(offset=(-5, 5), labelTextSize="7pt", verSpacing=-6)
+        self.addLegend(
+            offset=(-5, 5), labelTextSize="7pt", verSpacing=-6, colCount=2, brush=(0, 0, 0, 150)
+        )
         self.setLogMode(y=True)
         self.guide = pg.InfiniteLine(
             np.log10(RATIO_GUIDE), angle=0, pen=pg.mkPen("#999", style=Qt.DashLine)
