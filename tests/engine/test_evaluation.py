@@ -3,13 +3,14 @@ order, from another thread, published by the time the run pauses or ends."""
 
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
 
 from engine.errors import TrainingError
 from engine.evaluation import BACKGROUND_NICENESS
-from tests.engine.test_trainer import make_trainer, run_in_thread, wait_for_step
+from tests.engine.test_trainer import make_trainer, run_in_thread
 
 
 def background_trainer(**options):
@@ -81,17 +82,19 @@ def test_pausing_publishes_the_last_epoch_first():
     trainer = background_trainer(epochs=100_000)
     epochs = []
     trainer.metrics.on_epoch(lambda event: epochs.append(event.epoch))
+    trainer.metrics.on_step(lambda event: event.step == 30 and trainer.pause())  # epoch 3's end
     thread, result = run_in_thread(trainer)
     try:
-        wait_for_step(trainer, 25)
-        trainer.pause()
-        threading.Event().wait(0.2)  # the step in flight ends, then the run holds
-        assert epochs == list(range(1, trainer.step // 10 + 1))  # 10 steps per epoch
+        deadline = time.monotonic() + 10.0
+        while epochs != [1, 2, 3] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert epochs == [1, 2, 3], "the pause did not publish epoch 3's evaluation"
+        assert trainer.paused and trainer.step == 30
     finally:
         trainer.stop()
         thread.join(10)
     assert not thread.is_alive() and result["history"].stopped
-    assert [e.epoch for e in result["history"].epochs] == list(range(1, trainer.epoch))
+    assert [e.epoch for e in result["history"].epochs] == [1, 2, 3]
 
 
 def test_a_diverging_run_drops_the_pending_evaluation():
