@@ -157,11 +157,9 @@ class Trainer:
         history = TrainingHistory()
         try:
             self._epochs(history)
-        except BaseException:
+            self._publish_epochs(history, self.evaluations.wait())
+        finally:  # after an error, a pending evaluation is dropped
             self.evaluations.close()
-            raise
-        self._publish_epochs(history, self.evaluations.wait())
-        self.evaluations.close()
         return history
 
     def _epochs(self, history: TrainingHistory) -> None:
