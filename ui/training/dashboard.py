@@ -134,10 +134,13 @@ class TrainingDashboard(QWidget):
     def running(self) -> bool:
         return self.worker is not None
 
+    def steps_done(self) -> int:
+        """Steps of the current or last run that reached the window."""
+        return self.record.step[-1] - self.first_step if self.record.step else 0
+
     def progress(self) -> float:
         """The share (0-1) of the current or last run's steps that reached the window."""
-        done = self.record.step[-1] - self.first_step if self.record.step else 0
-        return done / max(self.total_steps, 1)
+        return self.steps_done() / max(self.total_steps, 1)
 
     def start_training(self, epochs: int | None = None) -> bool:
         """Prepare and start a run with the panel's settings; False (and a message) if it can't."""
@@ -260,8 +263,7 @@ class TrainingDashboard(QWidget):
         live, record = self.live, self.record
         if part == "steps":
             live.update_steps(record)
-            done = (record.step[-1] if record.step else self.first_step) - self.first_step
-            self.panel.show_progress(done, self.total_steps, snap.elapsed)
+            self.panel.show_progress(self.steps_done(), self.total_steps, snap.elapsed)
         elif part == "epochs":
             live.update_epochs(record)
         elif part == "ratios":
