@@ -45,6 +45,17 @@ def cuda_unavailable_reason() -> str | None:
     return module if isinstance(module, str) else None
 
 
+def cuda_description() -> str:
+    """'CUDA: <GPU name>, <memory> GiB' when CUDA works, else 'CUDA (not available)'."""
+    if cuda_unavailable_reason() is not None:
+        return "CUDA (not available)"
+    import cupy
+
+    props = cupy.cuda.runtime.getDeviceProperties(0)
+    name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+    return f"CUDA: {name}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
+
+
 def register_array_module(name: str, module) -> None:
     """Make ``module`` the array module of device ``name`` (tests use this for a stand-in).
 
@@ -80,6 +91,12 @@ def array_module_of(array):
     if module == "cupy":
         return _cuda_module()
     return np
+
+
+def fused_kernels(xp) -> bool:
+    """Whether code on array module ``xp`` runs the fused CUDA kernels of
+    :mod:`engine.kernels.cuda` (cupy) rather than its ``xp`` ops."""
+    return getattr(xp, "__name__", "") == "cupy"
 
 
 def to_numpy(array) -> np.ndarray:

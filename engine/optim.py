@@ -20,8 +20,9 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from engine.backend import array_module_of
+from engine.backend import array_module_of, fused_kernels
 from engine.errors import GraphLabError
+from engine.kernels import cuda
 from engine.ops.base import Attr
 
 LR_DOC = "learning rate (step size)"
@@ -251,17 +252,22 @@ class Adam(Optimizer):
 
     def direction(self, grad, out, scratch, state):
         xp, m, v = self.xp, state["m"], state["v"]
+        correction2 = math.sqrt(1.0 - self.beta2**self.t)
+        step = self.lr / (1.0 - self.beta1**self.t)
+        if fused_kernels(xp):  # the same operations in one launch
+            betas = (self.beta1, self.beta2)
+            cuda.adam_direction(grad, m, v, out, *betas, 1.0 / correction2, self.eps, step)
+            return
         m *= self.beta1
         xp.multiply(grad, 1.0 - self.beta1, out=out)
         m += out
         v *= self.beta2
         _accumulate_square(xp, v, grad, scratch, 1.0 - self.beta2)
-        correction2 = math.sqrt(1.0 - self.beta2**self.t)
         xp.sqrt(v, out=scratch)
         scratch *= 1.0 / correction2
         scratch += self.eps
         xp.divide(m, scratch, out=out)
-        out *= self.lr / (1.0 - self.beta1**self.t)
+        out *= step
 
 
 def _accumulate_square(xp, cache, grad, scratch, weight: float) -> None:

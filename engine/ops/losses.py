@@ -40,13 +40,18 @@ def _scores_labels_shape(shapes, attrs):
     return ()
 
 
+def label_range_error(classes: int) -> DatasetError:
+    """The error for labels outside 0..classes-1."""
+    return DatasetError(
+        f"input 'labels': labels must lie in 0..{classes - 1} for {classes} class scores"
+    )
+
+
 def _label_rows(xp, scores, labels):
     """Row indices 0..N-1 to pair with ``labels``; DatasetError when a label is not a class."""
     classes = scores.shape[1]
     if bool(((labels < 0) | (labels >= classes)).any()):
-        raise DatasetError(
-            f"input 'labels': labels must lie in 0..{classes - 1} for {classes} class scores"
-        )
+        raise label_range_error(classes)
     return xp.arange(scores.shape[0])
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.backend import fused_kernels
 from engine.ops.base import known_size
 from engine.plan.conv_block import ConvBlock
+from engine.plan.cuda_stages import CudaConvBlock, CudaLoss
 from engine.plan.stages import Elementwise, Linear, Loss, Reshape
 
 LOSSES = ("softmax_cross_entropy",)
@@ -47,7 +49,10 @@ def match_chain(graph, loss: str) -> Chain:
         extra = ", ".join(sorted(ancestors - expected)) or "a parameter used twice"
         raise NotCovered(f"the loss depends on more than one chain of layers ({extra})")
     stages = _stages(graph, nodes)
-    loss_stage = Loss(graph.xp, graph.ops[loss], graph.attrs[loss])
+    if fused_kernels(graph.xp):
+        loss_stage = CudaLoss(graph.xp)
+    else:
+        loss_stage = Loss(graph.xp, graph.ops[loss], graph.attrs[loss])
     return Chain(data, labels, stages, loss_stage, params)
 
 
@@ -102,6 +107,7 @@ def _ancestors(graph, nid: str) -> set[str]:
 def _stages(graph, nodes: list[str]) -> list:
     """Stages for the chain ``nodes``, fusing conv2d -> relu -> 2x2 maxpool into one."""
     xp, ops = graph.xp, [graph.nodes[n].op for n in nodes]
+    conv_block = CudaConvBlock if fused_kernels(xp) else ConvBlock
     stages, batch_last, i = [], False, 0
     while i < len(nodes):
         nid, op = nodes[i], ops[i]
@@ -110,7 +116,7 @@ def _stages(graph, nodes: list[str]) -> list:
             relu = ops[i + 1 : i + 2] == ["relu"]
             after = i + 1 + relu
             pooled = after < len(nodes) and _is_pool2x2(graph, nodes[after])
-            stages.append(ConvBlock(xp, graph.dtype, graph, nid, relu, pooled, batch_last))
+            stages.append(conv_block(xp, graph.dtype, graph, nid, relu, pooled, batch_last))
             i, batch_last = after + pooled, True
             continue
         if op == "affine":

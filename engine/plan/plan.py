@@ -43,7 +43,7 @@ class TrainingPlan:
         batch = labels.shape[0]
         parts = max(1, min(len(self.chains), batch))
         if parts == 1:
-            return float(self._run(first, x, labels, self.grads, 1.0))
+            return first.loss.value(self._run(first, x, labels, self.grads, 1.0))
         bounds = [batch * i // parts for i in range(parts + 1)]
         jobs = [
             (chain, x[lo:hi], labels[lo:hi], grads, (hi - lo) / batch)
@@ -71,7 +71,8 @@ class TrainingPlan:
         x = graph.feed_value(chain.data, feeds)
         for stage in chain.stages:
             x = stage.forward(x, params)
-        return float(chain.loss.forward(x, graph.feed_value(chain.labels, feeds))), x
+        loss = chain.loss.forward(x, graph.feed_value(chain.labels, feeds))
+        return chain.loss.value(loss), x
 
     def _run(self, chain, x, labels, grads, share: float):
         """Forward and backward of one part of the batch; its loss is weighted by ``share``."""
@@ -82,7 +83,7 @@ class TrainingPlan:
         grad = chain.loss.backward(loss, share)
         for stage in reversed(chain.stages):
             grad = stage.backward(grad, grads, params)
-        return loss * share
+        return loss if share == 1.0 else loss * share
 
 
 def _blas_limiter():

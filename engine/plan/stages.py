@@ -94,3 +94,7 @@ class Loss:
         """d(weight * loss)/dscores."""
         grad_out = self.xp.full_like(loss, weight)
         return self.op.backward(self.xp, self.saved, grad_out, self.attrs)[0]
+
+    def value(self, loss) -> float:
+        """The loss that forward returned, as a float."""
+        return float(loss)

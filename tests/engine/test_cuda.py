@@ -9,11 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.backend import cuda_unavailable_reason
+from engine.backend import cuda_description, cuda_unavailable_reason
 from engine.build import GraphBuilder
-from engine.errors import DeviceError
+from engine.errors import DatasetError, DeviceError
 from engine.plan import compile_training_plan
+from engine.plan.cuda_stages import CudaConvBlock
 from tests.engine.cases import all_cases
+from tests.engine.test_cuda_kernels import batch, small_cnn
 from tests.engine.test_standin_backend import FIRST_ORDER, _steps, conv_net, digits_like, run_case
 
 REASON = cuda_unavailable_reason()
@@ -81,6 +83,24 @@ def test_training_plan_on_cuda_equals_the_per_node_path(cupy):
     assert_close(dict(plan.grads), reference, 1e-4, "plan gradient of", cupy)
 
 
+def test_fused_plan_on_cuda_equals_the_per_node_path_in_float64(cupy):
+    """The CUDA stages (fused kernels) on the GPU: 1e-10 of the plain ops; a label outside
+    the classes is a DatasetError at the end of the step."""
+    graph = small_cnn("float64", "cuda")
+    plan = compile_training_plan(graph, "loss")
+    assert [type(s) for s in plan.chains[0].stages][:3] == [CudaConvBlock] * 3
+    for feeds in (batch(6), batch(4, seed=1)):
+        loss = plan.step(feeds)
+        graph.forward(feeds, train=True)
+        graph.backward("loss", wrt=list(graph.params))
+        assert abs(loss - float(graph.values["loss"])) <= 1e-10 * abs(loss)
+        reference = {pid: graph.grads[pid] for pid in plan.grads}
+        assert_close(dict(plan.grads), reference, TOLERANCE["float64"], "plan gradient of", cupy)
+    feeds["labels"][0] = 10
+    with pytest.raises(DatasetError, match="labels must lie in 0..9"):
+        plan.step(feeds)
+
+
 def train_cnn_digits(device: str, epochs: int = 3):
     """The cnn-digits example trained with its own settings; (trainer, history)."""
     from graphlab.examples import open_graph
@@ -100,6 +120,13 @@ def test_training_cnn_digits_on_cuda_reaches_the_cpu_accuracy(cupy):
     assert abs(ours.val_accuracy - theirs.val_accuracy) <= 0.01, (ours, theirs)
     assert abs(ours.train_accuracy - theirs.train_accuracy) <= 0.01, (ours, theirs)
     np.testing.assert_allclose(history.losses[:5], reference.losses[:5], rtol=1e-3)
+
+
+def test_the_cuda_description_names_this_gpu(cupy):
+    props = cupy.cuda.runtime.getDeviceProperties(0)
+    gib = props["totalGlobalMem"] / 2**30
+    assert cuda_description().startswith("CUDA: ") and gib > 0.5
+    assert cuda_description().endswith(f", {gib:.0f} GiB"), cuda_description()
 
 
 def test_out_of_memory_on_cuda_is_a_device_error_naming_the_size(cupy):

@@ -7,9 +7,13 @@ Each test checks that everything produced is a stand-in array and equals the num
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 import pytest
 
+from engine import backend
 from engine.backend import (
     array_module,
     array_module_of,
@@ -384,3 +388,20 @@ def test_other_errors_pass_through_unchanged(monkeypatch):
     graph = failing_graph(monkeypatch, GraphError("not about memory"))
     with pytest.raises(GraphError, match='node "out" \\(toy_fails\\): not about memory'):
         graph.forward({"x": np.ones(2)})
+
+
+@pytest.mark.parametrize("name", [b"NVIDIA H200", "NVIDIA H200"])
+def test_the_cuda_description_names_the_gpu_and_its_memory(monkeypatch, name):
+    """What the training panel's device list shows (a stand-in cupy answers)."""
+    runtime = types.SimpleNamespace(
+        getDeviceProperties=lambda index: {"name": name, "totalGlobalMem": 150_754_820_096}
+    )
+    monkeypatch.setitem(sys.modules, "cupy", types.SimpleNamespace(cuda=types.SimpleNamespace(
+        runtime=runtime)))  # fmt: skip
+    monkeypatch.setattr(backend, "cuda_unavailable_reason", lambda: None)
+    assert backend.cuda_description() == "CUDA: NVIDIA H200, 140 GiB"
+
+
+def test_the_cuda_description_says_not_available(monkeypatch):
+    monkeypatch.setattr(backend, "cuda_unavailable_reason", lambda: "CUDA is not available.")
+    assert backend.cuda_description() == "CUDA (not available)"

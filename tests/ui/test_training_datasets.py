@@ -1,18 +1,14 @@
 """The training panel's own choices: the user's dataset files through the file dialogs (with
 the preview and a run on them) and the GPU's name and memory in the device list."""
 
-import sys
-import types
-
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtWidgets import QFileDialog
 
+from engine.backend import cuda_description
 from tests.graphlab.test_dataset_files import write_idx
 from tests.ui.test_main_window import isolated_settings  # noqa: F401
 from tests.ui.test_training_dashboard import wait_finished, window  # noqa: F401
-from ui.training import panel as panel_module
 
 
 def choose(panel, text: str) -> None:
@@ -96,12 +92,8 @@ def test_cancelling_a_dialog_goes_back_to_the_graphs_dataset(window, monkeypatch
     assert panel.dataset.currentIndex() == 0 and panel.dataset_spec() is None
 
 
-@pytest.mark.parametrize("name", [b"NVIDIA H200", "NVIDIA H200"])
-def test_the_device_list_names_the_gpu_and_its_memory(monkeypatch, name):
-    runtime = types.SimpleNamespace(
-        getDeviceProperties=lambda index: {"name": name, "totalGlobalMem": 150_754_820_096}
-    )
-    monkeypatch.setitem(sys.modules, "cupy", types.SimpleNamespace(cuda=types.SimpleNamespace(
-        runtime=runtime)))  # fmt: skip
-    monkeypatch.setattr(panel_module, "cuda_unavailable_reason", lambda: None)
-    assert panel_module.cuda_description() == "CUDA: NVIDIA H200, 140 GiB"
+def test_the_device_list_shows_the_cuda_description(window):  # noqa: F811
+    """'CUDA: <name>, <memory> GiB' on a GPU (engine.backend tests the text), else not available."""
+    device = window.training.panel.device
+    assert [device.itemData(i) for i in range(device.count())] == ["cpu", "cuda"]
+    assert device.itemText(1) == cuda_description()

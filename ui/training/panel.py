@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.backend import cuda_unavailable_reason
+from engine.backend import cuda_description, cuda_unavailable_reason
 from engine.optim import optimizer_class, optimizer_names
 from engine.schedules import SCHEDULES, schedule_class
 from graphlab.datasets import FORMATS, builtin_datasets, dataset_formats
@@ -35,17 +35,6 @@ DOCUMENT_DATASET = "(the graph's dataset)"
 FOLDER_FORMATS = ("folder", "cifar10")
 #: settings edited elsewhere in the panel (the learning rate has its own field)
 SKIPPED_SETTINGS = ("lr", "lr0")
-
-
-def cuda_description() -> str:
-    """'CUDA: <GPU name>, <memory> GiB' when CUDA works, else 'CUDA (not available)'."""
-    if cuda_unavailable_reason() is not None:
-        return "CUDA (not available)"
-    import cupy
-
-    props = cupy.cuda.runtime.getDeviceProperties(0)
-    name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
-    return f"CUDA: {name}, {props['totalGlobalMem'] / 2**30:.0f} GiB"
 
 
 class AttrForm(QWidget):
