@@ -6,19 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 QT_DEBS="libgl1 libxkbcommon0 libegl1 libfontconfig1 libglib2.0-0 libdbus-1-3"
+# the tests also build the CUDA kernels' source for the CPU (tests/engine/test_cuda_kernels.py)
+TEST_DEBS="$QT_DEBS g++"
 VENV=.venv
 
 install_system_libraries() {
     local missing=()
-    for deb in $QT_DEBS; do
+    for deb in "$@"; do
         dpkg -s "$deb" >/dev/null 2>&1 || missing+=("$deb")
     done
     ((${#missing[@]})) || return 0
     if [[ $(id -u) -eq 0 ]]; then
-        echo "installing system libraries for Qt: ${missing[*]}"
+        echo "installing system packages: ${missing[*]}"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "Qt needs these Debian packages; ask an administrator to run:" >&2
+        echo "GraphLab needs these Debian packages; ask an administrator to run:" >&2
         echo "  sudo apt-get install ${missing[*]}" >&2
         exit 1
     fi
@@ -36,13 +38,14 @@ install_python_packages() {
 
 task=${1:-app}
 shift || true
-install_system_libraries
 case $task in
     app)
+        install_system_libraries $QT_DEBS
         install_python_packages app
         exec "$VENV/bin/graphlab" "$@"
         ;;
     test)
+        install_system_libraries $TEST_DEBS
         install_python_packages test
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
