@@ -9,9 +9,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from engine.backend import cuda_unavailable_reason, to_numpy
+from tests.engine.standin import is_standin
+from tests.engine.test_standin_backend import DEVICE, XP
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.latency import Heartbeat
 from ui.training import show_dashboard
+from ui.training.worker import TrainingWorker
 
 
 @pytest.fixture
@@ -158,6 +161,26 @@ def test_the_event_loop_stays_responsive_while_training(window, qtbot):
     assert len(gaps) > 100
     p99 = float(np.percentile(gaps, 99))
     assert p99 < 0.050, f"99th-percentile gap {p99 * 1000:.1f} ms"
+
+
+def test_training_on_a_gpu_array_module_runs_in_the_window(window, qtbot, monkeypatch):
+    """The app's path for CUDA, with the stand-in array module in cupy's place: the thread
+    worker trains the graph on the device's arrays (fused CUDA stages aside, which need cupy),
+    the plots fill, and the trained values come back to the document as numpy."""
+    monkeypatch.setattr(type(window.training.panel), "device_name", property(lambda p: DEVICE))
+    dashboard = window.training
+    dashboard.panel.epochs.setValue(1)
+    assert dashboard.start_training()
+    assert isinstance(dashboard.worker, TrainingWorker)
+    graph = dashboard.run.graph
+    assert graph.xp is XP and all(is_standin(v) for v in graph.params.values())
+    wait_finished(qtbot, dashboard)
+    assert dashboard.record.loss and dashboard.record.step[-1] == dashboard.total_steps
+    assert dashboard.run.trainer.plan is not None, dashboard.run.trainer.plan_reason
+    for key, value in graph.params.items():
+        assert isinstance(window.doc.params[key], np.ndarray)
+        np.testing.assert_array_equal(window.doc.params[key], to_numpy(value))
+    assert dashboard.record.settings["device"] == DEVICE
 
 
 def test_choosing_cuda_without_a_gpu_says_why_and_keeps_the_cpu(window):
