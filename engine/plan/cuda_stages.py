@@ -22,6 +22,11 @@ class CudaConvBlock(ConvBlock):
     contiguous: 3 or 5 launches (22).
     """
 
+    @property
+    def _geometry(self) -> tuple:
+        """What im2col and col2im need besides the arrays."""
+        return self.kernel, self.stride, self.pad, self.conv_hw, self.pooled
+
     def _allocate(self, batch: int) -> dict:
         xp, dtype, filters = self.xp, self.dtype, self.filters
         rows = self.channels * self.kernel * self.kernel
@@ -50,8 +55,7 @@ class CudaConvBlock(ConvBlock):
         if batch != self.batch:
             self._use_batch(batch)
         image = x if self.batch_last else x.transpose(1, 2, 3, 0)
-        geometry = (self.kernel, self.stride, self.pad, self.conv_hw, self.pooled)
-        kernels.im2col(image, self.cols, *geometry)
+        kernels.im2col(image, self.cols, *self._geometry)
         self.xp.matmul(params[self.w_id].reshape(self.filters, -1), self.cols, out=self.y)
         kernels.pool_bias_relu(
             self.y, params[self.b_id], self.out, self.winner, self.pooled, self.relu
@@ -69,8 +73,7 @@ class CudaConvBlock(ConvBlock):
         if not self.has_dx:
             self._allocate_dx()
         xp.matmul(params[self.w_id].reshape(filters, -1).T, self.dy, out=self.dcols)
-        geometry = (self.kernel, self.stride, self.pad, self.conv_hw, self.pooled)
-        kernels.col2im(self.dcols, self.dx, *geometry)
+        kernels.col2im(self.dcols, self.dx, *self._geometry)
         return self.dx
 
 
@@ -84,7 +87,7 @@ class CudaLoss:
     def __init__(self, xp) -> None:
         self.xp = xp
         self._result = xp.zeros(2, np.float64)  # mean loss, number of labels out of range
-        self._dscores = None
+        self._dscores, self._classes = None, 0
 
     def forward(self, scores, labels):
         if self._dscores is None or self._dscores.shape != scores.shape:
