@@ -1,11 +1,12 @@
-"""The dashboard's building blocks: filter tiles, run records, smoothing, histogram thinning."""
+"""The dashboard's building blocks: filter tiles, run records, smoothing, histogram thinning,
+the update/weight axis."""
 
 import numpy as np
 import pytest
 
 from engine.metrics import Histogram
 from ui.training.images import as_rgb, tile
-from ui.training.plots import HistogramPlot
+from ui.training.plots import EMPTY_RATIO_RANGE, HistogramPlot, RatioPlot
 from ui.training.runs import SAVED_POINTS, RunRecord, saved_runs, smooth, with_run
 
 
@@ -57,3 +58,19 @@ def test_histograms_over_time_stay_bounded(qtbot):
     image = plot.image.image
     assert image.shape == (HistogramPlot.ROWS, len(plot.history))
     assert image.max() <= 0.0 and image.min() >= -4.0  # log10 of shares, floored at 1e-4
+
+
+def test_ratio_axis_is_readable_empty_then_follows_the_ratios(qtbot):
+    plot = RatioPlot()
+    qtbot.addWidget(plot)
+    view = plot.getViewBox()
+    assert view.viewRange()[1] == pytest.approx(list(np.log10(EMPTY_RATIO_RANGE)))
+    record = RunRecord()
+    record.ratios = {"w": [[1, 0.2], [2, 0.3]]}
+    plot.update_from(record)
+    view.updateAutoRange()
+    low, high = view.viewRange()[1]
+    assert low <= np.log10(1e-3) and high >= np.log10(0.3)  # the guide and the ratios
+    assert high < np.log10(EMPTY_RATIO_RANGE[1]) + 1
+    plot.reset()
+    assert view.viewRange()[1] == pytest.approx(list(np.log10(EMPTY_RATIO_RANGE)))

@@ -14,6 +14,8 @@ from ui.training.runs import SMOOTHING, RunRecord, smooth
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 OVERLAY = pg.mkPen("#888888", width=1.5, style=Qt.DashLine)
 RATIO_GUIDE = 1e-3
+#: the update/weight axis before any ratio is known
+EMPTY_RATIO_RANGE = (1e-5, 1e-1)
 
 
 def curve(plot: pg.PlotItem, colour: str, name: str | None = None, width: float = 1.5):
@@ -159,12 +161,19 @@ class RatioPlot(pg.PlotWidget):
         self.addItem(self.guide)
         self.lines: dict[str, pg.PlotDataItem] = {}
         self.setLabel("bottom", "step")
+        self._show_empty_range()
+
+    def _show_empty_range(self) -> None:
+        """1e-5..1e-1 until ratios arrive (auto range around the guide alone squeezed the
+        axis to a sliver with overlapping tick labels)."""
+        self.setYRange(np.log10(EMPTY_RATIO_RANGE[0]), np.log10(EMPTY_RATIO_RANGE[1]), padding=0)
 
     def reset(self) -> None:
         for line in self.lines.values():
             self.removeItem(line)
         self.lines.clear()
         self.getPlotItem().legend.clear()
+        self._show_empty_range()
 
     def prepare(self, keys) -> None:
         """A line for each parameter id in ``keys``, made before a run starts (making six
@@ -176,6 +185,8 @@ class RatioPlot(pg.PlotWidget):
 
     def update_from(self, record: RunRecord) -> None:
         self.prepare(record.ratios)
+        if record.ratios and not self.getViewBox().autoRangeEnabled()[1]:
+            self.enableAutoRange(axis="y")
         for key, points in record.ratios.items():
             data = np.asarray(points, dtype=np.float64)
             positive = data[:, 1] > 0
