@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,9 +67,16 @@ def apply_value(doc: GraphDocument, name: str, value: float) -> float:
 
 
 def random_search(
-    doc: GraphDocument, trials: int, ranges: dict[str, str | None], epochs: int = 2, seed: int = 0
+    doc: GraphDocument,
+    trials: int,
+    ranges: dict[str, str | None],
+    epochs: int = 2,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Trial]:
-    """Train ``trials`` short runs with values drawn in log space; best validation accuracy first."""
+    """Train ``trials`` short runs with values drawn in log space; best validation accuracy first.
+    ``progress(done, total)`` is called before each trial and after the last (a background job
+    passes ``Job.report``, which stops the search there once cancelled)."""
     if trials < 1:
         raise GraphLabError("--trials must be at least 1")
     bounds = {name: parse_range(name, text) for name, text in ranges.items() if text}
@@ -79,7 +87,9 @@ def random_search(
     rng = np.random.default_rng(seed)
     data = bound_data(doc)
     results = []
-    for _ in range(trials):
+    for done in range(trials):
+        if progress is not None:
+            progress(done, trials)
         trial_doc = doc.snapshot()
         trial = Trial()
         for name, (low, high) in bounds.items():
@@ -93,6 +103,8 @@ def random_search(
             last = history.epochs[-1]
             trial.val_accuracy, trial.train_accuracy = last.val_accuracy, last.train_accuracy
         results.append(trial)
+    if progress is not None:
+        progress(trials, trials)
     return sorted(
         results,
         key=lambda t: -(t.val_accuracy if t.val_accuracy is not None else t.train_accuracy or -1.0),

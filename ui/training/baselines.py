@@ -1,16 +1,14 @@
 """Baselines reachable from the training panel: kNN cross-validation (mean and standard
 deviation of the validation accuracy per k) and a random hyperparameter search (ranked table).
 
-Both run in a background thread; a timer polls it while it runs and shows the result.
+Both run as a :class:`graphlab.jobs.Job`, watched by a :class:`ui.jobs.JobWatcher`: the panel shows
+the result, or the job's one-line error, and its Run button is usable again either way.
 """
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -27,31 +25,21 @@ from PySide6.QtWidgets import (
 from engine.errors import GraphLabError
 from engine.knn import cross_validate
 from graphlab.binding import bound_data
+from graphlab.crashlog import failure_message
+from graphlab.jobs import DONE, Job
 from graphlab.search import random_search
-
-
-class BackgroundJob:
-    """A function run in a daemon thread; ``result`` or ``error`` once ``done``."""
-
-    def __init__(self, function) -> None:
-        self.result, self.error, self.done = None, None, False
-        self.thread = threading.Thread(target=self._run, args=(function,), daemon=True)
-        self.thread.start()
-
-    def _run(self, function) -> None:
-        try:
-            self.result = function()
-        except (GraphLabError, ValueError) as exc:
-            self.error = str(exc)
-        self.done = True
+from ui.jobs import JobWatcher
 
 
 class JobPanel(QWidget):
-    """A form, a Run button and a status line; subclasses build ``work()`` and ``show()``."""
+    """A form, Run and Cancel buttons and a status line; subclasses build ``work()`` (a function
+    of the job, run in the background) and ``show(result)``; ``what`` names the work in errors."""
+
+    what = "running a baseline"
 
     def __init__(self, doc, title: str) -> None:
         super().__init__()
-        self.doc, self.job = doc, None
+        self.doc = doc
         self.layout_ = QVBoxLayout(self)
         self.form = QFormLayout()
         self.layout_.addWidget(QLabel(f"<b>{title}</b>"))
@@ -59,39 +47,42 @@ class JobPanel(QWidget):
         row = QHBoxLayout()
         self.run_button = QPushButton("Run")
         self.run_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
         row.addWidget(self.status, 1)
         self.layout_.addLayout(row)
-        self.timer = QTimer(self)
-        self.timer.setInterval(100)
-        self.timer.timeout.connect(self.poll)
+        self.jobs = JobWatcher(self)
+        self.cancel_button.clicked.connect(self.jobs.cancel)
+        self.jobs.changed.connect(lambda job: self.status.setText(job.message()))
+        self.jobs.finished.connect(self._finished)
+
+    @property
+    def job(self) -> Job | None:
+        """The running job (None when idle)."""
+        return self.jobs.job
 
     def start(self) -> None:
-        if self.job is not None:
+        if self.jobs.running:
             return
         try:
             work = self.work()
-        except (GraphLabError, ValueError) as exc:
-            self.status.setText(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the form's own check, or a bug: one line
+            self.status.setText(failure_message(exc, self.what))
             return
         self.status.setText("running...")
         self.run_button.setEnabled(False)
-        self.job = BackgroundJob(work)
-        self.timer.start()
+        self.cancel_button.setEnabled(True)
+        self.jobs.start(work, self.what)
 
-    def poll(self) -> None:
-        job = self.job
-        if job is None or not job.done:
-            return
-        self.job = None
-        self.timer.stop()
+    def _finished(self, job: Job) -> None:
         self.run_button.setEnabled(True)
-        if job.error is not None:
-            self.status.setText(job.error)
-        else:
-            self.status.setText("done")
+        self.cancel_button.setEnabled(False)
+        self.status.setText(job.message())
+        if job.state == DONE:
             self.show(job.result)
 
     def work(self):
@@ -103,6 +94,8 @@ class JobPanel(QWidget):
 
 class KnnPanel(JobPanel):
     """k-fold cross-validation of kNN on the training split: mean +- std per k."""
+
+    what = "running the kNN cross-validation"
 
     def __init__(self, doc) -> None:
         super().__init__(doc, "kNN baseline (cross-validation)")
@@ -118,12 +111,15 @@ class KnnPanel(JobPanel):
         self.scores: dict = {}
 
     def work(self):
-        ks = [int(part) for part in self.ks.text().replace(",", " ").split()]
+        try:
+            ks = [int(part) for part in self.ks.text().replace(",", " ").split()]
+        except ValueError:
+            ks = []
         if not ks or min(ks) < 1:
-            raise ValueError("k values: give whole numbers of at least 1, such as 1, 3, 5")
+            raise GraphLabError("k values: give whole numbers of at least 1, such as 1, 3, 5")
         folds, doc = self.folds.value(), self.doc.snapshot()
 
-        def run():
+        def run(job):
             train = bound_data(doc).splits.train
             X = train.X.reshape(len(train.X), -1)
             order = np.random.default_rng(0).permutation(len(X))  # the rows may be sorted
@@ -149,6 +145,8 @@ class KnnPanel(JobPanel):
 class SearchPanel(JobPanel):
     """Random search of the learning rate (and regularisation) in log space, ranked."""
 
+    what = "running the hyperparameter search"
+
     def __init__(self, doc) -> None:
         super().__init__(doc, "Hyperparameter search (random, log space)")
         self.trials = QSpinBox()
@@ -170,7 +168,7 @@ class SearchPanel(JobPanel):
     def work(self):
         ranges = {"lr": self.lr.text().strip() or None, "reg": self.reg.text().strip() or None}
         doc, trials, epochs = self.doc.snapshot(), self.trials.value(), self.epochs.value()
-        return lambda: random_search(doc, trials, ranges, epochs=epochs)
+        return lambda job: random_search(doc, trials, ranges, epochs=epochs, progress=job.report)
 
     def show(self, trials) -> None:
         self.trials_found = trials

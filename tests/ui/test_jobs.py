@@ -1,0 +1,70 @@
+"""A baseline panel's job that raises shows the error in the panel and frees the Run button."""
+
+import re
+
+import pytest
+
+from engine.errors import GraphLabError
+from graphlab.examples import open_graph
+from ui.training import baselines
+from ui.training.baselines import KnnPanel, SearchPanel
+
+
+@pytest.fixture
+def knn(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRAPHLAB_LOG_DIR", str(tmp_path))
+    panel = KnnPanel(open_graph("linear-softmax-spiral"))
+    qtbot.addWidget(panel)
+    panel.ks.setText("1, 3")
+    panel.folds.setValue(3)
+    return panel
+
+
+def run_to_end(qtbot, panel) -> None:
+    panel.run_button.click()
+    assert not panel.run_button.isEnabled() and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+    assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+
+@pytest.mark.parametrize(
+    "error, shown",
+    [
+        (GraphLabError("the training split has 2 rows, fewer than 3 folds"),
+         "the training split has 2 rows, fewer than 3 folds"),
+        (KeyError("labels"),
+         "unexpected error while running the kNN cross-validation: KeyError: 'labels' (details in"),
+    ],
+    ids=["graphlab-error", "unexpected-keyerror"],
+)  # fmt: skip
+def test_a_failing_job_shows_its_error_and_run_works_again(qtbot, knn, monkeypatch, error, shown):
+    def fail(*args):
+        raise error
+
+    monkeypatch.setattr(baselines, "cross_validate", fail)
+    run_to_end(qtbot, knn)
+    assert knn.status.text().startswith(shown)
+    assert knn.scores == {}
+    monkeypatch.undo()
+    run_to_end(qtbot, knn)
+    assert sorted(knn.scores) == [1, 3] and "best k" in knn.status.text()
+
+
+def test_a_bad_form_is_a_message_and_no_job(qtbot, knn):
+    knn.ks.setText("one, three")
+    knn.run_button.click()
+    assert knn.job is None and knn.run_button.isEnabled()
+    assert knn.status.text() == "k values: give whole numbers of at least 1, such as 1, 3, 5"
+
+
+def test_a_search_shows_progress_and_can_be_cancelled(qtbot):
+    search = SearchPanel(open_graph("linear-softmax-spiral"))
+    qtbot.addWidget(search)
+    search.trials.setValue(200)
+    search.epochs.setValue(20)
+    search.run_button.click()
+    qtbot.waitUntil(lambda: re.fullmatch(r"running\.\.\. \d+/200", search.status.text()))
+    search.cancel_button.click()
+    qtbot.waitUntil(lambda: search.job is None, timeout=60_000)
+    assert search.status.text() == "cancelled"
+    assert search.run_button.isEnabled() and search.table.rowCount() == 0
