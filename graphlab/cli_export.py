@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graphlab.cli_args import add_graph_argument
+from graphlab.cli_open import run_ui
 from graphlab.examples import open_graph
 from graphlab.export import ExportError, export_onnx, export_torch, import_onnx
 from graphlab.fileformat import save_document
@@ -23,11 +24,7 @@ def cmd_export(args) -> int:
         elif kind == "torch":
             written = export_torch(doc, path)
         else:
-            try:  # Qt only when drawing
-                from ui.canvas_export import export_document_picture
-            except ImportError as exc:
-                raise ExportError(f"pictures need Qt (PySide6): {exc}") from None
-            export_document_picture(doc, path, kind)
+            run_ui("export_document_picture", doc, path, kind)  # Qt only when drawing
             written = [path]
         for done in written:
             print(f"wrote {done}")

@@ -1,7 +1,7 @@
 """``graphlab open``: the window on a graph, or a screenshot of it.
 
-The Qt code is imported inside the handler only, so ``graphlab`` stays Qt-free at import.
-Options that later steer the window (stepping, training) are collected by
+:func:`run_ui` is the one function in ``graphlab`` that imports ``ui`` (and so Qt), lazily, so
+``graphlab`` stays Qt-free at import; ``graphlab export --png/--svg`` draws through it too. Options that later steer the window (stepping, training) are collected by
 :func:`window_options` and passed to ``ui.app.run_app`` as keyword arguments.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from engine.errors import GraphLabError
 from graphlab.examples import DEFAULT_EXAMPLE, resolve_graph
 
 
@@ -61,11 +62,19 @@ def window_options(args) -> dict:
     }
 
 
+def run_ui(entry: str, *args, **kwargs):
+    """Call ``ui.app.<entry>(*args, **kwargs)``: ``run_app`` starts the window,
+    ``export_document_picture`` draws a graph offscreen. Qt is imported here, not before."""
+    try:
+        from ui import app
+    except ImportError as exc:
+        raise GraphLabError(f"the window and pictures need Qt (PySide6): {exc}") from None
+    return getattr(app, entry)(*args, **kwargs)
+
+
 def cmd_open(args) -> int:
     resolve_graph(args.graph)  # a bad name fails here, with one line and no window
-    from ui.app import run_app
-
-    return run_app(args.graph, **window_options(args))
+    return run_ui("run_app", args.graph, **window_options(args))
 
 
 def add_open(sub) -> None:

@@ -1,7 +1,9 @@
 """Starting the window: the QApplication, the main window on a graph, and screenshots.
 
-``run_app`` is what ``graphlab open`` and plain ``graphlab`` call (importing this module
-lazily, so that ``graphlab`` stays Qt-free until a window is wanted).
+``run_app`` is what ``graphlab open`` and plain ``graphlab`` call, and
+``export_document_picture`` (from ui.canvas_export) what ``graphlab export --png/--svg`` calls,
+both through ``graphlab.cli_open.run_ui``, the one place graphlab imports this module (lazily,
+so that ``graphlab`` stays Qt-free until a window or a picture is wanted).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from engine.errors import GraphLabError
 from graphlab.examples import DEFAULT_EXAMPLE, EXAMPLES_DIR, open_graph, resolve_graph
+from ui.canvas_export import export_document_picture
 from ui.main_window import MainWindow
 from ui.theme import DEFAULT_THEME, apply_theme
 
@@ -24,6 +27,8 @@ APPLICATION = "GraphLab"
 DEFAULT_SIZE = (1600, 1000)
 #: how long the window may settle (layout, first analysis, fit) before a screenshot
 SCREENSHOT_DELAY_MS = 300
+
+__all__ = ["export_document_picture", "open_window", "run_app", "start_training"]
 
 
 def application(argv: list[str] | None = None) -> QApplication:
