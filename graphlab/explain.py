@@ -84,15 +84,26 @@ def explain(
     return result
 
 
-#: the vector-Jacobian product of an op's input, with ``{port}`` standing for the node feeding
-#: that port and ``dout`` for the upstream gradient (CS231n's notation)
+#: the vector-Jacobian product of each input port of every op (ports without a gradient, such
+#: as integer labels, left out; a leaf has no input), with ``{port}`` standing for the node
+#: feeding that port and ``dout`` for the upstream gradient (CS231n's notation); a loss or
+#: penalty's own ``dout`` is 1 unless it is scaled further on
 TENSOR_FORMULAS = {
+    "input": {},
+    "parameter": {},
+    "constant": {},
     "add": {"a": "dout", "b": "dout"},
     "subtract": {"a": "dout", "b": "-dout"},
     "multiply": {"a": "dout * {b}", "b": "dout * {a}"},
     "divide": {"a": "dout / {b}", "b": "-dout * {a} / {b}^2"},
     "max": {"a": "dout where {a} >= {b}", "b": "dout where {b} > {a}"},
     "min": {"a": "dout where {a} <= {b}", "b": "dout where {b} < {a}"},
+    "negate": {"x": "-dout"},
+    "reciprocal": {"x": "-dout / {x}^2"},
+    "exp": {"x": "dout * e^{x} (the output itself)"},
+    "log": {"x": "dout / {x}"},
+    "power": {"x": "dout * p {x}^(p - 1)"},
+    "abs": {"x": "dout * sign({x})"},
     "matmul": {"a": "dout {b}^T", "b": "{a}^T dout"},
     "affine": {"x": "dout {w}^T", "w": "{x}^T dout", "b": "sum of dout over the batch"},
     "conv2d": {
@@ -101,20 +112,48 @@ TENSOR_FORMULAS = {
         "b": "sum of dout over N, H, W",
     },
     "relu": {"x": "dout where {x} > 0"},
+    "leaky_relu": {"x": "dout where {x} > 0, slope * dout elsewhere"},
+    "elu": {"x": "dout where {x} > 0, dout * (out + alpha) elsewhere"},
+    "prelu": {
+        "x": "dout where {x} > 0, dout * {slope} elsewhere",
+        "slope": "dout * {x} where {x} <= 0, summed over the broadcast axes",
+    },
+    "maxout": {"x": "dout routed to the largest channel of each group of k"},
     "sigmoid": {"x": "dout * s (1 - s)"},
     "tanh": {"x": "dout * (1 - t^2)"},
+    "softmax": {"x": "p * (dout - sum(dout * p)) along the axis, p = softmax({x})"},
+    "log_softmax": {"x": "dout - softmax({x}) * sum(dout) along the axis"},
     "maxpool": {"x": "dout routed to each window's first maximum"},
     "avgpool": {"x": "dout / K^2 spread over each window"},
-    "softmax_cross_entropy": {"scores": "(softmax({scores}) - onehot(y)) / N"},
-    "l2_penalty": {"w": "2 lambda {w}"},
+    "batchnorm": {
+        "x": "{gamma} / (M sigma) * (M dout - sum dout - x_hat * sum(dout * x_hat)), sums per channel",
+        "gamma": "sum of dout * x_hat per channel",
+        "beta": "sum of dout per channel",
+    },
+    "dropout": {"x": "dout * mask (the forward pass's mask, kept entries scaled by 1/p)"},
+    "sum": {"x": "dout copied to every summed element"},
+    "mean": {"x": "dout / count copied to every averaged element"},
     "flatten": {"x": "dout reshaped to {x}'s shape"},
     "reshape": {"x": "dout reshaped to {x}'s shape"},
+    "transpose": {"x": "dout transposed back by the inverse permutation"},
+    "softmax_cross_entropy": {"scores": "(softmax({scores}) - onehot(y)) / N"},
+    "svm_loss": {
+        "scores": "+1/N at each class whose margin is violated, -(their count)/N at the correct class"
+    },
+    "mse": {
+        "prediction": "2 ({prediction} - {target}) / size",
+        "target": "-2 ({prediction} - {target}) / size",
+    },
+    "l2_penalty": {"w": "2 lambda {w}"},
+    "l1_penalty": {"w": "lambda sign({w})"},
+    "elastic_penalty": {"w": "lambda (2 beta {w} + sign({w}))"},
 }
 
 
 def tensor_formula(op: str, port: str, sources: dict[str, str]) -> str:
     """The gradient of input ``port`` of an ``op`` node as a formula in its sources' names
-    (broadcast axes are summed); ops without one get "dout * d(out)/d(port)"."""
+    (broadcast axes are summed); an op missing from the table (one registered outside the
+    engine, such as a test's toy op) gets "dout * d(op)/d(port)"."""
     template = TENSOR_FORMULAS.get(op, {}).get(port, f"dout * d{op}/d{{{port}}}")
     return re.sub(r"\{(\w+)\}", lambda m: sources.get(m.group(1), m.group(1)), template)
 

@@ -81,14 +81,17 @@ def loss_of(doc: GraphDocument, graph: Graph) -> str | None:
         return None
 
 
-def unsupported(graph: Graph, nodes: list[str], supported, target: str) -> None:
-    """Raise ExportError listing the nodes whose op ``target`` cannot express."""
+def unsupported(graph: Graph, nodes: list[str], supported, target: str, reasons) -> None:
+    """Raise ExportError listing the nodes whose op ``target`` cannot express (not in
+    ``supported``), with the exporter's reason for each such op (``reasons``: op -> why)."""
     missing = [nid for nid in nodes if graph.nodes[nid].op not in supported]
     if missing:
         listed = ", ".join(f'"{nid}" ({graph.nodes[nid].op})' for nid in missing)
         ops = sorted({graph.nodes[nid].op for nid in missing})
+        why = "".join(f"; {op}: {reasons[op]}" for op in ops if op in reasons)
         raise ExportError(
-            f"cannot export to {target}: no {target} form for op {', '.join(ops)} (nodes {listed})"
+            f"cannot export to {target}: no {target} form for op {', '.join(ops)} "
+            f"(nodes {listed}){why}"
         )
 
 

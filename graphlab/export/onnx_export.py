@@ -4,8 +4,9 @@ Each tensor is named after the node that computes it, so the ONNX graph reads li
 GraphLab one. Input nodes become graph inputs with a symbolic batch dimension ``N``;
 batchnorm uses its running statistics and dropout is ONNX ``Dropout``, which is the identity
 at inference. By default the model stops before the loss (its outputs are the predictions);
-with ``include_loss`` the labels become an input and the loss a second output
-(softmax cross-entropy, mse, L1 and L2 penalties have ONNX forms; svm_loss does not).
+with ``include_loss`` the labels become an input and the loss a second output (every loss
+and penalty has an ONNX form, some as a few ONNX ops). An op missing from :data:`SUPPORTED`
+is refused with its reason from :data:`UNSUPPORTED`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.ops.base import normalise_axes
+from engine.ops.base import fmt, normalise_axes
 from engine.ops.cnn import Pool
 from engine.ops.linalg import permutation
 from graphlab.document import GraphDocument
-from graphlab.export import ExportError, export_plan, unsupported
+from graphlab.export import LEAF_OPS, ExportError, export_plan, unsupported
 from graphlab.fileformat import write_atomically
 
 OPSET = 18
@@ -175,12 +176,46 @@ def _mse(b, nid, ins, attrs, shapes):
     b.node("ReduceMean", [square], nid, keepdims=0)
 
 
+def _svm_loss(b, nid, ins, attrs, shapes):
+    """mean_i sum_j max(0, s_j - s_(y_i) + Delta), less the j = y_i term, max(0, Delta)."""
+    scores, labels = ins
+    rows = b.node("Unsqueeze", [labels, b.const(f"{nid}::axis1", [1], np.int64)], f"{nid}::rows")
+    correct = b.node("GatherElements", [scores, rows], f"{nid}::correct", axis=1)
+    diff = b.node("Sub", [scores, correct], f"{nid}::diff")
+    shifted = b.node("Add", [diff, b.const(f"{nid}::margin", attrs["margin"])], f"{nid}::shifted")
+    margins = b.node("Relu", [shifted], f"{nid}::margins")
+    per_row = b.node("ReduceSum", [margins, f"{nid}::axis1"], f"{nid}::per_row", keepdims=0)
+    total = b.node("ReduceMean", [per_row], f"{nid}::total", keepdims=0)
+    b.node("Sub", [total, b.const(f"{nid}::own_class", max(0.0, attrs["margin"]))], nid)
+
+
+def _maxout(b, nid, ins, attrs, shapes):
+    """Channels (N, C, ...) as groups (N, C/k, k, ...), then the max over each group."""
+    k, (_, channels, *rest) = attrs["k"], shapes[0]
+    sizes = [channels and channels // k, k, *rest]
+    dims = [0, *(-1 if d is None else d for d in sizes)]  # 0: the batch, as it comes
+    if dims.count(-1) > 1:
+        raise ExportError(
+            f'node "{nid}" (maxout): input {fmt(shapes[0])} has too many unknown sizes'
+        )
+    groups = b.node("Reshape", [ins[0], b.const(f"{nid}::groups", dims, np.int64)], f"{nid}::g")
+    b.node("ReduceMax", [groups, b.const(f"{nid}::axis", [2], np.int64)], nid, keepdims=0)
+
+
 def _penalty(op_type):
     def emit(b, nid, ins, attrs, shapes):
         total = b.node(op_type, ins, f"{nid}::total", keepdims=0)
         b.node("Mul", [total, b.const(f"{nid}::strength", attrs["strength"])], nid)
 
     return emit
+
+
+def _elastic_penalty(b, nid, ins, attrs, shapes):
+    squares = b.node("ReduceSumSquare", ins, f"{nid}::squares", keepdims=0)
+    weighted = b.node("Mul", [squares, b.const(f"{nid}::beta", attrs["beta"])], f"{nid}::l2")
+    absolute = b.node("ReduceL1", ins, f"{nid}::l1", keepdims=0)
+    total = b.node("Add", [weighted, absolute], f"{nid}::total")
+    b.node("Mul", [total, b.const(f"{nid}::strength", attrs["strength"])], nid)
 
 
 EMITTERS = {
@@ -200,12 +235,17 @@ EMITTERS = {
     "avgpool": _pool("AveragePool"),
     "batchnorm": _batchnorm,
     "dropout": _dropout,
+    "maxout": _maxout,
     "softmax_cross_entropy": _cross_entropy,
+    "svm_loss": _svm_loss,
     "mse": _mse,
     "l2_penalty": _penalty("ReduceSumSquare"),
     "l1_penalty": _penalty("ReduceL1"),
+    "elastic_penalty": _elastic_penalty,
 }
-SUPPORTED = {"input", "parameter", "constant", *SAME_INPUTS, *EMITTERS}
+SUPPORTED = {*LEAF_OPS, *SAME_INPUTS, *EMITTERS}
+#: op -> why ONNX cannot express it (the export's error message says it); none today
+UNSUPPORTED: dict[str, str] = {}
 
 
 def to_onnx_model(doc: GraphDocument, include_loss: bool = False):
@@ -213,7 +253,7 @@ def to_onnx_model(doc: GraphDocument, include_loss: bool = False):
     onnx = require_onnx()
     plan = export_plan(doc, include_loss)
     graph = plan.graph
-    unsupported(graph, plan.nodes, SUPPORTED, "ONNX")
+    unsupported(graph, plan.nodes, SUPPORTED, "ONNX", UNSUPPORTED)
     builder = _Builder(onnx, graph)
     inputs = []
     for nid in plan.nodes:

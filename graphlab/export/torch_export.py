@@ -25,7 +25,7 @@ from engine.ops.cnn import Pool
 from engine.ops.linalg import permutation
 from engine.optim import optimizer_class, validate_settings
 from graphlab.document import GraphDocument
-from graphlab.export import ExportPlan, export_plan, python_names, unsupported
+from graphlab.export import LEAF_OPS, ExportPlan, export_plan, python_names, unsupported
 from graphlab.fileformat import write_atomically
 
 #: names the generated file uses for itself
@@ -76,6 +76,9 @@ EXPRESSIONS = {
     "sum": "{x}.sum({reduce})",
     "mean": "{x}.mean({reduce})",
 }
+SUPPORTED = {*LEAF_OPS, *EXPRESSIONS}
+#: op -> why PyTorch cannot express it (the export's error message says it); none today
+UNSUPPORTED: dict[str, str] = {}
 SVM_LOSS = '''
 
 def svm_loss(scores, labels, margin):
@@ -327,7 +330,7 @@ def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
     """Write ``doc`` as a PyTorch module at ``path`` and its parameters beside it (``.npz``,
     when it has any); returns the paths written."""
     plan = export_plan(doc, include_loss=True)
-    unsupported(plan.graph, plan.nodes, {"input", "parameter", "constant", *EXPRESSIONS}, "PyTorch")
+    unsupported(plan.graph, plan.nodes, SUPPORTED, "PyTorch", UNSUPPORTED)
     path = Path(path)
     npz_path = path.with_suffix(".npz")
     graph = plan.graph

@@ -2,8 +2,9 @@
 
 Each module defines ``CASES``, a list of :class:`OpCase`. The harness in
 ``tests/engine/test_op_cases.py`` gradient-checks each case in float64 and compares forward
-and backward with PyTorch when it is installed. Every registered op except the leaves must
-have at least three cases (broadcasting where it applies, a batch of 1, odd sizes).
+and backward with PyTorch when it is installed. Every registered op except those in
+:data:`NO_CASES` must have at least three cases (broadcasting where it applies, a batch of 1,
+odd sizes).
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+#: ops without cases here, and why (tests/test_op_tables.py checks every op is in one or other)
+NO_CASES = {
+    "input": "a leaf: its value is fed, nothing to differentiate (tests/engine/test_graph.py)",
+    "parameter": "a leaf: its value is the parameter itself (tests/engine/test_gradcheck.py)",
+    "constant": "a leaf: its value is its attr (tests/engine/test_graph.py)",
+}
 
 
 @dataclass
