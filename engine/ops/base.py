@@ -1,9 +1,12 @@
 """The op contract: ports, attrs, shape inference, forward and backward.
 
 An op is one small class registered by name. Shapes are tuples whose entries may be
-``None`` (a size not known until data arrives, usually the batch). ``forward`` returns
-``(output, saved)``; ``backward(saved, grad_out)`` returns one gradient per input port,
-each with that input's shape, or ``None`` where the input is not differentiable.
+``None`` (a size not known until data arrives, usually the batch).
+``forward(xp, inputs, attrs, ctx)`` returns ``(output, saved)``;
+``backward(xp, saved, grad_out, attrs, needed=None)`` returns a list with one gradient per
+input port, each with that input's shape, or ``None`` where the input is not differentiable
+(a port in ``no_grad_ports``) or its gradient was not ``needed``. ``xp`` is the array module
+(numpy or cupy) and ``ctx`` a :class:`ForwardContext`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
 """Taking graphs elsewhere: ONNX export and import, a PyTorch module file.
 
-The public functions import their heavy dependencies (``onnx``) only when called, so
-importing this package costs nothing. The picture exports live on the Qt side
-(``ui/canvas_export.py``), since ``graphlab`` stays Qt-free.
+The public functions import their format's module (and ``onnx``) only when called, so
+importing this package costs nothing. Each format keeps a table of the ops it handles and,
+for any it cannot, the reason its error message gives (``SUPPORTED``/``UNSUPPORTED`` in
+``onnx_export`` and ``torch_export``, ``IMPORTED``/``NOT_IMPORTED`` in ``onnx_handlers``;
+``tests/test_op_tables.py`` checks every registered op is in one or the other). The picture
+exports draw with Qt, so they live in ``ui/canvas_export.py``; ``graphlab export --png/--svg``
+reaches them through :func:`graphlab.cli_open.run_ui`.
 """
 
 from __future__ import annotations
