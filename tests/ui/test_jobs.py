@@ -1,11 +1,16 @@
-"""A baseline panel's job that raises shows the error in the panel and frees the Run button."""
+"""Background jobs in the window: a baseline panel's or the gradient check's job that raises
+shows the error in its panel (one line) and the work can be started again."""
 
 import re
+import threading
 
 import pytest
 
 from engine.errors import GraphLabError
 from graphlab.examples import open_graph
+from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
+from ui.commands import SetLabel
+from ui.stepper import gradcheck_panel
 from ui.training import baselines
 from ui.training.baselines import KnnPanel, SearchPanel
 
@@ -68,3 +73,47 @@ def test_a_search_shows_progress_and_can_be_cancelled(qtbot):
     qtbot.waitUntil(lambda: search.job is None, timeout=60_000)
     assert search.status.text() == "cancelled"
     assert search.run_button.isEnabled() and search.table.rowCount() == 0
+
+
+# -- the gradient check runs as a job too --------------------------------------------------
+
+
+@pytest.fixture
+def stepper(qtbot, isolated_settings, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("GRAPHLAB_LOG_DIR", str(isolated_settings))
+    return make_window(qtbot, "two-layer-net-spiral").stepper
+
+
+def check(qtbot, stepper) -> list[str]:
+    stepper.toolbar.actions_by_name["gradcheck"].trigger()
+    qtbot.waitUntil(lambda: not stepper.gradcheck.jobs.running, timeout=60_000)
+    return [stepper.gradcheck.item(i).text() for i in range(stepper.gradcheck.count())]
+
+
+def test_a_failing_gradient_check_is_one_line_and_can_run_again(qtbot, stepper, monkeypatch):
+    def fail(doc):
+        raise KeyError("fc1_W")
+
+    monkeypatch.setattr(gradcheck_panel, "check_document", fail)
+    lines = check(qtbot, stepper)
+    assert len(lines) == 1 and lines[0].startswith(
+        "Gradient check failed: unexpected error while checking the gradients: KeyError: 'fc1_W'"
+    )
+    assert stepper.gradcheck.frames == {}
+    monkeypatch.undo()
+    assert len(check(qtbot, stepper)) == len(stepper.gradcheck.results) > 0
+
+
+def test_an_edit_during_the_check_drops_its_result(qtbot, stepper, monkeypatch):
+    release = threading.Event()
+    real = gradcheck_panel.check_document
+    monkeypatch.setattr(
+        gradcheck_panel, "check_document", lambda doc: release.wait(30) and real(doc)
+    )
+    stepper.toolbar.actions_by_name["gradcheck"].trigger()
+    window = stepper.window
+    window.stack.push(SetLabel(window.doc, "fc1", "hidden"))
+    release.set()
+    qtbot.waitUntil(lambda: not stepper.gradcheck.jobs.running, timeout=60_000)
+    assert stepper.gradcheck.item(0).text().startswith("The graph changed during the check")
+    assert stepper.gradcheck.frames == {} and stepper.gradcheck.results == {}

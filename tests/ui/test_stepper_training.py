@@ -77,10 +77,17 @@ def test_dead_relu_fraction_counts_the_bin_of_zero():
     assert fraction == ("dead", pytest.approx(0.3))
 
 
-def test_gradient_check_button_colours_parameters_and_lists_errors(open_window):
+def check_gradients(qtbot, stepper) -> None:
+    """Press 'Gradient check' and wait for the background check to end."""
+    stepper.toolbar.actions_by_name["gradcheck"].trigger()
+    assert stepper.gradcheck.item(0).text() == "Checking gradients..."
+    qtbot.waitUntil(lambda: not stepper.gradcheck.jobs.running, timeout=60_000)
+
+
+def test_gradient_check_button_colours_parameters_and_lists_errors(open_window, qtbot):
     window = open_window("two-layer-net-spiral")
     stepper = window.stepper
-    stepper.toolbar.actions_by_name["gradcheck"].trigger()
+    check_gradients(qtbot, stepper)
     results = stepper.gradcheck.results
     params = [n for n, node in window.doc.nodes.items() if node.op == "parameter"]
     assert set(params) <= set(results)

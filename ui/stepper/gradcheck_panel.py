@@ -1,7 +1,8 @@
 """Gradient check in the app: the engine's check of the current graph, coloured on the canvas.
 
-Each checked input and parameter gets a frame coloured by its relative error (green below
-1e-6, amber below 1e-4, red above) and a line in the panel; a click selects the node.
+The check runs as a background job on a copy of the document (a deep CNN takes a second or
+two). Each checked input and parameter gets a frame coloured by its relative error (green
+below 1e-6, amber below 1e-4, red above) and a line in the panel; a click selects the node.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QListWidget, QListWidgetItem, QWidget
 
-from engine.errors import GraphLabError
 from engine.gradcheck import CheckResult, gradient_check
 from graphlab.binding import sample_feeds
 from graphlab.document import GraphDocument
+from graphlab.jobs import CANCELLED, FAILED, Job
+from ui.jobs import JobWatcher
 
 NODE_ROLE = Qt.UserRole
 #: (largest error, colour, verdict), checked in order
@@ -48,17 +50,32 @@ class GradientCheckPanel(QListWidget):
         self.results: dict[str, CheckResult] = {}
         self.itemClicked.connect(lambda item: self.nodeChosen.emit(item.data(NODE_ROLE) or ""))
         self.addItem("Press 'Gradient check' to compare the analytic and numerical gradients.")
+        self._scene = None
+        self.jobs = JobWatcher(self)
+        self.jobs.finished.connect(self._finished)
 
-    def run(self, doc: GraphDocument, scene) -> dict[str, CheckResult]:
-        """Check ``doc`` now and show the results on ``scene`` and in the list."""
+    def run(self, doc: GraphDocument, scene) -> None:
+        """Check a copy of ``doc`` in the background (the window stays responsive); the results
+        appear on ``scene`` and in the list when it ends, or its error as the list's one line."""
+        if self.jobs.running:
+            return
         self.clear_frames()
         self.clear()
-        try:
-            self.results = check_document(doc)
-        except GraphLabError as exc:
-            self.results = {}
-            self.addItem(f"Gradient check failed: {exc}")
-            return {}
+        self.results = {}
+        self.addItem("Checking gradients...")
+        copy = doc.snapshot()
+        self._scene = scene
+        self.jobs.start(lambda job: check_document(copy), "checking the gradients")
+
+    def _finished(self, job: Job) -> None:
+        self.clear()
+        if job.state == CANCELLED:
+            self.addItem("The graph changed during the check: press 'Gradient check' again.")
+            return
+        if job.state == FAILED:
+            self.addItem(f"Gradient check failed: {job.error}")
+            return
+        self.results, scene = job.result, self._scene
         for nid, result in sorted(self.results.items(), key=lambda kv: -kv[1].error):
             colour, verdict = grade(result.error)
             text = (
@@ -83,9 +100,10 @@ class GradientCheckPanel(QListWidget):
                 self.frames[nid] = frame
         if not self.results:
             self.addItem("Nothing to check: the graph has no float inputs or parameters.")
-        return self.results
 
     def clear_frames(self) -> None:
+        """Remove the frames (the graph changed); a running check's result is dropped."""
+        self.jobs.cancel()
         for frame in self.frames.values():
             if frame.scene() is not None:
                 frame.scene().removeItem(frame)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QDockWidget
 
 from graphlab.document import Change
 from ui.stepper.explanation_panel import ExplanationPanel, explanation_at
@@ -127,14 +127,11 @@ class Stepper:
     def _stop_animation(self) -> None:
         self.pulses.stop()
 
-    def check_gradients(self) -> dict:
+    def check_gradients(self) -> None:
+        """Show the gradient-check panel and start a check (it runs in the background)."""
         self.docks["gradcheck"].show()
         self.docks["gradcheck"].raise_()
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:
-            return self.gradcheck.run(self.window.doc, self.window.scene)
-        finally:
-            QApplication.restoreOverrideCursor()
+        self.gradcheck.run(self.window.doc, self.window.scene)
 
 
 def install_stepper(window) -> Stepper:
