@@ -72,6 +72,18 @@ def test_the_window_door_is_the_only_way_into_ui_and_exists():
     assert ("ui", function) in imports(ROOT / path)
 
 
+def test_without_qt_the_door_says_so_in_one_line(monkeypatch, tmp_path, capsys):
+    import ui
+    from graphlab.cli import main
+
+    monkeypatch.delattr(ui, "app", raising=False)  # as if never imported in this process
+    monkeypatch.setitem(sys.modules, "ui.app", None)  # importing it now raises ImportError
+    assert main(["export", "cnn-digits", "--png", str(tmp_path / "g.png")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("graphlab: error: the window and pictures need Qt (PySide6): ")
+    assert error.count("\n") == 1 and not (tmp_path / "g.png").exists()
+
+
 def test_every_file_under_ui_draws():
     """A ui file without Qt or pyqtgraph is application core: it belongs in graphlab/
     (a package __init__ that only re-exports is fine)."""
