@@ -103,12 +103,15 @@ class FoldScores:
     std: float
 
 
-def cross_validate(X, y, ks, folds: int = 5, metric: str = "l2") -> dict[int, FoldScores]:
+def cross_validate(
+    X, y, ks, folds: int = 5, metric: str = "l2", progress=None
+) -> dict[int, FoldScores]:
     """k-fold cross-validation of kNN for each k in ``ks``.
 
     The rows are split in order into ``folds`` nearly equal parts (shuffle first if the data
     is sorted); each part is the validation set once, the rest the training set. One
-    neighbour search per fold serves every k.
+    neighbour search per fold serves every k. ``progress(done, folds)``, when given, is
+    called before each fold (a background job stops there once cancelled).
     """
     if folds < 2 or folds > len(X):
         raise GraphLabError(f"folds must be between 2 and {len(X)}, got {folds}")
@@ -117,7 +120,9 @@ def cross_validate(X, y, ks, folds: int = 5, metric: str = "l2") -> dict[int, Fo
     parts = np.array_split(np.arange(len(X)), folds)
     scores: dict[int, list[float]] = {k: [] for k in ks}
     xp = array_module_of(X)
-    for part in parts:
+    for done, part in enumerate(parts):
+        if progress is not None:
+            progress(done, folds)
         train = np.setdiff1d(np.arange(len(X)), part)
         model = KNearestNeighbor(max(ks), metric).fit(X[xp.asarray(train)], labels[train])
         neighbours = model.kneighbors(X[xp.asarray(part)])

@@ -43,7 +43,7 @@ def run_to_end(qtbot, panel) -> None:
     ids=["graphlab-error", "unexpected-keyerror"],
 )  # fmt: skip
 def test_a_failing_job_shows_its_error_and_run_works_again(qtbot, knn, monkeypatch, error, shown):
-    def fail(*args):
+    def fail(*args, **kwargs):
         raise error
 
     monkeypatch.setattr(baselines, "cross_validate", fail)
@@ -53,6 +53,27 @@ def test_a_failing_job_shows_its_error_and_run_works_again(qtbot, knn, monkeypat
     monkeypatch.undo()
     run_to_end(qtbot, knn)
     assert sorted(knn.scores) == [1, 3] and "best k" in knn.status.text()
+
+
+def test_a_knn_run_reports_its_folds_and_can_be_cancelled(qtbot, knn, monkeypatch):
+    folds_seen, go_on = [], threading.Event()
+    real = baselines.cross_validate
+
+    def slow(*args, progress, **kwargs):
+        def report(done, total):
+            folds_seen.append(done)
+            go_on.wait(30)
+            progress(done, total)
+
+        return real(*args, progress=report, **kwargs)
+
+    monkeypatch.setattr(baselines, "cross_validate", slow)
+    knn.run_button.click()
+    qtbot.waitUntil(lambda: folds_seen == [0])
+    knn.cancel_button.click()
+    go_on.set()
+    qtbot.waitUntil(lambda: knn.job is None, timeout=60_000)
+    assert folds_seen == [0] and knn.status.text() == "cancelled" and knn.scores == {}
 
 
 def test_a_bad_form_is_a_message_and_no_job(qtbot, knn):

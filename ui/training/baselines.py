@@ -123,7 +123,7 @@ class KnnPanel(JobPanel):
             train = bound_data(doc).splits.train
             X = train.X.reshape(len(train.X), -1)
             order = np.random.default_rng(0).permutation(len(X))  # the rows may be sorted
-            return cross_validate(X[order], train.y[order], ks, folds)
+            return cross_validate(X[order], train.y[order], ks, folds, progress=job.report)
 
         return run
 
