@@ -22,11 +22,15 @@ class ExportMenu:
 
     def __init__(self, window, file_menu: QMenu) -> None:
         self.window = window
-        export_menu = file_menu.addMenu("E&xport")
+        export_menu, guard = file_menu.addMenu("E&xport"), window.guard
         for text in EXPORTS:
-            export_menu.addAction(text, lambda checked=False, t=text: self.export(t))
+            guard.trigger(
+                export_menu.addAction(text),
+                lambda t=text: self.export(t),
+                f"Export {text.rstrip('.')}",
+            )
         import_menu = file_menu.addMenu("&Import")
-        import_menu.addAction("ONNX model...", self.import_onnx)
+        guard.trigger(import_menu.addAction("ONNX model..."), self.import_onnx, "Import ONNX")
 
     def export(self, kind: str, path: str | None = None) -> bool:
         """Export the document (or picture of the canvas) as ``kind``; asks for a file unless given."""
