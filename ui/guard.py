@@ -138,15 +138,17 @@ class ActionGuard:
 
     # -- telling the person ---------------------------------------------------------------
 
-    def report(self, what: str, exc: BaseException) -> QMessageBox:
-        """Show ``exc``: its own sentence when expected, else the error dialog with details."""
+    def report(self, what: str, exc: BaseException, restored: bool = True) -> QMessageBox:
+        """Show ``exc``: its own sentence when expected, else the error dialog with details
+        (saying whether the document was ``restored``)."""
         if isinstance(exc, GraphLabError):
             return self._show(QMessageBox.Warning, what, str(exc))
         if isinstance(exc, OSError):
             return self._show(QMessageBox.Warning, what, file_problem(exc))
         sentence = failure_message(exc, f"running {what}")  # logs the traceback
         details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        text = f"{what} failed unexpectedly. The document is as it was before."
+        after = "The document is as it was before." if restored else "Undo may be needed."
+        text = f"{what} failed unexpectedly. {after}"
         return self._show(QMessageBox.Critical, "Unexpected error", text, sentence, details)
 
     def _show(self, icon, title: str, text: str, info: str = "", details: str = ""):
@@ -165,7 +167,7 @@ class ActionGuard:
         if not isinstance(exc, Exception):
             sys.__excepthook__(kind, exc, tb)
             return
-        self.report("An action", exc.with_traceback(tb))
+        self.report("An action", exc.with_traceback(tb), restored=False)
 
 
 def run_guarded(widget: QWidget, what: str, fn: Callable, *args) -> Any:

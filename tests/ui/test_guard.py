@@ -115,7 +115,9 @@ def test_the_safety_net_shows_slots_outside_the_guard(window, crash_log):
         window.toolbar_redo.trigger()
     finally:
         sys.excepthook = previous
-    assert "ValueError: outside any guard" in shown(window).informativeText()
+    box = shown(window)
+    assert "ValueError: outside any guard" in box.informativeText()
+    assert box.text() == "An action failed unexpectedly. Undo may be needed."
 
 
 def test_export_csv_into_a_missing_folder_is_a_message(window, qtbot, tmp_path, monkeypatch):

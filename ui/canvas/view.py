@@ -208,15 +208,20 @@ class GraphView(QGraphicsView):
             return
         payload = bytes(event.mimeData().data(PALETTE_MIME).data()).decode("utf-8")
         at = self.mapToScene(event.position().toPoint())
-        corner = at - QPointF(NODE_WIDTH / 2, TITLE_H / 2)
-        try:
-            self.editor.drop(payload, corner)
-        except (KeyError, GraphLabError) as exc:
-            self.scene().wiring.show_message(str(exc), at)
+        if not self.guard.run("Drop", self._drop, payload, at):
             event.ignore()
             return
         event.acceptProposedAction()
         self.setFocus()
+
+    def _drop(self, payload: str, at: QPointF) -> bool:
+        """Add ``payload``'s nodes, the title under ``at``; a bad payload is said there."""
+        try:
+            self.editor.drop(payload, at - QPointF(NODE_WIDTH / 2, TITLE_H / 2))
+        except (KeyError, GraphLabError) as exc:
+            self.scene().wiring.show_message(str(exc), at)
+            return False
+        return True
 
     # -- context menus --------------------------------------------------------------------
 
