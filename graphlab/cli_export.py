@@ -17,6 +17,7 @@ def cmd_export(args) -> int:
         raise ExportError("nothing to export: give --onnx, --torch, --png or --svg")
     doc = open_graph(args.graph)
     for kind, path in targets:
+        note = ""
         if kind == "onnx":
             export_onnx(doc, path, include_loss=args.with_loss)
             written = [path]
@@ -27,10 +28,10 @@ def cmd_export(args) -> int:
                 from ui.canvas_export import export_document_picture
             except ImportError as exc:
                 raise ExportError(f"pictures need Qt (PySide6): {exc}") from None
-            export_document_picture(doc, path, kind)
+            note = export_document_picture(doc, path, kind)
             written = [path]
         for done in written:
-            print(f"wrote {done}")
+            print(f"wrote {done}" + (f" ({note})" if note else ""))
     return 0
 
 

@@ -47,8 +47,8 @@ class PngPicture:
         if not self.scaled_down:
             return ""
         return (
-            f"scaled down to {self.size.width()} x {self.size.height()} pixels "
-            f"({self.scale / self.wanted:.1%} of full size) to stay within "
+            f"scaled down to {self.size.width()} x {self.size.height()} pixels, "
+            f"{self.scale / self.wanted:.1%} of full size, to stay within "
             f"{MAX_SIDE} pixels a side and {MAX_BYTES // 2**20} MB"
         )
 

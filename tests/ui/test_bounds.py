@@ -10,6 +10,9 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QTimer
 from PySide6.QtGui import QContextMenuEvent, QImage, QPainter, QPicture
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
+from graphlab.document import DocNode
+from graphlab.examples import open_graph
+from graphlab.fileformat import save_document
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.canvas.scene import MAX_GRID_LINES
 from ui.canvas_export import MAX_BYTES, MAX_SIDE
@@ -61,6 +64,31 @@ def test_png_of_a_node_100000_units_away_is_scaled_down_in_time_and_memory(tmp_p
         assert max(width, height) <= MAX_SIDE and width * height * 4 <= MAX_BYTES
         assert result["note"].startswith(f"scaled down to {width} x {height} pixels")
         assert result["colours"] > 3  # nodes and edges drawn, not a blank picture
+
+
+def test_graphlab_export_png_says_the_picture_was_scaled(tmp_path):
+    doc = open_graph("circuit-add-mul")
+    doc.add_node(DocNode("far", "input", {"shape": [1]}, (0.0, 100_000.0)))
+    save_document(doc, tmp_path / "far.json")
+    png = tmp_path / "far.png"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "graphlab.cli",
+            "export",
+            str(tmp_path / "far.json"),
+            "--png",
+            str(png),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    image = QImage(str(png))
+    assert image.height() == MAX_SIDE and image.width() < 200
+    assert f"wrote {png} (scaled down to {image.width()} x {MAX_SIDE} pixels" in run.stdout
 
 
 def test_export_menu_says_the_picture_was_scaled(qtbot, isolated_settings, monkeypatch, tmp_path):  # noqa: F811
