@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRectF, QTimer
 from PySide6.QtGui import QContextMenuEvent, QImage, QPainter, QPicture
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
@@ -153,3 +153,32 @@ def test_a_far_node_does_not_break_the_view(qtbot, isolated_settings, monkeypatc
     window.view.editor.paste(QPointF(far, far))
     window.view.fit_to_view()
     assert not window.view.grab().isNull()
+
+
+def test_repeated_actions_leave_no_objects_behind(qtbot, isolated_settings, monkeypatch):  # noqa: F811
+    """Rounds of add, delete, undo, redo, context menu, step, export: the window's QObjects
+    stay as many after the second round as after the first."""
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.Discard)
+    window = make_window(qtbot, "two-layer-net-spiral")
+    view, actions = window.view, window.actions
+    pos = QPoint(40, 40)
+
+    def menu():
+        QTimer.singleShot(0, lambda: QApplication.activePopupWidget().close())
+        event = QContextMenuEvent(QContextMenuEvent.Mouse, pos, view.viewport().mapToGlobal(pos))
+        QApplication.sendEvent(view.viewport(), event)
+
+    def one_round():
+        for _ in range(10):
+            window.add_from_palette("op:relu")
+            window.canvas_actions["delete"].trigger()
+            actions["undo"].trigger()
+            actions["undo"].trigger()
+            actions["redo"].trigger()
+            menu()
+            window.stepper.toolbar.actions_by_name["run_forward"].trigger()
+        QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        return len(window.findChildren(QObject))
+
+    first = one_round()
+    assert one_round() == first
