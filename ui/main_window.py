@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         for name, description in list_examples():
             action = examples_menu.addAction(name)
             action.setToolTip(description)
-            self.guard.trigger(action, lambda n=name: self.files.open_example(n))
+            self.guard.trigger(action, lambda n=name: self.files.open_example(n), "Open example")
         file_menu.addSeparator()
         file_menu.addActions([a["save"], a["save_as"]])
         file_menu.addSeparator()
@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
             action = theme_menu.addAction(name.capitalize())
             action.setCheckable(True)
             action.setData(name)
-            self.guard.trigger(action, lambda n=name: self.set_theme(n))
+            self.guard.trigger(action, lambda n=name: self.set_theme(n), "Theme")
             self.theme_actions.addAction(action)
         self._check_theme(current_theme())
         toolbar = QToolBar("Main", self, objectName="toolbar:main", movable=False)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QUndoCommand
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
 
 from engine.errors import GraphError
 from graphlab.document import DocEdge, DocNode, GraphDocument
@@ -168,3 +168,34 @@ def test_undo_history_is_capped_by_the_setting(qtbot, isolated_settings, monkeyp
     while window.stack.canUndo():
         window.stack.undo()
     assert window.doc.nodes["q"].label == "name 2"  # the three oldest steps were dropped
+
+
+def menu_actions(menu):
+    for action in menu.actions():
+        if action.menu():
+            yield from menu_actions(action.menu())
+        elif action.text() and not action.isSeparator():
+            yield action
+
+
+def test_every_menu_action_of_the_window_runs_through_the_guard(window, monkeypatch):
+    """File, Edit, View and Backprop (dock toggles and Quit aside): each action snapshots the
+    document first, and with every dialog cancelled none raises."""
+    for name in ("getOpenFileName", "getSaveFileName"):
+        monkeypatch.setattr(QFileDialog, name, lambda *a, **k: ("", ""))
+    snapshots = []
+    snapshot = GraphDocument.snapshot
+    monkeypatch.setattr(GraphDocument, "snapshot", lambda doc: snapshots.append(1) or snapshot(doc))
+    docks = {dock.toggleViewAction() for dock in window.findChildren(QDockWidget)}
+    menus = [a.menu() for a in window.menuBar().actions() if a.text() != "&Training"]
+    actions = [a for m in menus for a in menu_actions(m) if a not in docks]
+    actions.remove(window.actions["quit"])
+    assert len(actions) > 35
+    for action in actions:
+        if action is window.actions["undo"]:  # something to undo (then to redo)
+            window.stack.push(SetLabel(window.doc, next(iter(window.doc.nodes)), "renamed"))
+        before = len(snapshots)
+        assert action.isEnabled(), action.text()
+        action.trigger()
+        assert len(snapshots) > before, action.text()
+    assert window.guard.dialog is None  # nothing failed

@@ -56,7 +56,7 @@ class Stepper:
             guard.trigger(a[name], lambda n=name: self.move(n))
         guard.trigger(a["run_backward"], self.run_backward)
         a["play"].toggled.connect(guard.slot("Play", m.play))
-        a["animate"].toggled.connect(self.set_animation)
+        a["animate"].toggled.connect(guard.slot("Animate", self.set_animation))
         guard.trigger(a["gradcheck"], self.check_gradients)
         self.toolbar.speed.valueChanged.connect(m.set_speed)
         m.set_speed(self.toolbar.speed.value())
