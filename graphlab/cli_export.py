@@ -18,16 +18,17 @@ def cmd_export(args) -> int:
         raise ExportError("nothing to export: give --onnx, --torch, --png or --svg")
     doc = open_graph(args.graph)
     for kind, path in targets:
+        note = ""
         if kind == "onnx":
             export_onnx(doc, path, include_loss=args.with_loss)
             written = [path]
         elif kind == "torch":
             written = export_torch(doc, path)
         else:
-            run_ui("export_document_picture", doc, path, kind)  # Qt only when drawing
+            note = run_ui("export_document_picture", doc, path, kind)  # Qt only when drawing
             written = [path]
         for done in written:
-            print(f"wrote {done}")
+            print(f"wrote {done}" + (f" ({note})" if note else ""))
     return 0
 
 

@@ -97,6 +97,7 @@ def run_app(
         )
     app = application(argv)
     window = open_window(path, theme)
+    sys.excepthook = window.guard.excepthook  # the safety net for slots outside the guard
     if step:
         window.stepper.model.goto(*step)
     if screenshot is not None:

@@ -3,13 +3,16 @@
 The picture covers every visible item of the scene (nodes, edges, badges) plus a margin, drawn as
 the canvas draws it, with the selection cleared and item caches off for the moment of
 drawing. PNGs are drawn
-at ``scale`` pixels per scene unit (2 by default, sharp on a projector).
+at ``scale`` pixels per scene unit (2 by default, sharp on a projector), lowered where the
+picture would exceed ``MAX_SIDE`` pixels a side or ``MAX_BYTES`` of image memory (a graph with a
+node far away): the whole graph still shows, smaller, and the result says so.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
@@ -23,6 +26,31 @@ from graphlab.fileformat import write_atomically
 
 MARGIN = 24.0
 PNG_SCALE = 2.0
+#: the largest PNG: pixels per side, and bytes of the image while drawing (4 per pixel)
+MAX_SIDE, MAX_BYTES = 16_384, 128 * 2**20
+
+
+@dataclass(frozen=True)
+class PngPicture:
+    """A PNG written: its pixel ``size``, the ``scale`` used and the one asked for."""
+
+    size: QSize
+    scale: float
+    wanted: float
+
+    @property
+    def scaled_down(self) -> bool:
+        return self.scale < self.wanted
+
+    def note(self) -> str:
+        """'' at the asked scale, else a sentence saying the picture was scaled down."""
+        if not self.scaled_down:
+            return ""
+        return (
+            f"scaled down to {self.size.width()} x {self.size.height()} pixels, "
+            f"{self.scale / self.wanted:.1%} of full size, to stay within "
+            f"{MAX_SIDE} pixels a side and {MAX_BYTES // 2**20} MB"
+        )
 
 
 def picture_rect(scene) -> QRectF:
@@ -38,10 +66,19 @@ def picture_rect(scene) -> QRectF:
     return rect.adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)
 
 
+def fitted_scale(rect: QRectF, scale: float) -> float:
+    """``scale``, lowered so that a picture of ``rect`` stays within MAX_SIDE and MAX_BYTES."""
+    width, height = rect.width(), rect.height()
+    fit = min(MAX_SIDE / width, MAX_SIDE / height, math.sqrt(MAX_BYTES / 4 / (width * height)))
+    return min(scale, fit)
+
+
 def picture_size(scene, scale: float = PNG_SCALE) -> QSize:
-    """The pixel size of the PNG :func:`export_png` writes at ``scale``."""
+    """The pixel size of the PNG :func:`export_png` writes at ``scale`` (after fitting)."""
     rect = picture_rect(scene)
-    return QSize(math.ceil(rect.width() * scale), math.ceil(rect.height() * scale))
+    fitted = fitted_scale(rect, scale)
+    whole = math.ceil if fitted == scale else math.floor  # scaled down: never past the caps
+    return QSize(max(1, whole(rect.width() * fitted)), max(1, whole(rect.height() * fitted)))
 
 
 def _draw(scene, painter: QPainter, target: QRectF, source: QRectF) -> None:
@@ -72,8 +109,8 @@ def _draw(scene, painter: QPainter, target: QRectF, source: QRectF) -> None:
         scene.show_overview(overview)
 
 
-def export_png(scene, path: str | os.PathLike, scale: float = PNG_SCALE) -> QSize:
-    """Write the canvas as a PNG of :func:`picture_size`; returns that size."""
+def export_png(scene, path: str | os.PathLike, scale: float = PNG_SCALE) -> PngPicture:
+    """Write the canvas as a PNG of :func:`picture_size`; what was written."""
     source, size = picture_rect(scene), picture_size(scene, scale)
     image = QImage(size, QImage.Format_ARGB32_Premultiplied)
     _draw(scene, QPainter(image), QRectF(0, 0, size.width(), size.height()), source)
@@ -83,7 +120,7 @@ def export_png(scene, path: str | os.PathLike, scale: float = PNG_SCALE) -> QSiz
     if not image.save(buffer, "PNG"):
         raise ExportError(f"{path}: could not encode the PNG")
     write_atomically(Path(path), lambda f: f.write(bytes(data)))
-    return size
+    return PngPicture(size, fitted_scale(source, scale), scale)
 
 
 def export_svg(scene, path: str | os.PathLike) -> None:
@@ -103,8 +140,9 @@ def export_svg(scene, path: str | os.PathLike) -> None:
     write_atomically(Path(path), lambda f: f.write(bytes(data)))
 
 
-def export_document_picture(doc: GraphDocument, path: str | os.PathLike, kind: str) -> None:
-    """Draw ``doc`` on a fresh canvas and write it as ``kind`` ('png' or 'svg'), no window.
+def export_document_picture(doc: GraphDocument, path: str | os.PathLike, kind: str) -> str:
+    """Draw ``doc`` on a fresh canvas and write it as ``kind`` ('png' or 'svg'), no window;
+    the PNG's :meth:`PngPicture.note` ('' for an SVG).
 
     Used by ``graphlab export --png/--svg``; starts an offscreen Qt application if none runs.
     """
@@ -118,8 +156,8 @@ def export_document_picture(doc: GraphDocument, path: str | os.PathLike, kind: s
     application.processEvents()  # let the scene finish its pending analysis (shape labels)
     try:
         if kind == "png":
-            export_png(scene, path)
-        else:
-            export_svg(scene, path)
+            return export_png(scene, path).note()
+        export_svg(scene, path)
+        return ""
     finally:
         scene.detach()

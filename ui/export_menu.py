@@ -22,11 +22,15 @@ class ExportMenu:
 
     def __init__(self, window, file_menu: QMenu) -> None:
         self.window = window
-        export_menu = file_menu.addMenu("E&xport")
+        export_menu, guard = file_menu.addMenu("E&xport"), window.guard
         for text in EXPORTS:
-            export_menu.addAction(text, lambda checked=False, t=text: self.export(t))
+            guard.trigger(
+                export_menu.addAction(text),
+                lambda t=text: self.export(t),
+                f"Export {text.rstrip('.')}",
+            )
         import_menu = file_menu.addMenu("&Import")
-        import_menu.addAction("ONNX model...", self.import_onnx)
+        guard.trigger(import_menu.addAction("ONNX model..."), self.import_onnx, "Import ONNX")
 
     def export(self, kind: str, path: str | None = None) -> bool:
         """Export the document (or picture of the canvas) as ``kind``; asks for a file unless given."""
@@ -39,14 +43,16 @@ class ExportMenu:
             if not path:
                 return False
         try:
-            written = self._write(suffix, Path(path))
+            note = self._write(suffix, Path(path))
         except GraphLabError as exc:
             QMessageBox.critical(self.window, "Cannot export", str(exc))
             return False
-        self.window.statusBar().showMessage(f"Exported {written}", 5000)
+        message = f"Exported {path}" + (f" ({note})" if note else "")
+        self.window.statusBar().showMessage(message, 15000 if note else 5000)
         return True
 
-    def _write(self, suffix: str, path: Path) -> Path:
+    def _write(self, suffix: str, path: Path) -> str:
+        """Write ``path``; a note for the status bar ('' or how a picture was scaled down)."""
         from graphlab.export import export_onnx, export_torch
         from ui.canvas_export import export_png, export_svg
 
@@ -56,10 +62,10 @@ class ExportMenu:
         elif suffix == ".py":
             export_torch(doc, path)
         elif suffix == ".png":
-            export_png(scene, path)
+            return export_png(scene, path).note()
         else:
             export_svg(scene, path)
-        return path
+        return ""
 
     def import_onnx(self, path: str | None = None) -> bool:
         """Open an ONNX model as a new, unnamed document (asking to save the current one)."""

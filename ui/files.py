@@ -14,6 +14,7 @@ import os
 import time
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -82,11 +83,16 @@ class DocumentFiles(QObject):
         #: changes the undo stack does not know of (a restored recovery file)
         self.unsaved_outside_stack = False
         self.recovery_path = recovery_dir() / f"recovery-{os.getpid()}{PROJECT_SUFFIX}"
-        stack.cleanChanged.connect(lambda clean: self.stateChanged.emit())
+        stack.cleanChanged.connect(self._clean_changed)
         self.autosave_timer = QTimer(self, interval=autosave_interval_ms())
         self.autosave_timer.timeout.connect(self.autosave)
 
     # -- state --------------------------------------------------------------------------
+
+    def _clean_changed(self) -> None:
+        # a stack being destroyed clears itself (and says so): nothing to show then
+        if shiboken6.isValid(self.stack):
+            self.stateChanged.emit()
 
     def is_modified(self) -> bool:
         return self.unsaved_outside_stack or not self.stack.isClean()

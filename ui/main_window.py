@@ -28,6 +28,7 @@ from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
+from ui.guard import ActionGuard
 from ui.inspector import Inspector
 from ui.palette import PaletteWidget
 from ui.problems import ProblemsPanel
@@ -37,6 +38,16 @@ from ui.training import install_training
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
+#: undo steps kept (QSettings key and default): older steps are dropped, bounding memory
+UNDO_LIMIT_KEY, UNDO_LIMIT = "undoLimit", 500
+
+
+def undo_limit() -> int:
+    """The undo history's length from the settings (default UNDO_LIMIT, at least 1)."""
+    try:
+        return max(1, int(QSettings().value(UNDO_LIMIT_KEY, UNDO_LIMIT)))
+    except (TypeError, ValueError):
+        return UNDO_LIMIT
 
 
 class MainWindow(QMainWindow):
@@ -46,8 +57,11 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.doc = GraphDocument()
         self.stack = QUndoStack(self)
+        self.stack.setUndoLimit(undo_limit())
         self.scene = GraphScene(self.doc, self.stack)
         self.view = GraphView(self.scene)
+        #: every action, button and dialog of the window runs through this guard
+        self.guard = self.view.guard = ActionGuard(self.doc, self.stack, self)
         self.setCentralWidget(self.view)
         self.files = DocumentFiles(self, self.doc, self.stack)
         self.palette_panel = PaletteWidget()
@@ -91,7 +105,7 @@ class MainWindow(QMainWindow):
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
         if icon is not None:
             action.setIcon(self.style().standardIcon(icon))
-        action.triggered.connect(slot)
+        self.guard.trigger(action, slot)
         self.addAction(action)
         return action
 
@@ -109,12 +123,17 @@ class MainWindow(QMainWindow):
             "quit": self._action("&Quit", self.close, [QKeySequence.Quit]),
             "find": self._action("&Find op", self.focus_palette_search, [QKeySequence.Find]),
         }
-        undo = self.stack.createUndoAction(self, "&Undo")
-        undo.setShortcuts([QKeySequence("Ctrl+Z")])
-        redo = self.stack.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for action in (undo, redo):
-            self.addAction(action)
+        # as QUndoStack.createUndoAction's, but through the guard
+        undo = self._action("&Undo", self.stack.undo, ["Ctrl+Z"])
+        redo = self._action("&Redo", self.stack.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+        for action, text, able, changed in (
+            (undo, "&Undo", self.stack.canUndo, self.stack.undoTextChanged),
+            (redo, "&Redo", self.stack.canRedo, self.stack.redoTextChanged),
+        ):
+            action.setEnabled(able())
+            changed.connect(lambda name, a=action, t=text: a.setText(f"{t} {name}".strip()))
+        self.stack.canUndoChanged.connect(undo.setEnabled)
+        self.stack.canRedoChanged.connect(redo.setEnabled)
         self.actions.update(undo=undo, redo=redo)
         # toolbar buttons with a fixed text (the menu actions' text names the command)
         self.toolbar_undo = self._action("Undo", self.stack.undo)
@@ -136,7 +155,7 @@ class MainWindow(QMainWindow):
         for name, description in list_examples():
             action = examples_menu.addAction(name)
             action.setToolTip(description)
-            action.triggered.connect(lambda _=False, n=name: self.files.open_example(n))
+            self.guard.trigger(action, lambda n=name: self.files.open_example(n), "Open example")
         file_menu.addSeparator()
         file_menu.addActions([a["save"], a["save_as"]])
         file_menu.addSeparator()
@@ -167,7 +186,7 @@ class MainWindow(QMainWindow):
             action = theme_menu.addAction(name.capitalize())
             action.setCheckable(True)
             action.setData(name)
-            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            self.guard.trigger(action, lambda n=name: self.set_theme(n), "Theme")
             self.theme_actions.addAction(action)
         self._check_theme(current_theme())
         toolbar = QToolBar("Main", self, objectName="toolbar:main", movable=False)
@@ -187,16 +206,17 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(f"&{number % 10}  {Path(path).name}")
             action.setToolTip(path)
             action.setStatusTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.files.open_path(p))
+            self.guard.trigger(action, lambda p=path: self.files.open_path(p), "Open Recent")
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.setEnabled(bool(recent))
 
     def _connect(self) -> None:
         self.scene.selectedNodesChanged.connect(self.inspector.show_nodes)
         self.scene.analysisChanged.connect(self._analysis_changed)
-        self.problems.nodeChosen.connect(self.select_node)
-        self.palette_panel.activated.connect(self.add_from_palette)
-        self.examples.exampleChosen.connect(self.files.open_example)
+        guard = self.guard
+        self.problems.nodeChosen.connect(guard.slot("Show the node", self.select_node))
+        self.palette_panel.activated.connect(guard.slot("Add a node", self.add_from_palette))
+        self.examples.exampleChosen.connect(guard.slot("Open example", self.files.open_example))
         self.files.stateChanged.connect(lambda: self.setWindowTitle(self.files.title()))
         self.files.opened.connect(lambda: QTimer.singleShot(0, self.view.fit_to_view))
         self.files.recentChanged.connect(self._fill_recent_menu)

@@ -48,8 +48,14 @@ def label_range_error(classes: int) -> DatasetError:
 
 
 def _label_rows(xp, scores, labels):
-    """Row indices 0..N-1 to pair with ``labels``; DatasetError when a label is not a class."""
+    """Row indices 0..N-1 to pair with ``labels``; DatasetError when a label is not a class
+    (not an integer, or outside 0..C-1)."""
     classes = scores.shape[1]
+    if labels.dtype.kind not in "iu":
+        raise DatasetError(
+            f"input 'labels': labels must be integers (class indices 0..{classes - 1}), "
+            f"got {labels.dtype} values; set the labels input's dtype to int"
+        )
     if bool(((labels < 0) | (labels >= classes)).any()):
         raise label_range_error(classes)
     return xp.arange(scores.shape[0])

@@ -37,7 +37,9 @@ def pixels(image: QImage) -> np.ndarray:
 
 def test_png_of_cnn_digits_covers_every_node_at_twice_scene_scale(scene, tmp_path):
     node_rect = scene.nodes_rect()
-    size = export_png(scene, tmp_path / "cnn.png")
+    picture = export_png(scene, tmp_path / "cnn.png")
+    size = picture.size
+    assert not picture.scaled_down and picture.note() == ""
     image = QImage(str(tmp_path / "cnn.png"))
     assert not image.isNull()
     assert (image.width(), image.height()) == (size.width(), size.height())

@@ -1,6 +1,10 @@
-"""Canvas fixtures: a scene and a shown view on a document, and real mouse/drop helpers."""
+"""UI test fixtures: a failing excepthook for every test, a scene and a shown view on a
+document, and real mouse/drop helpers."""
 
 from __future__ import annotations
+
+import sys
+import traceback
 
 import pytest
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt
@@ -8,8 +12,37 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStac
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from graphlab.crashlog import LOG_NAME
 from graphlab.document import GraphDocument
 from ui.canvas import PALETTE_MIME, GraphScene, GraphView
+
+
+@pytest.fixture(autouse=True)
+def slot_exceptions_fail(request, tmp_path_factory, monkeypatch):
+    """Fail the test on any exception that reaches ``sys.excepthook`` (one raised in a slot or a
+    Qt virtual method) and on any unexpected exception the window's guard logged, unless the
+    test asks for ``crash_log``. The error log goes to a temporary folder."""
+    log_dir = tmp_path_factory.mktemp("crashlog")
+    monkeypatch.setenv("GRAPHLAB_LOG_DIR", str(log_dir))
+    caught = []
+    previous, sys.excepthook = sys.excepthook, lambda *info: caught.append(info)
+    try:
+        yield log_dir / LOG_NAME
+        QApplication.processEvents()
+    finally:
+        sys.excepthook = previous
+    if caught:
+        text = "".join("".join(traceback.format_exception(*info)) for info in caught)
+        pytest.fail(f"{len(caught)} exception(s) escaped into sys.excepthook:\n{text}")
+    logged = log_dir / LOG_NAME
+    if logged.exists() and "crash_log" not in request.fixturenames:
+        pytest.fail(f"the window caught an unexpected exception:\n{logged.read_text()}")
+
+
+@pytest.fixture
+def crash_log(slot_exceptions_fail):
+    """The error log's path, for tests that provoke an unexpected exception on purpose."""
+    return slot_exceptions_fail
 
 
 class Canvas:

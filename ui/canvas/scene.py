@@ -26,6 +26,8 @@ from ui.commands import MoveNodes
 GRID = 20.0
 #: the scene is this far in every direction from the origin (room to pan and zoom)
 SCENE_HALF = 50_000.0
+#: the most background grid lines drawn at once (a picture of a far-flung graph stays cheap)
+MAX_GRID_LINES = 2000
 
 
 def _selection_relay(scene: GraphScene):
@@ -289,6 +291,8 @@ class GraphScene(QGraphicsScene):
         super().drawBackground(painter, rect)
         zoom = painter.worldTransform().m11()
         step = GRID if zoom >= 0.5 else GRID * 5
+        while (rect.width() + rect.height()) / step > MAX_GRID_LINES:  # a huge picture: coarser
+            step *= 5
         if step * zoom < 6:
             return
         left = int(rect.left() // step) * step

@@ -12,6 +12,7 @@ from ui.canvas.editing import Editor
 from ui.canvas.fragments import PALETTE_MIME
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.commands import Disconnect, SetLabel
+from ui.guard import ActionGuard
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
 #: fit never magnifies beyond this (a lone node should not fill the screen)
@@ -27,6 +28,8 @@ class GraphView(QGraphicsView):
     def __init__(self, scene, parent=None) -> None:
         super().__init__(scene, parent)
         self.editor = Editor(scene)
+        #: runs the view's actions and menus (a window puts its own guard here)
+        self.guard = ActionGuard(scene.doc, scene.stack, self)
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
         self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
         self.setDragMode(QGraphicsView.RubberBandDrag)
@@ -65,9 +68,9 @@ class GraphView(QGraphicsView):
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
             if name == "snap":
                 action.setCheckable(True)
-                action.toggled.connect(slot)
+                action.toggled.connect(lambda on, s=slot, t=text: self.guard.run(t, s, on))
             else:
-                action.triggered.connect(slot)
+                action.triggered.connect(lambda _=False, s=slot, t=text: self.guard.run(t, s))
             self.addAction(action)
             actions[name] = action
         return actions
@@ -205,15 +208,20 @@ class GraphView(QGraphicsView):
             return
         payload = bytes(event.mimeData().data(PALETTE_MIME).data()).decode("utf-8")
         at = self.mapToScene(event.position().toPoint())
-        corner = at - QPointF(NODE_WIDTH / 2, TITLE_H / 2)
-        try:
-            self.editor.drop(payload, corner)
-        except (KeyError, GraphLabError) as exc:
-            self.scene().wiring.show_message(str(exc), at)
+        if not self.guard.run("Drop", self._drop, payload, at):
             event.ignore()
             return
         event.acceptProposedAction()
         self.setFocus()
+
+    def _drop(self, payload: str, at: QPointF) -> bool:
+        """Add ``payload``'s nodes, the title under ``at``; a bad payload is said there."""
+        try:
+            self.editor.drop(payload, at - QPointF(NODE_WIDTH / 2, TITLE_H / 2))
+        except (KeyError, GraphLabError) as exc:
+            self.scene().wiring.show_message(str(exc), at)
+            return False
+        return True
 
     # -- context menus --------------------------------------------------------------------
 
@@ -226,14 +234,15 @@ class GraphView(QGraphicsView):
         if node is not None:
             if not node.isSelected():
                 scene.select_ids([node.nid])
-            menu.addAction("Rename…", lambda: self.rename(node.nid))
+            menu.addAction("Rename…", lambda: self.guard.run("Rename", self.rename, node.nid))
             menu.addAction(self._actions["duplicate"])
             menu.addAction(self._actions["delete"])
         elif edge is not None:
             doc_edge = edge.edge
-            menu.addAction("Disconnect", lambda: scene.stack.push(Disconnect(scene.doc, doc_edge)))
+            push = lambda: scene.stack.push(Disconnect(scene.doc, doc_edge))  # noqa: E731
+            menu.addAction("Disconnect", lambda: self.guard.run("Disconnect", push))
         else:
-            menu.addAction("Paste", lambda: self.editor.paste(at))
+            menu.addAction("Paste", lambda: self.guard.run("Paste", self.editor.paste, at))
             menu.addAction(self._actions["layout"])
             menu.addAction(self._actions["fit"])
         return menu
@@ -248,7 +257,10 @@ class GraphView(QGraphicsView):
         super().mouseDoubleClickEvent(event)
 
     def contextMenuEvent(self, event) -> None:
-        self.context_menu(event.pos()).exec(event.globalPos())
+        """Show the menu of what lies under the cursor; it is deleted once closed."""
+        menu = self.context_menu(event.pos())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def rename(self, nid: str) -> None:
         """Ask for a new label of node ``nid`` (empty shows the id) and push SetLabel."""

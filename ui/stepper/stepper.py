@@ -51,18 +51,17 @@ class Stepper:
         return dock
 
     def _connect(self) -> None:
-        a, m = self.toolbar.actions_by_name, self.model
+        a, m, guard = self.toolbar.actions_by_name, self.model, self.window.guard
         for name in ("reset", "step_back", "step_forward", "run_forward", "step_backward"):
-            a[name].triggered.connect(self._stop_animation)
-            a[name].triggered.connect(getattr(m, name))
-        a["run_backward"].triggered.connect(self.run_backward)
-        a["play"].toggled.connect(m.play)
-        a["animate"].toggled.connect(self.set_animation)
-        a["gradcheck"].triggered.connect(self.check_gradients)
+            guard.trigger(a[name], lambda n=name: self.move(n))
+        guard.trigger(a["run_backward"], self.run_backward)
+        a["play"].toggled.connect(guard.slot("Play", m.play))
+        a["animate"].toggled.connect(guard.slot("Animate", self.set_animation))
+        guard.trigger(a["gradcheck"], self.check_gradients)
         self.toolbar.speed.valueChanged.connect(m.set_speed)
         m.set_speed(self.toolbar.speed.value())
-        self.toolbar.timeline.sliderPressed.connect(self._timeline_pressed)
-        self.toolbar.timeline.valueChanged.connect(m.jump)
+        self.toolbar.timeline.sliderPressed.connect(guard.slot("Timeline", self._timeline_pressed))
+        self.toolbar.timeline.valueChanged.connect(guard.slot("Timeline", m.jump))
         m.changed.connect(self.refresh)
         m.failed.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
         self.gradcheck.nodeChosen.connect(self.window.select_node)
@@ -112,6 +111,11 @@ class Stepper:
             play.blockSignals(False)
 
     # -- commands -------------------------------------------------------------------------
+
+    def move(self, name: str) -> None:
+        """One of the model's moves (reset, step_back, step_forward, ...), animation stopped."""
+        self._stop_animation()
+        getattr(self.model, name)()
 
     def run_backward(self) -> None:
         """The whole backward pass at once, its gradient flow animated (unless turned off)."""

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.backend import to_numpy
+from ui.guard import run_guarded
 from ui.training.baselines import KnnPanel, SearchPanel
 from ui.training.images import ActivationGrid, ConfusionView, FilterGrid, MisclassifiedGrid
 from ui.training.plots import (
@@ -102,8 +103,10 @@ class LiveView(QWidget):
         self.image_choice.valueChanged.connect(lambda _: self.selectionChanged.emit())
         self.histogram_choice.currentIndexChanged.connect(lambda _: self._redraw_histograms())
         self.compare_choice.currentIndexChanged.connect(self._compare_chosen)
-        self.png_button.clicked.connect(self._ask_png_folder)
-        self.csv_button.clicked.connect(self._ask_csv_file)
+        self.png_button.clicked.connect(
+            lambda: run_guarded(self, "Export PNGs", self._ask_png_folder)
+        )
+        self.csv_button.clicked.connect(lambda: run_guarded(self, "Export CSV", self._ask_csv_file))
 
     def plots(self) -> dict[str, QWidget]:
         """Every live plot by file name (PNG export)."""
