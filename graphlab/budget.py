@@ -25,6 +25,7 @@ from engine.errors import FileFormatError, GraphLabError
 
 #: deflate cannot shrink data more than ~1032:1; a member claiming more lies about its size
 MAX_DEFLATE_RATIO = 1100
+CHUNK = 2**20
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 _limit: int | None = None  # set by set_memory_limit (the CLI option, the window's setting)
 
@@ -118,19 +119,21 @@ def read_file(path: Path, error=FileFormatError, what: str = "the file") -> byte
     return data
 
 
-def gunzip(data: bytes, where, error=FileFormatError, cap: int | None = None) -> bytes:
-    """Decompress gzip ``data`` streaming, refusing more than ``cap`` (default: the budget)."""
+def gunzip(data: bytes, where, error=FileFormatError, cap: int | None = None) -> bytearray:
+    """Decompress gzip ``data`` in chunks, refusing more than ``cap`` (default: the budget)."""
     cap = memory_limit() if cap is None else cap
+    out = bytearray()
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            out = stream.read(cap + 1)
+            while chunk := stream.read(CHUNK):
+                out += chunk
+                if len(out) > cap:
+                    raise error(
+                        f"{where}: the gzip data inflates to more than {human(cap)}, over the "
+                        "memory budget (set with --memory-limit)"
+                    )
     except (OSError, EOFError, zlib.error) as exc:
         raise error(f"{where}: damaged gzip file ({exc})") from None
-    if len(out) > cap:
-        raise error(
-            f"{where}: the gzip data inflates to more than {human(cap)}, over the memory budget "
-            "(set with --memory-limit)"
-        )
     return out
 
 

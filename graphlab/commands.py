@@ -9,7 +9,6 @@ import numpy as np
 from engine.backend import to_numpy
 from engine.errors import GraphError, GraphLabError
 from engine.gradcheck import DEFAULT_THRESHOLD, gradient_check
-from engine.graph import dependency_graph, ordered_topological_sort
 from engine.ops import get_op
 from engine.ops.base import fmt
 from graphlab.analysis import analyse
@@ -70,8 +69,7 @@ def cmd_describe(args) -> int:
     if result.problems:
         nid, problem = next(iter(result.problems.items()))
         raise GraphError(f'node "{nid}" ({doc.nodes[nid].op}): {problem}')
-    digraph = dependency_graph(doc.nodes, ((e.src, e.dst) for e in doc.edges))
-    order = ordered_topological_sort(digraph, doc.nodes)
+    order = list(result.shapes)  # without problems, every node in topological order
     print(f"{doc.name}: {doc.description}")
     rows = []
     for nid in order:

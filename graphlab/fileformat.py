@@ -160,8 +160,8 @@ def document_from_bytes(raw: bytes, where: Path | str = "graph") -> GraphDocumen
         ) from None
     except RecursionError:
         raise FileFormatError(f"{where}: JSON nested too deeply") from None
-    except ValueError as exc:  # an integer beyond Python's digit limit
-        raise FileFormatError(f"{where}: not valid JSON ({str(exc)[:120]})") from None
+    except ValueError:  # an integer beyond Python's digit limit
+        raise FileFormatError(f"{where}: a number in the JSON has too many digits") from None
     return document_from_dict(data, where)
 
 

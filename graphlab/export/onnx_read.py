@@ -61,7 +61,10 @@ def _load_external(onnx, tensor, path: Path) -> None:
         )
     if file.resolve() != file:  # a symlink on the way
         raise FileFormatError(f"{path}: {name}: its external data must not be a symlink")
-    size = regular_file(file, FileFormatError)
+    try:
+        size = regular_file(file, FileFormatError)
+    except FileFormatError as exc:
+        raise FileFormatError(f"{path}: {name}: external data {exc}") from None
     try:
         offset, length = int(info.get("offset", 0)), int(info.get("length", size))
     except ValueError:
