@@ -72,10 +72,8 @@ def _header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where, error) -> Np
             read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
             shape, fortran, dtype = read(stream, max_header_size=MAX_HEADER)
             offset = stream.tell()
-    except ZIP_ERRORS as exc:
-        raise error(f"{where}: {what} has a damaged header ({_first_line(exc)})") from None
-    except SyntaxError:
-        raise error(f"{where}: {what} has a damaged header") from None
+    except Exception:  # zipfile's, zlib's and numpy's header parser's (even tokenize's) errors
+        raise error(f"{where}: {what} is damaged (its npy header cannot be read)") from None
     if dtype.hasobject:
         raise error(
             f"{where}: {what} holds Python objects, which are never loaded "
