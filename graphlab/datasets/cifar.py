@@ -156,7 +156,11 @@ def load_cifar10(path: Path, split: str = "train") -> Dataset:
     Returns images (N, 3, 32, 32) float32 in 0-255 and labels (N,) with the ten CIFAR-10 names.
     """
     files = _batch_files(path, split) if path.is_dir() else [path]
-    parts = [_read_batch(f) for f in files]
+    parts, total = [], 0
+    for file in files:
+        parts.append(_read_batch(file))
+        total += parts[-1][0].nbytes
+        check_bytes(5 * total, path, f"{len(parts)} batches (as float32)", DatasetError)
     X = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
     return make_dataset(X, y, CLASS_NAMES, f"cifar10:{path.name}", str(path))
