@@ -208,6 +208,9 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
             fail(key, f"expected an object, got {type(value).__name__}")
         setattr(doc, key, value)
     _check_progress(doc.training.get("progress", {}), fail)
+    for key, kinds in (("optimizer_settings", dict), ("schedule", dict | str)):
+        if not isinstance(doc.training.get(key, {}), kinds):
+            fail(f"training.{key}", f"expected an object, got {type(doc.training[key]).__name__}")
     doc.loss = _text(data, "loss", "", fail)
     if doc.loss and doc.loss not in doc.nodes:
         fail("loss", f"no node {doc.loss!r}")

@@ -80,3 +80,39 @@ def test_a_40000_node_chain_describes_in_under_3_seconds(tmp_path):
     start = time.process_time()  # CPU time: the test machines are shared
     assert main(["describe", str(path)]) == 0
     assert time.process_time() - start < 3.0
+
+
+SETTINGS = [("dataset", "spec"), ("dataset", "split"), ("dataset", "preprocess"),
+            ("dataset", "data_input"), ("dataset", "label_input"), ("dataset", "spec", "points"),
+            ("dataset", "split", "val"), ("dataset", "split", "seed"),
+            ("dataset", "preprocess", "center"), ("dataset", "preprocess", "scale"),
+            ("training", "epochs"), ("training", "batch_size"), ("training", "lr"),
+            ("training", "seed"), ("training", "optimizer"), ("training", "schedule"),
+            ("training", "optimizer_settings"), ("inputs",)]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", SETTINGS, ids=".".join)
+def test_settings_and_bindings_of_any_type_never_reach_the_unexpected_path(tmp_path, path):
+    """Every nasty value in a dataset binding or training setting: status 0, 1 or 2."""
+    import contextlib
+    import io
+    import json
+
+    from graphlab.cli import main
+    from graphlab.examples import EXAMPLES_DIR
+    from tests.graphlab.test_mutation_fuzz import NASTY
+
+    base = json.loads((EXAMPLES_DIR / "linear-softmax-spiral.json").read_text())
+    command = ["run"] if path[0] != "training" else ["train", "--epochs", "1"]
+    for value in NASTY:
+        data = json.loads(json.dumps(base))
+        target = data
+        for key in path[:-1]:
+            target = target.setdefault(key, {})
+        target[path[-1]] = value
+        graph = tmp_path / "g.json"
+        graph.write_text(json.dumps(data))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            status = main([command[0], str(graph), *command[1:]])
+        assert status in (0, 1, 2), (path, value, err.getvalue())
