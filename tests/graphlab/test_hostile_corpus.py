@@ -91,6 +91,7 @@ SETTINGS = [("dataset", "spec"), ("dataset", "split"), ("dataset", "preprocess")
             ("training", "optimizer_settings"), ("inputs",)]  # fmt: skip
 
 
+@pytest.mark.filterwarnings("error")  # a warning would be a second line on stderr
 @pytest.mark.parametrize("path", SETTINGS, ids=".".join)
 def test_settings_and_bindings_of_any_type_never_reach_the_unexpected_path(tmp_path, path):
     """Every nasty value in a dataset binding or training setting: status 0, 1 or 2."""
