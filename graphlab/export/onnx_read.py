@@ -33,10 +33,25 @@ def read_model(onnx, path: Path):
         raise FileFormatError(f"{path}: not an ONNX model (the protobuf data is damaged)") from None
     if not model.HasField("graph"):
         raise FileFormatError(f"{path}: not an ONNX model (it holds no graph)")
+    if not all(isinstance(text, str) for text in _names(model.graph)):
+        raise FileFormatError(f"{path}: not an ONNX model (a name in it is not UTF-8 text)")
     for tensor in _tensors(model.graph):
         if tensor.data_location == onnx.TensorProto.EXTERNAL:
             _load_external(onnx, tensor, path)
     return model
+
+
+def _names(graph):
+    """Every name and op type in ``graph`` (protobuf hands back bytes for invalid UTF-8)."""
+    yield graph.name
+    for node in graph.node:
+        yield from (node.op_type, node.name, node.domain, *node.input, *node.output)
+        yield from (attr.name for attr in node.attribute)
+    for value in (*graph.input, *graph.output, *graph.initializer, *graph.value_info):
+        yield value.name
+    for tensor in graph.initializer:
+        yield from (entry.key for entry in tensor.external_data)
+        yield from (entry.value for entry in tensor.external_data)
 
 
 def _tensors(graph):

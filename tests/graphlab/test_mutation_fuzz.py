@@ -200,3 +200,29 @@ def test_refused_mutants_in_a_real_process(tmp_path, index):
                             capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@functools.cache
+def onnx_model_bytes() -> bytes:
+    """cnn-digits exported as ONNX (with its loss), the importer's own kind of model."""
+    from graphlab.export import export_onnx
+
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"graphlab-fuzz-{os.getpid()}"
+    tmp.mkdir(exist_ok=True)
+    export_onnx(open_graph("cnn-digits"), tmp / "cnn.onnx", include_loss=True)
+    return (tmp / "cnn.onnx").read_bytes()
+
+
+@settings(max_examples=max(EXAMPLES // 5, 50), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(rng=st.randoms(use_true_random=False))
+def test_mutated_onnx_models_import_or_give_graphlab_errors(tmp_path, rng):
+    from graphlab.export import import_onnx
+
+    pytest.importorskip("onnx")
+    path = tmp_path / "m.onnx"
+    path.write_bytes(rng.choice([flip_bytes, truncate])(onnx_model_bytes(), rng))
+    try:
+        import_onnx(path)
+    except GraphLabError as exc:
+        assert str(path) in str(exc)
