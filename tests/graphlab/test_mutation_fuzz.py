@@ -23,6 +23,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -49,15 +50,14 @@ NASTY = [None, True, False, 0, -1, 1.5, 2**31, -(2**63), 2**70, 1e308, -1e308, f
 def sources() -> list[tuple[str, bytes]]:
     """(name, bytes) of every bundled example, as plain JSON and as a project with parameters."""
     found = []
-    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"graphlab-fuzz-{os.getpid()}"
-    tmp.mkdir(exist_ok=True)
-    for name in example_names():
-        found.append((f"{name}.json", resolve_graph(name).read_bytes()))
-        doc = open_graph(name)
-        graph = doc.compile()
-        doc.set_params(graph.params, graph.state)
-        save_document(doc, tmp / f"{name}.graphlab")
-        found.append((f"{name}.graphlab", (tmp / f"{name}.graphlab").read_bytes()))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in example_names():
+            found.append((f"{name}.json", resolve_graph(name).read_bytes()))
+            doc = open_graph(name)
+            graph = doc.compile()
+            doc.set_params(graph.params, graph.state)
+            save_document(doc, Path(tmp) / f"{name}.graphlab")
+            found.append((f"{name}.graphlab", (Path(tmp) / f"{name}.graphlab").read_bytes()))
     return found
 
 
@@ -207,10 +207,9 @@ def onnx_model_bytes() -> bytes:
     """cnn-digits exported as ONNX (with its loss), the importer's own kind of model."""
     from graphlab.export import export_onnx
 
-    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"graphlab-fuzz-{os.getpid()}"
-    tmp.mkdir(exist_ok=True)
-    export_onnx(open_graph("cnn-digits"), tmp / "cnn.onnx", include_loss=True)
-    return (tmp / "cnn.onnx").read_bytes()
+    with tempfile.TemporaryDirectory() as tmp:
+        export_onnx(open_graph("cnn-digits"), Path(tmp) / "cnn.onnx", include_loss=True)
+        return (Path(tmp) / "cnn.onnx").read_bytes()
 
 
 @settings(max_examples=max(EXAMPLES // 5, 50), deadline=None, database=None,
