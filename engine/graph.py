@@ -32,11 +32,19 @@ def dependency_graph(node_ids, pairs) -> nx.DiGraph:
 
 def find_cycle(digraph: nx.DiGraph) -> list[str]:
     """The node ids around a cycle, the first repeated at the end, or [] when there is none."""
+    if nx.is_directed_acyclic_graph(digraph):  # linear; nx.find_cycle is slow on long chains
+        return []
     try:
         cycle = nx.find_cycle(digraph)
     except nx.NetworkXNoCycle:
         return []
     return [u for u, _ in cycle] + [cycle[0][0]]
+
+
+def ordered_topological_sort(digraph: nx.DiGraph, node_ids) -> list[str]:
+    """A topological order that breaks ties by position in ``node_ids`` (linear in size)."""
+    position = {nid: i for i, nid in enumerate(node_ids)}
+    return list(nx.lexicographical_topological_sort(digraph, key=position.__getitem__))
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,7 @@ class Graph:
         cycle = find_cycle(digraph)
         if cycle:
             raise CycleError("the graph has a cycle: " + " -> ".join(cycle))
-        return list(nx.lexicographical_topological_sort(digraph, key=list(self.nodes).index))
+        return ordered_topological_sort(digraph, self.nodes)
 
     def _infer_shapes(self) -> dict[str, tuple]:
         shapes: dict[str, tuple] = {}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from engine.errors import GraphLabError
-from engine.graph import dependency_graph, find_cycle
+from engine.graph import dependency_graph, find_cycle, ordered_topological_sort
 from engine.ops import get_op
 from engine.ops.base import Shape, fmt
 from graphlab.document import DocEdge, GraphDocument
@@ -38,7 +38,7 @@ def analyse(doc: GraphDocument, extra_edge: DocEdge | None = None) -> Analysis:
     if cycle:
         return result
     sources = {(e.dst, e.port): e.src for e in edges}
-    for nid in nx.lexicographical_topological_sort(digraph, key=list(doc.nodes).index):
+    for nid in ordered_topological_sort(digraph, doc.nodes):
         node = doc.nodes[nid]
         op = get_op(node.op)
         try:

@@ -33,7 +33,7 @@ def bound_data(doc: GraphDocument) -> BoundData:
         raise DatasetError(f"{doc.name}: no dataset is bound to this graph")
     for key in ("data_input", "label_input"):
         nid = binding.get(key)
-        if nid not in doc.nodes or doc.nodes[nid].op != "input":
+        if not isinstance(nid, str) or nid not in doc.nodes or doc.nodes[nid].op != "input":
             raise DatasetError(f"{doc.name}: dataset.{key} must name an input node, got {nid!r}")
     split = binding.get("split", {})
     preprocess = binding.get("preprocess", {})

@@ -1,6 +1,8 @@
 """The ``graphlab`` command: run, check, describe and train graph files without a window.
 
-Exit status: 0 success, 1 a check failed, 2 bad usage or bad input (one line on stderr).
+Exit status: 0 success, 1 a check failed, 2 bad usage or bad input (one line on stderr),
+3 an unexpected error (one line on stderr, its traceback in the error log; see
+:mod:`graphlab.crashlog`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import argparse
 import sys
 
 from engine.errors import GraphLabError
+from graphlab.budget import parse_size, set_memory_limit
+from graphlab.crashlog import unexpected_message
 
 DESCRIPTION = """\
 GraphLab: build, step through and train computational graphs (CS231n).
@@ -43,25 +47,52 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "--memory-limit",
+        type=memory_size,
+        metavar="SIZE",
+        help="the most memory any one input file may make, e.g. 512M or 2G "
+        "(default: a quarter of physical memory)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for register in [*commands.REGISTER, *cli_train.REGISTER]:
         register(sub)
     return parser
 
 
+def memory_size(text: str) -> int:
+    """``512M`` -> bytes, for --memory-limit."""
+    try:
+        return parse_size(text)
+    except GraphLabError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; every failure is one line on stderr (status 2, or 3 if unexpected)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # plain `graphlab` opens the window on the default example
-        args = parser.parse_args(["open"])
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "open"])
+    set_memory_limit(args.memory_limit)
     try:
         return int(args.handler(args) or 0)
     except GraphLabError as exc:
-        print(f"graphlab: error: {exc}", file=sys.stderr)
+        print(f"graphlab: error: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("graphlab: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line here, the traceback in the log
+        print(f"graphlab: {_one_line(unexpected_message(exc, f'running graphlab {args.command}'))}",
+              file=sys.stderr)  # fmt: skip
+        return 3
+    finally:
+        set_memory_limit(None)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
 
 
 if __name__ == "__main__":

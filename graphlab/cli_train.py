@@ -6,10 +6,12 @@ import csv
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
 from engine.errors import GraphLabError
+from graphlab.atomic import save_target
 from graphlab.cli_args import add_device_argument, add_graph_argument
 from graphlab.commands import table
 from graphlab.examples import open_graph
@@ -118,7 +120,34 @@ def run_until_done(trainer):
     return outcome.get("history")
 
 
+def check_targets(args) -> None:
+    """Refuse --save and --metrics targets that cannot be written, before any training."""
+    if args.save and Path(args.save).suffix.lower() == ".json":
+        raise GraphLabError(
+            f"--save {args.save}: a .json graph keeps no weights; save as .graphlab"
+        )
+    for option, target in (("--save", args.save), ("--metrics", args.metrics)):
+        if target:
+            save_target(target, lambda message, option=option: GraphLabError(f"{option} {message}"))
+
+
+def metrics_guard(write, failures: list):
+    """``write`` as a metrics callback whose OSError is kept in ``failures``, not raised:
+    a full disk stops the metrics file, never the training or the save after it."""
+
+    def call(event) -> None:
+        if failures:
+            return
+        try:
+            write(event)
+        except OSError as exc:
+            failures.append(exc)
+
+    return call
+
+
 def cmd_train(args) -> int:
+    check_targets(args)
     doc = open_graph(args.graph)
     schedule = _schedule_spec(args.schedule) if args.schedule else None
     overrides = {
@@ -135,9 +164,10 @@ def cmd_train(args) -> int:
     trainer.metrics.on_step(progress.on_step)
     trainer.metrics.on_epoch(progress.on_epoch)
     writer = MetricsCsv(args.metrics) if args.metrics else None
+    failures: list[OSError] = []
     if writer:
-        trainer.metrics.on_step(writer.on_step)
-        trainer.metrics.on_epoch(writer.on_epoch)
+        trainer.metrics.on_step(metrics_guard(writer.on_step, failures))
+        trainer.metrics.on_epoch(metrics_guard(writer.on_epoch, failures))
     settings = run.settings
     print(
         f"training {doc.name}: {settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}, {settings['epochs']} epochs on {len(trainer.X)} samples ({args.device})"
@@ -147,7 +177,7 @@ def cmd_train(args) -> int:
         history = run_until_done(trainer)
     finally:
         if writer:
-            writer.close()
+            metrics_guard(lambda _: writer.close(), failures)(None)
     run.finish()
     seconds = time.perf_counter() - started
     last = history.epochs[-1] if history.epochs else None
@@ -166,6 +196,11 @@ def cmd_train(args) -> int:
     if args.save:
         save_document(doc, args.save)
         print(f"saved the trained project to {args.save}")
+    if failures:
+        raise GraphLabError(
+            f"--metrics {args.metrics}: writing stopped ({failures[0].strerror or failures[0]})"
+            + ("; the trained project was saved" if args.save else "")
+        )
     return 0
 
 

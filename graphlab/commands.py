@@ -7,9 +7,11 @@ import math
 import numpy as np
 
 from engine.backend import to_numpy
-from engine.errors import GraphLabError
+from engine.errors import GraphError, GraphLabError
 from engine.gradcheck import DEFAULT_THRESHOLD, gradient_check
+from engine.ops import get_op
 from engine.ops.base import fmt
+from graphlab.analysis import analyse
 from graphlab.binding import sample_feeds
 from graphlab.cli_args import add_device_argument, add_graph_argument
 from graphlab.cli_export import add_export, add_import
@@ -61,18 +63,24 @@ def add_examples(sub) -> None:
 
 
 def cmd_describe(args) -> int:
-    doc = open_graph(args.graph)
-    graph = doc.compile()
+    """Shapes come from the analysis and parameter shapes from npy headers: no array is made."""
+    doc = open_graph(args.graph, arrays=False)
+    result = analyse(doc)
+    if result.problems:
+        nid, problem = next(iter(result.problems.items()))
+        raise GraphError(f'node "{nid}" ({doc.nodes[nid].op}): {problem}')
+    order = list(result.shapes)  # without problems, every node in topological order
     print(f"{doc.name}: {doc.description}")
     rows = []
-    for nid in graph.order:
-        attrs = ", ".join(f"{k}={v}" for k, v in graph.attrs[nid].items() if k != "value")
-        rows.append([nid, graph.nodes[nid].op, attrs, fmt(graph.shapes[nid])])
+    for nid in order:
+        node = doc.nodes[nid]
+        attrs = get_op(node.op).validate_attrs(node.attrs)
+        shown = ", ".join(f"{k}={v}" for k, v in attrs.items() if k != "value")
+        rows.append([nid, node.op, shown, fmt(result.shapes[nid])])
     print(table(rows, ["node", "op", "attrs", "shape"]))
-    count = sum(math.prod(v.shape) for v in graph.params.values())
-    print(
-        f"{len(graph.order)} nodes, {len(graph.edges)} edges, {count} parameters ({len(graph.params)} arrays)"
-    )
+    params = [nid for nid in order if doc.nodes[nid].op == "parameter"]
+    count = sum(math.prod(result.shapes[nid]) for nid in params)
+    print(f"{len(order)} nodes, {len(doc.edges)} edges, {count} parameters ({len(params)} arrays)")
     if doc.dataset:
         print(f"dataset: {doc.dataset.get('spec')}")
     return 0

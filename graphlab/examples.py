@@ -38,6 +38,6 @@ def resolve_graph(graph: str) -> Path:
     )
 
 
-def open_graph(graph: str) -> GraphDocument:
-    """Load a GRAPH argument (path or example name)."""
-    return load_document(resolve_graph(graph))
+def open_graph(graph: str, arrays: bool = True) -> GraphDocument:
+    """Load a GRAPH argument (path or example name); see :func:`load_document` for ``arrays``."""
+    return load_document(resolve_graph(graph), arrays=arrays)

@@ -12,7 +12,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,10 @@ from engine.errors import FileFormatError, GraphLabError
 from engine.graph import dependency_graph, find_cycle
 from engine.ops import get_op
 from graphlab.analysis import analyse
+from graphlab.atomic import write_atomically
+from graphlab.budget import open_zip, read_file, read_member
 from graphlab.document import DocEdge, DocNode, GraphDocument
+from graphlab.npzfile import npz_headers, read_npz
 
 FORMAT = "graphlab"
 VERSION = 1
@@ -108,41 +110,20 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
     write_atomically(path, write)
 
 
-def write_atomically(path: Path, write) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename over it."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    except OSError as exc:
-        raise FileFormatError(f"{path}: could not save ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise FileFormatError(
-            f"{path}: could not save ({exc.strerror or exc}); the previous file is unchanged"
-        ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # -- reading ------------------------------------------------------------------------------
 
 
-def load_document(path: str | os.PathLike) -> GraphDocument:
-    """Read a project zip or a plain JSON graph; FileFormatError names the place of any fault."""
+def load_document(path: str | os.PathLike, arrays: bool = True) -> GraphDocument:
+    """Read a project zip or a plain JSON graph; FileFormatError names the place of any fault.
+
+    Every size is checked against the memory budget before it is read. With ``arrays=False``
+    the parameter arrays are checked from their npy headers only and not read (``describe``).
+    """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    raw = read_file(path, FileFormatError)
     try:
         if raw[:4] == b"PK\x03\x04":
-            return _load_project(raw, path)
+            return _load_project(raw, path, arrays)
         return document_from_bytes(raw, path)
     except FileFormatError:
         raise
@@ -150,21 +131,18 @@ def load_document(path: str | os.PathLike) -> GraphDocument:
         raise FileFormatError(f"{path}: {exc}") from None
 
 
-def _load_project(raw: bytes, path: Path) -> GraphDocument:
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            names = set(archive.namelist())
-            if GRAPH_MEMBER not in names:
-                raise FileFormatError(f"{path}: not a GraphLab project (no {GRAPH_MEMBER} inside)")
-            if archive.getinfo(GRAPH_MEMBER).file_size > MAX_GRAPH_BYTES:
-                raise FileFormatError(f"{path}: {GRAPH_MEMBER} is larger than 64 MiB")
-            graph_bytes = archive.read(GRAPH_MEMBER)
-            params_bytes = archive.read(PARAMS_MEMBER) if PARAMS_MEMBER in names else None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as exc:
-        raise FileFormatError(f"{path}: the project file is damaged or truncated ({exc})") from None
+def _load_project(raw: bytes, path: Path, arrays: bool) -> GraphDocument:
+    with open_zip(raw, path) as archive:
+        names = set(archive.namelist())
+        if GRAPH_MEMBER not in names:
+            raise FileFormatError(f"{path}: not a GraphLab project (no {GRAPH_MEMBER} inside)")
+        if archive.getinfo(GRAPH_MEMBER).file_size > MAX_GRAPH_BYTES:
+            raise FileFormatError(f"{path}: {GRAPH_MEMBER} is larger than 64 MiB")
+        graph_bytes = read_member(archive, GRAPH_MEMBER, path)
+        params_bytes = read_member(archive, PARAMS_MEMBER, path) if PARAMS_MEMBER in names else None
     doc = document_from_bytes(graph_bytes, path)
     if params_bytes is not None:
-        _load_params(doc, params_bytes, path)
+        _load_params(doc, params_bytes, path, arrays)
     return doc
 
 
@@ -182,6 +160,8 @@ def document_from_bytes(raw: bytes, where: Path | str = "graph") -> GraphDocumen
         ) from None
     except RecursionError:
         raise FileFormatError(f"{where}: JSON nested too deeply") from None
+    except ValueError:  # an integer beyond Python's digit limit
+        raise FileFormatError(f"{where}: a number in the JSON has too many digits") from None
     return document_from_dict(data, where)
 
 
@@ -218,14 +198,19 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     edges = data.get("edges", [])
     if not isinstance(edges, list):
         fail("edges", f"expected a list, got {type(edges).__name__}")
+    connected: set[tuple[str, str]] = set()  # (node, port) pairs already fed
     for i, item in enumerate(edges):
-        doc.edges.append(_edge_from_dict(item, f"edges[{i}]", doc, fail))
+        doc.edges.append(_edge_from_dict(item, f"edges[{i}]", doc, connected, fail))
     doc.inputs = _inputs_from_dict(data.get("inputs", {}), doc, fail)
     for key in ("dataset", "training"):
         value = data.get(key, {})
         if not isinstance(value, dict):
             fail(key, f"expected an object, got {type(value).__name__}")
         setattr(doc, key, value)
+    _check_progress(doc.training.get("progress", {}), fail)
+    for key, kinds in (("optimizer_settings", dict), ("schedule", dict | str)):
+        if not isinstance(doc.training.get(key, {}), kinds):
+            fail(f"training.{key}", f"expected an object, got {type(doc.training[key]).__name__}")
     doc.loss = _text(data, "loss", "", fail)
     if doc.loss and doc.loss not in doc.nodes:
         fail("loss", f"no node {doc.loss!r}")
@@ -235,6 +220,22 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     if cycle:
         fail("graph", f"the graph has a cycle: {' -> '.join(cycle)}")
     return doc
+
+
+def _check_progress(progress: Any, fail) -> None:
+    """A saved run's progress: counts are whole numbers >= 0, the optimizer a name."""
+    if not isinstance(progress, dict):
+        fail("training.progress", f"expected an object, got {type(progress).__name__}")
+    counts = {k: progress[k] for k in ("step", "epoch") if k in progress}
+    steps = progress.get("parameter_steps", {})
+    if not isinstance(steps, dict):
+        fail("training.progress.parameter_steps", "expected an object of step counts")
+    counts.update({f"parameter_steps.{k}": v for k, v in steps.items()})
+    for key, value in counts.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**53:
+            fail(f"training.progress.{key}", f"expected a whole number >= 0, got {value!r}")
+    if not isinstance(progress.get("optimizer", ""), str):
+        fail("training.progress.optimizer", "expected an optimizer name")
 
 
 def _text(data: dict, key: str, default: str, fail) -> str:
@@ -301,7 +302,7 @@ def _finite_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _edge_from_dict(item: Any, place: str, doc: GraphDocument, fail) -> DocEdge:
+def _edge_from_dict(item: Any, place: str, doc: GraphDocument, connected: set, fail) -> DocEdge:
     if not isinstance(item, dict) or set(item) != {"from", "to", "port"}:
         fail(place, f'expected {{"from": id, "to": id, "port": name}}, got {item!r}')
     src, dst, port = item["from"], item["to"], item["port"]
@@ -314,8 +315,9 @@ def _edge_from_dict(item: Any, place: str, doc: GraphDocument, fail) -> DocEdge:
             f"{place}.port",
             f"node {dst!r} ({doc.nodes[dst].op}) has no input {port!r} (its inputs: {', '.join(ports) or 'none'})",
         )
-    if doc.source_of(dst, port) is not None:
+    if (dst, port) in connected:
         fail(place, f"input {port!r} of node {dst!r} is already connected")
+    connected.add((dst, port))
     return DocEdge(src, dst, port)
 
 
@@ -334,31 +336,54 @@ def _inputs_from_dict(inputs: Any, doc: GraphDocument, fail) -> dict[str, Any]:
     return inputs
 
 
-def _load_params(doc: GraphDocument, raw: bytes, path: Path) -> None:
+#: op -> the state arrays a node of it keeps, each of shape (channels,)
+STATE_NAMES = {"batchnorm": ("running_mean", "running_var")}
+
+
+def _load_params(doc: GraphDocument, raw: bytes, path: Path, arrays: bool) -> None:
+    """Check every array's name, dtype and shape from its npy header, then (with ``arrays``)
+    read the values within the budget and check they are finite."""
+    where = f"{path}: {PARAMS_MEMBER}"
+    headers = npz_headers(raw, where)
     shapes = analyse(doc).shapes
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise FileFormatError(f"{path}: {PARAMS_MEMBER} is damaged ({exc})") from None
-    for key, array in arrays.items():
+    for key, header in headers.items():
+        _check_array(doc, key, header.shape, header.dtype, shapes, f"{where}[{key!r}]")
+    if not arrays:
+        return
+    for key, array in read_npz(raw, where).items():
+        if not np.all(np.isfinite(array)):
+            raise FileFormatError(f"{where}[{key!r}]: values must be finite floating-point numbers")
         kind, _, rest = key.partition(":")
         nid, _, name = rest.partition(":") if kind in ("state", "extra") else (rest, "", "")
-        place = f"{path}: {PARAMS_MEMBER}[{key!r}]"
-        if not np.issubdtype(array.dtype, np.floating) or not np.all(np.isfinite(array)):
-            raise FileFormatError(f"{place}: values must be finite floating-point numbers")
-        if kind == "extra" and nid in EXTRA_GROUPS and name:
-            doc.extra_arrays.setdefault(nid, {})[name] = array
-            continue
-        if kind not in ("param", "state") or nid not in doc.nodes:
-            raise FileFormatError(f"{place}: no such node in the graph")
         if kind == "param":
-            if doc.nodes[nid].op != "parameter":
-                raise FileFormatError(f"{place}: node {nid!r} is not a parameter")
-            if tuple(array.shape) != shapes.get(nid):
-                raise FileFormatError(
-                    f"{place}: shape {tuple(array.shape)} disagrees with the graph's {shapes.get(nid)}"
-                )
             doc.params[nid] = array
-        else:
+        elif kind == "state":
             doc.state.setdefault(nid, {})[name] = array
+        else:
+            doc.extra_arrays.setdefault(nid, {})[name] = array
+
+
+def _check_array(doc: GraphDocument, key: str, shape, dtype, shapes: dict, place: str) -> None:
+    """Refuse an array whose name, dtype or shape does not fit the graph."""
+    kind, _, rest = key.partition(":")
+    nid, _, name = rest.partition(":") if kind in ("state", "extra") else (rest, "", "")
+    if not np.issubdtype(dtype, np.floating):
+        raise FileFormatError(f"{place}: values must be finite floating-point numbers")
+    if kind == "extra" and nid in EXTRA_GROUPS and name:
+        return
+    if kind not in ("param", "state") or nid not in doc.nodes:
+        raise FileFormatError(f"{place}: no such node in the graph")
+    op, known = doc.nodes[nid].op, shapes.get(nid)
+    if kind == "param":
+        if op != "parameter":
+            raise FileFormatError(f"{place}: node {nid!r} is not a parameter")
+        if tuple(shape) != known:
+            raise FileFormatError(
+                f"{place}: shape {tuple(shape)} disagrees with the graph's {known}"
+            )
+        return
+    if name not in STATE_NAMES.get(op, ()):
+        raise FileFormatError(f"{place}: node {nid!r} ({op}) keeps no state {name!r}")
+    if len(shape) != 1 or (known is not None and len(known) > 1 and shape[0] != known[1]):
+        channels = known[1] if known and len(known) > 1 else "C"
+        raise FileFormatError(f"{place}: shape {tuple(shape)}, expected ({channels},)")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import networkx as nx
-
-from engine.graph import dependency_graph, find_cycle
+from engine.graph import dependency_graph, find_cycle, ordered_topological_sort
 from graphlab.document import GraphDocument
 
 LAYER_GAP = 220.0
@@ -22,7 +20,7 @@ def layered_positions(doc: GraphDocument) -> dict[str, tuple[float, float]]:
     digraph = dependency_graph(doc.nodes, ((e.src, e.dst) for e in doc.edges))
     if find_cycle(digraph):
         return {nid: node.pos for nid, node in doc.nodes.items()}
-    order = list(nx.lexicographical_topological_sort(digraph, key=list(doc.nodes).index))
+    order = ordered_topological_sort(digraph, doc.nodes)
     layer: dict[str, int] = {}
     for nid in order:
         preds = [layer[p] for p in digraph.predecessors(nid)]

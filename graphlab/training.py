@@ -9,6 +9,7 @@ resumes where this one ended.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,7 @@ def training_settings(
         if (
             not isinstance(value, int | float)
             or isinstance(value, bool)
+            or not math.isfinite(value)
             or value < 0
             or (kind is int and value != int(value))
         ):
@@ -80,6 +82,10 @@ def training_settings(
                 f"training setting {key!r}: expected a non-negative {kind.__name__}, got {value!r}"
             )
         settings[key] = kind(value)
+    if not isinstance(settings["optimizer"], str):
+        raise GraphLabError(
+            f"training setting 'optimizer': expected a name, got {settings['optimizer']!r}"
+        )
     if settings["batch_size"] < 1 or settings["lr"] <= 0:
         raise GraphLabError("training settings: batch_size must be at least 1 and lr above 0")
     if isinstance(settings["schedule"], str):

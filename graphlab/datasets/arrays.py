@@ -1,13 +1,11 @@
 """A ``.npz`` file of arrays: X (N, D), (N, H, W) or (N, C, H, W), y (N,), optional class_names.
 
-Read with ``allow_pickle=False``: an array of Python objects is refused, never unpickled.
+Read header first within the budget (:mod:`graphlab.npzfile`): an array of Python objects is
+refused, never unpickled.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ import numpy as np
 from engine.errors import DatasetError
 from graphlab.datasets.fileio import read_bytes
 from graphlab.datasets.record import Dataset, make_dataset
+from graphlab.npzfile import read_npz
 
 REQUIRED = ("X", "y")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -41,15 +40,4 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     data = read_bytes(path)
     if data[:4] not in (ZIP_MAGIC, EMPTY_ZIP_MAGIC):
         raise DatasetError(f"{path}: not an .npz file (np.savez writes a zip archive of arrays)")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except ValueError as e:
-        if "pickle" in str(e):
-            raise DatasetError(
-                f"{path}: holds arrays of Python objects, which are not loaded (only plain "
-                "number and string arrays are)"
-            ) from None
-        raise DatasetError(f"{path}: damaged .npz file ({e})") from None
-    except (OSError, EOFError, NotImplementedError, zipfile.BadZipFile, zlib.error) as e:
-        raise DatasetError(f"{path}: damaged .npz file ({e})") from None
+    return read_npz(data, path, DatasetError)

@@ -1,29 +1,22 @@
-"""Reading a user's data file into memory with errors a person can act on."""
+"""Reading a user's data file into memory within the budget, with errors a person can act on.
+
+Only regular files are read (a FIFO, device or folder is one sentence at once); the size and,
+for gzip files, the inflated size are capped by the memory budget (:mod:`graphlab.budget`).
+"""
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from pathlib import Path
 
 from engine.errors import DatasetError
+from graphlab.budget import gunzip, read_file
 
 GZIP_MAGIC = b"\x1f\x8b"
 
 
 def read_bytes(path: Path) -> bytes:
     """The file's contents, gunzipped when it starts with the gzip magic bytes."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DatasetError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DatasetError(f"{path}: is a folder, expected a file") from None
-    except OSError as e:
-        raise DatasetError(f"{path}: cannot read the file ({e.strerror or e})") from None
+    data = read_file(path, DatasetError)
     if data.startswith(GZIP_MAGIC):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as e:
-            raise DatasetError(f"{path}: damaged gzip file ({e})") from None
+        data = gunzip(data, path, DatasetError)
     return data

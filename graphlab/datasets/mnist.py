@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import DatasetError
+from graphlab.budget import check_bytes
 from graphlab.datasets.fileio import read_bytes
 from graphlab.datasets.record import Dataset, make_dataset
 
@@ -29,7 +30,7 @@ def read_idx(path: Path, ndim: int, what: str) -> np.ndarray:
     zero, kind, dims = struct.unpack(">HBB", data[:4])
     if zero != 0 or kind != UBYTE or dims != ndim:
         raise DatasetError(
-            f"{path}: not an IDX {what} file: magic number 0x{data[:4].hex()}, expected "
+            f"{path}: not an IDX {what} file: its magic number is not "
             f"0x{UBYTE << 8 | ndim:08x} (unsigned bytes, {ndim} dimension{'s' * (ndim > 1)})"
         )
     header = 4 + 4 * ndim
@@ -38,6 +39,7 @@ def read_idx(path: Path, ndim: int, what: str) -> np.ndarray:
     shape = struct.unpack(f">{ndim}I", data[4:header])
     expected = math.prod(shape)
     found = len(data) - header
+    check_bytes(4 * expected, path, f"{what} of shape {shape} (as float32)", DatasetError)
     if found < expected:
         raise DatasetError(
             f"{path}: truncated: its header announces {what} of shape {shape} "

@@ -90,11 +90,11 @@ def fit_preprocessing(
     elif scale == "std":
         spread = _std(X_train, mean, axes)
         spread[spread == 0] = 1.0
-    elif isinstance(scale, int | float) and not isinstance(scale, bool) and scale > 0:
+    elif isinstance(scale, int | float) and not isinstance(scale, bool) and 0 < scale < 1e30:
         spread = np.full_like(mean, float(scale))
     else:
         raise DatasetError(
-            f"preprocessing: scale must be None, 'std' or a positive number, got {scale!r}"
+            f"preprocessing: scale must be None, 'std' or a positive number below 1e30, got {scale!r}"
         )
     if center == "none":
         mean = np.zeros_like(mean)

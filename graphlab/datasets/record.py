@@ -9,6 +9,9 @@ import numpy as np
 
 from engine.errors import DatasetError
 from engine.ops.base import fmt
+from graphlab.budget import check_bytes
+
+MAX_CLASSES = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +65,11 @@ def make_dataset(
     if len(y) == 0:
         raise DatasetError(f"{where}: the dataset is empty")
     y = _integer_labels(y, where)
+    if y.max() >= MAX_CLASSES:
+        raise DatasetError(
+            f"{where}: label {int(y.max())} is too large (at most {MAX_CLASSES} classes)"
+        )
+    check_bytes(4 * X.size, where, f"X of shape {fmt(X.shape)} as float32", DatasetError)
     X = X.astype(np.float32, copy=False)
     if not np.all(np.isfinite(X)):
         raise DatasetError(f"{where}: X contains NaN or infinite values")

@@ -33,6 +33,8 @@ def split_indices(
     for name, fraction in (("val", val), ("test", test)):
         if not 0.0 <= fraction < 1.0:
             raise DatasetError(f"split: the {name} fraction must be in [0, 1), got {fraction}")
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise DatasetError(f"split: the seed must be a whole number >= 0, got {seed!r}")
     n_val, n_test = round(val * n), round(test * n)
     if n_val + n_test >= n:
         raise DatasetError(f"split: val {val} and test {test} leave no training samples out of {n}")

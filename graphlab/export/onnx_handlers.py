@@ -11,6 +11,7 @@ import numpy as np
 
 from graphlab.export import ExportError
 from graphlab.export.onnx_export import SAME_INPUTS
+from graphlab.export.onnx_read import tensor_array
 
 #: ONNX op type -> engine op, for ops with the same inputs and no attributes
 #: (Max and Min take any number of inputs in ONNX, so they have handlers of their own)
@@ -179,7 +180,7 @@ def _identity(im, node, attrs):
 
 def _constant(im, node, attrs):
     _check("value" in attrs, "only tensor constants (the value attribute) are supported")
-    im.arrays[node.output[0]] = im.onnx.numpy_helper.to_array(attrs["value"])
+    im.arrays[node.output[0]] = tensor_array(im.onnx, attrs["value"], im.where)
 
 
 def _binary(op):

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.errors import GraphLabError
+from engine.errors import FileFormatError, GraphLabError
 from engine.ops import get_op
 from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.export import ExportError, python_names
 from graphlab.export.onnx_export import require_onnx
 from graphlab.export.onnx_handlers import HANDLERS, SAME_OPS
+from graphlab.export.onnx_read import read_model, tensor_array
 from graphlab.layout import layered_positions
 
 INTEGER_TYPES = {6, 7}  # TensorProto INT32, INT64
@@ -31,10 +32,10 @@ INTEGER_TYPES = {6, 7}  # TensorProto INT32, INT64
 class _Importer:
     """Builds a document from one ONNX graph, node by node."""
 
-    def __init__(self, onnx, model, name: str) -> None:
-        self.onnx, self.model = onnx, model
+    def __init__(self, onnx, model, name: str, where) -> None:
+        self.onnx, self.model, self.where = onnx, model, where
         self.doc = GraphDocument(name, model.graph.doc_string or f"imported from {name}.onnx")
-        self.arrays = {i.name: onnx.numpy_helper.to_array(i) for i in model.graph.initializer}
+        self.arrays = {i.name: tensor_array(onnx, i, where) for i in model.graph.initializer}
         self.ids: dict[str, str] = {}  # tensor name -> node id
         self.taken: set[str] = set()
 
@@ -90,16 +91,20 @@ class _Importer:
             if value.name not in self.arrays:
                 self._input(value)
         for node in graph.node:
-            attrs = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
             try:
+                attrs = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
                 if node.op_type in SAME_OPS:
                     inputs = [self.node_of(t) for t in node.input]
                     self.add(SAME_OPS[node.op_type], node.output[0], inputs)
                 else:
                     HANDLERS[node.op_type](self, node, attrs)
+            except FileFormatError:
+                raise
             except (GraphLabError, TypeError, ValueError) as exc:
+                raise ExportError(f"ONNX node {_node_name(node)} ({node.op_type}): {exc}") from None
+            except (IndexError, KeyError):
                 raise ExportError(
-                    f"ONNX node {node.name or node.output[0]!r} ({node.op_type}): {exc}"
+                    f"ONNX node {_node_name(node)} ({node.op_type}): an input or output is missing"
                 ) from None
         missing = [o.name for o in graph.output if o.name not in self.ids]
         if missing:
@@ -121,10 +126,15 @@ class _Importer:
         self.add("input", value.name, shape=dims, dtype=dtype)
 
 
-def document_from_onnx(model, name: str = "imported") -> GraphDocument:
-    """An editable, laid-out document of an ONNX ``ModelProto``; ExportError names what fails."""
+def _node_name(node) -> str:
+    return repr(node.name or (node.output[0] if node.output else "(unnamed)"))
+
+
+def document_from_onnx(model, name: str = "imported", where=None) -> GraphDocument:
+    """An editable, laid-out document of an ONNX ``ModelProto``; ExportError names what fails
+    (FileFormatError, naming ``where``, for tensors whose data is unusable)."""
     onnx = require_onnx()
-    doc = _Importer(onnx, model, model.graph.name or name).run()
+    doc = _Importer(onnx, model, model.graph.name or name, where or name).run()
     try:
         doc.compile()
     except GraphLabError as exc:
@@ -137,16 +147,9 @@ def document_from_onnx(model, name: str = "imported") -> GraphDocument:
 def import_onnx(path: str | os.PathLike) -> GraphDocument:
     """Read the ONNX file at ``path`` as a document (named after its graph, or the file)."""
     onnx = require_onnx()
-    from google.protobuf.message import DecodeError  # installed with onnx
-
     path = Path(path)
+    model = read_model(onnx, path)
     try:
-        model = onnx.load(str(path))
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    except DecodeError as exc:
-        raise ExportError(f"{path}: not an ONNX model ({exc})") from None
-    try:
-        return document_from_onnx(model, path.stem)
+        return document_from_onnx(model, path.stem, path)
     except ExportError as exc:
         raise ExportError(f"{path}: {exc}") from None

@@ -73,7 +73,7 @@ def test_label_count_mismatch_names_both_counts(tmp_path):
 def test_swapped_idx_files_fail_on_the_magic_number(tmp_path):
     mnist_files(tmp_path)
     with pytest.raises(
-        DatasetError, match="labels: not an IDX images file: magic number 0x00000801"
+        DatasetError, match="labels: not an IDX images file: its magic number is not 0x00000803"
     ):
         load_mnist_spec(tmp_path, images="labels", labels="images")
 
@@ -257,7 +257,7 @@ def test_bad_npz_content_is_named(tmp_path, arrays, message):
 def test_a_file_that_is_not_npz_is_named(tmp_path):
     path = tmp_path / "x.npz"
     path.write_bytes(b"PK\x03\x04 this is no zip")
-    with pytest.raises(DatasetError, match="x.npz: damaged .npz file"):
+    with pytest.raises(DatasetError, match="x.npz: .*damaged"):
         load_dataset({"format": "npz", "path": str(path)})
     path.write_text("X,y\n1,2\n")
     with pytest.raises(DatasetError, match="x.npz: not an .npz file"):

@@ -149,7 +149,7 @@ def test_truncated_and_non_json_files(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(FileFormatError, match="not UTF-8"):
         load_document(binary)
-    with pytest.raises(FileFormatError, match="cannot read"):
+    with pytest.raises(FileFormatError, match="no such file"):
         load_document(tmp_path / "missing.graphlab")
 
 
@@ -175,7 +175,7 @@ def test_bad_parameters_are_refused(tmp_path):
         load_document(rewrite_params(tmp_path, {"param:fc_b": np.full(10, np.nan, np.float32)}))
     with pytest.raises(FileFormatError, match="param:nobody.*no such node"):
         load_document(rewrite_params(tmp_path, {"param:nobody": np.zeros(2)}))
-    with pytest.raises(FileFormatError, match="params.npz is damaged"):
+    with pytest.raises(FileFormatError, match="param:fc_b.*Python objects"):
         load_document(
             rewrite_params(tmp_path, {"param:fc_b": np.array([object()] * 10, dtype=object)})
         )

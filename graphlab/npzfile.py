@@ -1,0 +1,113 @@
+"""Reading ``.npz`` archives within the budget: every npy header is read and checked first.
+
+An ``.npz`` is a zip of ``.npy`` members, each a small header (dtype, shape, order) and the raw
+values. :func:`npz_headers` reads only the headers, so a file's shapes are known without
+making its arrays; :func:`read_npz` checks every declared size against the memory budget and
+against what the member holds before it reads a byte of values. Never unpickles.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.errors import FileFormatError
+from graphlab.budget import ZIP_ERRORS, check_bytes, member_info, open_zip
+
+CHUNK = 2**20
+MAX_HEADER = 10_000
+
+
+@dataclass(frozen=True)
+class NpyHeader:
+    """What one member declares: shape, dtype, Fortran order, and where its values start."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    fortran: bool
+    offset: int
+
+    @property
+    def nbytes(self) -> int:
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+def npz_headers(data: bytes, where, error=FileFormatError) -> dict[str, NpyHeader]:
+    """Array name -> its header, for every member of the archive ``data`` (no values read)."""
+    with open_zip(data, where, error) as archive:
+        return {_key(info, where, error): _header(archive, info, where, error)
+                for info in archive.infolist()}  # fmt: skip
+
+
+def read_npz(data: bytes, where, error=FileFormatError) -> dict[str, np.ndarray]:
+    """Array name -> array of the archive ``data``, sizes checked before reading."""
+    with open_zip(data, where, error) as archive:
+        headers = {
+            info.filename: _header(archive, info, where, error) for info in archive.infolist()
+        }
+        total = sum(h.nbytes for h in headers.values())
+        check_bytes(total, where, f"{len(headers)} arrays together", error)
+        return {
+            _key(archive.getinfo(name), where, error): _values(archive, name, header, where, error)
+            for name, header in headers.items()
+        }
+
+
+def _key(info: zipfile.ZipInfo, where, error) -> str:
+    if not info.filename.endswith(".npy"):
+        raise error(f"{where}: member {info.filename!r} is not an array (.npy)")
+    return info.filename[:-4]
+
+
+def _header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where, error) -> NpyHeader:
+    fmt = np.lib.format
+    what = f"array {info.filename[:-4]!r}"
+    member_info(archive, info.filename, where, error)
+    try:
+        with archive.open(info) as stream:
+            version = fmt.read_magic(stream)
+            read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+            shape, fortran, dtype = read(stream, max_header_size=MAX_HEADER)
+            offset = stream.tell()
+    except Exception:  # zipfile's, zlib's and numpy's header parser's (even tokenize's) errors
+        raise error(f"{where}: {what} is damaged (its npy header cannot be read)") from None
+    if dtype.hasobject:
+        raise error(
+            f"{where}: {what} holds Python objects, which are never loaded "
+            "(only plain numbers and strings are)"
+        )
+    if any(d < 0 for d in shape):
+        raise error(f"{where}: {what} declares a negative dimension {shape}")
+    header = NpyHeader(tuple(shape), dtype, fortran, offset)
+    check_bytes(header.nbytes, where, f"{what} of shape {shape} ({dtype})", error)
+    if header.nbytes != info.file_size - offset:
+        raise error(
+            f"{where}: {what} declares shape {shape} ({dtype}, {header.nbytes} bytes) but holds "
+            f"{info.file_size - offset} bytes of values"
+        )
+    return header
+
+
+def _values(archive: zipfile.ZipFile, name: str, header: NpyHeader, where, error) -> np.ndarray:
+    buffer = bytearray(header.nbytes)
+    view = memoryview(buffer)
+    try:
+        with archive.open(name) as stream:
+            stream.read(header.offset)
+            done = 0
+            while done < header.nbytes:
+                got = stream.readinto(view[done : done + CHUNK])
+                if not got:
+                    raise EOFError("the values end early")
+                done += got
+    except ZIP_ERRORS as exc:
+        raise error(f"{where}: array {name[:-4]!r} is damaged ({_first_line(exc)})") from None
+    order = "F" if header.fortran else "C"
+    return np.frombuffer(buffer, header.dtype).reshape(header.shape, order=order)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
