@@ -57,16 +57,16 @@ def save_target(path: str | os.PathLike, error=FileFormatError) -> Path:
     except FileNotFoundError:
         info = None
     except OSError as exc:
-        raise error(f"{path}: cannot save here ({exc.strerror or exc})") from None
+        raise error(f"{path}: could not save here ({exc.strerror or exc})") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
-        raise error(f"{path}: is a folder; give a file name to save to")
+        raise error(f"{path}: could not save: it is a folder; give a file name")
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise error(f"{path}: not a regular file (a device, FIFO or socket); cannot save over it")
+        raise error(f"{path}: could not save: not a regular file (a device, FIFO or socket)")
     folder = target.parent
     if not folder.is_dir():
-        raise error(f"{path}: cannot save: the folder {folder} does not exist")
+        raise error(f"{path}: could not save: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise error(f"{path}: cannot save: the folder {folder} is not writable")
+        raise error(f"{path}: could not save: the folder {folder} is not writable")
     return target
 
 

@@ -138,7 +138,7 @@ def test_saving_onto_a_fifo_or_folder_is_refused_at_once(tmp_path):
     with pytest.raises(FileFormatError, match="not a regular file"):
         save_document(open_graph("cnn-digits"), tmp_path / "fifo")
     assert stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode)
-    with pytest.raises(FileFormatError, match="is a folder"):
+    with pytest.raises(FileFormatError, match="it is a folder"):
         save_document(open_graph("cnn-digits"), tmp_path)
     with pytest.raises(FileFormatError, match="does not exist"):
         save_document(open_graph("cnn-digits"), tmp_path / "nowhere" / "p.graphlab")
