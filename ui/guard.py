@@ -55,7 +55,7 @@ def file_problem(exc: OSError) -> str:
     """One sentence for a file that could not be read or written."""
     name = Path(exc.filename) if exc.filename else None
     if isinstance(exc, FileNotFoundError) and name is not None and not name.parent.is_dir():
-        return f"cannot write {name}: the folder {name.parent} does not exist"
+        return f"{name}: the folder {name.parent} does not exist"
     reason = (exc.strerror or type(exc).__name__).lower()
     return f"{name}: {reason}" if name is not None else reason
 
@@ -99,7 +99,7 @@ class ActionGuard:
         self._running, result = True, None
         try:
             result = fn(*args)
-        except Exception as exc:  # noqa: BLE001 - the guard's whole purpose
+        except Exception as exc:  # any: the guard's whole purpose
             caught.append(exc)
         finally:
             sys.excepthook, self._running = hook, False

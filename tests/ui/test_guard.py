@@ -128,7 +128,7 @@ def test_export_csv_into_a_missing_folder_is_a_message(window, qtbot, tmp_path, 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.training.live.csv_button.click()
     box = shown(window)
-    assert box.text() == f"cannot write {target}: the folder {target.parent} does not exist"
+    assert box.text() == f"{target}: the folder {target.parent} does not exist"
     assert not target.parent.exists()
     window.training.shutdown()
 
