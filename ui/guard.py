@@ -84,6 +84,8 @@ class ActionGuard:
         self.doc, self.stack, self.parent = doc, stack, parent
         #: the last message box shown (tests read it)
         self.dialog: QMessageBox | None = None
+        #: state beside the document (e.g. the file it belongs to): each returns its restorer
+        self.keepers: list[Callable[[], Callable[[], None]]] = []
         self._running = False
 
     # -- running --------------------------------------------------------------------------
@@ -94,6 +96,7 @@ class ActionGuard:
             return fn(*args)
         snapshot = self.doc.snapshot() if self.doc is not None else None
         index, tail = (self.stack.index(), self._tail()) if self.stack is not None else (0, [])
+        restorers = [keep() for keep in self.keepers]
         caught: list[BaseException] = []
         hook, sys.excepthook = sys.excepthook, lambda kind, exc, tb: caught.append(exc)
         self._running, result = True, None
@@ -105,6 +108,8 @@ class ActionGuard:
             sys.excepthook, self._running = hook, False
         if caught:
             self._restore(snapshot, index, tail)
+            for restore in restorers:
+                restore()
             self.report(what, caught[0])
             return None
         return result
