@@ -27,7 +27,7 @@ from graphlab.fileformat import write_atomically
 MARGIN = 24.0
 PNG_SCALE = 2.0
 #: the largest PNG: pixels per side, and bytes of the image while drawing (4 per pixel)
-MAX_SIDE, MAX_BYTES = 16_384, 128 * 2**20
+MAX_SIDE, MAX_BYTES = 16_384, 64 * 2**20
 
 
 @dataclass(frozen=True)

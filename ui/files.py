@@ -94,6 +94,19 @@ class DocumentFiles(QObject):
         if shiboken6.isValid(self.stack):
             self.stateChanged.emit()
 
+    def keep_state(self):
+        """A function that puts back which file the document is and its unsaved state
+        (the window's guard calls it when an action fails). Changes whose undo steps the action
+        cleared stay marked unsaved."""
+        path, unsaved, modified = self.path, self.unsaved_outside_stack, self.is_modified()
+
+        def restore() -> None:
+            self.path = path
+            self.unsaved_outside_stack = unsaved or (modified and self.stack.isClean())
+            self.stateChanged.emit()
+
+        return restore
+
     def is_modified(self) -> bool:
         return self.unsaved_outside_stack or not self.stack.isClean()
 

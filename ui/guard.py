@@ -55,7 +55,7 @@ def file_problem(exc: OSError) -> str:
     """One sentence for a file that could not be read or written."""
     name = Path(exc.filename) if exc.filename else None
     if isinstance(exc, FileNotFoundError) and name is not None and not name.parent.is_dir():
-        return f"cannot write {name}: the folder {name.parent} does not exist"
+        return f"{name}: the folder {name.parent} does not exist"
     reason = (exc.strerror or type(exc).__name__).lower()
     return f"{name}: {reason}" if name is not None else reason
 
@@ -84,6 +84,8 @@ class ActionGuard:
         self.doc, self.stack, self.parent = doc, stack, parent
         #: the last message box shown (tests read it)
         self.dialog: QMessageBox | None = None
+        #: state beside the document (e.g. the file it belongs to): each returns its restorer
+        self.keepers: list[Callable[[], Callable[[], None]]] = []
         self._running = False
 
     # -- running --------------------------------------------------------------------------
@@ -94,17 +96,20 @@ class ActionGuard:
             return fn(*args)
         snapshot = self.doc.snapshot() if self.doc is not None else None
         index, tail = (self.stack.index(), self._tail()) if self.stack is not None else (0, [])
+        restorers = [keep() for keep in self.keepers]
         caught: list[BaseException] = []
         hook, sys.excepthook = sys.excepthook, lambda kind, exc, tb: caught.append(exc)
         self._running, result = True, None
         try:
             result = fn(*args)
-        except Exception as exc:  # noqa: BLE001 - the guard's whole purpose
+        except Exception as exc:  # any: the guard's whole purpose
             caught.append(exc)
         finally:
             sys.excepthook, self._running = hook, False
         if caught:
             self._restore(snapshot, index, tail)
+            for restore in restorers:
+                restore()
             self.report(what, caught[0])
             return None
         return result

@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.guard = self.view.guard = ActionGuard(self.doc, self.stack, self)
         self.setCentralWidget(self.view)
         self.files = DocumentFiles(self, self.doc, self.stack)
+        self.guard.keepers.append(self.files.keep_state)
         self.palette_panel = PaletteWidget()
         self.inspector = Inspector(self.doc, self.stack)
         self.problems = ProblemsPanel()

@@ -94,6 +94,19 @@ def test_a_slot_failing_inside_an_action_is_caught_too(window, crash_log):
     assert "RuntimeError: bug in a slot" in shown(window).informativeText()
 
 
+def test_a_failed_open_keeps_the_file_the_document_belongs_to(window, tmp_path, crash_log):
+    """Opening succeeded, then a slot of the window failed: the old document and its file."""
+    window.files.adopt(window.doc.snapshot(), tmp_path / "mine.graphlab")
+    window.stack.push(SetLabel(window.doc, "fc1_W", "weights"))
+    before = window.doc.snapshot()
+    window.files.opened.connect(lambda: 1 / 0)  # a follower of 'opened' with a bug
+    window.guard.run("Open example", window.files.open_example, "cnn-digits")
+    assert same_document(window.doc, before)
+    assert window.files.path == (tmp_path / "mine.graphlab").resolve()
+    assert window.windowTitle() == "mine.graphlab* - GraphLab"
+    assert "ZeroDivisionError" in shown(window).informativeText()
+
+
 def test_an_expected_problem_is_its_own_sentence_without_details(window):
     def refuse():
         raise GraphError("the graph has no loss")
@@ -128,7 +141,7 @@ def test_export_csv_into_a_missing_folder_is_a_message(window, qtbot, tmp_path, 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.training.live.csv_button.click()
     box = shown(window)
-    assert box.text() == f"cannot write {target}: the folder {target.parent} does not exist"
+    assert box.text() == f"{target}: the folder {target.parent} does not exist"
     assert not target.parent.exists()
     window.training.shutdown()
 

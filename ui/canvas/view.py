@@ -239,8 +239,9 @@ class GraphView(QGraphicsView):
             menu.addAction(self._actions["delete"])
         elif edge is not None:
             doc_edge = edge.edge
-            push = lambda: scene.stack.push(Disconnect(scene.doc, doc_edge))  # noqa: E731
-            menu.addAction("Disconnect", lambda: self.guard.run("Disconnect", push))
+            menu.addAction(
+                "Disconnect", lambda: self.guard.run("Disconnect", self.disconnect_edge, doc_edge)
+            )
         else:
             menu.addAction("Paste", lambda: self.guard.run("Paste", self.editor.paste, at))
             menu.addAction(self._actions["layout"])
@@ -261,6 +262,10 @@ class GraphView(QGraphicsView):
         menu = self.context_menu(event.pos())
         menu.exec(event.globalPos())
         menu.deleteLater()
+
+    def disconnect_edge(self, edge) -> None:
+        """Remove document edge ``edge`` as one undo step."""
+        self.scene().stack.push(Disconnect(self.scene().doc, edge))
 
     def rename(self, nid: str) -> None:
         """Ask for a new label of node ``nid`` (empty shows the id) and push SetLabel."""
