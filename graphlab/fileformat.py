@@ -2,8 +2,12 @@
 
 A project file (``.graphlab``) is a zip holding ``graph.json`` and ``params.npz``; an example
 graph may be the plain JSON alone. Loading validates everything and raises one
-:class:`FileFormatError` naming the place; it never executes code (no pickle). Saving is
-atomic: the old file stays intact until the new one is complete on disk.
+:class:`FileFormatError` naming the place for a damaged file; it never executes code (no
+pickle). Stale extras (a value or reference for a node that is gone, a value of the wrong
+shape) are dropped by the document's consistency rule and listed as warnings: the graph
+opens. Saving checks the serialized project with this loader first (a file that would not
+open again is not written) and is atomic: the old file stays intact until the new one is
+complete on disk.
 """
 
 from __future__ import annotations
@@ -20,9 +24,8 @@ from typing import Any
 import numpy as np
 
 from engine.errors import FileFormatError, GraphLabError
-from engine.graph import dependency_graph, find_cycle
 from engine.ops import get_op
-from graphlab.analysis import analyse
+from engine.validate import dependency_graph, edge_problem, find_cycle
 from graphlab.document import DocEdge, DocNode, GraphDocument
 
 FORMAT = "graphlab"
@@ -86,26 +89,33 @@ def _jsonable(value):
 
 
 def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
-    """Save atomically: a project zip with parameters, or plain JSON for a ``.json`` path."""
+    """Save atomically: a project zip with parameters, or plain JSON for a ``.json`` path.
+
+    The bytes are first read back by :func:`load_bytes`; if that would fail, FileFormatError
+    says why and the previous file is kept."""
     path = Path(path)
     text = json.dumps(document_to_dict(doc), indent=1).encode()
     if path.suffix == ".json":
-        write_atomically(path, lambda f: f.write(text))
-        return
-    arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
-    for nid, state in doc.state.items():
-        arrays.update({f"state:{nid}:{k}": np.asarray(v) for k, v in state.items()})
-    for group, named in doc.extra_arrays.items():
-        arrays.update({f"extra:{group}:{k}": np.asarray(v) for k, v in named.items()})
-
-    def write(f):
-        buffer = io.BytesIO()
+        blob = text
+    else:
+        arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
+        for nid, state in doc.state.items():
+            arrays.update({f"state:{nid}:{k}": np.asarray(v) for k, v in state.items()})
+        for group, named in doc.extra_arrays.items():
+            arrays.update({f"extra:{group}:{k}": np.asarray(v) for k, v in named.items()})
+        buffer, zipped = io.BytesIO(), io.BytesIO()
         np.savez(buffer, **arrays)
-        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(GRAPH_MEMBER, text)
             archive.writestr(PARAMS_MEMBER, buffer.getvalue())
-
-    write_atomically(path, write)
+        blob = zipped.getvalue()
+    try:
+        load_bytes(blob, path)
+    except GraphLabError as exc:
+        raise FileFormatError(
+            f"{path}: not saved, the file would not open again ({exc}); the previous file is unchanged"
+        ) from None
+    write_atomically(path, lambda f: f.write(blob))
 
 
 def write_atomically(path: Path, write) -> None:
@@ -133,21 +143,32 @@ def write_atomically(path: Path, write) -> None:
 # -- reading ------------------------------------------------------------------------------
 
 
-def load_document(path: str | os.PathLike) -> GraphDocument:
-    """Read a project zip or a plain JSON graph; FileFormatError names the place of any fault."""
+def load_document(path: str | os.PathLike, warnings: list[str] | None = None) -> GraphDocument:
+    """Read a project zip or a plain JSON graph; FileFormatError names the place of any fault.
+    What was dropped as stale is appended to ``warnings`` (one sentence each)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise FileFormatError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    return load_bytes(raw, path, warnings)
+
+
+def load_bytes(raw: bytes, path: Path, warnings: list[str] | None = None) -> GraphDocument:
+    """Read a project zip or plain JSON graph held in memory (``path`` names it in messages)."""
     try:
         if raw[:4] == b"PK\x03\x04":
-            return _load_project(raw, path)
-        return document_from_bytes(raw, path)
+            doc = _load_project(raw, path)
+        else:
+            doc = document_from_bytes(raw, path)
     except FileFormatError:
         raise
     except GraphLabError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
+    dropped = doc.drop_stale()
+    if warnings is not None:
+        warnings.extend(dropped.why)
+    return doc
 
 
 def _load_project(raw: bytes, path: Path) -> GraphDocument:
@@ -226,9 +247,7 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
         if not isinstance(value, dict):
             fail(key, f"expected an object, got {type(value).__name__}")
         setattr(doc, key, value)
-    doc.loss = _text(data, "loss", "", fail)
-    if doc.loss and doc.loss not in doc.nodes:
-        fail("loss", f"no node {doc.loss!r}")
+    doc.loss = _text(data, "loss", "", fail)  # a loss node that is gone is dropped as stale
     # A graph being edited may have unconnected ports or shapes that do not fit (the editor
     # shows them; running reports them), but never a cycle.
     cycle = find_cycle(dependency_graph(doc.nodes, ((e.src, e.dst) for e in doc.edges)))
@@ -304,27 +323,20 @@ def _finite_number(value) -> bool:
 def _edge_from_dict(item: Any, place: str, doc: GraphDocument, fail) -> DocEdge:
     if not isinstance(item, dict) or set(item) != {"from", "to", "port"}:
         fail(place, f'expected {{"from": id, "to": id, "port": name}}, got {item!r}')
-    src, dst, port = item["from"], item["to"], item["port"]
-    for key, nid in (("from", src), ("to", dst)):
-        if not isinstance(nid, str) or nid not in doc.nodes:
-            fail(f"{place}.{key}", f"no node {nid!r} (a dangling edge)")
-    ports = get_op(doc.nodes[dst].op).inputs
-    if not isinstance(port, str) or port not in ports:
-        fail(
-            f"{place}.port",
-            f"node {dst!r} ({doc.nodes[dst].op}) has no input {port!r} (its inputs: {', '.join(ports) or 'none'})",
-        )
-    if doc.source_of(dst, port) is not None:
-        fail(place, f"input {port!r} of node {dst!r} is already connected")
-    return DocEdge(src, dst, port)
+    edge = DocEdge(item["from"], item["to"], item["port"])
+    if not all(isinstance(v, str) for v in (edge.src, edge.dst, edge.port)):
+        fail(place, f"expected three strings, got {item!r}")
+    ops = {nid: node.op for nid, node in doc.nodes.items()}
+    problem = edge_problem(ops, {edge.dst: doc.sources_of(edge.dst)}, edge)
+    if problem:
+        fail(place, problem + (" (a dangling edge)" if problem.startswith("no node") else ""))
+    return edge
 
 
 def _inputs_from_dict(inputs: Any, doc: GraphDocument, fail) -> dict[str, Any]:
     if not isinstance(inputs, dict):
         fail("inputs", f"expected an object, got {type(inputs).__name__}")
-    for nid, value in inputs.items():
-        if nid not in doc.nodes or doc.nodes[nid].op != "input":
-            fail(f"inputs.{nid}", "no input node with this id")
+    for nid, value in inputs.items():  # values of nodes that are gone are dropped as stale
         try:
             array = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
@@ -335,7 +347,8 @@ def _inputs_from_dict(inputs: Any, doc: GraphDocument, fail) -> dict[str, Any]:
 
 
 def _load_params(doc: GraphDocument, raw: bytes, path: Path) -> None:
-    shapes = analyse(doc).shapes
+    """Parameter values, op state and extra arrays; entries for nodes that are gone or of the
+    wrong shape are kept here and dropped as stale by the caller."""
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
@@ -349,16 +362,9 @@ def _load_params(doc: GraphDocument, raw: bytes, path: Path) -> None:
             raise FileFormatError(f"{place}: values must be finite floating-point numbers")
         if kind == "extra" and nid in EXTRA_GROUPS and name:
             doc.extra_arrays.setdefault(nid, {})[name] = array
-            continue
-        if kind not in ("param", "state") or nid not in doc.nodes:
-            raise FileFormatError(f"{place}: no such node in the graph")
-        if kind == "param":
-            if doc.nodes[nid].op != "parameter":
-                raise FileFormatError(f"{place}: node {nid!r} is not a parameter")
-            if tuple(array.shape) != shapes.get(nid):
-                raise FileFormatError(
-                    f"{place}: shape {tuple(array.shape)} disagrees with the graph's {shapes.get(nid)}"
-                )
+        elif kind == "param" and nid:
             doc.params[nid] = array
-        else:
+        elif kind == "state" and nid and name:
             doc.state.setdefault(nid, {})[name] = array
+        else:
+            raise FileFormatError(f"{place}: not a parameter, state or optimizer array")

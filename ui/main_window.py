@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphlab.analysis import Analysis
+from graphlab.changes import ChangeKind
 from graphlab.document import GraphDocument
 from graphlab.examples import list_examples
 from ui.canvas import GraphScene, GraphView
@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
         self.files = DocumentFiles(self, self.doc, self.stack)
         self.palette_panel = PaletteWidget()
         self.inspector = Inspector(self.doc, self.stack)
-        self.problems = ProblemsPanel()
+        self.problems = ProblemsPanel(self.doc)
         self.examples = ExamplesPanel()
         self.docks = {
             "palette": self._dock("Palette", self.palette_panel, Qt.LeftDockWidgetArea),
@@ -193,7 +193,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.scene.selectedNodesChanged.connect(self.inspector.show_nodes)
-        self.scene.analysisChanged.connect(self._analysis_changed)
+        self.problems.shown.connect(self._analysis_changed)
         self.problems.nodeChosen.connect(self.select_node)
         self.palette_panel.activated.connect(self.add_from_palette)
         self.examples.exampleChosen.connect(self.files.open_example)
@@ -201,13 +201,16 @@ class MainWindow(QMainWindow):
         self.files.opened.connect(lambda: QTimer.singleShot(0, self.view.fit_to_view))
         self.files.recentChanged.connect(self._fill_recent_menu)
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.doc.subscribe(self._values_dropped, {ChangeKind.DROPPED})
 
     # -- reactions ----------------------------------------------------------------------
 
-    def _analysis_changed(self, analysis: Analysis) -> None:
-        self.inspector.set_analysis(analysis)
-        self.problems.set_analysis(analysis)
-        count = len(analysis.problems)
+    def _values_dropped(self, change) -> None:
+        """A command dropped values that no longer fit the graph: say which."""
+        self.statusBar().showMessage(f"Dropped {'; '.join(change.subject)}.", 8000)
+
+    def _analysis_changed(self) -> None:
+        count = len(self.problems.problems)
         self.docks["problems"].setWindowTitle(f"Problems ({count})" if count else "Problems")
         self.problem_line.setText(self.problems.latest or "No problems")
 
