@@ -20,15 +20,18 @@ class AddNodes(QUndoCommand):
     def __init__(self, doc: GraphDocument, nodes: list[DocNode], edges: list[DocEdge], text: str):
         super().__init__(text)
         self.doc, self.nodes, self.edges = doc, [copy.deepcopy(n) for n in nodes], list(edges)
+        self.dropped = None
 
     def redo(self):
         for node in self.nodes:
             self.doc.add_node(copy.deepcopy(node))
         for edge in self.edges:
             self.doc.add_edge(edge)
+        self.dropped = self.doc.drop_stale()  # edges into existing nodes may reshape them
 
     def undo(self):
         self.doc.remove_nodes([node.id for node in self.nodes])
+        self.doc.restore(self.dropped)
 
 
 class RemoveNodes(QUndoCommand):

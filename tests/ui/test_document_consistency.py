@@ -82,6 +82,14 @@ class DocumentMachine(RuleBasedStateMachine):
         self.push(AddNodes(self.doc, [node], [], f"Add {op}"))
 
     @precondition(lambda self: self.doc.nodes)
+    @rule(data=st.data(), op=st.sampled_from(("batchnorm", "relu")))
+    def paste_wired(self, data, op):
+        """A pasted node wired to an existing one (and, for batchnorm, feeding its x)."""
+        src = data.draw(st.sampled_from(self.ids()))
+        node = DocNode(self.doc.new_id(op), op, {}, (0.0, 0.0))
+        self.push(AddNodes(self.doc, [node], [DocEdge(src, node.id, "x")], "Paste"))
+
+    @precondition(lambda self: self.doc.nodes)
     @rule(data=st.data())
     def delete(self, data):
         ids = data.draw(st.lists(st.sampled_from(self.ids()), min_size=1, max_size=3, unique=True))
