@@ -68,16 +68,17 @@ def find_cycle(digraph: nx.DiGraph) -> list[str]:
     return [u for u, _ in cycle] + [cycle[0][0]]
 
 
-def edge_problem(op_names: Mapping[str, str], sources, edge) -> str | None:
-    """Why ``edge`` (src, dst, port) may not join nodes of ``op_names`` (id -> op name) whose
+def edge_problem(nodes: Mapping[str, Any], sources, edge) -> str | None:
+    """Why ``edge`` (src, dst, port) may not join ``nodes`` (id -> a record with ``op``) whose
     connected inputs are ``sources`` (dst -> {port: src}); None when it may."""
     for end in (edge.src, edge.dst):
-        if end not in op_names:
+        if end not in nodes:
             return f"no node {end!r}"
-    ports = get_op(op_names[edge.dst]).inputs
+    op = nodes[edge.dst].op
+    ports = get_op(op).inputs
     if edge.port not in ports:
         return (
-            f"node {edge.dst!r} ({op_names[edge.dst]}) has no input {edge.port!r} "
+            f"node {edge.dst!r} ({op}) has no input {edge.port!r} "
             f"(its inputs: {', '.join(ports) or 'none'})"
         )
     if edge.src == edge.dst:
@@ -91,13 +92,13 @@ def analyse(nodes: Iterable, edges: Iterable) -> Analysis:
     """Check ``nodes`` (records with id, op, attrs) and ``edges`` (src, dst, port): node ids,
     ops and attrs, each wire, unconnected ports, cycles, then every shape it can infer."""
     result = Analysis()
-    op_names: dict[str, str] = {}
+    records: dict[str, Any] = {}
     for node in nodes:
         nid = node.id
         if not isinstance(nid, str) or not nid:
             result.fault(None, GraphError(f"node ids must be non-empty strings, got {nid!r}"))
             continue
-        if nid in op_names:
+        if nid in records:
             result.fault(None, GraphError(f"duplicate node id {nid!r}"))
             continue
         try:
@@ -105,17 +106,17 @@ def analyse(nodes: Iterable, edges: Iterable) -> Analysis:
         except GraphLabError as exc:
             result.fault(nid, exc)
             continue
-        op_names[nid], result.ops[nid], result.sources[nid] = node.op, op, {}
+        records[nid], result.ops[nid], result.sources[nid] = node, op, {}
         try:
             result.attrs[nid] = op.validate_attrs(node.attrs)
         except GraphLabError as exc:
             result.fault(nid, exc, node_label(nid, node.op))
     pairs = []
     for edge in edges:
-        problem = edge_problem(op_names, result.sources, edge)
+        problem = edge_problem(records, result.sources, edge)
         if problem:
             result.fault(
-                edge.dst if edge.dst in op_names else None,
+                edge.dst if edge.dst in records else None,
                 GraphError(f"edge {edge.src} -> {edge.dst}.{edge.port}: {problem}"),
             )
             continue
@@ -126,7 +127,7 @@ def analyse(nodes: Iterable, edges: Iterable) -> Analysis:
         if missing:
             message = f"input port {missing[0]!r} is not connected"
             result.fault(nid, GraphError(message), node_label(nid, op.name))
-    digraph = dependency_graph(op_names, pairs)
+    digraph = dependency_graph(records, pairs)
     cycle = find_cycle(digraph)
     if cycle:
         error = CycleError("the graph has a cycle: " + " -> ".join(cycle))
@@ -134,7 +135,7 @@ def analyse(nodes: Iterable, edges: Iterable) -> Analysis:
             result.problems[nid] = "part of a cycle: " + " -> ".join(cycle)
         result.error = result.error or error
         return result
-    index = {nid: i for i, nid in enumerate(op_names)}
+    index = {nid: i for i, nid in enumerate(records)}
     result.order = list(nx.lexicographical_topological_sort(digraph, key=index.__getitem__))
     _infer_shapes(result)
     return result

@@ -144,11 +144,8 @@ class GraphDocument:
         """Why ``edge`` may not be added (with ``replacing`` removed first), or None. The
         analysis this needs is kept: the document adopts it once the wire is added."""
         edges = [e for e in self.edges if e != replacing]
-        ops = {nid: n.op for nid, n in self.nodes.items()}
-        sources: dict[str, dict[str, str]] = {}
-        for e in edges:
-            sources.setdefault(e.dst, {})[e.port] = e.src
-        problem = edge_problem(ops, sources, edge)
+        sources = {edge.dst: {e.port: e.src for e in edges if e.dst == edge.dst}}
+        problem = edge_problem(self.nodes, sources, edge)
         if problem is None:
             problem, trial = _analysis.wire_verdict(self, edges, edge)
             if trial is not None:
@@ -235,8 +232,7 @@ class GraphDocument:
 
     def add_edge(self, edge: DocEdge, index: int | None = None) -> None:
         """Add ``edge`` (at position ``index`` of the edge list, default last)."""
-        ops = {nid: n.op for nid, n in self.nodes.items()}
-        problem = edge_problem(ops, {edge.dst: self.sources_of(edge.dst)}, edge)
+        problem = edge_problem(self.nodes, {edge.dst: self.sources_of(edge.dst)}, edge)
         if problem:
             raise GraphError(f"edge {edge.src} -> {edge.dst}.{edge.port}: {problem}")
         self.edges.insert(len(self.edges) if index is None else index, edge)

@@ -326,8 +326,7 @@ def _edge_from_dict(item: Any, place: str, doc: GraphDocument, fail) -> DocEdge:
     edge = DocEdge(item["from"], item["to"], item["port"])
     if not all(isinstance(v, str) for v in (edge.src, edge.dst, edge.port)):
         fail(place, f"expected three strings, got {item!r}")
-    ops = {nid: node.op for nid, node in doc.nodes.items()}
-    problem = edge_problem(ops, {edge.dst: doc.sources_of(edge.dst)}, edge)
+    problem = edge_problem(doc.nodes, {edge.dst: doc.sources_of(edge.dst)}, edge)
     if problem:
         fail(place, problem + (" (a dangling edge)" if problem.startswith("no node") else ""))
     return edge
