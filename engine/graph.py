@@ -12,39 +12,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from engine.backend import array_module, to_numpy, translate_device_errors
-from engine.errors import CycleError, GraphError, GraphLabError, ShapeError
+from engine.errors import GraphError, GraphLabError, ShapeError
 from engine.init import initial_value
-from engine.ops import ForwardContext, get_op
+from engine.ops import ForwardContext
 from engine.ops.base import fmt, same_dim
+from engine.validate import analyse, dependency_graph, find_cycle, node_label
 
-
-def dependency_graph(node_ids, pairs) -> nx.DiGraph:
-    """The networkx DiGraph of node ids with an arc src -> dst for each (src, dst) pair."""
-    digraph = nx.DiGraph()
-    digraph.add_nodes_from(node_ids)
-    digraph.add_edges_from(pairs)
-    return digraph
-
-
-def find_cycle(digraph: nx.DiGraph) -> list[str]:
-    """The node ids around a cycle, the first repeated at the end, or [] when there is none."""
-    if nx.is_directed_acyclic_graph(digraph):  # linear; nx.find_cycle is slow on long chains
-        return []
-    try:
-        cycle = nx.find_cycle(digraph)
-    except nx.NetworkXNoCycle:
-        return []
-    return [u for u, _ in cycle] + [cycle[0][0]]
-
-
-def ordered_topological_sort(digraph: nx.DiGraph, node_ids) -> list[str]:
-    """A topological order that breaks ties by position in ``node_ids`` (linear in size)."""
-    position = {nid: i for i, nid in enumerate(node_ids)}
-    return list(nx.lexicographical_topological_sort(digraph, key=position.__getitem__))
+__all__ = ["Edge", "Graph", "Node", "TraceEvent", "dependency_graph", "find_cycle"]
 
 
 @dataclass(frozen=True)
@@ -93,14 +70,16 @@ class Graph:
         self.device = device
         self.xp = array_module(device)
         self.dtype = np.dtype(dtype)
-        self.nodes: dict[str, Node] = {}
-        self._check_nodes(nodes)
-        self.edges = list(edges)
-        self.sources: dict[str, dict[str, str]] = {nid: {} for nid in self.nodes}
+        nodes, self.edges = list(nodes), list(edges)
+        checked = analyse(nodes, self.edges)
+        if checked.error is not None:
+            raise checked.error
+        self.nodes: dict[str, Node] = {node.id: node for node in nodes}
+        self.ops, self.attrs, self.sources = checked.ops, checked.attrs, checked.sources
         self.consumers: dict[str, list[tuple[str, str]]] = {nid: [] for nid in self.nodes}
-        self._connect(self.edges)
-        self.order = self._topological_order()
-        self.shapes = self._infer_shapes()
+        for edge in self.edges:
+            self.consumers[edge.src].append((edge.dst, edge.port))
+        self.order, self.shapes = checked.order, checked.shapes
         self.state: dict[str, dict] = {nid: {} for nid in self.nodes}
         self.params = self._initial_params(params or {}, seed)
         self.values: dict[str, Any] = {}
@@ -110,67 +89,9 @@ class Graph:
 
     # -- building ------------------------------------------------------------------------
 
-    def _check_nodes(self, nodes) -> None:
-        self.ops, self.attrs = {}, {}
-        for node in nodes:
-            if not isinstance(node.id, str) or not node.id:
-                raise GraphError(f"node ids must be non-empty strings, got {node.id!r}")
-            if node.id in self.nodes:
-                raise GraphError(f"duplicate node id {node.id!r}")
-            op = get_op(node.op)
-            try:
-                attrs = op.validate_attrs(node.attrs)
-            except GraphLabError as exc:
-                raise type(exc)(f"{self._label_of(node)}: {exc}") from None
-            self.nodes[node.id], self.ops[node.id], self.attrs[node.id] = node, op, attrs
-
-    @staticmethod
-    def _label_of(node: Node) -> str:
-        return f'node "{node.id}" ({node.op})'
-
     def label(self, nid: str) -> str:
         """How messages name a node: node "conv1" (conv2d)."""
-        return self._label_of(self.nodes[nid])
-
-    def _connect(self, edges) -> None:
-        for edge in edges:
-            for end in (edge.src, edge.dst):
-                if end not in self.nodes:
-                    raise GraphError(f"edge {edge.src} -> {edge.dst}.{edge.port}: no node {end!r}")
-            ports = self.ops[edge.dst].inputs
-            if edge.port not in ports:
-                allowed = ", ".join(ports) or "none"
-                raise GraphError(
-                    f"{self.label(edge.dst)} has no input port {edge.port!r} (its ports: {allowed})"
-                )
-            if edge.port in self.sources[edge.dst]:
-                raise GraphError(
-                    f"{self.label(edge.dst)}: input port {edge.port!r} is connected twice"
-                )
-            self.sources[edge.dst][edge.port] = edge.src
-            self.consumers[edge.src].append((edge.dst, edge.port))
-        for nid, op in self.ops.items():
-            for port in op.inputs:
-                if port not in self.sources[nid]:
-                    raise GraphError(f"{self.label(nid)}: input port {port!r} is not connected")
-
-    def _topological_order(self) -> list[str]:
-        digraph = dependency_graph(self.nodes, ((e.src, e.dst) for e in self.edges))
-        cycle = find_cycle(digraph)
-        if cycle:
-            raise CycleError("the graph has a cycle: " + " -> ".join(cycle))
-        return ordered_topological_sort(digraph, self.nodes)
-
-    def _infer_shapes(self) -> dict[str, tuple]:
-        shapes: dict[str, tuple] = {}
-        for nid in self.order:
-            op = self.ops[nid]
-            in_shapes = [shapes[self.sources[nid][port]] for port in op.inputs]
-            try:
-                shapes[nid] = tuple(op.infer_shape(in_shapes, self.attrs[nid]))
-            except GraphLabError as exc:
-                raise type(exc)(f"{self.label(nid)}: {exc}") from None
-        return shapes
+        return node_label(nid, self.nodes[nid].op)
 
     def _initial_params(self, given, seed) -> dict[str, Any]:
         rng = np.random.default_rng(seed)

@@ -1,14 +1,18 @@
 """The graph document: what the editor edits and the files store; the source of truth.
 
-Views observe it through a plain callback list (:meth:`GraphDocument.subscribe`); every
-mutation emits one :class:`Change`. It compiles into an :class:`engine.graph.Graph`.
+Every write goes through a method here and emits one typed :class:`Change` per effect to
+the listeners subscribed to its :class:`ChangeKind`. The document owns the live analysis
+(one per revision, computed when first asked for) and keeps its one consistency rule
+(:mod:`graphlab.consistency`): a command that removes, reshapes or rewires nodes drops the
+values that no longer fit, and returns what undo needs to bring them back. It compiles into
+an :class:`engine.graph.Graph`.
 """
 
 from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,20 +21,26 @@ import numpy as np
 from engine.errors import GraphError
 from engine.graph import Edge, Graph, Node
 from engine.ops import get_op
+from engine.validate import edge_problem
+from graphlab import analysis as _analysis
+from graphlab.changes import STRUCTURE, Change, ChangeKind
+from graphlab.consistency import OPTIMIZER_STATE, Dropped, drop, put_back, stale_references
 
+__all__ = ["Change", "ChangeKind", "DocEdge", "DocNode", "GraphDocument"]
+
+#: the stored values and references besides the graph
+VALUE_FIELDS = ("params", "state", "inputs", "dataset", "training", "loss", "extra_arrays")
 #: what a document holds besides its listeners
-DOCUMENT_FIELDS = (
-    "name",
-    "description",
-    "nodes",
-    "edges",
-    "params",
-    "state",
-    "inputs",
-    "dataset",
-    "training",
-    "loss",
-)
+DOCUMENT_FIELDS = ("name", "description", "nodes", "edges", *VALUE_FIELDS)
+_VALUE_KINDS = {
+    "params": ChangeKind.PARAMS_CHANGED,
+    "state": ChangeKind.PARAMS_CHANGED,
+    "extra_arrays": ChangeKind.PARAMS_CHANGED,
+    "inputs": ChangeKind.INPUT_CHANGED,
+    "dataset": ChangeKind.DATASET_CHANGED,
+    "training": ChangeKind.TRAINING_CHANGED,
+    "loss": ChangeKind.LOSS_CHANGED,
+}
 
 
 @dataclass
@@ -54,13 +64,14 @@ class DocEdge:
     port: str
 
 
-@dataclass(frozen=True)
-class Change:
-    """One mutation: kind is node_added, node_removed, node_moved, node_changed, edge_added,
-    edge_removed, params_changed, settings_changed or reset; subject is the node id or edge."""
+@dataclass
+class Removal:
+    """What :meth:`GraphDocument.remove_nodes` took away: (index, node) and (index, edge)
+    pairs in document order, and the values that named them (for undo)."""
 
-    kind: str
-    subject: Any = None
+    nodes: list[tuple[int, DocNode]]
+    edges: list[tuple[int, DocEdge]]
+    dropped: Dropped
 
 
 class GraphDocument:
@@ -85,20 +96,65 @@ class GraphDocument:
         self.loss = ""
         #: other saved arrays by group (the optimizer's state, to resume training)
         self.extra_arrays: dict[str, dict[str, np.ndarray]] = {}
-        self._listeners: list[Callable[[Change], None]] = []
+        self._listeners: list[tuple[Callable[[Change], None], frozenset | None]] = []
+        self._analysis = None
+        #: a wire's trial analysis: (node revision, edge set, analysis) (see wire_problem)
+        self._trial: tuple | None = None
+        self._node_revision = 0
 
     # -- observing ----------------------------------------------------------------------
 
-    def subscribe(self, listener: Callable[[Change], None]) -> None:
-        self._listeners.append(listener)
+    def subscribe(
+        self, listener: Callable[[Change], None], kinds: Iterable[ChangeKind] | None = None
+    ) -> None:
+        """Call ``listener`` with each change of ``kinds`` (default: every kind)."""
+        self._listeners.append((listener, None if kinds is None else frozenset(kinds)))
 
     def unsubscribe(self, listener: Callable[[Change], None]) -> None:
-        self._listeners.remove(listener)
+        """Stop calling ``listener``; ValueError when it is not subscribed."""
+        for index, (subscribed, _) in enumerate(self._listeners):
+            if subscribed == listener:
+                del self._listeners[index]
+                return
+        raise ValueError("not subscribed")
 
-    def _emit(self, kind: str, subject: Any = None) -> None:
+    def _emit(self, kind: ChangeKind, subject: Any = None) -> None:
+        if kind in STRUCTURE:
+            self._analysis = None
+            if kind != ChangeKind.EDGE_ADDED and kind != ChangeKind.EDGE_REMOVED:
+                self._node_revision += 1
         change = Change(kind, subject)
-        for listener in list(self._listeners):
-            listener(change)
+        for listener, kinds in list(self._listeners):
+            if kinds is None or kind in kinds:
+                listener(change)
+
+    # -- the live analysis --------------------------------------------------------------
+
+    def analysis(self) -> _analysis.Analysis:
+        """Each node's shape and problem (computed once per revision of the graph)."""
+        if self._analysis is None:
+            trial = self._trial
+            if trial and trial[:2] == (self._node_revision, frozenset(self.edges)):
+                self._analysis = trial[2]
+            else:
+                self._analysis = _analysis.analyse(self)
+        return self._analysis
+
+    def wire_problem(self, edge: DocEdge, replacing: DocEdge | None = None) -> str | None:
+        """Why ``edge`` may not be added (with ``replacing`` removed first), or None. The
+        analysis this needs is kept: the document adopts it once the wire is added."""
+        edges = [e for e in self.edges if e != replacing]
+        sources = {edge.dst: {e.port: e.src for e in edges if e.dst == edge.dst}}
+        problem = edge_problem(self.nodes, sources, edge)
+        if problem is None:
+            problem, trial = _analysis.wire_verdict(self, edges, edge)
+            if trial is not None:
+                self._trial = (self._node_revision, frozenset([*edges, edge]), trial)
+        return problem
+
+    def problems(self) -> list[str]:
+        """What breaks the consistency rule, one sentence each ([] for a consistent document)."""
+        return [entry.why for entry in stale_references(self)]
 
     # -- nodes --------------------------------------------------------------------------
 
@@ -121,79 +177,158 @@ class GraphDocument:
             items = list(self.nodes.items())
             items.insert(index, (node.id, node))
             self.nodes = dict(items)
-        self._emit("node_added", node.id)
+        self._emit(ChangeKind.NODE_ADDED, node.id)
         return node
 
-    def remove_node(self, nid: str) -> tuple[DocNode, list[DocEdge]]:
-        """Remove a node with its edges; returns both (for undo)."""
-        touching = [e for e in self.edges if nid in (e.src, e.dst)]
-        for edge in touching:
+    def remove_nodes(self, ids: Iterable[str]) -> Removal:
+        """Remove nodes with their edges and every value that named them (undo: restore)."""
+        gone = set(ids)
+        order = list(self.nodes)
+        removal = Removal(
+            [(order.index(nid), copy.deepcopy(self.nodes[nid])) for nid in order if nid in gone],
+            [(i, e) for i, e in enumerate(self.edges) if e.src in gone or e.dst in gone],
+            Dropped(),
+        )
+        for _, edge in reversed(removal.edges):
             self.remove_edge(edge)
-        node = self.nodes.pop(nid)
-        self.params.pop(nid, None)
-        self.state.pop(nid, None)
-        self.inputs.pop(nid, None)
-        self._emit("node_removed", nid)
-        return node, touching
+        for _, node in reversed(removal.nodes):
+            del self.nodes[node.id]
+            self._emit(ChangeKind.NODE_REMOVED, node.id)
+        removal.dropped = self.drop_stale()
+        return removal
+
+    def restore_nodes(self, removal: Removal) -> None:
+        """Undo :meth:`remove_nodes`: the nodes, edges and values back in their places."""
+        for index, node in removal.nodes:
+            self.add_node(copy.deepcopy(node), index)
+        for index, edge in removal.edges:
+            self.add_edge(edge, index)
+        self.restore(removal.dropped)
+
+    def remove_node(self, nid: str) -> Removal:
+        return self.remove_nodes([nid])
 
     def move_node(self, nid: str, pos: tuple[float, float]) -> None:
         self.nodes[nid].pos = (float(pos[0]), float(pos[1]))
-        self._emit("node_moved", nid)
+        self._emit(ChangeKind.NODE_MOVED, nid)
 
-    def set_attrs(self, nid: str, attrs: dict[str, Any]) -> None:
-        """Replace a node's attrs (validation happens when the graph compiles)."""
-        node = self.nodes[nid]
-        node.attrs = dict(attrs)
-        if node.op == "parameter":
-            value = self.params.get(nid)
-            if value is not None and list(value.shape) != list(attrs.get("shape", [])):
-                self.params.pop(nid)
-        self._emit("node_changed", nid)
+    def set_attrs(self, nid: str, attrs: dict[str, Any]) -> Dropped:
+        """Replace a node's attrs (validation happens when the graph compiles); values that
+        no longer fit (a parameter's old shape) are dropped and returned (for undo)."""
+        self.nodes[nid].attrs = dict(attrs)
+        self._emit(ChangeKind.NODE_CHANGED, nid)
+        return self.drop_stale()
 
     def set_label(self, nid: str, label: str) -> None:
         self.nodes[nid].label = label
-        self._emit("node_changed", nid)
+        self._emit(ChangeKind.NODE_CHANGED, nid)
+
+    def set_info(self, name: str, description: str) -> None:
+        """Set the document's name and description."""
+        self.name, self.description = name, description
+        self._emit(ChangeKind.INFO_CHANGED)
 
     # -- edges --------------------------------------------------------------------------
 
     def add_edge(self, edge: DocEdge, index: int | None = None) -> None:
         """Add ``edge`` (at position ``index`` of the edge list, default last)."""
-        for end in (edge.src, edge.dst):
-            if end not in self.nodes:
-                raise GraphError(f"edge {edge.src} -> {edge.dst}.{edge.port}: no node {end!r}")
-        if any(e.dst == edge.dst and e.port == edge.port for e in self.edges):
-            raise GraphError(f"input {edge.port!r} of {edge.dst!r} is already connected")
+        problem = edge_problem(self.nodes, {edge.dst: self.sources_of(edge.dst)}, edge)
+        if problem:
+            raise GraphError(f"edge {edge.src} -> {edge.dst}.{edge.port}: {problem}")
         self.edges.insert(len(self.edges) if index is None else index, edge)
-        self._emit("edge_added", edge)
+        self._emit(ChangeKind.EDGE_ADDED, edge)
 
     def remove_edge(self, edge: DocEdge) -> None:
         self.edges.remove(edge)
-        self._emit("edge_removed", edge)
+        self._emit(ChangeKind.EDGE_REMOVED, edge)
+
+    def connect(self, edge: DocEdge, index: int | None = None) -> Dropped:
+        """Add a wire; the values it makes stale are dropped and returned (for undo)."""
+        self.add_edge(edge, index)
+        return self.drop_stale()
+
+    def disconnect(self, edge: DocEdge) -> Dropped:
+        """Remove a wire; the values it makes stale are dropped and returned (for undo)."""
+        self.remove_edge(edge)
+        return self.drop_stale()
 
     def source_of(self, nid: str, port: str) -> str | None:
         """The node feeding input ``port`` of ``nid``, if any."""
         return next((e.src for e in self.edges if e.dst == nid and e.port == port), None)
 
+    def sources_of(self, nid: str) -> dict[str, str]:
+        """Input port -> the node feeding it, for node ``nid``."""
+        return {e.port: e.src for e in self.edges if e.dst == nid}
+
     # -- values and settings ------------------------------------------------------------
 
-    def set_params(self, params: dict[str, np.ndarray], state=None) -> None:
-        """Store trained parameter values (and op state) as numpy arrays."""
-        self.params.update({k: np.array(v) for k, v in params.items()})
+    def set_params(self, params: dict[str, np.ndarray], state=None, extra=None) -> None:
+        """Store trained parameter values (and op state, and extra array groups such as the
+        optimizer's state) as numpy arrays, over the stored ones; what does not fit the graph
+        is dropped."""
+        self.params = {**self.params, **{k: np.array(v) for k, v in params.items()}}
         if state is not None:
-            self.state.update(
-                {k: {n: np.array(a) for n, a in s.items()} for k, s in state.items() if s}
-            )
-        self._emit("params_changed")
+            fresh = {k: {n: np.array(a) for n, a in s.items()} for k, s in state.items() if s}
+            self.state = {**self.state, **fresh}
+        if extra is not None:
+            self.extra_arrays = {**self.extra_arrays, **extra}
+        self._emit(ChangeKind.PARAMS_CHANGED)
+        self.drop_stale()
+
+    def clear_trained(self) -> None:
+        """Forget trained values: parameters, op state, optimizer state and progress."""
+        self.params, self.state = {}, {}
+        self.extra_arrays = {k: v for k, v in self.extra_arrays.items() if k != OPTIMIZER_STATE}
+        self._emit(ChangeKind.PARAMS_CHANGED)
+        self.set_training({k: v for k, v in self.training.items() if k != "progress"})
 
     def set_input_value(self, nid: str, value: Any) -> None:
-        self.inputs[nid] = value
-        self._emit("settings_changed", nid)
+        self.inputs = {**self.inputs, nid: value}
+        self._emit(ChangeKind.INPUT_CHANGED, nid)
+
+    def set_training(self, training: dict[str, Any]) -> None:
+        """Replace the training settings (with progress and run records)."""
+        self.training = dict(training)
+        self._emit(ChangeKind.TRAINING_CHANGED)
+        self.drop_stale()
+
+    def set_dataset(self, binding: dict[str, Any]) -> None:
+        """Replace the dataset binding (spec, data and label inputs, split, augmentation)."""
+        self.dataset = dict(binding)
+        self._emit(ChangeKind.DATASET_CHANGED)
+        self.drop_stale()
+
+    def set_loss(self, nid: str) -> None:
+        """Name the node backward starts from ("" for the single sink)."""
+        self.loss = nid
+        self._emit(ChangeKind.LOSS_CHANGED)
+        self.drop_stale()
+
+    def drop_stale(self) -> Dropped:
+        """Drop what breaks the consistency rule; returns it (``why``: one sentence each)."""
+        stale = stale_references(self)
+        if not stale:
+            return Dropped()
+        fields, dropped = drop(self, stale)
+        self._replace(fields)
+        self._emit(ChangeKind.DROPPED, dropped.why)
+        return dropped
+
+    def restore(self, dropped: Dropped) -> None:
+        """Put back what :meth:`drop_stale` dropped (undo, after the graph is back)."""
+        self._replace(put_back(self, dropped))
+
+    def _replace(self, fields: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+        for kind in dict.fromkeys(_VALUE_KINDS[name] for name in fields):
+            self._emit(kind)
 
     def replace_with(self, other: GraphDocument) -> None:
         """Take over everything from ``other`` (open, undo of a whole-document change)."""
         for name in DOCUMENT_FIELDS:
             setattr(self, name, copy.deepcopy(getattr(other, name)))
-        self._emit("reset")
+        self._emit(ChangeKind.RESET)
 
     # -- compiling ----------------------------------------------------------------------
 

@@ -2,8 +2,12 @@
 
 A project file (``.graphlab``) is a zip holding ``graph.json`` and ``params.npz``; an example
 graph may be the plain JSON alone. Loading validates everything and raises one
-:class:`FileFormatError` naming the place; it never executes code (no pickle). Saving is
-atomic: the old file stays intact until the new one is complete on disk.
+:class:`FileFormatError` naming the place for a damaged file; it never executes code (no
+pickle). Stale extras (a value or reference for a node that is gone, a value of the wrong
+shape) are dropped by the document's consistency rule and listed as warnings: the graph
+opens. Saving checks the serialized project with this loader first (a file that would not
+open again is not written) and is atomic: the old file stays intact until the new one is
+complete on disk.
 """
 
 from __future__ import annotations
@@ -19,9 +23,8 @@ from typing import Any
 import numpy as np
 
 from engine.errors import FileFormatError, GraphLabError
-from engine.graph import dependency_graph, find_cycle
 from engine.ops import get_op
-from graphlab.analysis import analyse
+from engine.validate import dependency_graph, edge_problem, find_cycle
 from graphlab.atomic import write_atomically
 from graphlab.budget import open_zip, read_file, read_member
 from graphlab.document import DocEdge, DocNode, GraphDocument
@@ -88,47 +91,68 @@ def _jsonable(value):
 
 
 def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
-    """Save atomically: a project zip with parameters, or plain JSON for a ``.json`` path."""
+    """Save atomically: a project zip with parameters, or plain JSON for a ``.json`` path.
+
+    The bytes are first read back by :func:`load_bytes`; if that would fail, FileFormatError
+    says why and the previous file is kept."""
     path = Path(path)
     text = json.dumps(document_to_dict(doc), indent=1).encode()
     if path.suffix == ".json":
-        write_atomically(path, lambda f: f.write(text))
-        return
-    arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
-    for nid, state in doc.state.items():
-        arrays.update({f"state:{nid}:{k}": np.asarray(v) for k, v in state.items()})
-    for group, named in doc.extra_arrays.items():
-        arrays.update({f"extra:{group}:{k}": np.asarray(v) for k, v in named.items()})
-
-    def write(f):
-        buffer = io.BytesIO()
+        blob = text
+    else:
+        arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
+        for nid, state in doc.state.items():
+            arrays.update({f"state:{nid}:{k}": np.asarray(v) for k, v in state.items()})
+        for group, named in doc.extra_arrays.items():
+            arrays.update({f"extra:{group}:{k}": np.asarray(v) for k, v in named.items()})
+        buffer, zipped = io.BytesIO(), io.BytesIO()
         np.savez(buffer, **arrays)
-        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(GRAPH_MEMBER, text)
             archive.writestr(PARAMS_MEMBER, buffer.getvalue())
-
-    write_atomically(path, write)
+        blob = zipped.getvalue()
+    try:
+        load_bytes(blob, path)
+    except GraphLabError as exc:
+        raise FileFormatError(
+            f"{path}: not saved, the file would not open again ({exc}); the previous file is unchanged"
+        ) from None
+    write_atomically(path, lambda f: f.write(blob))
 
 
 # -- reading ------------------------------------------------------------------------------
 
 
-def load_document(path: str | os.PathLike, arrays: bool = True) -> GraphDocument:
+def load_document(
+    path: str | os.PathLike, warnings: list[str] | None = None, arrays: bool = True
+) -> GraphDocument:
     """Read a project zip or a plain JSON graph; FileFormatError names the place of any fault.
 
     Every size is checked against the memory budget before it is read. With ``arrays=False``
     the parameter arrays are checked from their npy headers only and not read (``describe``).
+    What was dropped as stale is appended to ``warnings`` (one sentence each).
     """
     path = Path(path)
-    raw = read_file(path, FileFormatError)
+    return load_bytes(read_file(path, FileFormatError), path, warnings, arrays)
+
+
+def load_bytes(
+    raw: bytes, path: Path, warnings: list[str] | None = None, arrays: bool = True
+) -> GraphDocument:
+    """Read a project zip or plain JSON graph held in memory (``path`` names it in messages)."""
     try:
         if raw[:4] == b"PK\x03\x04":
-            return _load_project(raw, path, arrays)
-        return document_from_bytes(raw, path)
+            doc = _load_project(raw, path, arrays)
+        else:
+            doc = document_from_bytes(raw, path)
     except FileFormatError:
         raise
     except GraphLabError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
+    dropped = doc.drop_stale()
+    if warnings is not None:
+        warnings.extend(dropped.why)
+    return doc
 
 
 def _load_project(raw: bytes, path: Path, arrays: bool) -> GraphDocument:
@@ -211,9 +235,7 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     for key, kinds in (("optimizer_settings", dict), ("schedule", dict | str)):
         if not isinstance(doc.training.get(key, {}), kinds):
             fail(f"training.{key}", f"expected an object, got {type(doc.training[key]).__name__}")
-    doc.loss = _text(data, "loss", "", fail)
-    if doc.loss and doc.loss not in doc.nodes:
-        fail("loss", f"no node {doc.loss!r}")
+    doc.loss = _text(data, "loss", "", fail)  # a loss node that is gone is dropped as stale
     # A graph being edited may have unconnected ports or shapes that do not fit (the editor
     # shows them; running reports them), but never a cycle.
     cycle = find_cycle(dependency_graph(doc.nodes, ((e.src, e.dst) for e in doc.edges)))
@@ -305,28 +327,19 @@ def _finite_number(value) -> bool:
 def _edge_from_dict(item: Any, place: str, doc: GraphDocument, connected: set, fail) -> DocEdge:
     if not isinstance(item, dict) or set(item) != {"from", "to", "port"}:
         fail(place, f'expected {{"from": id, "to": id, "port": name}}, got {item!r}')
-    src, dst, port = item["from"], item["to"], item["port"]
-    for key, nid in (("from", src), ("to", dst)):
-        if not isinstance(nid, str) or nid not in doc.nodes:
-            fail(f"{place}.{key}", f"no node {nid!r} (a dangling edge)")
-    ports = get_op(doc.nodes[dst].op).inputs
-    if not isinstance(port, str) or port not in ports:
-        fail(
-            f"{place}.port",
-            f"node {dst!r} ({doc.nodes[dst].op}) has no input {port!r} (its inputs: {', '.join(ports) or 'none'})",
-        )
-    if (dst, port) in connected:
-        fail(place, f"input {port!r} of node {dst!r} is already connected")
-    connected.add((dst, port))
-    return DocEdge(src, dst, port)
+    edge = DocEdge(item["from"], item["to"], item["port"])
+    if not all(isinstance(v, str) for v in (edge.src, edge.dst, edge.port)):
+        fail(place, f"expected three strings, got {item!r}")
+    problem = edge_problem(doc.nodes, {edge.dst: doc.sources_of(edge.dst)}, edge)
+    if problem:
+        fail(place, problem + (" (a dangling edge)" if problem.startswith("no node") else ""))
+    return edge
 
 
 def _inputs_from_dict(inputs: Any, doc: GraphDocument, fail) -> dict[str, Any]:
     if not isinstance(inputs, dict):
         fail("inputs", f"expected an object, got {type(inputs).__name__}")
-    for nid, value in inputs.items():
-        if nid not in doc.nodes or doc.nodes[nid].op != "input":
-            fail(f"inputs.{nid}", "no input node with this id")
+    for nid, value in inputs.items():  # values of nodes that are gone are dropped as stale
         try:
             array = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
@@ -336,18 +349,13 @@ def _inputs_from_dict(inputs: Any, doc: GraphDocument, fail) -> dict[str, Any]:
     return inputs
 
 
-#: op -> the state arrays a node of it keeps, each of shape (channels,)
-STATE_NAMES = {"batchnorm": ("running_mean", "running_var")}
-
-
 def _load_params(doc: GraphDocument, raw: bytes, path: Path, arrays: bool) -> None:
-    """Check every array's name, dtype and shape from its npy header, then (with ``arrays``)
-    read the values within the budget and check they are finite."""
+    """Check every array's name and dtype from its npy header, then (with ``arrays``) read the
+    values within the budget and check they are finite. Entries for nodes that are gone or of
+    the wrong shape are kept here and dropped as stale by the caller."""
     where = f"{path}: {PARAMS_MEMBER}"
-    headers = npz_headers(raw, where)
-    shapes = analyse(doc).shapes
-    for key, header in headers.items():
-        _check_array(doc, key, header.shape, header.dtype, shapes, f"{where}[{key!r}]")
+    for key, header in npz_headers(raw, where).items():
+        _check_key(key, header.dtype, f"{where}[{key!r}]")
     if not arrays:
         return
     for key, array in read_npz(raw, where).items():
@@ -363,27 +371,16 @@ def _load_params(doc: GraphDocument, raw: bytes, path: Path, arrays: bool) -> No
             doc.extra_arrays.setdefault(nid, {})[name] = array
 
 
-def _check_array(doc: GraphDocument, key: str, shape, dtype, shapes: dict, place: str) -> None:
-    """Refuse an array whose name, dtype or shape does not fit the graph."""
+def _check_key(key: str, dtype, place: str) -> None:
+    """Refuse an array that is not floating point or not a parameter, state or optimizer array."""
     kind, _, rest = key.partition(":")
     nid, _, name = rest.partition(":") if kind in ("state", "extra") else (rest, "", "")
     if not np.issubdtype(dtype, np.floating):
         raise FileFormatError(f"{place}: values must be finite floating-point numbers")
-    if kind == "extra" and nid in EXTRA_GROUPS and name:
-        return
-    if kind not in ("param", "state") or nid not in doc.nodes:
-        raise FileFormatError(f"{place}: no such node in the graph")
-    op, known = doc.nodes[nid].op, shapes.get(nid)
-    if kind == "param":
-        if op != "parameter":
-            raise FileFormatError(f"{place}: node {nid!r} is not a parameter")
-        if tuple(shape) != known:
-            raise FileFormatError(
-                f"{place}: shape {tuple(shape)} disagrees with the graph's {known}"
-            )
-        return
-    if name not in STATE_NAMES.get(op, ()):
-        raise FileFormatError(f"{place}: node {nid!r} ({op}) keeps no state {name!r}")
-    if len(shape) != 1 or (known is not None and len(known) > 1 and shape[0] != known[1]):
-        channels = known[1] if known and len(known) > 1 else "C"
-        raise FileFormatError(f"{place}: shape {tuple(shape)}, expected ({channels},)")
+    known = (
+        (kind == "extra" and nid in EXTRA_GROUPS and name)
+        or (kind == "param" and nid)
+        or (kind == "state" and nid and name)
+    )
+    if not known:
+        raise FileFormatError(f"{place}: not a parameter, state or optimizer array")

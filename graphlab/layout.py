@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.graph import dependency_graph, find_cycle, ordered_topological_sort
+from engine.validate import dependency_graph, find_cycle, ordered_topological_sort
 from graphlab.document import GraphDocument
 
 LAYER_GAP = 220.0

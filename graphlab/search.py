@@ -48,12 +48,12 @@ def log_uniform(rng: np.random.Generator, low: float, high: float) -> float:
 def apply_value(doc: GraphDocument, name: str, value: float) -> float:
     """Set hyperparameter ``name`` (lr, reg, or NODE.ATTR) in ``doc``; returns the value used."""
     if name == "lr":
-        doc.training["lr"] = value
+        doc.set_training({**doc.training, "lr": value})
         return value
     if name == "reg":
-        for node in doc.nodes.values():
+        for node in list(doc.nodes.values()):
             if node.op in PENALTIES:
-                node.attrs["strength"] = value
+                doc.set_attrs(node.id, {**node.attrs, "strength": value})
         return value
     nid, _, attr_name = name.partition(".")
     if nid not in doc.nodes:
@@ -62,7 +62,7 @@ def apply_value(doc: GraphDocument, name: str, value: float) -> float:
     if attr is None or attr.kind not in ("int", "float"):
         raise GraphLabError(f"--attr {name}: {nid} has no numeric attr {attr_name!r}")
     value = max(1, round(value)) if attr.kind == "int" else value
-    doc.nodes[nid].attrs[attr_name] = attr.validate(value)
+    doc.set_attrs(nid, {**doc.nodes[nid].attrs, attr_name: attr.validate(value)})
     return value
 
 

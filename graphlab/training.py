@@ -19,6 +19,7 @@ from engine.optim import optimizer_class
 from engine.schedules import make_schedule
 from engine.trainer import Trainer
 from graphlab.binding import BoundData, bound_data
+from graphlab.consistency import OPTIMIZER_STATE  # optimizer state saved between runs
 from graphlab.document import GraphDocument
 
 DEFAULTS: dict[str, Any] = {
@@ -29,8 +30,6 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "schedule": {"name": "constant"},
 }
-#: optimizer state saved in the document between runs
-OPTIMIZER_STATE = "optimizer_state"
 
 
 @dataclass
@@ -47,19 +46,19 @@ class TrainingRun:
         """Write the trained values back into the document (parameters, state, progress)."""
         graph, trainer = self.graph, self.trainer
         state = {nid: {k: to_numpy(v) for k, v in s.items()} for nid, s in graph.state.items() if s}
-        self.doc.set_params({k: to_numpy(v).copy() for k, v in graph.params.items()}, state)
         optimizer = trainer.optimizer
         progress = {
             "epoch": trainer.epoch,
             "step": trainer.step,
             "optimizer": self.settings["optimizer"],
         }
+        extra = None
         if hasattr(optimizer, "state"):
             progress["parameter_steps"] = dict(optimizer.steps)
-            self.doc.extra_arrays[OPTIMIZER_STATE] = {
-                k: to_numpy(v).copy() for k, v in optimizer.state.items()
-            }
-        self.doc.training = {**self.doc.training, "progress": progress}
+            extra = {OPTIMIZER_STATE: {k: to_numpy(v).copy() for k, v in optimizer.state.items()}}
+        params = {k: to_numpy(v).copy() for k, v in graph.params.items()}
+        self.doc.set_params(params, state, extra)
+        self.doc.set_training({**self.doc.training, "progress": progress})
 
 
 def training_settings(

@@ -1,7 +1,8 @@
-"""Undoable edits: one QUndoCommand per user action, each mutating the document only.
+"""Undoable edits: one QUndoCommand per user action, each calling document methods only.
 
 The scene follows the document's change events; no command touches a view. Each command
-restores the document exactly (node order, edge order, parameter values) on undo.
+restores the document exactly (node order, edge order, parameter values and every value a
+removal, reshape or rewiring dropped) on undo.
 """
 
 from __future__ import annotations
@@ -19,76 +20,61 @@ class AddNodes(QUndoCommand):
     def __init__(self, doc: GraphDocument, nodes: list[DocNode], edges: list[DocEdge], text: str):
         super().__init__(text)
         self.doc, self.nodes, self.edges = doc, [copy.deepcopy(n) for n in nodes], list(edges)
+        self.dropped = None
 
     def redo(self):
         for node in self.nodes:
             self.doc.add_node(copy.deepcopy(node))
         for edge in self.edges:
             self.doc.add_edge(edge)
+        self.dropped = self.doc.drop_stale()  # edges into existing nodes may reshape them
 
     def undo(self):
-        for edge in reversed(self.edges):
-            self.doc.remove_edge(edge)
-        for node in reversed(self.nodes):
-            self.doc.remove_node(node.id)
+        self.doc.remove_nodes([node.id for node in self.nodes])
+        self.doc.restore(self.dropped)
 
 
 class RemoveNodes(QUndoCommand):
-    """Delete nodes with their edges, stored values, parameters and state."""
+    """Delete nodes with their edges and every value that names them (parameters, state,
+    stored inputs, the loss and dataset references, ...)."""
 
     def __init__(self, doc: GraphDocument, ids, text: str = "Delete"):
         super().__init__(text)
         self.doc, self.ids = doc, [nid for nid in doc.nodes if nid in set(ids)]
-        self.saved = None
+        self.removal = None
 
     def redo(self):
-        doc = self.doc
-        order = list(doc.nodes)
-        self.saved = {
-            "nodes": [(order.index(nid), copy.deepcopy(doc.nodes[nid])) for nid in self.ids],
-            "edges": [
-                (i, e) for i, e in enumerate(doc.edges) if e.src in self.ids or e.dst in self.ids
-            ],
-            "params": {k: v for k, v in doc.params.items() if k in self.ids},
-            "state": {k: v for k, v in doc.state.items() if k in self.ids},
-            "inputs": {k: v for k, v in doc.inputs.items() if k in self.ids},
-        }
-        for nid in reversed(self.ids):
-            doc.remove_node(nid)
+        self.removal = self.doc.remove_nodes(self.ids)
 
     def undo(self):
-        doc, saved = self.doc, self.saved
-        for index, node in saved["nodes"]:
-            doc.add_node(copy.deepcopy(node), index)
-        for index, edge in saved["edges"]:
-            doc.add_edge(edge, index)
-        doc.params.update(saved["params"])
-        doc.state.update(saved["state"])
-        doc.inputs.update(saved["inputs"])
+        self.doc.restore_nodes(self.removal)
 
 
 class Connect(QUndoCommand):
     def __init__(self, doc: GraphDocument, edge: DocEdge):
         super().__init__(f"Connect {edge.src} to {edge.dst}.{edge.port}")
-        self.doc, self.edge = doc, edge
+        self.doc, self.edge, self.dropped = doc, edge, None
 
     def redo(self):
-        self.doc.add_edge(self.edge)
+        self.dropped = self.doc.connect(self.edge)
 
     def undo(self):
-        self.doc.remove_edge(self.edge)
+        self.doc.disconnect(self.edge)
+        self.doc.restore(self.dropped)
 
 
 class Disconnect(QUndoCommand):
     def __init__(self, doc: GraphDocument, edge: DocEdge):
         super().__init__(f"Disconnect {edge.src} from {edge.dst}.{edge.port}")
         self.doc, self.edge, self.index = doc, edge, doc.edges.index(edge)
+        self.dropped = None
 
     def redo(self):
-        self.doc.remove_edge(self.edge)
+        self.dropped = self.doc.disconnect(self.edge)
 
     def undo(self):
-        self.doc.add_edge(self.edge, self.index)
+        self.doc.connect(self.edge, self.index)
+        self.doc.restore(self.dropped)
 
 
 class MoveNodes(QUndoCommand):
@@ -118,15 +104,14 @@ class SetAttrs(QUndoCommand):
         super().__init__(text or f"Change {nid}")
         self.doc, self.nid = doc, nid
         self.new, self.old = dict(attrs), dict(doc.nodes[nid].attrs)
-        self.old_param = doc.params.get(nid)
+        self.dropped = None
 
     def redo(self):
-        self.doc.set_attrs(self.nid, self.new)
+        self.dropped = self.doc.set_attrs(self.nid, self.new)
 
     def undo(self):
         self.doc.set_attrs(self.nid, self.old)
-        if self.old_param is not None:
-            self.doc.params[self.nid] = self.old_param
+        self.doc.restore(self.dropped)
 
 
 class SetLabel(QUndoCommand):
@@ -153,3 +138,28 @@ class SetInputValue(QUndoCommand):
 
     def undo(self):
         self.doc.set_input_value(self.nid, self.old)
+
+
+class SetTraining(QUndoCommand):
+    """Change training settings (and the dataset split) as edited in the training panel; undo
+    puts back only those keys (progress and run records written since stay)."""
+
+    def __init__(self, doc: GraphDocument, settings: dict, split: dict | None = None):
+        super().__init__("Change training settings")
+        self.doc, self.new, self.new_split = doc, dict(settings), split
+        self.old = {k: doc.training[k] for k in settings if k in doc.training}
+        self.old_split = doc.dataset.get("split")
+
+    def redo(self):
+        self.doc.set_training({**self.doc.training, **self.new})
+        if self.new_split is not None:
+            self.doc.set_dataset({**self.doc.dataset, "split": self.new_split})
+
+    def undo(self):
+        kept = {k: v for k, v in self.doc.training.items() if k not in self.new}
+        self.doc.set_training({**kept, **self.old})
+        if self.new_split is not None:
+            binding = {k: v for k, v in self.doc.dataset.items() if k != "split"}
+            if self.old_split is not None:
+                binding["split"] = self.old_split
+            self.doc.set_dataset(binding)

@@ -145,14 +145,17 @@ class DocumentFiles(QObject):
         """Open a file; a file that does not load leaves the current document untouched."""
         if not self.maybe_save():
             return False
+        dropped: list[str] = []
         try:
-            doc = load_document(path)
+            doc = load_document(path, dropped)
         except GraphLabError as exc:
             if not Path(path).exists():
                 self.forget_recent(Path(path).resolve())
             QMessageBox.critical(self.window, "Cannot open the file", str(exc))
             return False
-        self.adopt(doc, Path(path))
+        self.adopt(doc, Path(path), unsaved=bool(dropped))
+        if dropped:
+            self.message.emit(f"Opened {path}; dropped what no longer fits: {'; '.join(dropped)}")
         return True
 
     def open_example(self, name: str) -> bool:

@@ -1,7 +1,8 @@
 """The inspector: the selected node's label, attrs, inferred shapes, problem and stored value.
 
 Each finished edit is one undoable command (SetLabel, SetAttrs, SetInputValue) on the
-window's undo stack; the panel re-reads the document whenever a new analysis arrives.
+window's undo stack; the panel re-reads the node and the document's analysis after each
+burst of structural changes (and values when they change).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QWidg
 from engine.ops import get_op
 from engine.ops.base import fmt
 from graphlab.analysis import Analysis
+from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import GraphDocument
 from ui.commands import SetAttrs, SetInputValue, SetLabel
 from ui.inspector_widgets import (
@@ -25,6 +27,7 @@ from ui.inspector_widgets import (
     format_value,
     parse_text,
 )
+from ui.problems import follow_analysis
 from ui.theme import error_colour
 
 
@@ -37,13 +40,16 @@ class Inspector(QScrollArea):
         self.nid: str | None = None
         #: how many nodes are selected while none is inspected
         self.count = 0
-        self.analysis = Analysis()
+        self.analysis = doc.analysis()
         #: attr name -> function showing a new value in its editor
         self.setters: dict[str, Any] = {}
         self.editors: dict[str, QWidget] = {}
         self.value_editor: TextAttrEditor | None = None
         self.setWidgetResizable(True)
         self.show_node(None)
+        self.follower = follow_analysis(
+            self, doc, self.set_analysis, STRUCTURE | {ChangeKind.INPUT_CHANGED}
+        )
 
     # -- what is shown ------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphlab.analysis import Analysis
+from graphlab.changes import ChangeKind
 from graphlab.document import GraphDocument
 from graphlab.examples import list_examples
 from ui.canvas import GraphScene, GraphView
@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self.guard.keepers.append(self.files.keep_state)
         self.palette_panel = PaletteWidget()
         self.inspector = Inspector(self.doc, self.stack)
-        self.problems = ProblemsPanel()
+        self.problems = ProblemsPanel(self.doc)
         self.examples = ExamplesPanel()
         self.docks = {
             "palette": self._dock("Palette", self.palette_panel, Qt.LeftDockWidgetArea),
@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.scene.selectedNodesChanged.connect(self.inspector.show_nodes)
-        self.scene.analysisChanged.connect(self._analysis_changed)
+        self.problems.shown.connect(self._analysis_changed)
         guard = self.guard
         self.problems.nodeChosen.connect(guard.slot("Show the node", self.select_node))
         self.palette_panel.activated.connect(guard.slot("Add a node", self.add_from_palette))
@@ -222,13 +222,16 @@ class MainWindow(QMainWindow):
         self.files.opened.connect(lambda: QTimer.singleShot(0, self.view.fit_to_view))
         self.files.recentChanged.connect(self._fill_recent_menu)
         self.files.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.doc.subscribe(self._values_dropped, {ChangeKind.DROPPED})
 
     # -- reactions ----------------------------------------------------------------------
 
-    def _analysis_changed(self, analysis: Analysis) -> None:
-        self.inspector.set_analysis(analysis)
-        self.problems.set_analysis(analysis)
-        count = len(analysis.problems)
+    def _values_dropped(self, change) -> None:
+        """A command dropped values that no longer fit the graph: say which."""
+        self.statusBar().showMessage(f"Dropped {'; '.join(change.subject)}.", 8000)
+
+    def _analysis_changed(self) -> None:
+        count = len(self.problems.problems)
         self.docks["problems"].setWindowTitle(f"Problems ({count})" if count else "Problems")
         self.problem_line.setText(self.problems.latest or "No problems")
 

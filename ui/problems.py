@@ -1,24 +1,57 @@
-"""The problems list: one line per node the analysis finds fault with; a click selects it."""
+"""The problems list: one line per node the document's analysis finds fault with; a click
+selects it. :func:`follow_analysis` is how a panel keeps up with the document's analysis."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import contextlib
+from collections.abc import Callable
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
 from graphlab.analysis import Analysis
+from graphlab.changes import STRUCTURE
+from graphlab.document import GraphDocument
 
 NODE_ROLE = Qt.UserRole
 EMPTY_TEXT = "No problems: every node is connected and its shapes fit."
 
 
+def follow_analysis(
+    owner: QObject, doc: GraphDocument, show: Callable[[Analysis], None], kinds=STRUCTURE
+) -> QTimer:
+    """Call ``show(doc.analysis())`` soon, then once after each burst of changes of ``kinds``
+    (coalesced by a zero-time timer owned by ``owner``), until ``owner`` is deleted."""
+    timer = QTimer(owner)
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+    timer.timeout.connect(lambda: show(doc.analysis()))
+
+    def changed(_change) -> None:
+        if shiboken6.isValid(timer):
+            timer.start()
+        else:  # Qt deleted the owner
+            with contextlib.suppress(ValueError):
+                doc.unsubscribe(changed)
+
+    doc.subscribe(changed, kinds)
+    timer.start()  # the analysis there is now
+    return timer
+
+
 class ProblemsPanel(QListWidget):
-    """Lists ``analysis.problems``; ``nodeChosen(node id)`` when a line is clicked."""
+    """Lists ``analysis.problems`` (of ``doc``'s analysis, followed when given);
+    ``nodeChosen(node id)`` when a line is clicked, ``shown`` after each new analysis."""
 
     nodeChosen = Signal(str)
+    shown = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, doc: GraphDocument | None = None, parent: QWidget | None = None):
         super().__init__(parent)
+        if doc is not None:
+            follow_analysis(self, doc, self.set_analysis)
         self.setWordWrap(True)
         self.setAlternatingRowColors(True)
         self.problems: dict[str, str] = {}
@@ -43,6 +76,7 @@ class ProblemsPanel(QListWidget):
             item.setData(NODE_ROLE, nid)
             item.setToolTip(message)
             self.addItem(item)
+        self.shown.emit()
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)

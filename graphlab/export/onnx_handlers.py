@@ -164,7 +164,7 @@ def _batchnorm(im, node, attrs):
         "running_mean": im.array(mean, "the running mean"),
         "running_var": im.array(var, "the running variance"),
     }
-    im.doc.state[nid] = {k: np.asarray(v, np.float32) for k, v in stats.items()}
+    im.doc.set_params({}, {nid: {k: np.asarray(v, np.float32) for k, v in stats.items()}})
 
 
 def _dropout(im, node, attrs):
@@ -197,8 +197,8 @@ def _cross_entropy(im, node, attrs):
         len(node.input) == 2 and "ignore_index" not in attrs,
         "class weights and ignore_index are not supported",
     )
-    im.doc.loss = im.add(
-        "softmax_cross_entropy", node.output[0], [im.node_of(t) for t in node.input]
+    im.doc.set_loss(
+        im.add("softmax_cross_entropy", node.output[0], [im.node_of(t) for t in node.input])
     )
 
 

@@ -51,9 +51,9 @@ class _Importer:
     def add(self, op: str, tensor: str, inputs=(), **attrs) -> str:
         """An engine node computing ``tensor`` from the nodes ``inputs`` (in port order)."""
         nid = self.new_id(tensor)
-        self.doc.nodes[nid] = DocNode(nid, op, attrs)
+        self.doc.add_node(DocNode(nid, op, attrs))
         for src, port in zip(inputs, get_op(op).inputs, strict=True):
-            self.doc.edges.append(DocEdge(src, nid, port))
+            self.doc.add_edge(DocEdge(src, nid, port))
         self.ids[tensor] = nid
         return nid
 
@@ -68,7 +68,7 @@ class _Importer:
             return self.add("constant", tensor, value=float(value))
         init = init or ("he" if value.ndim > 1 else "zeros")
         nid = self.add("parameter", tensor, shape=list(value.shape), init=init)
-        self.doc.params[nid] = np.asarray(value, dtype=np.float32)
+        self.doc.set_params({nid: np.asarray(value, dtype=np.float32)})
         return nid
 
     def array(self, tensor: str, what: str) -> np.ndarray:
@@ -110,7 +110,7 @@ class _Importer:
         if missing:
             raise ExportError(f"no node computes the graph outputs {', '.join(missing)}")
         if self.doc.loss:
-            self.doc.loss = self.ids[graph.output[-1].name]
+            self.doc.set_loss(self.ids[graph.output[-1].name])
         return self.doc
 
     def _input(self, value) -> None:
@@ -140,7 +140,7 @@ def document_from_onnx(model, name: str = "imported", where=None) -> GraphDocume
     except GraphLabError as exc:
         raise ExportError(f"{name}: the imported graph does not compile: {exc}") from None
     for nid, pos in layered_positions(doc).items():
-        doc.nodes[nid].pos = pos
+        doc.move_node(nid, pos)
     return doc
 
 

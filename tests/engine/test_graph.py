@@ -120,7 +120,7 @@ def test_structural_errors():
         Graph([Node("a", "input", {"shape": [1]}), Node("a", "input", {"shape": [1]})], [])
     with pytest.raises(GraphError, match="no node 'ghost'"):
         Graph([Node("a", "negate")], [Edge("ghost", "a", "x")])
-    with pytest.raises(GraphError, match="has no input port 'y'"):
+    with pytest.raises(GraphError, match="has no input 'y'"):
         Graph([Node("x", "input", {"shape": [1]}), Node("a", "negate")], [Edge("x", "a", "y")])
 
 

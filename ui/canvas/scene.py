@@ -15,7 +15,8 @@ from PySide6.QtGui import QColor, QPainter, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from engine.ops.base import fmt
-from graphlab.analysis import Analysis, analyse
+from graphlab.analysis import Analysis
+from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change, DocEdge, GraphDocument
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.node_item import PORT_HIT, NodeItem
@@ -73,7 +74,7 @@ class GraphScene(QGraphicsScene):
         self.selectionChanged.connect(_selection_relay(self))
         self._rebuild()
         self.refresh_analysis()
-        doc.subscribe(self._on_change)
+        doc.subscribe(self._on_change, STRUCTURE | {ChangeKind.NODE_MOVED})
 
     def detach(self) -> None:
         """Stop following the document (before dropping this scene); safe to repeat."""
@@ -108,8 +109,6 @@ class GraphScene(QGraphicsScene):
             self._remove_edge(subject)
         elif kind == "reset":
             self._rebuild()
-        else:
-            return  # parameter values and settings do not change the canvas
         self._analysis_timer.start()
 
     def _rebuild(self) -> None:
@@ -166,9 +165,9 @@ class GraphScene(QGraphicsScene):
         self.overview.invalidate()
 
     def refresh_analysis(self) -> None:
-        """Run the live analysis now and show each node's shape and problem."""
+        """Show the document's analysis now: each node's shape and problem."""
         self._analysis_timer.stop()
-        self.analysis = analyse(self.doc)
+        self.analysis = self.doc.analysis()
         shapes, problems = self.analysis.shapes, self.analysis.problems
         for nid, item in self.nodes.items():
             shape = shapes.get(nid)

@@ -1,29 +1,21 @@
 """Connecting by dragging: output port to input port, or a connected input to detach it.
 
-The wire follows the cursor; on release over an input port ``connection_problem`` decides.
-A refused wire shows the reason next to the cursor for a moment and changes nothing.
+The wire follows the cursor; over an input port the document's ``wire_problem`` gives the
+verdict once (kept for the drag, and its analysis adopted by the document when the wire is
+added). A refused wire shows the reason next to the cursor for a moment and changes nothing.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QTimer
 
-from graphlab.analysis import connection_problem
-from graphlab.document import DocEdge, GraphDocument
+from graphlab.document import DocEdge
 from ui.canvas.badge import MessageItem
 from ui.canvas.edge_item import WireItem
 from ui.commands import Connect, Disconnect
 
 #: how long a refusal stays next to the cursor
 MESSAGE_MS = 3000
-
-
-def without_edge(doc: GraphDocument, edge: DocEdge) -> GraphDocument:
-    """A light view of ``doc`` lacking ``edge`` (for judging where a detached wire may go)."""
-    probe = GraphDocument()
-    probe.nodes = doc.nodes
-    probe.edges = [e for e in doc.edges if e != edge]
-    return probe
 
 
 class Wiring:
@@ -34,6 +26,8 @@ class Wiring:
         self.source = ""
         self.detached: DocEdge | None = None
         self._hovered: DocEdge | None = None
+        #: target wire -> its verdict (None when it may be added), for this drag
+        self._verdicts: dict[DocEdge, str | None] = {}
         self.wire = WireItem()
         self.message = MessageItem()
         self.message.hide()
@@ -83,10 +77,9 @@ class Wiring:
         return DocEdge(self.source, hit[0].nid, hit[2]) if hit and hit[1] == "in" else None
 
     def _problem(self, target: DocEdge) -> str | None:
-        doc = self.scene.doc
-        return connection_problem(
-            without_edge(doc, self.detached) if self.detached else doc, target
-        )
+        if target not in self._verdicts:
+            self._verdicts[target] = self.scene.doc.wire_problem(target, self.detached)
+        return self._verdicts[target]
 
     def release(self, pos: QPointF) -> None:
         """Connect, reconnect, detach, or refuse with the reason shown at ``pos``."""
@@ -116,6 +109,7 @@ class Wiring:
         if self.detached is not None and self.detached in self.scene.edges:
             self.scene.edges[self.detached].show()
         self.source, self.detached, self._hovered = "", None, None
+        self._verdicts = {}
         self.wire.set_verdict(None)
         self.wire.hide()
 

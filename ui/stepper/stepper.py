@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change
 from ui.stepper.explanation_panel import ExplanationPanel, explanation_at
 from ui.stepper.gradcheck_panel import GradientCheckPanel
@@ -15,7 +16,9 @@ from ui.stepper.toolbar import StepperToolbar
 from ui.stepper.training_overlay import TrainingOverlay
 
 #: document changes that keep the graph's structure (the walk is recomputed in place)
-VALUES_ONLY = ("settings_changed", "params_changed")
+VALUES_ONLY = (ChangeKind.INPUT_CHANGED, ChangeKind.PARAMS_CHANGED)
+#: the document changes the stepper follows
+FOLLOWED = STRUCTURE | {ChangeKind.NODE_MOVED, ChangeKind.LOSS_CHANGED, *VALUES_ONLY}
 
 
 class Stepper:
@@ -41,7 +44,7 @@ class Stepper:
         window.addToolBar(self.toolbar)
         self._connect()
         self._build_menu()
-        window.doc.subscribe(self._on_change)
+        window.doc.subscribe(self._on_change, FOLLOWED)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self.window)

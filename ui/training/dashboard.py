@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, Q
 
 from engine.errors import GraphLabError
 from engine.optim import LBFGS
-from graphlab.training import OPTIMIZER_STATE, prepare_training, training_settings
+from graphlab.training import prepare_training, training_settings
 from ui.training.live import LiveView, ResultsView
 from ui.training.panel import TrainingPanel
 from ui.training.process_worker import TrainingProcess
@@ -56,7 +56,7 @@ class TrainingDashboard(QWidget):
     def __init__(self, window) -> None:
         super().__init__()
         self.window, self.doc = window, window.doc
-        self.panel = TrainingPanel()
+        self.panel = TrainingPanel(self.doc, window.stack)
         self.live = LiveView()
         self.results = ResultsView(self.doc)
         self.live.more_plots = self.results.plots()
@@ -159,7 +159,7 @@ class TrainingDashboard(QWidget):
             panel.show_message(str(exc))
             return False
         stored = {k: v for k, v in overrides.items() if k != "epochs" or not epochs}
-        self.doc.training = {**self.doc.training, **stored}
+        self.doc.set_training({**self.doc.training, **stored})
         trainer = run.trainer
         per_epoch = (
             1 if isinstance(trainer.optimizer, LBFGS) else -(-len(trainer.X) // trainer.batch_size)
@@ -191,7 +191,7 @@ class TrainingDashboard(QWidget):
             binding["spec"] = spec
         if binding:
             binding["split"] = {**binding.get("split", {}), **self.panel.split()}
-            self.doc.dataset = binding
+            self.doc.set_dataset(binding)
 
     def set_paused(self, paused: bool) -> None:
         if self.worker is not None:
@@ -212,10 +212,7 @@ class TrainingDashboard(QWidget):
             return
         doc = self.doc
         seed = training_settings(doc).get("seed", 0)
-        doc.params.clear()
-        doc.state.clear()
-        doc.extra_arrays.pop(OPTIMIZER_STATE, None)
-        doc.training = {k: v for k, v in doc.training.items() if k != "progress"}
+        doc.clear_trained()
         try:
             graph = doc.compile(seed=seed)
         except GraphLabError as exc:
@@ -303,7 +300,7 @@ class TrainingDashboard(QWidget):
                 grid = snap.results.grid
                 self.live.boundary.show_grid(grid.xs, grid.ys, grid.scores)
         if self.record.step:
-            self.doc.training = with_run(self.doc.training, self.record)
+            self.doc.set_training(with_run(self.doc.training, self.record))
         self.live.set_runs(saved_runs(self.doc.training))
         self._selection_changed()  # the final filters and activation maps
         self._mark_unsaved()

@@ -1,6 +1,9 @@
 """The training panel's controls: dataset (with a preview and the class balance), split, batch
 size, epochs, optimizer and its settings, schedule, device; Start, Pause/Resume, Stop, Reset;
-a progress bar with steps per second and time left, and a message line for errors."""
+a progress bar with steps per second and time left, and a message line for errors.
+
+The settings are the document's: each finished edit is one undoable ``SetTraining`` command,
+and the fields show the document's settings again whenever they change (undo, open)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -25,64 +27,20 @@ from PySide6.QtWidgets import (
 )
 
 from engine.backend import cuda_description, cuda_unavailable_reason
+from engine.errors import GraphLabError
 from engine.optim import optimizer_class, optimizer_names
 from engine.schedules import SCHEDULES, schedule_class
+from graphlab.changes import ChangeKind
 from graphlab.datasets import FORMATS, builtin_datasets, dataset_formats
+from graphlab.document import GraphDocument
+from graphlab.training import training_settings
+from ui.commands import SetTraining
+from ui.training.attr_form import AttrForm
 from ui.training.images import ImagePlot, as_rgb, tile
 
 DOCUMENT_DATASET = "(the graph's dataset)"
 #: file formats whose path is picked as a folder (CIFAR-10: the extracted batches' folder)
 FOLDER_FORMATS = ("folder", "cifar10")
-#: settings edited elsewhere in the panel (the learning rate has its own field)
-SKIPPED_SETTINGS = ("lr", "lr0")
-
-
-class AttrForm(QWidget):
-    """Editors for a list of engine Attr records (float, int, bool, choice); ``values()``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.form = QFormLayout(self)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.editors: dict[str, tuple[object, QWidget]] = {}
-
-    def set_attrs(self, attrs, values: dict | None = None) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self.editors = {}
-        values = values or {}
-        for attr in attrs:
-            if attr.name in SKIPPED_SETTINGS:
-                continue
-            value = values.get(attr.name, None if attr.required else attr.default)
-            if attr.kind == "bool":
-                editor = QCheckBox()
-                editor.setChecked(bool(value))
-            elif attr.kind == "choice":
-                editor = QComboBox()
-                editor.addItems(list(attr.choices))
-                editor.setCurrentText(str(value))
-            else:
-                editor = QLineEdit("" if value is None else f"{value:g}")
-            editor.setToolTip(attr.doc)
-            self.form.addRow(attr.name, editor)
-            self.editors[attr.name] = (attr, editor)
-
-    def values(self) -> dict:
-        """The edited values; raises ValueError naming a field that is not a number."""
-        out = {}
-        for name, (attr, editor) in self.editors.items():
-            if isinstance(editor, QCheckBox):
-                out[name] = editor.isChecked()
-            elif isinstance(editor, QComboBox):
-                out[name] = editor.currentText()
-            else:
-                try:
-                    number = float(editor.text())
-                except ValueError:
-                    raise ValueError(f"{name}: {editor.text()!r} is not a number") from None
-                out[name] = int(number) if attr.kind == "int" else number
-        return out
 
 
 class DatasetPreview(QWidget):
@@ -124,7 +82,8 @@ class DatasetPreview(QWidget):
 
 
 class TrainingPanel(QWidget):
-    """Controls only: the dashboard reads :meth:`overrides` and reacts to the signals."""
+    """Controls: the settings are ``doc``'s (edits pushed on ``stack``); the dashboard reads
+    :meth:`overrides` and reacts to the signals."""
 
     startClicked = Signal()
     pauseToggled = Signal(bool)
@@ -132,8 +91,9 @@ class TrainingPanel(QWidget):
     resetClicked = Signal()
     datasetChanged = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, doc: GraphDocument | None = None, stack=None) -> None:
         super().__init__()
+        self.doc, self.stack, self._showing = doc, stack, False
         layout = QVBoxLayout(self)
         data = QGroupBox("Data")
         form = QFormLayout(data)
@@ -213,17 +173,28 @@ class TrainingPanel(QWidget):
         layout.insertLayout(0, buttons)
         layout.addStretch(1)
         self.set_running(False)
+        for signal in (
+            self.batch_size.valueChanged, self.epochs.valueChanged, self.lr.editingFinished,
+            self.optimizer.activated, self.optimizer_form.edited, self.schedule.activated,
+            self.schedule_form.edited, self.val.valueChanged, self.test.valueChanged,
+        ):  # fmt: skip
+            signal.connect(self._settings_edited)
+        if doc is not None:
+            kinds = {ChangeKind.TRAINING_CHANGED, ChangeKind.DATASET_CHANGED}
+            doc.subscribe(self._document_changed, kinds)
 
     @staticmethod
     def _spin(low: int, high: int, value: int) -> QSpinBox:
         box = QSpinBox()
         box.setRange(low, high)
         box.setValue(value)
+        box.setKeyboardTracking(False)  # typed numbers count when finished
         return box
 
     @staticmethod
     def _fraction(value: float) -> QDoubleSpinBox:
         box = QDoubleSpinBox()
+        box.setKeyboardTracking(False)
         box.setRange(0.0, 0.9)
         box.setSingleStep(0.05)
         box.setValue(value)
@@ -232,7 +203,19 @@ class TrainingPanel(QWidget):
     # -- settings -----------------------------------------------------------------------
 
     def load(self, training: dict, binding: dict) -> None:
-        """Show a document's training settings and dataset split."""
+        """Show a document's training settings and dataset split (and its own dataset)."""
+        self.show_settings(training, binding)
+        self.dataset.setCurrentIndex(0)
+
+    def show_settings(self, training: dict, binding: dict) -> None:
+        """Show training settings and a dataset split (not the user's edits)."""
+        self._showing = True
+        try:
+            self._show_settings(training, binding)
+        finally:
+            self._showing = False
+
+    def _show_settings(self, training: dict, binding: dict) -> None:
         self.batch_size.setValue(int(training.get("batch_size", 64)))
         self.epochs.setValue(int(training.get("epochs", 10)))
         self.lr.setText(f"{training.get('lr', 1e-3):g}")
@@ -248,7 +231,29 @@ class TrainingPanel(QWidget):
         split = binding.get("split", {})
         self.val.setValue(float(split.get("val", 0.1)))
         self.test.setValue(float(split.get("test", 0.1)))
-        self.dataset.setCurrentIndex(0)
+
+    def _document_changed(self, _change) -> None:
+        try:
+            self.show_settings(training_settings(self.doc), self.doc.dataset)
+        except GraphLabError as exc:
+            self.show_message(str(exc))
+
+    def _settings_edited(self) -> None:
+        """A finished edit: the document's settings become the fields' (one undo step)."""
+        if self.doc is None or self._showing:
+            return
+        try:
+            overrides = self.overrides()
+        except ValueError as exc:
+            self.show_message(str(exc))
+            return
+        changed = {k: v for k, v in overrides.items() if self.doc.training.get(k) != v}
+        binding = self.doc.dataset
+        split = {**binding.get("split", {}), **self.split()} if binding else None
+        if split == binding.get("split"):
+            split = None
+        if changed or split is not None:
+            self.stack.push(SetTraining(self.doc, changed, split))
 
     def overrides(self) -> dict:
         """The training settings as ``prepare_training`` overrides; ValueError when one is bad."""
