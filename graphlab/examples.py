@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from engine.errors import FileFormatError
@@ -38,6 +39,13 @@ def resolve_graph(graph: str) -> Path:
     )
 
 
-def open_graph(graph: str, arrays: bool = True) -> GraphDocument:
-    """Load a GRAPH argument (path or example name); see :func:`load_document` for ``arrays``."""
-    return load_document(resolve_graph(graph), arrays=arrays)
+def open_graph(graph: str, arrays: bool = True, warnings: list[str] | None = None) -> GraphDocument:
+    """Load a GRAPH argument (path or example name); see :func:`load_document` for ``arrays``.
+    What was dropped as stale goes to ``warnings``, or without a list to stderr, a line each."""
+    dropped: list[str] = []
+    doc = load_document(resolve_graph(graph), dropped, arrays=arrays)
+    if warnings is not None:
+        warnings.extend(dropped)
+    for line in [] if warnings is not None else dropped:
+        print(f"graphlab: warning: {line}", file=sys.stderr)
+    return doc

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.graphlab.hostile_files import CASES
+from tests.graphlab.hostile_files import CASES, STALE
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS_SPACE = 1536 * 2**20
@@ -47,6 +47,15 @@ def test_hostile_input_is_one_line_with_status_2(tmp_path, case):
     assert len(lines) == 1 and lines[0].startswith("graphlab: error: "), result.stderr
     assert "Traceback" not in result.stderr and "SECRET" not in result.stderr
     assert not (tmp_path / "log").exists()  # nothing reached the unexpected-error path
+
+
+@pytest.mark.parametrize("case", list(STALE))
+def test_stale_extras_are_dropped_with_a_warning(tmp_path, case):
+    result, _ = run_limited(STALE[case](tmp_path), tmp_path / "log")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 0, (case, result.stderr[-2000:])
+    assert len(lines) == 1 and lines[0].startswith("graphlab: warning: "), result.stderr
+    assert "loss" in result.stdout  # the graph ran
 
 
 def test_describe_reads_a_huge_parameter_shape_without_making_it(tmp_path):
