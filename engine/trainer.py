@@ -162,10 +162,14 @@ class Trainer:
             self.evaluations.close()
         return history
 
+    @property
+    def steps_per_epoch(self) -> int:
+        """Steps in one epoch, as the optimizer answers (L-BFGS: one full-batch step)."""
+        return self.optimizer.steps_per_epoch(len(self.X), self.batch_size)
+
     def _epochs(self, history: TrainingHistory) -> None:
         xp, count = self.graph.xp, len(self.X)
-        full_batch = isinstance(self.optimizer, LBFGS)
-        size = count if full_batch else self.batch_size
+        size = count if self.optimizer.full_batch else self.batch_size
         for epoch in range(self.epoch + 1, self.epoch + self.epochs + 1):
             self.epoch = epoch
             order = xp.asarray(self.shuffle_rng.permutation(count))

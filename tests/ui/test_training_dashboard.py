@@ -9,12 +9,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from engine.backend import cuda_unavailable_reason, to_numpy
+from graphlab.training.worker import TrainingWorker
 from tests.engine.standin import is_standin
 from tests.engine.test_standin_backend import DEVICE, XP
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.latency import Heartbeat
 from ui.training import show_dashboard
-from ui.training.worker import TrainingWorker
 
 
 @pytest.fixture
@@ -175,7 +175,7 @@ def test_training_on_a_gpu_array_module_runs_in_the_window(window, qtbot, monkey
     graph = dashboard.run.graph
     assert graph.xp is XP and all(is_standin(v) for v in graph.params.values())
     wait_finished(qtbot, dashboard)
-    assert dashboard.record.loss and dashboard.record.step[-1] == dashboard.total_steps
+    assert dashboard.record.loss and dashboard.record.step[-1] == dashboard.last_session.total_steps
     assert dashboard.run.trainer.plan is not None, dashboard.run.trainer.plan_reason
     for key, value in graph.params.items():
         assert isinstance(window.doc.params[key], np.ndarray)

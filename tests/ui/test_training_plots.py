@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from engine.metrics import Histogram
+from graphlab.training.runs import SAVED_POINTS, RunRecord, saved_runs, smooth, with_run
 from ui.training.images import as_rgb, tile
 from ui.training.plots import EMPTY_RATIO_RANGE, HistogramPlot, RatioPlot
-from ui.training.runs import SAVED_POINTS, RunRecord, saved_runs, smooth, with_run
 
 
 def test_filters_are_normalised_each_and_rgb_for_three_channels():
@@ -32,7 +32,7 @@ def test_filters_are_normalised_each_and_rgb_for_three_channels():
 def test_run_records_round_trip_thin_and_smooth():
     record = RunRecord(name="r", settings={"optimizer": "sgd"})
     steps = SAVED_POINTS + 1000
-    record.add_steps([(i + 1, 1.0 / (i + 1), 0.1) for i in range(steps)])
+    record.add_steps([(1, i + 1, 1.0 / (i + 1), 0.1) for i in range(steps)])
     saved = record.to_json()
     assert len(saved["loss"]) == SAVED_POINTS and saved["step"][0] == 1
     assert saved["step"][-1] == steps

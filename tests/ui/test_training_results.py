@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.metrics import grid_points
 from graphlab.fileformat import save_document
+from graphlab.training.worker import predictions
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.training import show_dashboard
-from ui.training.worker import predictions
 
 
 @pytest.fixture

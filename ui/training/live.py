@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.backend import to_numpy
+from graphlab.training.runs import RunRecord
 from ui.training.baselines import KnnPanel, SearchPanel
 from ui.training.images import ActivationGrid, ConfusionView, FilterGrid, MisclassifiedGrid
 from ui.training.plots import (
@@ -31,7 +32,6 @@ from ui.training.plots import (
     LossPlot,
     RatioPlot,
 )
-from ui.training.runs import RunRecord
 
 
 def _combo(tooltip: str) -> QComboBox:
@@ -42,7 +42,9 @@ def _combo(tooltip: str) -> QComboBox:
 
 
 class LiveView(QWidget):
-    """The live plots in a grid, refreshed by :meth:`update` from the dashboard's timer."""
+    """The live plots in a grid with their choices; the dashboard's timer calls one of
+    :meth:`update_steps`, :meth:`update_epochs`, :meth:`update_ratios`, :meth:`add_histograms`
+    or :meth:`update_images` per tick with what its training session received."""
 
     selectionChanged = Signal()
     compareChanged = Signal(object)

@@ -9,7 +9,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from ui.training.runs import SMOOTHING, RunRecord, smooth
+from graphlab.training.runs import SMOOTHING, RunRecord, smooth
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 OVERLAY = pg.mkPen("#888888", width=1.5, style=Qt.DashLine)

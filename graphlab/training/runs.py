@@ -1,13 +1,15 @@
-"""A run's metrics as plain lists: built live from the worker's events, saved in the document
-(``doc.training["runs"]``, plain JSON in graph.json), read back, exported as CSV."""
+"""A run's metrics as plain lists: built live by the training session from the worker's events,
+saved in the document (``doc.training["runs"]``, plain JSON in graph.json, the per-step lists
+thinned to SAVED_POINTS), read back, exported in the one metrics CSV format."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from graphlab.training.metrics_csv import MetricsCsv
 
 #: runs kept in a document (oldest dropped first)
 RUNS_KEPT = 8
@@ -19,14 +21,16 @@ SMOOTHING = 0.9
 
 @dataclass
 class RunRecord:
-    """Metrics of one training run. Per step: step, loss, lr; per epoch: epoch, epoch_step,
-    train_acc, val_acc (None where unknown); update ratios: parameter -> [(step, ratio)]."""
+    """Metrics of one training run. Per step: step, loss, lr, step_epoch (the epoch it belongs
+    to); per epoch: epoch, epoch_step (its last step), train_acc, val_acc (None where unknown);
+    update ratios: parameter -> [[step, ratio], ...]."""
 
     name: str = "run"
     settings: dict = field(default_factory=dict)
     step: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
+    step_epoch: list[int] = field(default_factory=list)
     epoch: list[int] = field(default_factory=list)
     epoch_step: list[int] = field(default_factory=list)
     train_acc: list[float | None] = field(default_factory=list)
@@ -34,7 +38,9 @@ class RunRecord:
     ratios: dict[str, list[list[float]]] = field(default_factory=dict)
 
     def add_steps(self, steps) -> None:
-        for step, loss, lr in steps:
+        """Steps as (epoch, step, loss, lr) tuples."""
+        for epoch, step, loss, lr in steps:
+            self.step_epoch.append(int(epoch))
             self.step.append(int(step))
             self.loss.append(float(loss))
             self.lr.append(float(lr))
@@ -55,34 +61,28 @@ class RunRecord:
         data = asdict(self)
         if len(self.step) > SAVED_POINTS:
             keep = np.linspace(0, len(self.step) - 1, SAVED_POINTS).astype(int)
-            for key in ("step", "loss", "lr"):
+            for key in ("step", "loss", "lr", "step_epoch"):
                 data[key] = [data[key][i] for i in keep]
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> RunRecord:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        record = cls(**known)
+        if len(record.step_epoch) != len(record.step):  # saved before step_epoch existed
+            record.step_epoch = [_epoch_of(record, step) for step in record.step]
+        return record
 
     def smoothed_loss(self) -> np.ndarray:
         return smooth(np.asarray(self.loss, dtype=np.float64))
 
     def write_csv(self, path: str | Path) -> None:
-        """One row per step: step, loss, lr, epoch, train_acc, val_acc (the last three on the
-        step that ended an epoch, empty elsewhere)."""
-        ends = dict(
-            zip(
-                self.epoch_step,
-                zip(self.epoch, self.train_acc, self.val_acc, strict=True),
-                strict=True,
-            )
-        )
-        with open(path, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["step", "loss", "lr", "epoch", "train_acc", "val_acc"])
-            for step, loss, lr in zip(self.step, self.loss, self.lr, strict=True):
-                epoch, train, val = ends.get(step, ("", "", ""))
-                writer.writerow([step, f"{loss:.6g}", f"{lr:.6g}", epoch, _cell(train), _cell(val)])
+        """The run in the metrics CSV format (:mod:`graphlab.training.metrics_csv`)."""
+        writer = MetricsCsv(path)
+        for step, train, val in zip(self.epoch_step, self.train_acc, self.val_acc, strict=True):
+            writer.add_epoch_end(step, train, val)
+        writer.add_steps(zip(self.step_epoch, self.step, self.loss, self.lr, strict=True))
+        writer.close()
 
 
 def smooth(values: np.ndarray, factor: float = SMOOTHING) -> np.ndarray:
@@ -110,5 +110,9 @@ def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
-def _cell(value) -> str:
-    return "" if value in ("", None) else f"{value:.6g}"
+def _epoch_of(record: RunRecord, step: int) -> int:
+    """The epoch of ``step`` from the epochs' last steps (the next epoch after the last)."""
+    for epoch, last in zip(record.epoch, record.epoch_step, strict=True):
+        if step <= last:
+            return epoch
+    return record.epoch[-1] + 1 if record.epoch else 1
