@@ -109,6 +109,9 @@ class Trainer:
         self._resume, self._stop = threading.Event(), threading.Event()
         self._resume.set()
         self.background_evaluation = False
+        #: whether ``run`` returns every loss and epoch event (off: an empty history, so a
+        #: long run's memory stays flat; the callbacks still get every event)
+        self.keep_history = True
         self.evaluations = EpochEvaluations(self)
 
     def _to_device(self, split):
@@ -181,13 +184,16 @@ class Trainer:
                 X = self.X[rows]
                 if self.augment is not None:
                     X = self.graph.xp.asarray(self.augment(to_numpy(X), self.op_rng))
-                history.losses.append(self.train_step(X, self.y[rows]))
+                loss = self.train_step(X, self.y[rows])
+                if self.keep_history:
+                    history.losses.append(loss)
                 self._publish_epochs(history, self.evaluations.finished())
             self._publish_epochs(history, self.evaluations.end_epoch())
 
     def _publish_epochs(self, history: TrainingHistory, events: list[EpochEvent]) -> None:
         for event in events:
-            history.epochs.append(event)
+            if self.keep_history:
+                history.epochs.append(event)
             for callback in self.metrics.epoch_callbacks:
                 callback(event)
 

@@ -18,42 +18,45 @@ from graphlab.training.session import TrainingSession
 
 class Progress:
     """A one-line progress bar on stderr: epoch, steps, loss, accuracy, speed and time left,
-    read from a :class:`TrainingSession` (its record and its steps per epoch)."""
+    read from the snapshots of a :class:`TrainingSession` and its steps per epoch."""
 
     def __init__(self, session: TrainingSession, stream=sys.stderr, every: float = 0.2) -> None:
         self.session, self.stream, self.every = session, stream, every
         self.start, self.shown = time.perf_counter(), 0.0
         self.accuracy: float | None = None
+        self.last: tuple[int, int, float] | None = None  # epoch, step, loss
         self.tty = stream.isatty()
 
     def show(self, snap) -> None:
         """A line per epoch that ended since the last poll; on a terminal, the running line."""
+        steps = {step: (epoch, loss) for epoch, step, loss, _ in snap.steps}
+        if snap.steps:
+            self.last = snap.steps[-1][:3]
         for event in snap.epochs:
             accuracy = (
                 event.val_accuracy if event.val_accuracy is not None else event.train_accuracy
             )
-            self.stream.write(("\r" if self.tty else "") + self.line(event.step, accuracy) + "\n")
+            epoch, loss = steps.get(event.step, (event.epoch, self.last[2]))
+            line = self.line(epoch, event.step, loss, accuracy)
+            self.stream.write(("\r" if self.tty else "") + line + "\n")
             self.accuracy = accuracy
         now = time.perf_counter()
-        if self.tty and self.session.record.step and now - self.shown >= self.every:
+        if self.tty and self.last is not None and now - self.shown >= self.every:
             self.shown = now
-            line = self.line(self.session.record.step[-1], self.accuracy)
-            self.stream.write("\r" + line + "\033[K")
+            self.stream.write("\r" + self.line(*self.last, self.accuracy) + "\033[K")
         self.stream.flush()
 
-    def line(self, step: int, accuracy: float | None) -> str:
-        session, record = self.session, self.session.record
+    def line(self, epoch: int, step: int, loss: float, accuracy: float | None) -> str:
+        session = self.session
         done, total = step - session.first_step, session.total_steps
         elapsed = time.perf_counter() - self.start
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (total - done) / rate if rate > 0 else 0.0
         filled = int(20 * min(done, total) / max(total, 1))
-        index = done - 1  # the session's record holds every step of this run, in order
         shown = "" if accuracy is None else f"  acc {accuracy:.3f}"
         return (
-            f"epoch {record.step_epoch[index]} [{'#' * filled}{'.' * (20 - filled)}] "
-            f"{done}/{total}  loss {record.loss[index]:.4f}{shown}  {rate:.0f} steps/s  "
-            f"{left:.0f}s left"
+            f"epoch {epoch} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
+            f"  loss {loss:.4f}{shown}  {rate:.0f} steps/s  {left:.0f}s left"
         )
 
 
@@ -82,11 +85,11 @@ def cmd_train(args) -> int:
     record = session.record
     summary = [
         f"{session.steps_done()} steps in {seconds:.1f} s",
-        f"final loss {record.loss[-1]:.4f}" if record.loss else "",
+        f"final loss {record.latest['loss']:.4f}" if "loss" in record.latest else "",
     ]
-    for name, values in (("train", record.train_acc), ("validation", record.val_acc)):
-        if values and values[-1] is not None:
-            summary.append(f"{name} accuracy {values[-1]:.3f}")
+    for name, series in (("train", "train_acc"), ("validation", "val_acc")):
+        if series in record.latest:
+            summary.append(f"{name} accuracy {record.latest[series]:.3f}")
     test = accuracy_of(run.trainer, run.data.splits.test)
     if test is not None:
         summary.append(f"test accuracy {test:.3f}")

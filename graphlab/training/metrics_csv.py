@@ -56,6 +56,10 @@ class MetricsCsv:
                 [epoch, step, f"{loss:.6g}", f"{lr:.6g}", _cell(train), _cell(val)]
             )
 
+    def flush(self) -> None:
+        """What is written so far onto the disk (a copy or a reader sees it)."""
+        self.file.flush()
+
     def close(self) -> None:
         self._write(final=True)
         self.file.close()

@@ -1,97 +1,144 @@
-"""A run's metrics as plain lists: built live by the training session from the worker's events,
-saved in the document (``doc.training["runs"]``, plain JSON in graph.json, the per-step lists
-thinned to SAVED_POINTS), read back, exported in the one metrics CSV format."""
+"""A run's record: bounded summaries of its series, built by the training session from the
+worker's events, saved in the document (``doc.training["runs"]``, plain JSON in graph.json)
+with the path of its full-resolution metrics file, read back and exported as that file.
+
+Memory per run is fixed whatever its length: each series is a :class:`Summary` (min, mean
+and max per bucket, at most BUCKETS buckets); the per-step rows live in the metrics file.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from graphlab.training.metrics_csv import MetricsCsv
+from engine.errors import GraphLabError
+from graphlab.training.summary import Summary
 
 #: runs kept in a document (oldest dropped first)
 RUNS_KEPT = 8
-#: most loss points saved per run (longer runs are thinned evenly)
-SAVED_POINTS = 4000
+#: most buckets per series saved in a document (finer summaries are merged down)
+SAVED_BUCKETS = 512
 #: the exponential smoothing factor of the smoothed loss curve
 SMOOTHING = 0.9
+#: the series of a record and the x each is plotted against
+SERIES = {"loss": "step", "lr": "step", "train_acc": "epoch", "val_acc": "epoch"}
 
 
 @dataclass
 class RunRecord:
-    """Metrics of one training run. Per step: step, loss, lr, step_epoch (the epoch it belongs
-    to); per epoch: epoch, epoch_step (its last step), train_acc, val_acc (None where unknown);
-    update ratios: parameter -> [[step, ratio], ...]."""
+    """One training run: loss and lr per step, train and validation accuracy per epoch and
+    the update ratio of each parameter, each a :class:`Summary`; the counts and latest values;
+    ``metrics``: the path of the run's metrics CSV (every step), or None."""
 
     name: str = "run"
     settings: dict = field(default_factory=dict)
-    step: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    lr: list[float] = field(default_factory=list)
-    step_epoch: list[int] = field(default_factory=list)
-    epoch: list[int] = field(default_factory=list)
-    epoch_step: list[int] = field(default_factory=list)
-    train_acc: list[float | None] = field(default_factory=list)
-    val_acc: list[float | None] = field(default_factory=list)
-    ratios: dict[str, list[list[float]]] = field(default_factory=dict)
+    metrics: str | None = None
+    loss: Summary = field(default_factory=Summary)
+    lr: Summary = field(default_factory=Summary)
+    train_acc: Summary = field(default_factory=Summary)
+    val_acc: Summary = field(default_factory=Summary)
+    ratios: dict[str, Summary] = field(default_factory=dict)
+    #: the step before this run's first, the last step and its epoch, epochs that ended
+    first_step: int | None = None
+    last_step: int = 0
+    last_epoch: int = 0
+    epochs: int = 0
+    #: the latest known value of each series
+    latest: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        """Steps recorded."""
+        return self.loss.points
 
     def add_steps(self, steps) -> None:
-        """Steps as (epoch, step, loss, lr) tuples."""
-        for epoch, step, loss, lr in steps:
-            self.step_epoch.append(int(epoch))
-            self.step.append(int(step))
-            self.loss.append(float(loss))
-            self.lr.append(float(lr))
+        """Steps as (epoch, step, loss, lr) tuples, in order."""
+        if not len(steps):
+            return
+        rows = np.asarray(steps, dtype=np.float64).reshape(-1, 4)
+        if self.first_step is None:
+            self.first_step = int(rows[0, 1]) - 1
+        self.loss.add(rows[:, 1], rows[:, 2])
+        self.lr.add(rows[:, 1], rows[:, 3])
+        self.last_epoch, self.last_step = int(rows[-1, 0]), int(rows[-1, 1])
+        self.latest.update(loss=float(rows[-1, 2]), lr=float(rows[-1, 3]))
 
     def add_epochs(self, events) -> None:
-        for event in events:
-            self.epoch.append(int(event.epoch))
-            self.epoch_step.append(int(event.step))
-            self.train_acc.append(_number(event.train_accuracy))
-            self.val_acc.append(_number(event.val_accuracy))
+        """Epoch events (engine.metrics.EpochEvent); unknown accuracies are NaN points."""
+        if not events:
+            return
+        epochs = [event.epoch for event in events]
+        for series, name in (("train_acc", "train_accuracy"), ("val_acc", "val_accuracy")):
+            values = [_number(getattr(event, name)) for event in events]
+            getattr(self, series).add(epochs, values)
+            known = [v for v in values if not math.isnan(v)]
+            if known:
+                self.latest[series] = known[-1]
+        self.epochs += len(events)
 
     def add_ratios(self, step: int, ratios: dict[str, float]) -> None:
         for key, value in ratios.items():
-            self.ratios.setdefault(key, []).append([int(step), float(value)])
+            self.ratios.setdefault(key, Summary()).add([step], [value])
 
     def to_json(self) -> dict:
-        """Plain lists (thinned to SAVED_POINTS losses) for ``doc.training["runs"]``."""
-        data = asdict(self)
-        if len(self.step) > SAVED_POINTS:
-            keep = np.linspace(0, len(self.step) - 1, SAVED_POINTS).astype(int)
-            for key in ("step", "loss", "lr", "step_epoch"):
-                data[key] = [data[key][i] for i in keep]
-        return data
+        """Plain JSON for ``doc.training["runs"]`` (each series merged to SAVED_BUCKETS)."""
+        return {
+            "name": self.name,
+            "settings": self.settings,
+            "metrics": self.metrics,
+            "first_step": self.first_step,
+            "last_step": self.last_step,
+            "last_epoch": self.last_epoch,
+            "epochs": self.epochs,
+            "latest": self.latest,
+            **{name: _saved(getattr(self, name)) for name in SERIES},
+            "ratios": {key: _saved(summary) for key, summary in self.ratios.items()},
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> RunRecord:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        record = cls(**known)
-        if len(record.step_epoch) != len(record.step):  # saved before step_epoch existed
-            record.step_epoch = [_epoch_of(record, step) for step in record.step]
+        """A saved record; one saved as per-step lists (before summaries) is summarised."""
+        if isinstance(data.get("step"), list):
+            return _from_lists(data)
+        record = cls(str(data.get("name", "run")), dict(data.get("settings") or {}))
+        record.metrics = data.get("metrics") if isinstance(data.get("metrics"), str) else None
+        for name in SERIES:
+            if isinstance(data.get(name), dict):
+                setattr(record, name, Summary.from_json(data[name]))
+        ratios = data.get("ratios") if isinstance(data.get("ratios"), dict) else {}
+        record.ratios = {k: Summary.from_json(v) for k, v in ratios.items() if isinstance(v, dict)}
+        first = data.get("first_step")
+        record.first_step = int(first) if isinstance(first, int) else None
+        for key in ("last_step", "last_epoch", "epochs"):
+            value = data.get(key)
+            setattr(record, key, int(value) if isinstance(value, int) else 0)
+        latest = data.get("latest") if isinstance(data.get("latest"), dict) else {}
+        record.latest = {k: float(v) for k, v in latest.items() if isinstance(v, int | float)}
         return record
 
-    def smoothed_loss(self) -> np.ndarray:
-        return smooth(np.asarray(self.loss, dtype=np.float64))
-
     def write_csv(self, path: str | Path) -> None:
-        """The run in the metrics CSV format (:mod:`graphlab.training.metrics_csv`)."""
-        writer = MetricsCsv(path)
-        for step, train, val in zip(self.epoch_step, self.train_acc, self.val_acc, strict=True):
-            writer.add_epoch_end(step, train, val)
-        writer.add_steps(zip(self.step_epoch, self.step, self.loss, self.lr, strict=True))
-        writer.close()
+        """Export the run's metrics file (the one metrics CSV format) to ``path``."""
+        if not self.metrics or not Path(self.metrics).is_file():
+            where = f" ({self.metrics})" if self.metrics else ""
+            raise GraphLabError(f"the metrics file of {self.name}{where} is gone")
+        try:
+            shutil.copyfile(self.metrics, path)
+        except OSError as exc:
+            raise GraphLabError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
-def smooth(values: np.ndarray, factor: float = SMOOTHING) -> np.ndarray:
-    """Exponential moving average with bias correction (as TensorBoard's smoothing)."""
-    out = np.empty_like(values)
-    average = 0.0
-    for i, value in enumerate(values):  # in the UI timer, only over the new points
+def smooth(values: np.ndarray, factor: float = SMOOTHING, start: float = 0.0, done: int = 0):
+    """Exponential moving average with bias correction (as TensorBoard's smoothing) of
+    ``values`` continuing an average ``start`` over ``done`` earlier values."""
+    out = np.empty(len(values))
+    average = start
+    for i, value in enumerate(values):  # at most a summary's buckets, on the new ones
         average = factor * average + (1 - factor) * value
-        out[i] = average / (1 - factor ** (i + 1))
+        out[i] = average / (1 - factor ** (done + i + 1))
     return out
 
 
@@ -106,13 +153,37 @@ def with_run(training: dict, record: RunRecord) -> dict:
     return {**training, "runs": runs}
 
 
-def _number(value) -> float | None:
-    return None if value is None else float(value)
+def _saved(summary: Summary) -> dict:
+    """The summary's JSON, merged down to at most SAVED_BUCKETS buckets."""
+    if summary.size <= SAVED_BUCKETS:
+        return summary.to_json()
+    coarse = Summary.from_json(summary.to_json(), summary.capacity)
+    while coarse.size > SAVED_BUCKETS:
+        coarse.merge()
+    return coarse.to_json()
 
 
-def _epoch_of(record: RunRecord, step: int) -> int:
-    """The epoch of ``step`` from the epochs' last steps (the next epoch after the last)."""
-    for epoch, last in zip(record.epoch, record.epoch_step, strict=True):
-        if step <= last:
-            return epoch
-    return record.epoch[-1] + 1 if record.epoch else 1
+def _from_lists(data: dict) -> RunRecord:
+    """A record saved as per-step and per-epoch lists, as summaries."""
+    record = RunRecord(str(data.get("name", "run")), dict(data.get("settings") or {}))
+    steps = data.get("step", [])
+    epochs = data.get("epoch", [])
+    if len(steps) == len(data.get("loss", [])) == len(data.get("lr", [])) and steps:
+        record.first_step, record.last_step = int(steps[0]) - 1, int(steps[-1])
+        record.loss.add(steps, data["loss"])
+        record.lr.add(steps, data["lr"])
+    for name in ("train_acc", "val_acc"):
+        values = data.get(name, [])
+        if len(values) == len(epochs):
+            getattr(record, name).add(epochs, [_number(v) for v in values])
+    record.epochs = len(epochs)
+    record.last_epoch = int(epochs[-1]) if epochs else 0
+    for key, points in (data.get("ratios") or {}).items():
+        pairs = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        record.ratios[key] = Summary()
+        record.ratios[key].add(pairs[:, 0], pairs[:, 1])
+    return record
+
+
+def _number(value) -> float:
+    return math.nan if value is None else float(value)

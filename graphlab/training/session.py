@@ -12,7 +12,10 @@ from here.
 
 from __future__ import annotations
 
+import itertools
+import os
 import sys
+import time
 from pathlib import Path
 
 from graphlab.training.metrics_csv import MetricsCsv
@@ -29,6 +32,29 @@ GRID = 60
 def stats_interval(steps_per_epoch: int) -> int:
     """Steps to the first statistics: a few times per epoch, at most every STATS_EVERY steps."""
     return max(1, min(STATS_EVERY, steps_per_epoch // 4)) if steps_per_epoch >= 4 else STATS_EVERY
+
+
+_numbers = itertools.count(1)
+
+
+def runs_folder() -> Path:
+    """Where the window's runs keep their metrics files: ``$GRAPHLAB_RUNS_DIR``, else
+    ``$XDG_DATA_HOME/graphlab/runs``, else ``~/.local/share/graphlab/runs``."""
+    if os.environ.get("GRAPHLAB_RUNS_DIR"):
+        return Path(os.environ["GRAPHLAB_RUNS_DIR"])
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "graphlab" / "runs"
+
+
+def new_metrics_path() -> Path | None:
+    """A fresh path for a run's metrics file in :func:`runs_folder` (None if it can't be made)."""
+    folder = runs_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return folder / f"run-{stamp}-{os.getpid()}-{next(_numbers)}.csv"
 
 
 def use_process(device: str) -> bool:
@@ -64,6 +90,8 @@ class TrainingSession:
         self.worker = worker_class(run, self.bridge, stats_every, GRID if stats else None)
         self.record = record if record is not None else RunRecord()
         self.metrics = MetricsCsv(metrics) if metrics else None
+        if metrics:
+            self.record.metrics = str(metrics)
         self.stopped = False
 
     # -- control ---------------------------------------------------------------------------
@@ -102,11 +130,12 @@ class TrainingSession:
             metrics.add_steps(snap.steps)
             for event in snap.epochs:
                 metrics.add_epoch_end(event.step, event.train_accuracy, event.val_accuracy)
+            metrics.flush()
         return snap
 
     def steps_done(self) -> int:
         """Steps of this run that reached the record."""
-        return self.record.step[-1] - self.first_step if self.record.step else 0
+        return max(self.record.last_step - self.first_step, 0)
 
     def progress(self) -> float:
         """The share (0-1) of this run's steps that reached the record."""

@@ -73,7 +73,6 @@ class TrainingBridge:
     paused: bool = False
     started: float = field(default_factory=time.perf_counter)
     ended: float | None = None
-    _taken: list[int] = field(default_factory=lambda: [0, 0, 0])
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on_step(self, event: StepEvent) -> None:
@@ -101,15 +100,16 @@ class TrainingBridge:
                 self.ended = time.perf_counter()
 
     def take(self) -> Snapshot:
-        """The steps, epochs and statistics added since the previous call, and the latest rest."""
+        """The steps, epochs and statistics added since the previous call (handed over: the
+        bridge keeps nothing a run accumulates), and the latest rest."""
         with self._lock:
-            a, b, c = self._taken
-            self._taken = [len(self.steps), len(self.epochs), len(self.stats)]
+            steps, epochs, stats = self.steps, self.epochs, self.stats
+            self.steps, self.epochs, self.stats = [], [], []
             end = self.ended or time.perf_counter()
             return Snapshot(
-                self.steps[a:],
-                self.epochs[b:],
-                self.stats[c:],
+                steps,
+                epochs,
+                stats,
                 self.activations,
                 self.results,
                 self.error,
@@ -136,6 +136,7 @@ class TrainingWorker(threading.Thread):
         super().__init__(name="graphlab-training", daemon=True)
         self.training, self.bridge = run, bridge
         trainer = run.trainer
+        trainer.keep_history = False  # the session's record keeps what matters, bounded
         self.conv_layer: str | None = None
         self.image_index = 0
         self.exception: BaseException | None = None

@@ -81,7 +81,8 @@ def test_a_thread_session_records_and_streams_the_run_as_the_command_line(tmp_pa
     session.finish()
     record = session.record
     assert session.total_steps == 35 and session.steps_done() == 35
-    assert record.step == list(range(1, 36)) and record.step_epoch[-1] == 7
+    assert record.steps == record.last_step == 35 and record.last_epoch == 7
+    assert record.metrics == str(path)
     assert doc.training["progress"]["step"] == 35  # written back
     record.write_csv(exported)
     subprocess.run(

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, Q
 from engine.errors import GraphLabError
 from graphlab.training import OPTIMIZER_STATE, prepare_training, training_settings
 from graphlab.training.runs import RunRecord, saved_runs, with_run
-from graphlab.training.session import TrainingSession, use_process
+from graphlab.training.session import TrainingSession, new_metrics_path, use_process
 from graphlab.training.worker import activation_maps
 from ui.training.live import LiveView, ResultsView
 from ui.training.panel import TrainingPanel
@@ -150,7 +150,11 @@ class TrainingDashboard(QWidget):
         name = f"run {number}: {run.settings['optimizer']}, lr {run.settings['lr']:g}"
         self.record = RunRecord(name=name, settings={**overrides, "device": panel.device_name})
         session = TrainingSession(
-            run, process=use_process(panel.device_name), stats=True, record=self.record
+            run,
+            process=use_process(panel.device_name),
+            stats=True,
+            record=self.record,
+            metrics=new_metrics_path(),
         )
         self.run = run
         self.session = self.last_session = session
@@ -278,7 +282,7 @@ class TrainingDashboard(QWidget):
             if snap.results.grid is not None:
                 grid = snap.results.grid
                 self.live.boundary.show_grid(grid.xs, grid.ys, grid.scores)
-        if self.record.step:
+        if self.record.steps:
             self.doc.training = with_run(self.doc.training, self.record)
         self.live.set_runs(saved_runs(self.doc.training))
         self._selection_changed()  # the final filters and activation maps

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.backend import to_numpy
+from engine.errors import GraphLabError
 from graphlab.training.runs import RunRecord
 from ui.training.baselines import KnnPanel, SearchPanel
 from ui.training.images import ActivationGrid, ConfusionView, FilterGrid, MisclassifiedGrid
@@ -282,7 +284,10 @@ class LiveView(QWidget):
     def _ask_csv_file(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV (*.csv)")
         if path:
-            self.record.write_csv(path)
+            try:
+                self.record.write_csv(path)
+            except GraphLabError as exc:
+                QMessageBox.warning(self, "Export metrics", str(exc))
 
 
 class ResultsView(QWidget):
