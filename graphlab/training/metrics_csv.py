@@ -10,8 +10,12 @@ accuracies arrive or the next step shows the epoch went on.
 from __future__ import annotations
 
 import csv
+import io
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 from engine.errors import GraphLabError
 
@@ -63,6 +67,24 @@ class MetricsCsv:
     def close(self) -> None:
         self._write(final=True)
         self.file.close()
+
+
+def read_metrics(path: str | Path, chunk: int = 1 << 16) -> Iterator[np.ndarray]:
+    """The rows of a metrics file, about ``chunk`` at a time: arrays (rows, 6) of float64 in
+    FIELDS order, NaN for an empty cell. Raises GraphLabError for a file of another format."""
+    try:
+        with open(path, newline="") as handle:
+            if handle.readline().rstrip("\r\n") != ",".join(FIELDS):
+                raise GraphLabError(f"{path}: not a GraphLab metrics file ({','.join(FIELDS)})")
+            while lines := handle.readlines(chunk * 48):
+                text = "".join(lines).replace("\r\n", "\n")
+                text = text.replace(",,", ",nan,").replace(",,", ",nan,").replace(",\n", ",nan\n")
+                rows = np.loadtxt(io.StringIO(text), delimiter=",", ndmin=2)
+                if rows.shape[1] != len(FIELDS):
+                    raise GraphLabError(f"{path}: a row does not have {len(FIELDS)} cells")
+                yield rows
+    except (OSError, ValueError) as exc:
+        raise GraphLabError(f"{path}: cannot read the metrics ({exc})") from None
 
 
 def _cell(value) -> str:

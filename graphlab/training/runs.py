@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import GraphLabError
+from graphlab.training.metrics_csv import read_metrics
 from graphlab.training.summary import Summary
 
 #: runs kept in a document (oldest dropped first)
@@ -151,6 +152,38 @@ def with_run(training: dict, record: RunRecord) -> dict:
     """The training settings with ``record`` appended to the kept runs."""
     runs = [*training.get("runs", []), record.to_json()][-RUNS_KEPT:]
     return {**training, "runs": runs}
+
+
+def record_from_metrics(path: str | Path, name: str = "run") -> RunRecord:
+    """A run's record rebuilt from its metrics file, read in chunks (memory stays bounded).
+
+    Epoch ends are the rows with an accuracy or the last row of an epoch."""
+    record = RunRecord(name, metrics=str(path))
+    held = None  # the previous chunk's last row: whether it ends an epoch needs the next row
+    for rows in read_metrics(path):
+        if held is not None:
+            rows = np.concatenate([held, rows])
+        held, rows = rows[-1:], rows[:-1]
+        _add_rows(record, rows, next_epoch=held[0, 0])
+    if held is not None:
+        _add_rows(record, held, next_epoch=np.nan)
+    return record
+
+
+def _add_rows(record: RunRecord, rows: np.ndarray, next_epoch: float) -> None:
+    """Metrics rows (N, 6) into the record; ``next_epoch``: the epoch of the row after them."""
+    if not len(rows):
+        return
+    record.add_steps(rows[:, :4])
+    following = np.r_[rows[1:, 0], next_epoch]
+    accuracy = ~np.isnan(rows[:, 4]) | ~np.isnan(rows[:, 5])
+    ends = accuracy | ((following != rows[:, 0]) & ~np.isnan(following))
+    for series, column in (("train_acc", 4), ("val_acc", 5)):
+        values = rows[ends, column]
+        getattr(record, series).add(rows[ends, 0], values)
+        if (~np.isnan(values)).any():
+            record.latest[series] = float(values[~np.isnan(values)][-1])
+    record.epochs += int(ends.sum())
 
 
 def _saved(summary: Summary) -> dict:

@@ -27,17 +27,16 @@ def curve(plot: pg.PlotItem, colour: str, name: str | None = None, width: float 
 
 
 class LossPlot(pg.PlotWidget):
-    """Loss per step from the run's summary: the mean per bucket (thin), its min-max band
-    (shaded, once buckets hold several steps) and the smoothed mean (thick); ``set_log``
-    switches the y axis. A redraw costs the summary's size, never the run's length."""
+    """Loss per step from the run's summary: the mean per bucket (thin), its min-max range
+    (a pale vertical line per bucket, once buckets hold several steps) and the smoothed mean
+    (thick); ``set_log`` switches the y axis. A redraw costs the summary's size, never the
+    run's length."""
 
     def __init__(self) -> None:
         super().__init__(title="Loss")
         self.addLegend(offset=(-5, 5), labelTextSize="7pt")
         item = self.getPlotItem()
-        self.low, self.high = curve(item, "#deebf7", None, 0), curve(item, "#deebf7", None, 0)
-        self.band = pg.FillBetweenItem(self.low, self.high, brush=pg.mkBrush("#deebf7"))
-        self.addItem(self.band)
+        self.band = curve(item, "#c6dbef", None, 1)  # (low, high) pairs of each bucket
         self.raw = curve(item, "#9ecae1", "raw", 1)
         self.smoothed = curve(item, "#08519c", "smoothed", 2)
         self.overlay = self.plot([], [], pen=OVERLAY)
@@ -53,9 +52,12 @@ class LossPlot(pg.PlotWidget):
     def update_from(self, record: RunRecord) -> None:
         summary = record.loss
         x, low, mean, high = summary.arrays()
-        band = summary.width > 1
-        self.low.setData(x if band else [], low if band else [])
-        self.high.setData(x if band else [], high if band else [])
+        if summary.width > 1:
+            self.band.setData(
+                np.repeat(x, 2), np.column_stack([low, high]).ravel(), connect="pairs"
+            )
+        else:
+            self.band.setData([], [])
         self.raw.setData(x, mean)
         self.smoothed.setData(x, self.smoother.of(mean, summary.width))
 
