@@ -23,6 +23,7 @@ import numpy as np
 from engine.backend import to_numpy, translate_device_errors
 from engine.errors import GraphError, TrainingError
 from engine.evaluation import EpochEvaluations, evaluate
+from engine.fpenv import flush_to_zero
 from engine.metrics import (
     EpochEvent,
     GridScores,
@@ -112,6 +113,7 @@ class Trainer:
         #: whether ``run`` returns every loss and epoch event (off: an empty history, so a
         #: long run's memory stays flat; the callbacks still get every event)
         self.keep_history = True
+        self.flush_subnormals = True
         self.evaluations = EpochEvaluations(self)
 
     def _to_device(self, split):
@@ -152,8 +154,13 @@ class Trainer:
         """Train for ``epochs`` epochs (or until stopped); raises TrainingError on divergence.
 
         numpy's overflow warnings are silenced: non-finite results are caught by the checks.
+        With ``flush_subnormals`` (the default) subnormal floats count as 0 meanwhile
+        (:mod:`engine.fpenv`: they made a fitted network's steps up to 2x slower).
         """
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with (
+            np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+            flush_to_zero(self.flush_subnormals),
+        ):
             return self._run()
 
     def _run(self) -> TrainingHistory:
