@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import GraphLabError
-from graphlab.training.metrics_csv import read_metrics
+from graphlab.training.metrics_csv import RowIndex, read_metrics, read_rows
 from graphlab.training.summary import Summary
 
 #: runs kept in a document (oldest dropped first)
@@ -50,6 +50,8 @@ class RunRecord:
     epochs: int = 0
     #: the latest known value of each series
     latest: dict[str, float] = field(default_factory=dict)
+    #: where the metrics file's rows are (not saved: made while it is written or read)
+    index: RowIndex | None = field(default=None, repr=False)
 
     @property
     def steps(self) -> int:
@@ -121,6 +123,14 @@ class RunRecord:
         record.latest = {k: float(v) for k, v in latest.items() if isinstance(v, int | float)}
         return record
 
+    def rows(self, first_step: int, last_step: int) -> np.ndarray | None:
+        """The metrics file's rows (N, 6) of steps ``first_step`` .. ``last_step``, or None
+        when the file is not indexed (the steps of a run are consecutive rows)."""
+        if self.index is None or not self.metrics or self.first_step is None:
+            return None
+        first = max(first_step - self.first_step - 1, 0)
+        return read_rows(self.metrics, self.index, first, last_step - self.first_step - first)
+
     def write_csv(self, path: str | Path) -> None:
         """Export the run's metrics file (the one metrics CSV format) to ``path``."""
         if not self.metrics or not Path(self.metrics).is_file():
@@ -158,9 +168,9 @@ def record_from_metrics(path: str | Path, name: str = "run") -> RunRecord:
     """A run's record rebuilt from its metrics file, read in chunks (memory stays bounded).
 
     Epoch ends are the rows with an accuracy or the last row of an epoch."""
-    record = RunRecord(name, metrics=str(path))
+    record = RunRecord(name, metrics=str(path), index=RowIndex())
     held = None  # the previous chunk's last row: whether it ends an epoch needs the next row
-    for rows in read_metrics(path):
+    for rows in read_metrics(path, index=record.index):
         if held is not None:
             rows = np.concatenate([held, rows])
         held, rows = rows[-1:], rows[:-1]

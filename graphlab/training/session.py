@@ -91,7 +91,7 @@ class TrainingSession:
         self.record = record if record is not None else RunRecord()
         self.metrics = MetricsCsv(metrics) if metrics else None
         if metrics:
-            self.record.metrics = str(metrics)
+            self.record.metrics, self.record.index = str(metrics), self.metrics.index
         self.stopped = False
 
     # -- control ---------------------------------------------------------------------------

@@ -102,3 +102,33 @@ def test_a_million_step_metrics_file_reloads_into_the_curves_of_its_buckets(qtbo
     np.testing.assert_allclose(mean, np.nanmean(buckets, axis=1), rtol=1e-12, atol=0)
     assert x[0] == pytest.approx((1 + width) / 2)  # the middle of the first bucket's steps
     assert seconds < 30
+
+
+def test_zooming_into_a_long_run_rereads_the_steps_in_view_from_its_metrics_file(qtbot, tmp_path):
+    path = tmp_path / "run.csv"
+    steps = np.arange(1, 100_001)
+    loss = 1.0 + np.sin(steps / 3.0)  # wiggles that a bucket of many steps hides
+    writer = MetricsCsv(path)
+    writer.add_steps(
+        zip([1] * len(steps), steps.tolist(), loss.tolist(), [0.1] * len(steps), strict=True)
+    )
+    writer.close()
+    record = RunRecord(metrics=str(path), index=writer.index)
+    record.add_steps(np.column_stack([np.ones(len(steps)), steps, loss, np.full(len(steps), 0.1)]))
+    plot = LiveView().loss
+    qtbot.addWidget(plot)
+    plot.update_from(record)
+
+    def detail_points() -> int:
+        x, _ = plot.detail.getData()
+        return 0 if x is None else len(x)
+
+    assert record.loss.width > 1 and detail_points() == 0  # the whole run: the summary
+    plot.setXRange(50_000, 50_100, padding=0)
+    qtbot.waitUntil(lambda: detail_points() > 0)
+    x, y = plot.detail.getData()
+    assert x[0] <= 50_000 and x[-1] >= 50_100 and len(x) <= 110
+    np.testing.assert_allclose(y, loss[x.astype(int) - 1], rtol=1e-5)  # 6 significant digits
+    assert record_from_metrics(path).rows(99_990, 100_005)[:, 1].tolist() == list(
+        range(99_990, 100_001)
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from graphlab.training.runs import SMOOTHING, RunRecord, smooth
 
@@ -30,7 +30,10 @@ class LossPlot(pg.PlotWidget):
     """Loss per step from the run's summary: the mean per bucket (thin), its min-max range
     (a pale vertical line per bucket, once buckets hold several steps) and the smoothed mean
     (thick); ``set_log`` switches the y axis. A redraw costs the summary's size, never the
-    run's length."""
+    run's length. Zoomed in to at most DETAIL_STEPS steps of a summarised run, the steps in
+    view are re-read from the run's metrics file and drawn one by one."""
+
+    DETAIL_STEPS = 8192
 
     def __init__(self) -> None:
         super().__init__(title="Loss")
@@ -38,6 +41,11 @@ class LossPlot(pg.PlotWidget):
         item = self.getPlotItem()
         self.band = curve(item, "#c6dbef", None, 1)  # (low, high) pairs of each bucket
         self.raw = curve(item, "#9ecae1", "raw", 1)
+        self.detail = curve(item, "#6baed6", None, 1)  # every step in view, when zoomed in
+        self.record: RunRecord | None = None
+        self.zoom = QTimer(self, singleShot=True, interval=100)
+        self.zoom.timeout.connect(self.show_detail)
+        self.getViewBox().sigXRangeChanged.connect(lambda *_: self.zoom.start())
         self.smoothed = curve(item, "#08519c", "smoothed", 2)
         self.overlay = self.plot([], [], pen=OVERLAY)
         self.setLabel("bottom", "step")
@@ -50,6 +58,7 @@ class LossPlot(pg.PlotWidget):
         self.smoother = Smoother()
 
     def update_from(self, record: RunRecord) -> None:
+        self.record = record
         summary = record.loss
         x, low, mean, high = summary.arrays()
         if summary.width > 1:
@@ -60,6 +69,18 @@ class LossPlot(pg.PlotWidget):
             self.band.setData([], [])
         self.raw.setData(x, mean)
         self.smoothed.setData(x, self.smoother.of(mean, summary.width))
+
+    def show_detail(self) -> None:
+        """The steps in view from the metrics file when the summary is coarser than them."""
+        record = self.record
+        low, high = self.getViewBox().viewRange()[0]
+        rows = None
+        if record is not None and record.loss.width > 1 and high - low <= self.DETAIL_STEPS:
+            rows = record.rows(int(np.floor(low)), int(np.ceil(high)))
+        if rows is None or not len(rows):
+            self.detail.setData([], [])
+        else:
+            self.detail.setData(rows[:, 1], rows[:, 2])
 
     def show_overlay(self, record: RunRecord | None) -> None:
         if record is None or not record.steps:
