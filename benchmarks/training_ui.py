@@ -37,11 +37,11 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from graphlab.examples import open_graph  # noqa: E402
 from graphlab.training import prepare_training  # noqa: E402
+from graphlab.training.process_worker import blas_threads  # noqa: E402
+from graphlab.training.worker import TrainingBridge  # noqa: E402
 from ui.app import application, open_window  # noqa: E402
 from ui.latency import Heartbeat  # noqa: E402
 from ui.training import show_dashboard  # noqa: E402
-from ui.training.process_worker import blas_threads  # noqa: E402
-from ui.training.worker import TrainingBridge  # noqa: E402
 
 
 def rate(times: list[float]) -> float:
@@ -68,7 +68,7 @@ def in_app(window, epochs: int) -> tuple[float, list[float]]:
     original = TrainingBridge.on_steps
 
     def timed_on_steps(bridge, steps):
-        arrivals.append((time.perf_counter(), steps[-1][0]))
+        arrivals.append((time.perf_counter(), steps[-1][1]))
         original(bridge, steps)
 
     TrainingBridge.on_steps = timed_on_steps

@@ -80,6 +80,8 @@ class Optimizer:
     name: ClassVar[str]
     settings: ClassVar[tuple[Attr, ...]]
     state_names: ClassVar[tuple[str, ...]] = ()
+    #: whether one step takes the whole training split
+    full_batch: ClassVar[bool] = False
 
     def __init__(self, params: Mapping[str, Any], frozen=(), **settings) -> None:
         for key, value in validate_settings(type(self), settings).items():
@@ -97,6 +99,10 @@ class Optimizer:
     @property
     def frozen(self) -> set[str]:
         return self.layout.frozen
+
+    def steps_per_epoch(self, samples: int, batch_size: int) -> int:
+        """Steps in one pass over ``samples`` training samples: one per minibatch."""
+        return -(-samples // batch_size)
 
     def _init_state(self) -> None:
         """Fill state buffers that do not start at zero."""
@@ -309,6 +315,8 @@ class LBFGS:
     )
     armijo = 1e-4
     max_backtracks = 30
+    #: each step takes the whole training split (its iterations are inside the step)
+    full_batch = True
 
     def __init__(self, params: Mapping[str, Any], frozen=(), **settings) -> None:
         for key, value in validate_settings(type(self), settings).items():
@@ -317,6 +325,10 @@ class LBFGS:
         self.layout = FlatLayout(params, frozen)
         self.xp = self.layout.xp
         self.pairs: deque = deque(maxlen=self.history)
+
+    def steps_per_epoch(self, samples: int, batch_size: int) -> int:
+        """One full-batch step per epoch (of up to ``max_iter`` iterations), whatever the batch size."""
+        return 1 if samples else 0
 
     def _evaluate(self, closure):
         loss, grads = closure()

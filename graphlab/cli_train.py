@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,107 +15,51 @@ from graphlab.commands import table
 from graphlab.examples import open_graph
 from graphlab.fileformat import save_document
 from graphlab.training import accuracy_of, prepare_training
+from graphlab.training.session import TrainingSession
 
 
 class Progress:
-    """A one-line progress bar on stderr: epoch, steps, loss, accuracy, speed and time left."""
+    """A one-line progress bar on stderr: epoch, steps, loss, accuracy, speed and time left,
+    read from the snapshots of a :class:`TrainingSession` and its steps per epoch."""
 
-    def __init__(self, trainer, stream=sys.stderr, every: float = 0.2) -> None:
-        self.trainer, self.stream, self.every = trainer, stream, every
-        self.total = trainer.epochs * -(-len(trainer.X) // trainer.batch_size)
-        self.first_step, self.start, self.shown = trainer.step, time.perf_counter(), 0.0
-        self.loss, self.accuracy = float("nan"), None
+    def __init__(self, session: TrainingSession, stream=sys.stderr, every: float = 0.2) -> None:
+        self.session, self.stream, self.every = session, stream, every
+        self.start, self.shown = time.perf_counter(), 0.0
+        self.accuracy: float | None = None
+        self.last: tuple[int, int, float] | None = None  # epoch, step, loss
         self.tty = stream.isatty()
 
-    def on_step(self, event) -> None:
-        self.loss = event.loss
+    def show(self, snap) -> None:
+        """A line per epoch that ended since the last poll; on a terminal, the running line."""
+        steps = {step: (epoch, loss) for epoch, step, loss, _ in snap.steps}
+        if snap.steps:
+            self.last = snap.steps[-1][:3]
+        for event in snap.epochs:
+            accuracy = (
+                event.val_accuracy if event.val_accuracy is not None else event.train_accuracy
+            )
+            epoch, loss = steps.get(event.step, (event.epoch, self.last[2]))
+            line = self.line(epoch, event.step, loss, accuracy)
+            self.stream.write(("\r" if self.tty else "") + line + "\n")
+            self.accuracy = accuracy
         now = time.perf_counter()
-        if self.tty and now - self.shown >= self.every:
+        if self.tty and self.last is not None and now - self.shown >= self.every:
             self.shown = now
-            self.stream.write("\r" + self.line(event.step) + "\033[K")
-            self.stream.flush()
-
-    def on_epoch(self, event) -> None:
-        self.accuracy = (
-            event.val_accuracy if event.val_accuracy is not None else event.train_accuracy
-        )
-        if self.tty:
-            self.stream.write("\r")
-        self.stream.write(self.line(event.step) + "\n")
+            self.stream.write("\r" + self.line(*self.last, self.accuracy) + "\033[K")
         self.stream.flush()
 
-    def line(self, step: int) -> str:
-        done = step - self.first_step
+    def line(self, epoch: int, step: int, loss: float, accuracy: float | None) -> str:
+        session = self.session
+        done, total = step - session.first_step, session.total_steps
         elapsed = time.perf_counter() - self.start
         rate = done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - done) / rate if rate > 0 else 0.0
-        filled = int(20 * done / max(self.total, 1))
-        accuracy = "" if self.accuracy is None else f"  acc {self.accuracy:.3f}"
+        left = (total - done) / rate if rate > 0 else 0.0
+        filled = int(20 * min(done, total) / max(total, 1))
+        shown = "" if accuracy is None else f"  acc {accuracy:.3f}"
         return (
-            f"epoch {self.trainer.epoch} [{'#' * filled}{'.' * (20 - filled)}] {done}/{self.total}"
-            f"  loss {self.loss:.4f}{accuracy}  {rate:.0f} steps/s  {left:.0f}s left"
+            f"epoch {epoch} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
+            f"  loss {loss:.4f}{shown}  {rate:.0f} steps/s  {left:.0f}s left"
         )
-
-
-class MetricsCsv:
-    """One row per step: epoch,step,loss,lr; train_acc,val_acc on the rows that end an epoch."""
-
-    FIELDS = ["epoch", "step", "loss", "lr", "train_acc", "val_acc"]
-
-    def __init__(self, path: str) -> None:
-        try:
-            self.file = open(path, "w", newline="")  # noqa: SIM115 (closed in close())
-        except OSError as exc:
-            raise GraphLabError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        self.writer = csv.writer(self.file)
-        self.writer.writerow(self.FIELDS)
-        self.pending = None
-
-    def on_step(self, event) -> None:
-        self.flush()
-        self.pending = [event.epoch, event.step, f"{event.loss:.6g}", f"{event.lr:.6g}", "", ""]
-
-    def on_epoch(self, event) -> None:
-        if self.pending is not None:
-            self.pending[4:] = [_fmt(event.train_accuracy), _fmt(event.val_accuracy)]
-        self.flush()
-
-    def flush(self) -> None:
-        if self.pending is not None:
-            self.writer.writerow(self.pending)
-            self.pending = None
-
-    def close(self) -> None:
-        self.flush()
-        self.file.close()
-
-
-def _fmt(value) -> str:
-    return "" if value is None else f"{value:.6g}"
-
-
-def run_until_done(trainer):
-    """Run ``trainer`` in a worker thread so Ctrl+C stops it cleanly between steps."""
-    outcome: dict = {}
-
-    def work():
-        try:
-            outcome["history"] = trainer.run()
-        except BaseException as exc:  # re-raised in the calling thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.1)
-    except KeyboardInterrupt:
-        print("\ngraphlab: stopping after this step...", file=sys.stderr)
-        trainer.stop()
-        worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("history")
 
 
 def check_targets(args) -> None:
@@ -129,21 +71,6 @@ def check_targets(args) -> None:
     for option, target in (("--save", args.save), ("--metrics", args.metrics)):
         if target:
             save_target(target, lambda message, option=option: GraphLabError(f"{option} {message}"))
-
-
-def metrics_guard(write, failures: list):
-    """``write`` as a metrics callback whose OSError is kept in ``failures``, not raised:
-    a full disk stops the metrics file, never the training or the save after it."""
-
-    def call(event) -> None:
-        if failures:
-            return
-        try:
-            write(event)
-        except OSError as exc:
-            failures.append(exc)
-
-    return call
 
 
 def cmd_train(args) -> int:
@@ -159,49 +86,52 @@ def cmd_train(args) -> int:
         "schedule": schedule,
     }
     run = prepare_training(doc, overrides, device=args.device)
-    trainer = run.trainer
-    progress = Progress(trainer)
-    trainer.metrics.on_step(progress.on_step)
-    trainer.metrics.on_epoch(progress.on_epoch)
-    writer = MetricsCsv(args.metrics) if args.metrics else None
-    failures: list[OSError] = []
-    if writer:
-        trainer.metrics.on_step(metrics_guard(writer.on_step, failures))
-        trainer.metrics.on_epoch(metrics_guard(writer.on_epoch, failures))
-    settings = run.settings
+    session = TrainingSession(run, metrics=args.metrics)
+    settings, samples = run.settings, len(run.trainer.X)
     print(
-        f"training {doc.name}: {settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}, {settings['epochs']} epochs on {len(trainer.X)} samples ({args.device})"
+        f"training {doc.name}: {settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}, {settings['epochs']} epochs on {samples} samples ({args.device})"
     )
     started = time.perf_counter()
-    try:
-        history = run_until_done(trainer)
-    finally:
-        if writer:
-            metrics_guard(lambda _: writer.close(), failures)(None)
-    run.finish()
+    train_until_done(session, Progress(session))
+    if session.exception is not None:
+        raise session.exception
     seconds = time.perf_counter() - started
-    last = history.epochs[-1] if history.epochs else None
+    record = session.record
     summary = [
-        f"{len(history.losses)} steps in {seconds:.1f} s",
-        f"final loss {history.losses[-1]:.4f}" if history.losses else "",
+        f"{session.steps_done()} steps in {seconds:.1f} s",
+        f"final loss {record.latest['loss']:.4f}" if "loss" in record.latest else "",
     ]
-    if last is not None and last.train_accuracy is not None:
-        summary.append(f"train accuracy {last.train_accuracy:.3f}")
-    if last is not None and last.val_accuracy is not None:
-        summary.append(f"validation accuracy {last.val_accuracy:.3f}")
-    test = accuracy_of(trainer, run.data.splits.test)
+    for name, series in (("train", "train_acc"), ("validation", "val_acc")):
+        if series in record.latest:
+            summary.append(f"{name} accuracy {record.latest[series]:.3f}")
+    test = accuracy_of(run.trainer, run.data.splits.test)
     if test is not None:
         summary.append(f"test accuracy {test:.3f}")
-    print(("stopped: " if history.stopped else "done: ") + ", ".join(s for s in summary if s))
+    print(("stopped: " if session.stopped else "done: ") + ", ".join(s for s in summary if s))
     if args.save:
         save_document(doc, args.save)
         print(f"saved the trained project to {args.save}")
-    if failures:
+    if session.metrics_error is not None:
+        failure = session.metrics_error
         raise GraphLabError(
-            f"--metrics {args.metrics}: writing stopped ({failures[0].strerror or failures[0]})"
+            f"--metrics {args.metrics}: writing stopped ({failure.strerror or failure})"
             + ("; the trained project was saved" if args.save else "")
         )
     return 0
+
+
+def train_until_done(session: TrainingSession, progress: Progress) -> None:
+    """Train in the session's worker thread, polling it for progress; Ctrl+C stops the run
+    cleanly between steps. The trained values are written back either way."""
+    session.start()
+    try:
+        while session.is_alive():
+            session.join(0.1)
+            progress.show(session.poll())
+    except KeyboardInterrupt:
+        print("\ngraphlab: stopping after this step...", file=sys.stderr)
+        session.stop()
+    progress.show(session.finish())
 
 
 def _schedule_spec(text: str) -> dict:

@@ -10,7 +10,7 @@ from pathlib import Path
 from graphlab.examples import open_graph
 from graphlab.fileformat import save_document
 from graphlab.training import prepare_training
-from ui.training.runs import RunRecord, with_run
+from graphlab.training.runs import RunRecord, with_run
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ from engine.ops import REGISTRY
 from graphlab.document import DocNode, GraphDocument
 from graphlab.examples import open_graph
 from graphlab.fileformat import document_from_dict, document_to_dict
-from ui.canvas.fragments import dropped_nodes, fragment, instantiate, parse_fragment
+from graphlab.fragments import dropped_nodes, fragment, instantiate, parse_fragment
 
 
 def test_a_fragment_holds_the_nodes_and_only_the_edges_among_them():

@@ -9,12 +9,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from engine.backend import cuda_unavailable_reason, to_numpy
+from graphlab.training.worker import TrainingWorker
 from tests.engine.standin import is_standin
 from tests.engine.test_standin_backend import DEVICE, XP
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.latency import Heartbeat
 from ui.training import show_dashboard
-from ui.training.worker import TrainingWorker
 
 
 @pytest.fixture
@@ -65,8 +65,8 @@ def test_one_epoch_from_the_panel_fills_the_live_plots(window, qtbot):
     assert not np.array_equal(filters[0][1], filters[-1][1])  # the filters were learning
     record = dashboard.record
     x, y = live.accuracy.val.getData()
-    assert list(x) == [record.epoch[0]] and y[0] == pytest.approx(record.val_acc[0])
-    assert 0.5 < record.val_acc[0] <= 1.0
+    assert list(x) == [1.0] and y[0] == pytest.approx(record.latest["val_acc"])
+    assert 0.5 < record.latest["val_acc"] <= 1.0
     assert dashboard.panel.progress.value() == steps_per_epoch
 
 
@@ -96,8 +96,8 @@ def test_each_tick_redraws_one_group_of_plots_and_the_end_shows_everything(windo
     kinds = {"update_steps", "update_epochs", "update_ratios", "add_histograms", "update_images"}
     assert {c for tick in running for c in tick} == kinds  # every plot was live
     record = dashboard.record
-    assert live.loss.point_count == len(record.step) == 30 * 20  # nothing left undrawn
-    assert list(live.accuracy.val.getData()[0]) == list(record.epoch) == list(range(1, 31))
+    assert live.loss.point_count == record.steps == 30 * 20  # nothing left undrawn
+    assert list(live.accuracy.val.getData()[0]) == list(range(1, 31)) and record.epochs == 30
 
 
 @pytest.mark.parametrize("in_process", [True, False], ids=["process", "thread"])
@@ -110,7 +110,7 @@ def test_pause_resume_and_stop(window, qtbot, monkeypatch, in_process):
     trainer = dashboard.run.trainer
 
     def steps():  # as the dashboard shows them (the trainer may run in another process)
-        return dashboard.record.step[-1] if dashboard.record.step else 0
+        return dashboard.record.last_step
 
     qtbot.waitUntil(lambda: steps() >= 3, timeout=20_000)
     qtbot.mouseClick(panel.pause_button, Qt.LeftButton)
@@ -175,7 +175,9 @@ def test_training_on_a_gpu_array_module_runs_in_the_window(window, qtbot, monkey
     graph = dashboard.run.graph
     assert graph.xp is XP and all(is_standin(v) for v in graph.params.values())
     wait_finished(qtbot, dashboard)
-    assert dashboard.record.loss and dashboard.record.step[-1] == dashboard.total_steps
+    assert (
+        dashboard.record.steps == dashboard.record.last_step == dashboard.last_session.total_steps
+    )
     assert dashboard.run.trainer.plan is not None, dashboard.run.trainer.plan_reason
     for key, value in graph.params.items():
         assert isinstance(window.doc.params[key], np.ndarray)

@@ -58,7 +58,7 @@ def test_an_npz_file_is_previewed_and_trained_on(window, qtbot, monkeypatch, tmp
     wait_finished(qtbot, dashboard)
     assert not panel.message.text()
     assert window.doc.dataset["spec"] == {"format": "npz", "path": str(path)}
-    assert len(dashboard.record.step) == 2  # 80 training samples in batches of 64
+    assert dashboard.record.steps == 2  # 80 training samples in batches of 64
 
 
 def test_mnist_asks_for_images_then_labels(window, monkeypatch, tmp_path):  # noqa: F811

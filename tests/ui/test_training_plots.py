@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from engine.metrics import Histogram
+from graphlab.training.runs import SAVED_BUCKETS, RunRecord, saved_runs, smooth, with_run
 from ui.training.images import as_rgb, tile
 from ui.training.plots import EMPTY_RATIO_RANGE, HistogramPlot, RatioPlot
-from ui.training.runs import SAVED_POINTS, RunRecord, saved_runs, smooth, with_run
 
 
 def test_filters_are_normalised_each_and_rgb_for_three_channels():
@@ -29,17 +29,27 @@ def test_filters_are_normalised_each_and_rgb_for_three_channels():
     )  # 4x4 tiles of 3 pixels and a 1-pixel gap
 
 
-def test_run_records_round_trip_thin_and_smooth():
+def test_run_records_round_trip_merged_to_saved_buckets_and_smooth():
     record = RunRecord(name="r", settings={"optimizer": "sgd"})
-    steps = SAVED_POINTS + 1000
-    record.add_steps([(i + 1, 1.0 / (i + 1), 0.1) for i in range(steps)])
-    saved = record.to_json()
-    assert len(saved["loss"]) == SAVED_POINTS and saved["step"][0] == 1
-    assert saved["step"][-1] == steps
+    steps = 5000
+    loss = 1.0 / np.arange(1, steps + 1)
+    record.add_steps([(1, i + 1, loss[i], 0.1) for i in range(steps)])
     training = with_run({"lr": 0.1}, record)
+    saved = training["runs"][0]["loss"]
+    assert saved["points"] == steps and len(saved["low"]) <= SAVED_BUCKETS
     (back,) = saved_runs(training)
     assert back.name == "r" and back.settings == {"optimizer": "sgd"}
+    assert back.steps == back.last_step == steps and back.latest["loss"] == loss[-1]
+    x, low, mean, high = back.loss.arrays()
+    width = back.loss.width
+    assert width * len(x) >= steps > width * (len(x) - 1)
+    assert high[0] == 1.0 and low[-1] == loss[-1]  # each bucket's extremes are kept exactly
+    assert mean[1] == pytest.approx(loss[width : 2 * width].mean())
     assert training["lr"] == 0.1
+    old = RunRecord.from_json({"name": "old", "step": [1, 2], "loss": [2.0, 1.0],
+                               "lr": [0.1, 0.1], "epoch": [1], "train_acc": [0.5],
+                               "val_acc": [None], "ratios": {"w": [[1, 0.01]]}})  # fmt: skip
+    assert old.steps == 2 and list(old.loss.arrays()[2]) == [2.0, 1.0] and old.epochs == 1
     values = np.array([2.0, 2.0, 2.0, 0.0])
     smoothed = smooth(values)
     assert smoothed[:3] == pytest.approx([2.0, 2.0, 2.0])  # bias-corrected from the start
@@ -66,7 +76,8 @@ def test_ratio_axis_is_readable_empty_then_follows_the_ratios(qtbot):
     view = plot.getViewBox()
     assert view.viewRange()[1] == pytest.approx(list(np.log10(EMPTY_RATIO_RANGE)))
     record = RunRecord()
-    record.ratios = {"w": [[1, 0.2], [2, 0.3]]}
+    record.add_ratios(1, {"w": 0.2})
+    record.add_ratios(2, {"w": 0.3})
     plot.update_from(record)
     view.updateAutoRange()
     low, high = view.viewRange()[1]

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from engine.metrics import grid_points
 from graphlab.fileformat import save_document
+from graphlab.training.worker import predictions
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.training import show_dashboard
-from ui.training.worker import predictions
 
 
 @pytest.fixture
@@ -73,18 +73,18 @@ def test_results_runs_saved_reopened_compared_and_exported(open_trained, qtbot, 
     save_document(window.doc, path)
     assert window.files.open_path(path)
     live = dashboard.live
-    assert live.loss.point_count == len(runs[-1]["step"]) > 0
+    assert live.loss.point_count == runs[-1]["loss"]["points"] == 20  # steps of one epoch
     assert live.compare_choice.count() == 3  # (none) and the two runs
     live.compare_choice.setCurrentIndex(1)
     x, y = live.loss.overlay.getData()
-    assert len(x) == len(runs[0]["step"])
+    assert list(x) == list(range(1, 21))  # the first run's steps from 1
     written = live.export_pngs(tmp_path / "png")
     assert {p.stem for p in written} >= {"loss", "accuracy", "filters", "confusion_matrix"}
     assert all(not QImage(str(p)).isNull() for p in written)
     live.record.write_csv(tmp_path / "metrics.csv")
     with open(tmp_path / "metrics.csv") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == len(runs[-1]["step"])
+    assert len(rows) == 20 and [int(r["step"]) for r in rows] == list(range(21, 41))
     assert rows[-1]["val_acc"] != "" and float(rows[0]["loss"]) > 0
 
 

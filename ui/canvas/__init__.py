@@ -1,6 +1,6 @@
 """The node-editor canvas: GraphScene (follows a GraphDocument) and GraphView."""
 
-from ui.canvas.fragments import PALETTE_MIME
+from graphlab.fragments import PALETTE_MIME
 from ui.canvas.scene import GraphScene
 from ui.canvas.view import GraphView
 

@@ -8,8 +8,8 @@ import json
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
+from graphlab.fragments import dropped_nodes, fragment, instantiate, parse_fragment
 from graphlab.layout import layered_positions
-from ui.canvas.fragments import dropped_nodes, fragment, instantiate, parse_fragment
 from ui.commands import AddNodes, MoveNodes, RemoveNodes
 
 #: how far each paste or duplicate lands from the copied nodes (scene units)

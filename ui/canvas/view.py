@@ -8,8 +8,8 @@ from PySide6.QtGui import QAction, QKeySequence, QPainter, QPixmapCache
 from PySide6.QtWidgets import QGraphicsView, QInputDialog, QMenu
 
 from engine.errors import GraphLabError
+from graphlab.fragments import PALETTE_MIME
 from ui.canvas.editing import Editor
-from ui.canvas.fragments import PALETTE_MIME
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.commands import Disconnect, SetLabel
 from ui.guard import ActionGuard

@@ -1,10 +1,11 @@
 """The training dashboard: the panel's controls, the live plots and the results, driven by a
-QTimer that pulls the worker's latest snapshot (REFRESH_MS), never by the training steps.
+QTimer that polls the training session (REFRESH_MS), never by the training steps.
 
-Start prepares the run on the UI thread (compile, data) and trains in a
-:class:`~ui.training.worker.TrainingWorker`; when the worker ends (finished, stopped or an
-error) the trained values are written back into the document on the UI thread
-(``TrainingRun.finish``) and the run's metrics are kept in ``doc.training["runs"]``.
+Start prepares the run on the UI thread (compile, data) and trains it in a
+:class:`~graphlab.training.session.TrainingSession` (a forked process on a Linux CPU, else a
+thread); the dashboard only draws what the session's record and snapshots hold. When the run
+ends (finished, stopped or an error) the session writes the trained values back into the
+document on the UI thread and the run's record is kept in ``doc.training["runs"]``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.errors import GraphLabError
-from engine.optim import LBFGS
 from graphlab.training import prepare_training, training_settings
+from graphlab.training.runs import RunRecord, saved_runs, with_run
+from graphlab.training.session import TrainingSession, new_metrics_path, use_process
+from graphlab.training.worker import activation_maps
 from ui.training.live import LiveView, ResultsView
 from ui.training.panel import TrainingPanel
-from ui.training.process_worker import TrainingProcess
-from ui.training.runs import RunRecord, saved_runs, with_run
-from ui.training.worker import TrainingBridge, TrainingWorker, activation_maps
 
 #: the dashboard's refresh period: each tick redraws the next group of REDRAWS, so a tick's
 #: drawing stays short; the loss curve is redrawn 10 times a second, the others 3.3 times
@@ -32,20 +32,6 @@ PARTS = tuple(dict.fromkeys(part for group in REDRAWS for part in group))
 #: code then hands the GIL to the UI thread within a millisecond (the default is 5 ms,
 #: and a redraw waits for the GIL many times)
 SWITCH_INTERVAL = 0.0005
-#: most steps between statistics (filters, histograms, ratios, boundary)
-STATS_EVERY = 10
-#: points per axis of the decision-boundary grid
-GRID = 60
-
-
-def stats_interval(steps_per_epoch: int) -> int:
-    """Statistics a few times per epoch, at most every STATS_EVERY steps."""
-    return max(1, min(STATS_EVERY, steps_per_epoch // 4)) if steps_per_epoch >= 4 else STATS_EVERY
-
-
-def use_process(device: str) -> bool:
-    """Train in a forked process (Linux, CPU); else in a thread (CUDA contexts don't fork)."""
-    return sys.platform.startswith("linux") and device == "cpu"
 
 
 class TrainingDashboard(QWidget):
@@ -78,9 +64,8 @@ class TrainingDashboard(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
-        self.run = self.worker = self.bridge = None
+        self.run = self.session = self.last_session = None
         self.record = RunRecord()
-        self.first_step = self.total_steps = 0
         self._switch_interval = sys.getswitchinterval()
         self._tick, self._maps_shown = 0, None
         self._pending: dict[str, list] = {part: [] for part in PARTS}
@@ -99,12 +84,12 @@ class TrainingDashboard(QWidget):
     def _document_changed(self, change) -> None:
         if change.kind == "reset":
             self.load_document()
-        elif change.kind in ("node_added", "node_removed") and self.worker is None:
+        elif change.kind in ("node_added", "node_removed") and self.session is None:
             self.live.set_choices(self.doc)
 
     def load_document(self) -> None:
         """Show the document's settings and its last saved run's curves."""
-        if self.worker is not None:
+        if self.session is not None:
             return
         try:
             self.panel.load(training_settings(self.doc), self.doc.dataset)
@@ -132,19 +117,20 @@ class TrainingDashboard(QWidget):
 
     @property
     def running(self) -> bool:
-        return self.worker is not None
+        return self.session is not None
 
-    def steps_done(self) -> int:
-        """Steps of the current or last run that reached the window."""
-        return self.record.step[-1] - self.first_step if self.record.step else 0
+    @property
+    def worker(self):
+        """The running session's worker (thread or process), or None."""
+        return None if self.session is None else self.session.worker
 
     def progress(self) -> float:
         """The share (0-1) of the current or last run's steps that reached the window."""
-        return self.steps_done() / max(self.total_steps, 1)
+        return 0.0 if self.last_session is None else self.last_session.progress()
 
     def start_training(self, epochs: int | None = None) -> bool:
         """Prepare and start a run with the panel's settings; False (and a message) if it can't."""
-        if self.worker is not None:
+        if self.session is not None:
             return False
         panel = self.panel
         panel.show_message("")
@@ -160,27 +146,27 @@ class TrainingDashboard(QWidget):
             return False
         stored = {k: v for k, v in overrides.items() if k != "epochs" or not epochs}
         self.doc.set_training({**self.doc.training, **stored})
-        trainer = run.trainer
-        per_epoch = (
-            1 if isinstance(trainer.optimizer, LBFGS) else -(-len(trainer.X) // trainer.batch_size)
-        )
-        self.first_step, self.total_steps = trainer.step, per_epoch * trainer.epochs
-        self.run, self.bridge = run, TrainingBridge()
-        worker_class = TrainingProcess if use_process(panel.device_name) else TrainingWorker
-        self.worker = worker_class(run, self.bridge, stats_interval(per_epoch), GRID)
         number = len(saved_runs(self.doc.training)) + 1
         name = f"run {number}: {run.settings['optimizer']}, lr {run.settings['lr']:g}"
         self.record = RunRecord(name=name, settings={**overrides, "device": panel.device_name})
-        self.live.start_run(
-            self.record, run, self.first_step + 1, self.first_step + self.total_steps
+        session = TrainingSession(
+            run,
+            process=use_process(panel.device_name),
+            stats=True,
+            record=self.record,
+            metrics=new_metrics_path(),
         )
+        self.run = run
+        self.session = self.last_session = session
+        first = session.first_step
+        self.live.start_run(self.record, run, first + 1, first + session.total_steps)
         self.results.clear()
         self._selection_changed()
         panel.set_running(True)
-        panel.show_progress(0, self.total_steps, 0.0)
+        panel.show_progress(0, session.total_steps, 0.0)
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
-        self.worker.start()
+        session.start()
         self.timer.start()
         return True
 
@@ -194,21 +180,22 @@ class TrainingDashboard(QWidget):
             self.doc.set_dataset(binding)
 
     def set_paused(self, paused: bool) -> None:
-        if self.worker is not None:
-            (self.worker.pause if paused else self.worker.resume)()
+        if self.session is not None:
+            (self.session.pause if paused else self.session.resume)()
 
     def stop(self) -> None:
         """End the run before its next step and write the trained values back (UI thread)."""
-        if self.worker is None:
+        session = self.session
+        if session is None:
             return
-        self.worker.stop()
-        self.worker.join(timeout=1.0)
-        if not self.worker.is_alive():
+        session.stop()
+        session.join(timeout=1.0)
+        if not session.is_alive():
             self.refresh()
 
     def reset_parameters(self) -> None:
         """Fresh initial parameters (the settings' seed); forget progress and optimizer state."""
-        if self.worker is not None:
+        if self.session is not None:
             return
         doc = self.doc
         seed = training_settings(doc).get("seed", 0)
@@ -231,16 +218,11 @@ class TrainingDashboard(QWidget):
     # -- the timer -----------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Pull what is new from the worker and redraw the next group of plots that has
-        something new (each tick's work stays small); everything once the run ends."""
-        if self.bridge is None:
+        """Poll the session (its record takes what is new) and redraw the next group of plots
+        that has something new (each tick's work stays small); everything once the run ends."""
+        if self.session is None:
             return
-        snap = self.bridge.take()
-        record = self.record
-        record.add_steps(snap.steps)
-        record.add_epochs(snap.epochs)
-        for event in snap.stats:
-            record.add_ratios(event.step, event.update_ratios)
+        snap = self.session.poll()
         for part, new in (("steps", snap.steps), ("epochs", snap.epochs)):
             self._pending[part] += new[-1:]
         for part in ("ratios", "histograms", "images"):
@@ -260,7 +242,8 @@ class TrainingDashboard(QWidget):
         live, record = self.live, self.record
         if part == "steps":
             live.update_steps(record)
-            self.panel.show_progress(self.steps_done(), self.total_steps, snap.elapsed)
+            session = self.session
+            self.panel.show_progress(session.steps_done(), session.total_steps, snap.elapsed)
         elif part == "epochs":
             live.update_epochs(record)
         elif part == "ratios":
@@ -286,12 +269,9 @@ class TrainingDashboard(QWidget):
 
     def _finish(self, snap) -> None:
         self.timer.stop()
-        self.worker.join()
         sys.setswitchinterval(self._switch_interval)
-        if isinstance(self.worker, TrainingProcess):
-            self.worker.apply()
-        run, self.worker = self.run, None
-        run.finish()
+        session, self.session = self.session, None
+        session.finish()
         if snap.error:
             self.panel.show_message(snap.error)
         if snap.results is not None:
@@ -299,7 +279,7 @@ class TrainingDashboard(QWidget):
             if snap.results.grid is not None:
                 grid = snap.results.grid
                 self.live.boundary.show_grid(grid.xs, grid.ys, grid.scores)
-        if self.record.step:
+        if self.record.steps:
             self.doc.set_training(with_run(self.doc.training, self.record))
         self.live.set_runs(saved_runs(self.doc.training))
         self._selection_changed()  # the final filters and activation maps
@@ -315,9 +295,10 @@ class TrainingDashboard(QWidget):
             self.live.filter_param(),
             self.live.image_index(),
         )
-        if self.worker is not None:
-            self.worker.conv_layer, self.worker.image_index = layer, index
-            self.worker.set_weights(param)
+        worker = self.worker
+        if worker is not None:
+            worker.conv_layer, worker.image_index = layer, index
+            worker.set_weights(param)
         else:  # between runs: computed here, the graph is idle
             self.live.show_filters(self.doc.params.get(param) if param else None)
             if self.run is not None and layer:
@@ -333,7 +314,7 @@ class TrainingDashboard(QWidget):
 
     def shutdown(self) -> None:
         """Stop a run (the window is closing); waits at most a second."""
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker.join(timeout=1.0)
+        if self.session is not None:
+            self.session.stop()
+            self.session.join(timeout=1.0)
         self.timer.stop()

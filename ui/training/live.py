@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.backend import to_numpy
+from engine.errors import GraphLabError
+from graphlab.training.runs import RunRecord
 from ui.guard import run_guarded
 from ui.training.baselines import KnnPanel, SearchPanel
 from ui.training.images import ActivationGrid, ConfusionView, FilterGrid, MisclassifiedGrid
@@ -32,7 +35,6 @@ from ui.training.plots import (
     LossPlot,
     RatioPlot,
 )
-from ui.training.runs import RunRecord
 
 
 def _combo(tooltip: str) -> QComboBox:
@@ -43,7 +45,9 @@ def _combo(tooltip: str) -> QComboBox:
 
 
 class LiveView(QWidget):
-    """The live plots in a grid, refreshed by :meth:`update` from the dashboard's timer."""
+    """The live plots in a grid with their choices; the dashboard's timer calls one of
+    :meth:`update_steps`, :meth:`update_epochs`, :meth:`update_ratios`, :meth:`add_histograms`
+    or :meth:`update_images` per tick with what its training session received."""
 
     selectionChanged = Signal()
     compareChanged = Signal(object)
@@ -283,7 +287,10 @@ class LiveView(QWidget):
     def _ask_csv_file(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV (*.csv)")
         if path:
-            self.record.write_csv(path)
+            try:
+                self.record.write_csv(path)
+            except GraphLabError as exc:
+                QMessageBox.warning(self, "Export metrics", str(exc))
 
 
 class ResultsView(QWidget):

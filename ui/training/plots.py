@@ -1,15 +1,16 @@
 """Curve plots of the dashboard: loss (raw and smoothed, linear or log), accuracy per epoch,
 learning rate, update/weight ratios against the 1e-3 guide, histograms over time, and the
-decision boundary of 2-D data. Each is refreshed from a :class:`RunRecord` by the timer with
-``setData`` on whole arrays (clipped to the view and downsampled), never once per step."""
+decision boundary of 2-D data. The curves are refreshed from a :class:`RunRecord`'s bounded
+summaries by the timer with ``setData`` on at most a few thousand points (clipped to the view
+and downsampled), never once per step."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
-from ui.training.runs import SMOOTHING, RunRecord, smooth
+from graphlab.training.runs import SMOOTHING, RunRecord, smooth
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 OVERLAY = pg.mkPen("#888888", width=1.5, style=Qt.DashLine)
@@ -25,72 +26,103 @@ def curve(plot: pg.PlotItem, colour: str, name: str | None = None, width: float 
     return item
 
 
-class Series:
-    """The numbers of a growing list in a numpy buffer that doubles when full: each redraw
-    converts only the new values (a long run's curves cost the same per redraw)."""
-
-    def __init__(self) -> None:
-        self.buffer, self.size = np.empty(1024), 0
-
-    def sync(self, values: list[float]) -> np.ndarray:
-        """The values (N,) as float64, a view; a shorter list (a new run) starts over."""
-        if len(values) < self.size:
-            self.size = 0
-        new = values[self.size :]
-        if self.size + len(new) > len(self.buffer):
-            grown = np.empty(max(2 * len(self.buffer), self.size + len(new)))
-            grown[: self.size] = self.buffer[: self.size]
-            self.buffer = grown
-        self.buffer[self.size : self.size + len(new)] = new
-        self.size += len(new)
-        return self.buffer[: self.size]
-
-
 class LossPlot(pg.PlotWidget):
-    """Loss per step, raw (thin) and smoothed (thick); ``set_log`` switches the y axis."""
+    """Loss per step from the run's summary: the mean per bucket (thin), its min-max range
+    (a pale vertical line per bucket, once buckets hold several steps) and the smoothed mean
+    (thick); ``set_log`` switches the y axis. A redraw costs the summary's size, never the
+    run's length. Zoomed in to at most DETAIL_STEPS steps of a summarised run, the steps in
+    view are re-read from the run's metrics file and drawn one by one."""
+
+    DETAIL_STEPS = 8192
 
     def __init__(self) -> None:
         super().__init__(title="Loss")
         self.addLegend(offset=(-5, 5), labelTextSize="7pt")
-        self.raw = curve(self.getPlotItem(), "#9ecae1", "raw", 1)
-        self.smoothed = curve(self.getPlotItem(), "#08519c", "smoothed", 2)
+        item = self.getPlotItem()
+        self.band = curve(item, "#c6dbef", None, 1)  # (low, high) pairs of each bucket
+        self.raw = curve(item, "#9ecae1", "raw", 1)
+        self.detail = curve(item, "#6baed6", None, 1)  # every step in view, when zoomed in
+        self.record: RunRecord | None = None
+        self.zoom = QTimer(self, singleShot=True, interval=100)
+        self.zoom.timeout.connect(self.show_detail)
+        self.getViewBox().sigXRangeChanged.connect(lambda *_: self.zoom.start())
+        self.smoothed = curve(item, "#08519c", "smoothed", 2)
         self.overlay = self.plot([], [], pen=OVERLAY)
         self.setLabel("bottom", "step")
-        self._average, self._smoothed = 0.0, []
-        self._steps, self._loss, self._smooth = Series(), Series(), Series()
+        self.smoother = Smoother()
 
     def set_log(self, log: bool) -> None:
         self.setLogMode(y=log)
 
     def reset(self) -> None:
-        self._average, self._smoothed = 0.0, []
-        for series in (self._steps, self._loss, self._smooth):
-            series.size = 0
+        self.smoother = Smoother()
 
     def update_from(self, record: RunRecord) -> None:
-        for value in record.loss[len(self._smoothed) :]:  # only the new points
-            self._average = SMOOTHING * self._average + (1 - SMOOTHING) * value
-            self._smoothed.append(self._average / (1 - SMOOTHING ** (len(self._smoothed) + 1)))
-        steps = self._steps.sync(record.step)
-        self.raw.setData(steps, self._loss.sync(record.loss))
-        self.smoothed.setData(steps, self._smooth.sync(self._smoothed))
+        self.record = record
+        summary = record.loss
+        x, low, mean, high = summary.arrays()
+        if summary.width > 1:
+            self.band.setData(
+                np.repeat(x, 2), np.column_stack([low, high]).ravel(), connect="pairs"
+            )
+        else:
+            self.band.setData([], [])
+        self.raw.setData(x, mean)
+        self.smoothed.setData(x, self.smoother.of(mean, summary.width))
+
+    def show_detail(self) -> None:
+        """The steps in view from the metrics file when the summary is coarser than them."""
+        record = self.record
+        low, high = self.getViewBox().viewRange()[0]
+        rows = None
+        if record is not None and record.loss.width > 1 and high - low <= self.DETAIL_STEPS:
+            rows = record.rows(int(np.floor(low)), int(np.ceil(high)))
+        if rows is None or not len(rows):
+            self.detail.setData([], [])
+        else:
+            self.detail.setData(rows[:, 1], rows[:, 2])
 
     def show_overlay(self, record: RunRecord | None) -> None:
-        if record is None or not record.step:
+        if record is None or not record.steps:
             self.overlay.setData([], [])
             return
-        base = record.step[0]
-        steps = np.asarray(record.step, dtype=np.float64) - base + 1
-        self.overlay.setData(steps, smooth(np.asarray(record.loss, dtype=np.float64)))
+        x, _, mean, _ = record.loss.arrays()
+        self.overlay.setData(x - (record.first_step or 0), Smoother().of(mean, record.loss.width))
 
     @property
     def point_count(self) -> int:
+        """Points of the mean curve (one per bucket of the summary)."""
         x, _ = self.raw.getOriginalDataset()
         return 0 if x is None else len(x)
 
 
+class Smoother:
+    """The smoothed curve of a summary's means, updated over the buckets that changed (all of
+    them after the buckets merged): each bucket of ``width`` steps decays the average by
+    SMOOTHING ** width, so the curve matches step-by-step smoothing at width 1."""
+
+    def __init__(self) -> None:
+        self.width, self.values = 0, np.zeros(0)
+        self.averages = np.zeros(0)
+
+    def of(self, means: np.ndarray, width: int) -> np.ndarray:
+        """The smoothed means (N,), bias-corrected."""
+        keep = min(len(self.values), len(means)) - 1 if width == self.width else 0
+        keep = max(keep, 0)
+        start = float(self.averages[keep - 1]) if keep else 0.0
+        factor = SMOOTHING**width
+        new = smooth(means[keep:], factor, start, keep)
+        averages = np.empty(len(means) - keep)  # the averages before bias correction
+        averages[:] = new * (1 - factor ** np.arange(keep + 1, len(means) + 1))
+        self.values = np.concatenate([self.values[:keep], new])
+        self.averages = np.concatenate([self.averages[:keep], averages])
+        self.width = width
+        return self.values
+
+
 class AccuracyPlot(pg.PlotWidget):
-    """Train and validation accuracy per epoch (and a compared run's, dashed)."""
+    """Train and validation accuracy per epoch (and a compared run's, dashed), from the run's
+    summaries (the mean per bucket of epochs)."""
 
     def __init__(self) -> None:
         super().__init__(title="Accuracy per epoch")
@@ -108,19 +140,21 @@ class AccuracyPlot(pg.PlotWidget):
     SYMBOLS_UP_TO = 60
 
     def update_from(self, record: RunRecord) -> None:
-        many = len(record.epoch) > self.SYMBOLS_UP_TO
-        for item, values in ((self.train, record.train_acc), (self.val, record.val_acc)):
+        many = record.epochs > self.SYMBOLS_UP_TO
+        for item, summary in ((self.train, record.train_acc), (self.val, record.val_acc)):
             if many and item.opts["symbol"] is not None:
                 item.setSymbol(None)
-            item.setData(*_known(record.epoch, values))
+            x, _, mean, _ = summary.arrays()
+            item.setData(x, mean)
 
     def show_overlay(self, record: RunRecord | None) -> None:
-        if record is None or not record.epoch:
+        if record is None or not record.epochs:
             self.overlay.setData([], [])
             return
-        epochs = np.asarray(record.epoch) - record.epoch[0] + 1
-        values = record.val_acc if any(v is not None for v in record.val_acc) else record.train_acc
-        self.overlay.setData(*_known(epochs, values))
+        summary = record.val_acc if record.val_acc.count.any() else record.train_acc
+        x, _, mean, _ = summary.arrays()
+        first = record.last_epoch - record.epochs + 1
+        self.overlay.setData(x - first + 1, mean)
 
 
 class LearningRatePlot(pg.PlotWidget):
@@ -128,21 +162,17 @@ class LearningRatePlot(pg.PlotWidget):
         super().__init__(title="Learning rate")
         self.line = curve(self.getPlotItem(), COLOURS[2])
         self.setLabel("bottom", "step")
-        self._steps, self._rates, self._highest = Series(), Series(), 0.0
+        self._highest = 0.0
 
     def reset(self) -> None:
-        self._steps.size = self._rates.size = 0
         self._highest = 0.0
 
     def update_from(self, record: RunRecord) -> None:
         """The rates from 0 up (a constant rate is a flat line at its height)."""
-        if len(record.lr) < self._rates.size:
-            self.reset()
-        seen = self._rates.size
-        rates = self._rates.sync(record.lr)
-        self.line.setData(self._steps.sync(record.step), rates)
-        if len(rates) > seen:
-            self._highest = max(self._highest, float(rates[seen:].max()))
+        x, _, mean, high = record.lr.arrays()
+        self.line.setData(x, mean)
+        if len(high) and float(high.max()) != self._highest:
+            self._highest = float(high.max())
             self.setYRange(0, self._highest * 1.15, padding=0)
 
 
@@ -187,10 +217,10 @@ class RatioPlot(pg.PlotWidget):
         self.prepare(record.ratios)
         if record.ratios and not self.getViewBox().autoRangeEnabled()[1]:
             self.enableAutoRange(axis="y")
-        for key, points in record.ratios.items():
-            data = np.asarray(points, dtype=np.float64)
-            positive = data[:, 1] > 0
-            self.lines[key].setData(data[positive, 0], data[positive, 1])
+        for key, summary in record.ratios.items():
+            x, _, mean, _ = summary.arrays()
+            positive = mean > 0
+            self.lines[key].setData(x[positive], mean[positive])
 
 
 class HistogramPlot(pg.PlotWidget):
@@ -277,8 +307,3 @@ class BoundaryPlot(pg.PlotWidget):
         col = np.abs(points[:, :1] - self.xs[None, :]).argmin(axis=1)
         row = np.abs(points[:, 1:2] - self.ys[None, :]).argmin(axis=1)
         return self.classes[row, col]
-
-
-def _known(xs, values):
-    pairs = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
-    return (np.asarray([p[0] for p in pairs], float), np.asarray([p[1] for p in pairs], float))

@@ -1,5 +1,6 @@
-"""Training off the UI thread: a worker thread running the engine's Trainer, and the bridge
-that turns its callbacks into a thread-safe latest snapshot the dashboard pulls on a timer.
+"""Training off the caller's thread: a worker thread running the engine's Trainer, and the
+bridge that turns its callbacks into a thread-safe latest snapshot that the training session
+(:mod:`graphlab.training.session`) pulls: the dashboard on a timer, ``graphlab train`` in a loop.
 
 The trainer calls the bridge synchronously in the training thread; the bridge only appends or
 replaces small records under a lock, so a step never waits for the window. Everything heavy
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.backend import to_numpy
-from engine.errors import GraphLabError
 from engine.metrics import EpochEvent, GridScores, StatsEvent, StepEvent, grid_points
+from graphlab.crashlog import failure_message
 
 #: how many misclassified validation samples the results keep
 MISCLASSIFIED_KEPT = 24
@@ -43,9 +44,10 @@ class FinalResults:
 
 @dataclass
 class Snapshot:
-    """What the dashboard reads on one tick: new steps since it last asked, and the latest rest."""
+    """What the session reads on one poll: new steps (epoch, step, loss, lr), epochs and
+    statistics since it last asked, and the latest rest."""
 
-    steps: list[tuple[int, float, float]]
+    steps: list[tuple[int, int, float, float]]
     epochs: list[EpochEvent]
     stats: list[StatsEvent]
     activations: np.ndarray | None
@@ -58,9 +60,10 @@ class Snapshot:
 
 @dataclass
 class TrainingBridge:
-    """Thread-safe store of a run's events; :meth:`take` hands the UI what is new since last time."""
+    """Thread-safe store of a run's events; :meth:`take` hands the session what is new since
+    last time."""
 
-    steps: list[tuple[int, float, float]] = field(default_factory=list)
+    steps: list[tuple[int, int, float, float]] = field(default_factory=list)
     epochs: list[EpochEvent] = field(default_factory=list)
     stats: list[StatsEvent] = field(default_factory=list)
     activations: np.ndarray | None = None
@@ -70,15 +73,14 @@ class TrainingBridge:
     paused: bool = False
     started: float = field(default_factory=time.perf_counter)
     ended: float | None = None
-    _taken: list[int] = field(default_factory=lambda: [0, 0, 0])
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on_step(self, event: StepEvent) -> None:
         with self._lock:
-            self.steps.append((event.step, event.loss, event.lr))
+            self.steps.append((event.epoch, event.step, event.loss, event.lr))
 
-    def on_steps(self, steps: list[tuple[int, float, float]]) -> None:
-        """Several steps at once: (step, loss, lr) each."""
+    def on_steps(self, steps: list[tuple[int, int, float, float]]) -> None:
+        """Several steps at once: (epoch, step, loss, lr) each."""
         with self._lock:
             self.steps.extend(steps)
 
@@ -98,15 +100,16 @@ class TrainingBridge:
                 self.ended = time.perf_counter()
 
     def take(self) -> Snapshot:
-        """The steps, epochs and statistics added since the previous call, and the latest rest."""
+        """The steps, epochs and statistics added since the previous call (handed over: the
+        bridge keeps nothing a run accumulates), and the latest rest."""
         with self._lock:
-            a, b, c = self._taken
-            self._taken = [len(self.steps), len(self.epochs), len(self.stats)]
+            steps, epochs, stats = self.steps, self.epochs, self.stats
+            self.steps, self.epochs, self.stats = [], [], []
             end = self.ended or time.perf_counter()
             return Snapshot(
-                self.steps[a:],
-                self.epochs[b:],
-                self.stats[c:],
+                steps,
+                epochs,
+                stats,
                 self.activations,
                 self.results,
                 self.error,
@@ -122,30 +125,39 @@ class TrainingWorker(threading.Thread):
     stats_every: steps between the first statistics (gradient norms, update ratios,
     histograms, the chosen conv weights, the decision-boundary grid for 2-D data, activation
     maps); afterwards the interval follows the speed, about STATS_PER_SECOND a second. Each
-    epoch's end also sends the chosen weights and activation maps.
+    epoch's end also sends the chosen weights and activation maps, and the run's end its
+    :class:`FinalResults`. With ``stats_every=None`` only steps and epochs are published.
+    ``exception`` keeps what ended the run with an error (the bridge gets its message).
     """
 
-    def __init__(self, run, bridge: TrainingBridge, stats_every: int = 10, grid: int = 60):
+    def __init__(
+        self, run, bridge: TrainingBridge, stats_every: int | None = 10, grid: int | None = 60
+    ):
         super().__init__(name="graphlab-training", daemon=True)
         self.training, self.bridge = run, bridge
         trainer = run.trainer
+        trainer.keep_history = False  # the session's record keeps what matters, bounded
         self.conv_layer: str | None = None
         self.image_index = 0
+        self.exception: BaseException | None = None
         trainer.metrics.on_step(bridge.on_step)
         trainer.metrics.on_epoch(bridge.on_epoch)
-        trainer.metrics.on_epoch(self._epoch_end)
         self._last_stats: tuple[int, float] | None = None
-        two_d = trainer.X.shape[1:] == (2,)
-        self.request = trainer.metrics.on_stats(
-            self._stats, every=stats_every, gradients=True, histograms=True,
-            grid=grid if two_d else None,
-        )  # fmt: skip
+        self.request = None
+        if stats_every is not None:
+            trainer.metrics.on_epoch(self._epoch_end)
+            two_d = trainer.X.shape[1:] == (2,)
+            self.request = trainer.metrics.on_stats(
+                self._stats, every=stats_every, gradients=True, histograms=True,
+                grid=grid if two_d else None,
+            )  # fmt: skip
 
     # -- control (any thread) -------------------------------------------------------------
 
     def set_weights(self, param: str | None) -> None:
         """Which parameter's values the statistics carry (a conv filter bank)."""
-        self.request.weights = param
+        if self.request is not None:
+            self.request.weights = param
 
     def pause(self) -> None:
         self.training.trainer.pause()
@@ -165,11 +177,10 @@ class TrainingWorker(threading.Thread):
         error = None
         try:
             self.training.trainer.run()
-            self.bridge.set(results=final_results(self.training, self.request.grid))
-        except GraphLabError as exc:
-            error = str(exc)
-        except Exception as exc:  # a bug must not kill the window: show it in the panel
-            error = f"training failed: {type(exc).__name__}: {exc}"
+            if self.request is not None:
+                self.bridge.set(results=final_results(self.training, self.request.grid))
+        except Exception as exc:  # a bug must not kill the window: one sentence in the panel
+            self.exception, error = exc, failure_message(exc, "training")
         self.bridge.set(error=error, finished=True, paused=False)
 
     def _stats(self, event: StatsEvent) -> None:

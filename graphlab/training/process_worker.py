@@ -18,7 +18,7 @@ import threading
 import time
 
 from engine.backend import to_numpy
-from ui.training.worker import TrainingBridge, TrainingWorker
+from graphlab.training.worker import TrainingBridge, TrainingWorker
 
 LOST = "the training process ended unexpectedly (out of memory?); the parameters are unchanged"
 
@@ -31,7 +31,7 @@ class PipeBridge:
 
     def __init__(self, conn) -> None:
         self.conn, self.lock = conn, threading.Lock()
-        self.steps: list[tuple[int, float, float]] = []
+        self.steps: list[tuple[int, int, float, float]] = []
         self.flushed = time.perf_counter()
 
     def _send(self, *message) -> None:
@@ -45,7 +45,7 @@ class PipeBridge:
 
     def on_step(self, event) -> None:
         with self.lock:  # Pause/Stop send from the control thread: no step may slip between
-            self.steps.append((event.step, event.loss, event.lr))
+            self.steps.append((event.epoch, event.step, event.loss, event.lr))
         if time.perf_counter() - self.flushed >= self.FLUSH_SECONDS:
             self._send()
 
@@ -66,7 +66,7 @@ def blas_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def _child(run, events, control, stats_every: int, grid: int, choice) -> None:
+def _child(run, events, control, stats_every: int | None, grid: int | None, choice) -> None:
     """The child process: train ``run`` (inherited), obey ``control``, report on ``events``."""
     from threadpoolctl import threadpool_limits
 
@@ -114,8 +114,11 @@ def trained_values(run) -> dict:
 class TrainingProcess:
     """A TrainingWorker in a forked process, with the thread worker's interface."""
 
-    def __init__(self, run, bridge: TrainingBridge, stats_every: int = 10, grid: int = 60):
+    def __init__(
+        self, run, bridge: TrainingBridge, stats_every: int | None = 10, grid: int | None = 60
+    ):
         self.training, self.bridge = run, bridge
+        self.exception: BaseException | None = None  # only in the child: its message comes
         self.stats_every, self.grid = stats_every, grid
         self.conv_layer: str | None = None
         self.image_index = 0
