@@ -24,6 +24,7 @@ from engine.backend import to_numpy, translate_device_errors
 from engine.errors import GraphError, TrainingError
 from engine.evaluation import EpochEvaluations, evaluate
 from engine.fpenv import flush_to_zero
+from engine.lbfgs import LBFGS
 from engine.metrics import (
     EpochEvent,
     GridScores,
@@ -33,7 +34,7 @@ from engine.metrics import (
     StepEvent,
     grid_points,
 )
-from engine.optim import LBFGS, make_optimizer
+from engine.optim import make_optimizer
 
 #: relative tolerance for accepting the compiled plan against the per-node path
 PLAN_TOLERANCE = 1e-4

@@ -32,7 +32,7 @@ def saved_graph(tmp_path) -> dict:
     doc.training["schedule"] = {"name": "step", "every": 10, "gamma": 0.5}
     run = prepare_training(doc, {"epochs": 1})
     record = RunRecord(name="run 1", settings={"epochs": 1, "device": "cpu"})
-    run.trainer.metrics.on_step(lambda e: record.add_steps([(e.step, e.loss, e.lr)]))
+    run.trainer.metrics.on_step(lambda e: record.add_steps([(e.epoch, e.step, e.loss, e.lr)]))
     run.trainer.metrics.on_epoch(lambda e: record.add_epochs([e]))
     run.trainer.run()
     run.finish()

@@ -17,8 +17,9 @@ from engine.backend import (
 )
 from engine.build import GraphBuilder
 from engine.knn import KNearestNeighbor, cross_validate
+from engine.lbfgs import LBFGS
 from engine.ops import REGISTRY, Op
-from engine.optim import LBFGS, make_optimizer
+from engine.optim import make_optimizer
 from engine.plan import compile_training_plan
 from engine.trainer import Trainer
 from tests.engine.cases import all_cases
