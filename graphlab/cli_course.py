@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.errors import GraphLabError
 from graphlab.cli_args import add_graph_argument
+from graphlab.cli_open import positive_int
 from graphlab.course.surfaces import OPTIMIZERS, SURFACES, surface
 
 
@@ -70,7 +71,9 @@ def add_race(sub) -> None:
         "--optimizers", default=",".join(OPTIMIZERS), help="comma-separated (default: all six)"
     )
     p.add_argument("--lr", metavar="NAME=X,...", help="learning rates (default: the surface's)")
-    p.add_argument("--steps", type=int, default=200, help="steps of each optimizer (default 200)")
+    p.add_argument(
+        "--steps", type=positive_int, default=200, help="steps of each optimizer (default 200)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the minibatch noise")
     p.add_argument("--png", metavar="FILE.png", help="draw the race into this PNG")
     p.set_defaults(handler=cmd_race)
@@ -80,8 +83,12 @@ def cmd_check(args) -> int:
     from graphlab.course.sanity import run_checks
     from graphlab.examples import open_graph
 
-    report = run_checks(open_graph(args.graph), workers=args.workers, progress=print)
+    doc = open_graph(args.graph)
+    report = run_checks(doc, sweep_steps=args.sweep_steps, workers=args.workers, progress=print)
     print(report.text())
+    if report.sweep is not None:
+        for lr, loss in zip(report.sweep.lrs, report.sweep.losses, strict=True):
+            print(f"      lr {lr:<10.3g} final loss {loss:.4g}")
     return 0 if report.passed else 1
 
 
@@ -95,7 +102,10 @@ def add_check(sub) -> None:
     )
     add_graph_argument(p)
     p.add_argument(
-        "--workers", type=int, default=None, help="processes for the sweep (default: the cores)"
+        "--sweep-steps", type=positive_int, default=200, help="steps per rate (default 200)"
+    )
+    p.add_argument(
+        "--workers", type=positive_int, help="processes for the sweep (default: the cores)"
     )
     p.set_defaults(handler=cmd_check)
 
