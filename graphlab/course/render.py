@@ -36,15 +36,20 @@ def level_bands(f: np.ndarray, levels: int = 14) -> np.ndarray:
     return np.minimum(((lifted - lo) / max(hi - lo, 1e-12) * levels).astype(int), levels - 1)
 
 
-def contour_image(f: np.ndarray, size: tuple[int, int], levels: int = 14) -> Image.Image:
-    """Filled contour bands of f (H, W; row 0 = lowest y) with darker lines between bands."""
+def contour_rgb(f: np.ndarray, levels: int = 14) -> np.ndarray:
+    """Filled contour bands of f (H, W) with darker lines between bands: (H, W, 3) uint8."""
     bands = level_bands(f, levels)
     rgb = colour_map(bands / (levels - 1)).astype(float) * 0.55 + 255 * 0.45
     edges = np.zeros(bands.shape, bool)
     edges[1:] |= bands[1:] != bands[:-1]
     edges[:, 1:] |= bands[:, 1:] != bands[:, :-1]
     rgb[edges] *= 0.6
-    return Image.fromarray(rgb.astype(np.uint8)[::-1]).resize(size, Image.NEAREST)
+    return rgb.astype(np.uint8)
+
+
+def contour_image(f: np.ndarray, size: tuple[int, int]) -> Image.Image:
+    """:func:`contour_rgb` of f (row 0 = lowest y) as a picture of ``size``, y upwards."""
+    return Image.fromarray(contour_rgb(f)[::-1]).resize(size, Image.NEAREST)
 
 
 def _font(size: int):
