@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from engine.errors import GraphLabError
 from graphlab.cli_args import add_graph_argument
 from graphlab.cli_open import positive_int
@@ -84,7 +86,8 @@ def cmd_check(args) -> int:
     from graphlab.examples import open_graph
 
     doc = open_graph(args.graph)
-    report = run_checks(doc, sweep_steps=args.sweep_steps, workers=args.workers, progress=print)
+    say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    report = run_checks(doc, sweep_steps=args.sweep_steps, workers=args.workers, progress=say)
     print(report.text())
     if report.sweep is not None:
         for lr, loss in zip(report.sweep.lrs, report.sweep.losses, strict=True):

@@ -39,9 +39,9 @@ class Sweep:
 
 def final_loss(doc, data, lr: float, steps: int) -> tuple[float, float]:
     """(first step's loss, mean loss of the last tenth of ``steps`` steps) at rate ``lr``."""
-    from graphlab.training import prepare_training
+    from graphlab.training import prepare_training, training_settings
 
-    per_epoch = max(1, -(-len(data.splits.train) // int(doc.training.get("batch_size", 64))))
+    per_epoch = -(-len(data.splits.train) // training_settings(doc)["batch_size"])
     run = prepare_training(doc, {"lr": lr, "epochs": -(-steps // per_epoch)}, data=data)
     trainer, first_step = run.trainer, run.trainer.step
     trainer.metrics.on_step(lambda event: event.step - first_step >= steps and trainer.stop())
