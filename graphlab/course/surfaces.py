@@ -90,7 +90,7 @@ class Surface:
     rates: dict[str, float]
     noise: float = 0.0
 
-    def graph(self, leaves: str = "parameter", start=None) -> Graph:
+    def graph(self, leaves: str = "parameter") -> Graph:
         """The engine graph of this surface (see the module docstring); float64."""
         b = _Builder()
         x, y = b.leaf("x", leaves), b.leaf("y", leaves)
@@ -100,7 +100,7 @@ class Surface:
         if leaves == "parameter":
             b.nodes.append(Node("loss", "sum", {}))
             b.edges.append(Edge("f", "loss", "x"))
-        x0, y0 = start or self.start
+        x0, y0 = self.start
         params = {"x": np.array([x0]), "y": np.array([y0])} if leaves == "parameter" else None
         return Graph(b.nodes, b.edges, dtype="float64", params=params)
 
