@@ -157,6 +157,8 @@ class TrainingPanel(QWidget):
         self.reset_button.setToolTip("Reset the parameters to fresh initial values")
         for button in (self.start_button, self.pause_button, self.stop_button, self.reset_button):
             buttons.addWidget(button)
+        self.sanity_button = QPushButton("Checks")  # opens the sanity checks (ui/course)
+        buttons.addWidget(self.sanity_button)
         self.start_button.clicked.connect(self.startClicked)
         self.pause_button.toggled.connect(self._pause_toggled)
         self.stop_button.clicked.connect(self.stopClicked)

@@ -1,0 +1,138 @@
+"""The loss-landscape window: the loss along the line from the initial to the trained weights,
+and on a filter-normalized plane through the trained weights with the training path on it.
+
+"Compute" trains a copy of the window's document for the chosen epochs and evaluates the
+grid (:mod:`graphlab.course.landscape`) in a background job with progress and Cancel; the
+document itself is not changed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from graphlab.course.landscape import Landscape, train_with_path
+from ui.course.common import contour_item, open_once, plot_widget
+from ui.course.job import BackgroundJob
+
+
+class LandscapeView(QWidget):
+    def __init__(self, window=None) -> None:
+        super().__init__()
+        self.window_ = window
+        self.setWindowTitle("Loss landscape")
+        self.epochs = QSpinBox(minimum=1, maximum=1000, value=5)
+        self.size = QSpinBox(minimum=3, maximum=51, value=21, singleStep=2)
+        self.size.setToolTip("grid points per side of the plane")
+        self.compute = QPushButton("Train and compute")
+        self.cancel = QPushButton("Cancel", enabled=False)
+        self.progress = QProgressBar()
+        self.status = QLabel("Trains a copy of the graph, then measures the training loss.")
+        self.status.setWordWrap(True)
+        controls = QHBoxLayout()
+        for widget in (QLabel("Epochs"), self.epochs, QLabel("Grid"), self.size):
+            controls.addWidget(widget)
+        for widget in (self.compute, self.cancel, self.progress):
+            controls.addWidget(widget)
+        self.line_plot = plot_widget(
+            "Loss from the initial (0) to the trained (1) weights", "alpha", "loss"
+        )
+        self.plane_plot = plot_widget(
+            "Loss on a plane through the trained weights",
+            "direction 1 (filter-normalized)",
+            "direction 2",
+        )
+        plots = QHBoxLayout()
+        plots.addWidget(self.line_plot, 1)
+        plots.addWidget(self.plane_plot, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.status)
+        layout.addLayout(plots, 1)
+        self.compute.clicked.connect(self.start)
+        self.cancel.clicked.connect(lambda: self.job and self.job.cancel())
+        self.job: BackgroundJob | None = None
+
+    def start(self) -> None:
+        doc = self.window_.doc.snapshot()
+        epochs, size = self.epochs.value(), self.size.value()
+
+        def work(job):
+            job.report(f"training {epochs} epochs...")
+            path = train_with_path(doc, epochs, cancelled=job.cancelled)
+            landscape = Landscape(path)
+            alphas, line = landscape.line(
+                progress=job.progress_callback("the line"), cancelled=job.cancelled
+            )
+            coords, grid = landscape.plane(
+                size, progress=job.progress_callback("the plane"), cancelled=job.cancelled
+            )
+            return alphas, line, coords, grid, landscape.project()
+
+        self.job = BackgroundJob(
+            self, work, "computing the loss landscape", self._done, self._failed, self._progress
+        )
+        self._running(True)
+        self.job.start()
+
+    def _running(self, running: bool) -> None:
+        self.compute.setEnabled(not running)
+        self.cancel.setEnabled(running)
+
+    def _progress(self, text: str, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.status.setText(f"{text}: {done} of {total}" if total else text)
+
+    def _failed(self, message: str) -> None:
+        self._running(False)
+        self.status.setText(message)
+
+    def _done(self, result) -> None:
+        self._running(False)
+        self.show_result(*result)
+
+    def show_result(self, alphas, line, coords, grid, path) -> None:
+        """Draw the line (alphas (A,), losses (A,)), the plane (coords (S,), grid (S, S)
+        indexed [beta, alpha]) and the projected path ((P, 2) plane coordinates)."""
+        self.line_plot.clear()
+        self.line_plot.plot(
+            alphas, line, pen=pg.mkPen("#1f77b4", width=2), symbol="o", symbolSize=5
+        )
+        self.plane_plot.clear()
+        lo, hi = float(coords[0]), float(coords[-1])
+        step = (hi - lo) / max(len(coords) - 1, 1)
+        window = (lo - step / 2, hi + step / 2, lo - step / 2, hi + step / 2)
+        self.plane_plot.addItem(contour_item(np.asarray(grid), window))
+        self.plane_plot.plot(
+            path[:, 0],
+            path[:, 1],
+            pen=pg.mkPen("#d62728", width=2),
+            symbol="o",
+            symbolSize=4,
+            symbolBrush="#d62728",
+        )
+        self.plane_plot.plot(
+            [0], [0], pen=None, symbol="+", symbolSize=16, symbolPen=pg.mkPen("k", width=2)
+        )
+        self.plane_plot.setRange(xRange=window[:2], yRange=window[2:], padding=0)
+        centre = grid[len(coords) // 2][len(coords) // 2]
+        self.status.setText(
+            f"loss {line[0]:.4f} at the initial weights, {line[-1]:.4f} trained "
+            f"(the plane's centre: {centre:.4f}); range on the plane "
+            f"{np.min(grid):.4f} .. {np.max(grid):.4f}. The red path is the training run projected onto the plane."
+        )
+
+
+def open_view(window) -> LandscapeView:
+    """Open (or raise) the loss landscape of ``window``'s document."""
+    return open_once(window, "landscape", lambda: LandscapeView(window))
