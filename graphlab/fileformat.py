@@ -124,11 +124,15 @@ def load_document(path: str | os.PathLike, arrays: bool = True) -> GraphDocument
     try:
         if raw[:4] == b"PK\x03\x04":
             return _load_project(raw, path, arrays)
+        if len(raw) > MAX_GRAPH_BYTES:
+            raise FileFormatError(f"{path}: a JSON graph larger than 64 MiB is not read")
         return document_from_bytes(raw, path)
     except FileFormatError:
         raise
     except GraphLabError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
+    except MemoryError:  # Python objects of a JSON graph outgrowing the memory left
+        raise FileFormatError(f"{path}: too large to load in the memory available") from None
 
 
 def _load_project(raw: bytes, path: Path, arrays: bool) -> GraphDocument:
@@ -169,7 +173,7 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     """Validate a parsed JSON graph into a document; every fault names its place."""
 
     def fail(place: str, message: str):
-        raise FileFormatError(f"{where}: {place}: {message}")
+        raise FileFormatError(f"{where}: {_clip(place)}: {_clip(message)}")
 
     if not isinstance(data, dict):
         fail("top level", f"expected a JSON object, got {type(data).__name__}")
@@ -220,6 +224,11 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     if cycle:
         fail("graph", f"the graph has a cycle: {' -> '.join(cycle)}")
     return doc
+
+
+def _clip(text: str, limit: int = 240) -> str:
+    """``text`` cut to ``limit`` characters: a message quotes a value, never a whole file."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_progress(progress: Any, fail) -> None:
