@@ -119,18 +119,22 @@ def read_file(path: Path, error=FileFormatError, what: str = "the file") -> byte
     return data
 
 
-def gunzip(data: bytes, where, error=FileFormatError, cap: int | None = None) -> bytearray:
-    """Decompress gzip ``data`` in chunks, refusing more than ``cap`` (default: the budget)."""
-    cap = memory_limit() if cap is None else cap
+def gunzip(data: bytes, where, error=FileFormatError, declared=None) -> bytearray:
+    """Decompress gzip ``data`` in chunks, refusing more than the budget, or more than
+    ``declared(first_bytes)`` (the size a format's header announces; None: unknown)."""
+    cap, what = memory_limit(), "the memory budget (set with --memory-limit)"
     out = bytearray()
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
             while chunk := stream.read(CHUNK):
+                if declared is not None and not out:
+                    size = declared(chunk)
+                    if size is not None and size < cap:
+                        cap, what = size, "what its header declares"
                 out += chunk
                 if len(out) > cap:
                     raise error(
-                        f"{where}: the gzip data inflates to more than {human(cap)}, over the "
-                        "memory budget (set with --memory-limit)"
+                        f"{where}: the gzip data inflates to more than {human(cap)}, {what}"
                     )
     except (OSError, EOFError, zlib.error) as exc:
         raise error(f"{where}: damaged gzip file ({exc})") from None

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from engine.errors import FileFormatError
+from graphlab.budget import regular_file
 from graphlab.document import GraphDocument
 from graphlab.fileformat import load_document
 
@@ -34,6 +35,8 @@ def resolve_graph(graph: str) -> Path:
     example = EXAMPLES_DIR / f"{graph}.json"
     if example.is_file():
         return example
+    if path.exists():
+        regular_file(path, FileFormatError)  # a folder, FIFO or device: says which, at once
     raise FileFormatError(
         f"{graph}: no such file or bundled example (examples: {', '.join(example_names())})"
     )

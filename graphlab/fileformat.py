@@ -143,12 +143,16 @@ def load_bytes(
     try:
         if raw[:4] == b"PK\x03\x04":
             doc = _load_project(raw, path, arrays)
+        elif len(raw) > MAX_GRAPH_BYTES:
+            raise FileFormatError(f"{path}: a JSON graph larger than 64 MiB is not read")
         else:
             doc = document_from_bytes(raw, path)
     except FileFormatError:
         raise
     except GraphLabError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
+    except MemoryError:  # Python objects of a JSON graph outgrowing the memory left
+        raise FileFormatError(f"{path}: too large to load in the memory available") from None
     dropped = doc.drop_stale()
     if warnings is not None:
         warnings.extend(dropped.why)
@@ -193,7 +197,7 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     """Validate a parsed JSON graph into a document; every fault names its place."""
 
     def fail(place: str, message: str):
-        raise FileFormatError(f"{where}: {place}: {message}")
+        raise FileFormatError(f"{where}: {_clip(place)}: {_clip(message)}")
 
     if not isinstance(data, dict):
         fail("top level", f"expected a JSON object, got {type(data).__name__}")
@@ -242,6 +246,11 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     if cycle:
         fail("graph", f"the graph has a cycle: {' -> '.join(cycle)}")
     return doc
+
+
+def _clip(text: str, limit: int = 240) -> str:
+    """``text`` cut to ``limit`` characters: a message quotes a value, never a whole file."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_progress(progress: Any, fail) -> None:

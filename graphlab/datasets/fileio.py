@@ -14,9 +14,10 @@ from graphlab.budget import gunzip, read_file
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's contents, gunzipped when it starts with the gzip magic bytes."""
+def read_bytes(path: Path, declared=None) -> bytes:
+    """The file's contents, gunzipped when it starts with the gzip magic bytes; ``declared``
+    (first bytes -> total size or None) stops a gzip stream at what the format's header says."""
     data = read_file(path, DatasetError)
     if data.startswith(GZIP_MAGIC):
-        data = gunzip(data, path, DatasetError)
+        data = gunzip(data, path, DatasetError, declared)
     return data

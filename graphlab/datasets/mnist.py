@@ -7,6 +7,7 @@ dimensions (N, H, W), labels with 1 (N,). MNIST, Fashion-MNIST and KMNIST use th
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 from pathlib import Path
@@ -24,7 +25,7 @@ MIN_CLASSES = 10
 
 def read_idx(path: Path, ndim: int, what: str) -> np.ndarray:
     """The uint8 array of an IDX file with ``ndim`` dimensions; ``what`` is 'images' or 'labels'."""
-    data = read_bytes(path)
+    data = read_bytes(path, functools.partial(_declared_size, ndim=ndim))
     if len(data) < 4:
         raise DatasetError(f"{path}: too short for an IDX {what} file ({len(data)} bytes)")
     zero, kind, dims = struct.unpack(">HBB", data[:4])
@@ -51,6 +52,13 @@ def read_idx(path: Path, ndim: int, what: str) -> np.ndarray:
             f"of shape {shape}"
         )
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _declared_size(head: bytes, ndim: int) -> int | None:
+    """Header plus data bytes an IDX header announces (None if the header is incomplete)."""
+    if len(head) < 4 + 4 * ndim or head[:4] != bytes((0, 0, UBYTE, ndim)):
+        return None
+    return 4 + 4 * ndim + math.prod(struct.unpack(f">{ndim}I", head[4 : 4 + 4 * ndim]))
 
 
 def load_mnist(images: Path, labels: Path) -> Dataset:

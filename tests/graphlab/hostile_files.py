@@ -232,6 +232,8 @@ CASES = {
         "train", _graph(t, {**CNN, "training": {**CNN["training"], "progress": {"step": "many"}}}), "--epochs", "1",
     ],
     "graph path is a FIFO": lambda t: ["describe", _fifo(t)],
+    "graph path is /dev/zero": lambda t: ["run", "/dev/zero"],
+    "graph path is a folder": lambda t: ["describe", str(t)],
     # datasets
     "MNIST images: a gzip bomb": lambda t: _mnist(t, _write(t, "images.gz", gzip_bomb())),
     "MNIST images: IDX dims beyond the file": lambda t: _mnist(t, _write(t, "images.idx", b"\0\0\x08\x03" + struct.pack(">III", 60000, 28000, 28000))),

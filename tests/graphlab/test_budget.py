@@ -88,6 +88,19 @@ def test_gunzip_stops_at_the_cap(small_budget):
         budget.gunzip(bomb[:100], "f.gz")
 
 
+def test_a_gzipped_idx_file_stops_inflating_at_what_its_header_declares(tmp_path):
+    header = b"\0\0\x08\x03" + (2).to_bytes(4, "big") * 3  # 2 images of 2x2
+    (tmp_path / "images.gz").write_bytes(gzip.compress(header + bytes(16 * 2**20)))
+    (tmp_path / "labels").write_bytes(b"\0\0\x08\x01" + (2).to_bytes(4, "big") + bytes(2))
+    spec = {"format": "mnist", "images": "images.gz", "labels": "labels"}
+    with pytest.raises(
+        DatasetError, match=r"inflates to more than 24 bytes, what its header declares"
+    ):
+        load_dataset(spec, base_dir=tmp_path)
+    (tmp_path / "images.gz").write_bytes(gzip.compress(header + bytes(8)))
+    assert len(load_dataset(spec, base_dir=tmp_path)) == 2
+
+
 def test_a_zip_member_lying_about_its_size_is_refused_before_reading():
     raw = zip_bytes({"a.npy": npy_header((4,)) + bytes(32)})
     lying = zipfile.ZipFile(io.BytesIO(patch_declared_size(raw, "a.npy", 2**31)))
