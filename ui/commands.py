@@ -141,25 +141,25 @@ class SetInputValue(QUndoCommand):
 
 
 class SetTraining(QUndoCommand):
-    """Change training settings (and the dataset split) as edited in the training panel; undo
-    puts back only those keys (progress and run records written since stay)."""
+    """Change training settings and dataset binding keys (split, spec) as edited in the
+    training panel; undo puts back only those keys (progress and runs written since stay)."""
 
-    def __init__(self, doc: GraphDocument, settings: dict, split: dict | None = None):
+    def __init__(self, doc: GraphDocument, settings: dict, binding: dict | None = None):
         super().__init__("Change training settings")
-        self.doc, self.new, self.new_split = doc, dict(settings), split
+        self.doc, self.new, self.new_binding = doc, dict(settings), dict(binding or {})
         self.old = {k: doc.training[k] for k in settings if k in doc.training}
-        self.old_split = doc.dataset.get("split")
+        self.old_binding = {k: doc.dataset[k] for k in self.new_binding if k in doc.dataset}
 
     def redo(self):
-        self.doc.set_training({**self.doc.training, **self.new})
-        if self.new_split is not None:
-            self.doc.set_dataset({**self.doc.dataset, "split": self.new_split})
+        if self.new:
+            self.doc.set_training({**self.doc.training, **self.new})
+        if self.new_binding:
+            self.doc.set_dataset({**self.doc.dataset, **self.new_binding})
 
     def undo(self):
-        kept = {k: v for k, v in self.doc.training.items() if k not in self.new}
-        self.doc.set_training({**kept, **self.old})
-        if self.new_split is not None:
-            binding = {k: v for k, v in self.doc.dataset.items() if k != "split"}
-            if self.old_split is not None:
-                binding["split"] = self.old_split
-            self.doc.set_dataset(binding)
+        if self.new:
+            kept = {k: v for k, v in self.doc.training.items() if k not in self.new}
+            self.doc.set_training({**kept, **self.old})
+        if self.new_binding:
+            kept = {k: v for k, v in self.doc.dataset.items() if k not in self.new_binding}
+            self.doc.set_dataset({**kept, **self.old_binding})

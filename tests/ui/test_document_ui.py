@@ -103,6 +103,19 @@ def test_training_settings_edited_in_the_panel_are_undoable_saved_and_restored(
     assert panel.val.value() == 0.25
 
 
+def test_the_dataset_chosen_in_the_panel_is_document_state_and_undoable(digits_window):
+    window = digits_window
+    show_dashboard(window)
+    panel, doc = window.training.panel, window.doc
+    index = panel.dataset.findText("spiral")
+    panel.dataset.setCurrentIndex(index)
+    panel.dataset.activated.emit(index)
+    assert doc.dataset["spec"] == {"name": "spiral"} and doc.dataset["data_input"] == "x"
+    assert panel.dataset_spec() == {"name": "spiral"}
+    window.stack.undo()
+    assert doc.dataset["spec"] == {"name": "digits"} and panel.dataset.currentIndex() == 0
+
+
 def test_deleting_the_loss_says_so_in_the_status_bar_and_undo_brings_it_back(digits_window):
     window = digits_window
     doc = window.doc

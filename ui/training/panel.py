@@ -2,8 +2,9 @@
 size, epochs, optimizer and its settings, schedule, device; Start, Pause/Resume, Stop, Reset;
 a progress bar with steps per second and time left, and a message line for errors.
 
-The settings are the document's: each finished edit is one undoable ``SetTraining`` command,
-and the fields show the document's settings again whenever they change (undo, open)."""
+The settings (with the chosen dataset and its split) are the document's: each finished edit
+is one undoable ``SetTraining`` command, and the fields show the document's settings again
+whenever they change (undo, open)."""
 
 from __future__ import annotations
 
@@ -235,6 +236,9 @@ class TrainingPanel(QWidget):
         self.test.setValue(float(split.get("test", 0.1)))
 
     def _document_changed(self, _change) -> None:
+        chosen = self.dataset_spec()
+        if chosen is not None and chosen != self.doc.dataset.get("spec"):
+            self.dataset.setCurrentIndex(0)  # undone: the graph's dataset again
         try:
             self.show_settings(training_settings(self.doc), self.doc.dataset)
         except GraphLabError as exc:
@@ -252,10 +256,9 @@ class TrainingPanel(QWidget):
         changed = {k: v for k, v in overrides.items() if self.doc.training.get(k) != v}
         binding = self.doc.dataset
         split = {**binding.get("split", {}), **self.split()} if binding else None
-        if split == binding.get("split"):
-            split = None
-        if changed or split is not None:
-            self.stack.push(SetTraining(self.doc, changed, split))
+        dataset = {"split": split} if split is not None and split != binding.get("split") else {}
+        if changed or dataset:
+            self.stack.push(SetTraining(self.doc, changed, dataset))
 
     def overrides(self) -> dict:
         """The training settings as ``prepare_training`` overrides; ValueError when one is bad."""
@@ -293,6 +296,9 @@ class TrainingPanel(QWidget):
             self.file_spec = self._ask_files(spec["format"])
             if self.file_spec is None:
                 self.dataset.setCurrentIndex(0)
+        chosen = self.dataset_spec()
+        if self.doc is not None and chosen is not None and chosen != self.doc.dataset.get("spec"):
+            self.stack.push(SetTraining(self.doc, {}, {"spec": chosen}))
         self.datasetChanged.emit()
 
     def _ask_files(self, fmt: str) -> dict | None:
