@@ -152,15 +152,16 @@ class TrainingSession:
         """The share (0-1) of this run's steps that reached the record."""
         return self.steps_done() / max(self.total_steps, 1)
 
-    def finish(self) -> Snapshot:
+    def finish(self, write_back: bool = True) -> Snapshot:
         """After the worker ended: the trained values into the document (those of the last
-        good step after an error), the metrics file completed and closed; returns the last
-        poll's snapshot."""
+        good step after an error) unless not ``write_back``, the metrics file completed and
+        closed; returns the last poll's snapshot."""
         self.worker.join()
         if isinstance(self.worker, TrainingProcess):
             self.worker.apply()
         snap = self.poll()
-        self.run.finish()
+        if write_back:
+            self.run.finish()
         if self.metrics is not None:
             try:
                 self.metrics.close()

@@ -42,6 +42,17 @@ class TrainingRun:
     trainer: Trainer
     settings: dict[str, Any]
 
+    def fits(self) -> bool:
+        """Whether the document still compiles with every trained parameter, each of the
+        same shape (an edit during the run may have removed or reshaped one)."""
+        bare = self.doc.snapshot()
+        bare.params, bare.state = {}, {}
+        try:
+            shapes = {k: tuple(v.shape) for k, v in bare.compile().params.items()}
+        except GraphLabError:
+            return False
+        return all(shapes.get(k) == tuple(v.shape) for k, v in self.graph.params.items())
+
     def finish(self) -> None:
         """Write the trained values back into the document (parameters, state, progress)."""
         graph, trainer = self.graph, self.trainer

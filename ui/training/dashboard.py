@@ -6,6 +6,11 @@ Start prepares the run on the UI thread (compile, data) and trains it in a
 thread); the dashboard only draws what the session's record and snapshots hold. When the run
 ends (finished, stopped or an error) the session writes the trained values back into the
 document on the UI thread and the run's record is kept in ``doc.training["runs"]``.
+
+A run belongs to the document it started on: replacing the document (New, Open, another
+example) or editing one of the run's parameters stops it, and then, as when its parameters no
+longer fit, nothing goes back into the document; the run's record stays in the dashboard
+(offered for comparison) with a message.
 """
 
 from __future__ import annotations
@@ -65,6 +70,10 @@ class TrainingDashboard(QWidget):
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.run = self.session = self.last_session = None
+        #: why the running session no longer belongs to the document (None while it does)
+        self.detached: str | None = None
+        #: records of runs whose results did not go back into their document
+        self.kept_runs: list[RunRecord] = []
         self.record = RunRecord()
         self._switch_interval = sys.getswitchinterval()
         self._tick, self._maps_shown = 0, None
@@ -82,10 +91,23 @@ class TrainingDashboard(QWidget):
     # -- the document --------------------------------------------------------------------
 
     def _document_changed(self, change) -> None:
+        running = self.session is not None
         if change.kind == "reset":
-            self.load_document()
-        elif change.kind in ("node_added", "node_removed") and self.session is None:
+            if running:
+                self._detach("the document was replaced")
+            else:
+                self.load_document()
+        elif running and change.kind in ("node_removed", "node_changed"):
+            if change.subject in self.run.graph.params:
+                self._detach(f"parameter {change.subject} was edited")
+        elif change.kind in ("node_added", "node_removed"):
             self.live.set_choices(self.doc)
+
+    def _detach(self, reason: str) -> None:
+        """The run's document changed under it: stop it; its results will not go back."""
+        if self.detached is None:
+            self.detached = reason
+            self.session.stop()
 
     def load_document(self) -> None:
         """Show the document's settings and its last saved run's curves."""
@@ -97,7 +119,7 @@ class TrainingDashboard(QWidget):
             self.panel.show_message(str(exc))
         self.live.set_choices(self.doc)
         runs = saved_runs(self.doc.training)
-        self.live.set_runs(runs)
+        self.live.set_runs(runs + self.kept_runs)
         self.record = runs[-1] if runs else RunRecord()
         self.live.show_record(self.record, reset=True)
 
@@ -156,7 +178,7 @@ class TrainingDashboard(QWidget):
             record=self.record,
             metrics=new_metrics_path(),
         )
-        self.run = run
+        self.run, self.detached = run, None
         self.session = self.last_session = session
         first = session.first_step
         self.live.start_run(self.record, run, first + 1, first + session.total_steps)
@@ -271,7 +293,12 @@ class TrainingDashboard(QWidget):
         self.timer.stop()
         sys.setswitchinterval(self._switch_interval)
         session, self.session = self.session, None
-        session.finish()
+        if self.detached is None and not session.run.fits():
+            self.detached = "its parameters no longer fit the graph"
+        session.finish(write_back=self.detached is None)
+        if self.detached is not None:
+            self._keep_apart(snap)
+            return
         if snap.error:
             self.panel.show_message(snap.error)
         if snap.results is not None:
@@ -281,10 +308,23 @@ class TrainingDashboard(QWidget):
                 self.live.boundary.show_grid(grid.xs, grid.ys, grid.scores)
         if self.record.steps:
             self.doc.set_training(with_run(self.doc.training, self.record))
-        self.live.set_runs(saved_runs(self.doc.training))
+        self.live.set_runs(saved_runs(self.doc.training) + self.kept_runs)
         self._selection_changed()  # the final filters and activation maps
         self._mark_unsaved()
         self.panel.set_running(False)
+        self.finished.emit()
+
+    def _keep_apart(self, snap) -> None:
+        """A run that ended apart from its document: its record stays in the dashboard."""
+        self.kept_runs = [*self.kept_runs, self.record][-8:]
+        where = f" and in {self.record.metrics}" if self.record.metrics else ""
+        self.panel.set_running(False)
+        self.load_document()
+        error = f" ({snap.error})" if snap.error else ""
+        self.panel.show_message(
+            f"Training stopped: {self.detached}{error}. Its results were not written back; "
+            f"its curves stay here (compare: {self.record.name}){where}."
+        )
         self.finished.emit()
 
     # -- choices in the live view ----------------------------------------------------------
