@@ -31,7 +31,7 @@ def write_atomically(path: str | os.PathLike, write, error=FileFormatError) -> N
     except OSError as exc:
         raise error(f"{path}: could not save ({exc.strerror or exc})") from None
     try:
-        os.fchmod(fd, mode)
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -82,7 +82,7 @@ def remove_orphans(target: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name == "nt":  # os.kill(pid, 0) would end a process there
         return True
     try:
         os.kill(pid, 0)

@@ -5,7 +5,7 @@ declares (an npy header's shape, a zip member's size, an IDX header's dims, an i
 and height) with the memory budget and with what the file can hold; :func:`read_file` opens
 only regular files and reads with a hard cap; :func:`gunzip` and :func:`read_member` stream
 with a hard cap. The budget defaults to a quarter of physical memory (and of the address
-space limit, when one is set); ``graphlab --memory-limit`` and the window's setting change it.
+space limit, when one is set); ``graphlab --memory-limit`` changes it (:func:`set_memory_limit`).
 Messages name the file, what it declares and the budget, and never echo the file's contents.
 """
 
@@ -15,7 +15,6 @@ import gzip
 import io
 import os
 import re
-import resource
 import stat
 import zipfile
 import zlib
@@ -23,22 +22,27 @@ from pathlib import Path
 
 from engine.errors import FileFormatError, GraphLabError
 
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None
+
 #: deflate cannot shrink data more than ~1032:1; a member claiming more lies about its size
 MAX_DEFLATE_RATIO = 1100
 CHUNK = 2**20
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-_limit: int | None = None  # set by set_memory_limit (the CLI option, the window's setting)
+_limit: int | None = None  # set by set_memory_limit (the --memory-limit option)
 
 
 def default_limit() -> int:
     """A quarter of physical memory, and at most a quarter of the address-space limit."""
     try:
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError):
+    except (ValueError, OSError, AttributeError):  # no sysconf (Windows): assume 8 GiB
         physical = 8 * 2**30
     limit = physical // 4
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft != resource.RLIM_INFINITY:
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0] if resource else -1
+    if resource and soft != resource.RLIM_INFINITY:
         limit = min(limit, soft // 4)
     return max(limit, 2**20)
 
@@ -141,7 +145,7 @@ def gunzip(data: bytes, where, error=FileFormatError, declared=None) -> bytearra
     return out
 
 
-def member_info(archive: zipfile.ZipFile, name: str, where, error=FileFormatError, room=None):
+def member_info(archive: zipfile.ZipFile, name: str, where, error=FileFormatError):
     """The ZipInfo of ``name`` after checking its declared size and compression ratio."""
     info = archive.getinfo(name)
     what = f"member {name!r}"
@@ -153,8 +157,6 @@ def member_info(archive: zipfile.ZipFile, name: str, where, error=FileFormatErro
             f"{where}: {what} declares {human(info.file_size)} from {human(info.compress_size)} "
             "of compressed data, more than compression can give (a zip bomb?)"
         )
-    if room is not None:
-        check_bytes(info.compress_size, where, what, error, room)
     return info
 
 
