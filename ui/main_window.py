@@ -25,6 +25,7 @@ from graphlab.document import GraphDocument
 from graphlab.examples import list_examples
 from ui.canvas import GraphScene, GraphView
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
+from ui.course import install_course
 from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self._connect()
         install_stepper(self)
         install_training(self)
+        install_course(self)
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False

@@ -1,0 +1,49 @@
+"""The "Course" menu: one entry per course view (issue 19), each opened in its own window.
+
+``COURSE_VIEWS`` lists (menu text, target); a target is ``"module:Class"`` (imported when
+first opened) or a factory ``f(window) -> QWidget``. A view's class takes the main window.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+COURSE_VIEWS: list[tuple[str, object]] = [
+    ("&Linear classifier loss", "ui.course.linear_view:LinearLossView"),
+    ("&kNN regions", "ui.course.knn_view:KnnRegionsView"),
+    ("&Initialization experiment", "ui.course.init_view:InitView"),
+    ("Class &templates", "ui.course.templates_view:TemplatesView"),
+]
+
+
+def install_course(window) -> None:
+    """Add the "&Course" menu to ``window``; opened views are kept in ``window.course_views``."""
+    window.course_views = {}
+    menu = window.menuBar().addMenu("&Course")
+    for text, target in COURSE_VIEWS:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda _=False, t=text, f=target: open_view(window, t, f))
+
+
+def open_view(window, text: str, target) -> QWidget:
+    """Show the view for menu entry ``text`` (made once, then raised again)."""
+    view = window.course_views.get(text)
+    if view is None:
+        view = _factory(target)(window)
+        view.setParent(window, Qt.Window)
+        view.setWindowTitle(text.replace("&", ""))
+        view.resize(1280, 800)
+        window.course_views[text] = view
+    view.show()
+    view.raise_()
+    return view
+
+
+def _factory(target):
+    if callable(target):
+        return target
+    module, _, name = str(target).partition(":")
+    return getattr(importlib.import_module(module), name)
