@@ -88,7 +88,6 @@ class LinearPlot(pg.PlotWidget):
         self.setAspectLocked(True)
         self.setRange(xRange=(-EXTENT, EXTENT), yRange=(-EXTENT, EXTENT), padding=0)
         self.background = pg.ImageItem(axisOrder="row-major")
-        self.background.setRect(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT)
         self.addItem(self.background)
         self.lines, self.normals, self.handles, self.arrows = [], [], [], []
         for colour in CLASS_COLOURS:
@@ -108,7 +107,8 @@ class LinearPlot(pg.PlotWidget):
     def draw(self, X, y, W, b, dW) -> None:
         """Redraw everything from the current numbers."""
         self.X, self.W, self.b = X, W, b
-        self.background.setImage(TINTS[winning_class(W, b, self._grid)], autoLevels=False)
+        self.background.setImage(TINTS[winning_class(W, b, self._grid)], levels=(0, 255))
+        self.background.setRect(-EXTENT, -EXTENT, 2 * EXTENT, 2 * EXTENT)
         brushes = [pg.mkBrush(CLASS_COLOURS[int(c)]) for c in y]
         self.points.setData(pos=X, brush=brushes)
         for k in range(len(W)):
