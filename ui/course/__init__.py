@@ -32,7 +32,7 @@ def open_view(window, text: str, target) -> QWidget:
     """Show the view for menu entry ``text`` (made once, then raised again)."""
     view = window.course_views.get(text)
     if view is None:
-        view = _factory(target)(window)
+        view = view_factory(target)(window)
         view.setParent(window, Qt.Window)
         view.setWindowTitle(text.replace("&", ""))
         view.resize(1280, 800)
@@ -42,7 +42,8 @@ def open_view(window, text: str, target) -> QWidget:
     return view
 
 
-def _factory(target):
+def view_factory(target):
+    """The callable that makes the view of a COURSE_VIEWS target."""
     if callable(target):
         return target
     module, _, name = str(target).partition(":")

@@ -12,11 +12,12 @@ from ui.training.images import as_rgb
 
 def pixmap_of(image: np.ndarray, size: int, colour_map=None) -> QPixmap:
     """A ``size``-pixel square picture of one image: (H, W) grey or (H, W, 3) colour, any
-    range (scaled to its own min..max), or ``colour_map`` (a pyqtgraph ColorMap) for (H, W)."""
+    range (scaled to its own min..max), or through ``colour_map`` (a pyqtgraph ColorMap, zero
+    at its centre) for signed (H, W) values."""
     image = np.asarray(image, dtype=np.float32)
     if colour_map is not None:
-        low, high = float(image.min()), float(image.max())
-        scaled = (image - low) / (high - low) if high > low else np.full_like(image, 0.5)
+        reach = float(np.abs(image).max()) or 1.0
+        scaled = 0.5 + image / (2 * reach)  # zero at the map's centre
         rgb = colour_map.map(scaled.reshape(-1), mode="byte")[:, :3].reshape(*image.shape, 3)
     else:
         batch = image[None, None] if image.ndim == 2 else image.transpose(2, 0, 1)[None]

@@ -1,0 +1,100 @@
+"""The class templates view (Course menu): a linear classifier trained on the digits, each
+row of its weights shown as a picture that updates while it trains.
+
+Numbers from ``graphlab.course.templates`` (the engine's graph and optimizer); this window only
+draws and runs a few steps per timer tick.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from graphlab.course.templates import TemplateTraining
+from ui.course.pictures import Tile
+
+STEPS_PER_TICK = 5
+TICK_MS = 50
+COLOUR_MAP = "CET-D1"  # diverging: blue negative, white zero, red positive
+
+
+class TemplatesView(QWidget):
+    """One picture per class, Train/Pause and Reset, the loss and the training accuracy."""
+
+    def __init__(self, window=None) -> None:
+        super().__init__()
+        self.colours = pg.colormap.get(COLOUR_MAP)
+        self.lr_box, self.reg_box = QDoubleSpinBox(), QDoubleSpinBox()
+        for box, value, decimals in ((self.lr_box, 0.5, 3), (self.reg_box, 1e-3, 4)):
+            box.setDecimals(decimals)
+            box.setRange(0.0, 10.0)
+            box.setSingleStep(10.0**-decimals * 10)
+            box.setValue(value)
+        self.train_button = QPushButton("Train")
+        self.train_button.setCheckable(True)
+        self.train_button.toggled.connect(self.set_training)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.clicked.connect(self.reset)
+        controls = QHBoxLayout()
+        for widget in (
+            QLabel("learning rate"),
+            self.lr_box,
+            QLabel("L2 strength"),
+            self.reg_box,
+            self.train_button,
+            self.reset_button,
+        ):
+            controls.addWidget(widget)
+        self.status = QLabel()
+        controls.addWidget(self.status, 1)
+        grid = QGridLayout()
+        self.tiles = []
+        for index in range(10):
+            tile = Tile(200)
+            grid.addWidget(tile, index // 5, index % 5)
+            self.tiles.append(tile)
+        note = QLabel(
+            "Each picture is one class's row of W (a linear softmax classifier on the 8x8 digits,"
+            " mean image subtracted): red pixels raise the class's score, blue ones lower it."
+        )
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addLayout(grid, 1)
+        layout.addWidget(note)
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.reset()
+
+    def reset(self) -> None:
+        """A fresh classifier with small random weights."""
+        self.training = TemplateTraining(lr=self.lr_box.value(), reg=self.reg_box.value())
+        self.redraw()
+
+    def set_training(self, on: bool) -> None:
+        self.train_button.setText("Pause" if on else "Train")
+        (self.timer.start if on else self.timer.stop)()
+
+    def tick(self) -> None:
+        self.training.step(STEPS_PER_TICK)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Show the current templates and numbers."""
+        t = self.training
+        for tile, picture, name in zip(self.tiles, t.templates(), t.class_names, strict=False):
+            tile.show_image(picture, f"class {name}", self.colours)
+        loss = "-" if t.steps == 0 else f"{t.loss:.3f}"
+        self.status.setText(
+            f"  step {t.steps}   minibatch loss {loss}   training accuracy {t.accuracy():.1%}"
+        )
