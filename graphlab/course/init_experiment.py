@@ -93,16 +93,13 @@ def run_experiment(
 
 
 def layer_stats(arrays: list[np.ndarray]) -> LayerStats:
-    """Mean, std and a histogram (over each layer's own symmetric range) of each array."""
-    counts, edges = [], []
-    for a in arrays:
-        reach = float(np.abs(a).max()) or 1.0
-        c, e = np.histogram(a, bins=BINS, range=(-reach, reach))
-        counts.append(c)
-        edges.append(e)
+    """Mean, std and a histogram of each array, all over one symmetric range (the largest
+    magnitude of any layer), so that shrinking and saturating layers look it side by side."""
+    reach = max(float(np.abs(a).max()) for a in arrays) or 1.0
+    histograms = [np.histogram(a, bins=BINS, range=(-reach, reach)) for a in arrays]
     return LayerStats(
         np.array([a.mean() for a in arrays]),
         np.array([a.std() for a in arrays]),
-        np.array(counts),
-        np.array(edges),
+        np.array([counts for counts, _ in histograms]),
+        np.array([edges for _, edges in histograms]),
     )
