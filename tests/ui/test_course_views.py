@@ -83,6 +83,7 @@ def test_templates_update_while_training(qtbot):
     assert not view.timer.isActive()
     assert view.tiles[0].picture.pixmap().toImage() != before
     assert f"step {view.training.steps}" in view.status.text()
+    assert len(view.loss_curve.getData()[1]) == view.training.steps // 5
     view.reset_button.click()
     assert view.training.steps == 0
 

@@ -102,6 +102,7 @@ class LinearLossView(QWidget):
         self.table = QTableWidget(0, 7)
         self.table.setHorizontalHeaderLabels(["x0", "x1", "class", "s0", "s1", "s2", "loss"])
         self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
         side.addWidget(self.table, 1)
         hint = QLabel(
             "Drag a line's dot to rotate it, its body to shift it; drag a point to move it; "

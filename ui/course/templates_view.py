@@ -7,6 +7,7 @@ draws and runs a few steps per timer tick.
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
@@ -28,7 +29,7 @@ COLOUR_MAP = "CET-D1"  # diverging: blue negative, white zero, red positive
 
 
 class TemplatesView(QWidget):
-    """One picture per class, Train/Pause and Reset, the loss and the training accuracy."""
+    """One picture per class, Train/Pause and Reset, the loss curve and the training accuracy."""
 
     def __init__(self, window=None) -> None:
         super().__init__()
@@ -59,7 +60,7 @@ class TemplatesView(QWidget):
         grid = QGridLayout()
         self.tiles = []
         for index in range(10):
-            tile = Tile(200)
+            tile = Tile(220)
             grid.addWidget(tile, index // 5, index % 5)
             self.tiles.append(tile)
         note = QLabel(
@@ -69,8 +70,13 @@ class TemplatesView(QWidget):
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
-        layout.addLayout(grid, 1)
+        self.loss_plot = pg.PlotWidget(title="minibatch loss")
+        self.loss_plot.setBackground("w")
+        self.loss_plot.setLabel("bottom", "step")
+        self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2))
+        layout.addLayout(grid)
         layout.addWidget(note)
+        layout.addWidget(self.loss_plot, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
@@ -79,6 +85,7 @@ class TemplatesView(QWidget):
     def reset(self) -> None:
         """A fresh classifier with small random weights."""
         self.training = TemplateTraining(lr=self.lr_box.value(), reg=self.reg_box.value())
+        self.losses: list[float] = []
         self.redraw()
 
     def set_training(self, on: bool) -> None:
@@ -86,7 +93,7 @@ class TemplatesView(QWidget):
         (self.timer.start if on else self.timer.stop)()
 
     def tick(self) -> None:
-        self.training.step(STEPS_PER_TICK)
+        self.losses.append(self.training.step(STEPS_PER_TICK))
         self.redraw()
 
     def redraw(self) -> None:
@@ -94,6 +101,7 @@ class TemplatesView(QWidget):
         t = self.training
         for tile, picture, name in zip(self.tiles, t.templates(), t.class_names, strict=False):
             tile.show_image(picture, f"class {name}", self.colours)
+        self.loss_curve.setData(STEPS_PER_TICK * (1 + np.arange(len(self.losses))), self.losses)
         loss = "-" if t.steps == 0 else f"{t.loss:.3f}"
         self.status.setText(
             f"  step {t.steps}   minibatch loss {loss}   training accuracy {t.accuracy():.1%}"
