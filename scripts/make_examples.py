@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from graphlab.course.linear import DEFAULT_BLOBS
 from graphlab.document import GraphDocument
 from graphlab.fileformat import document_to_dict, save_document
 from graphlab.layout import layered_positions
@@ -121,7 +122,7 @@ def linear_svm_2d() -> GraphDocument:
     scores = add_linear(doc, "x", 2, 3, "fc", init="small")
     regularized(doc, add_op(doc, "svm_loss", scores, "y", id="data_loss"), ["fc_W"], 0.1)
     doc.dataset = {
-        "spec": {"name": "blobs", "classes": 3, "points": 4, "spread": 0.35, "seed": 0},
+        "spec": {"name": "blobs", **DEFAULT_BLOBS},
         "data_input": "x",
         "label_input": "y",
         "split": {"val": 0.0, "test": 0.0, "seed": 0},

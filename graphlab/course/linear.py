@@ -45,9 +45,13 @@ class LossReport:
     db: np.ndarray
 
 
+#: the view's starting points (also the dataset of the linear-svm-2d example graph)
+DEFAULT_BLOBS = {"classes": 3, "points": 4, "spread": 0.35, "seed": 0}
+
+
 def default_points() -> tuple[np.ndarray, np.ndarray]:
-    """The view's starting set: 3 classes of 4 points (blobs, seed 0); X (12, 2), y (12,)."""
-    data = blobs(classes=3, points=4, spread=0.35, seed=0)
+    """The view's starting set: 3 classes of 4 points (DEFAULT_BLOBS); X (12, 2), y (12,)."""
+    data = blobs(**DEFAULT_BLOBS)
     return data.X.astype(np.float64), data.y.copy()
 
 

@@ -29,6 +29,24 @@ def templates_of(weights: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarra
     return pictures
 
 
+def graph_templates(doc) -> tuple[str, np.ndarray] | None:
+    """The templates held by a graph document's stored weights: (parameter id, pictures) for
+    the first parameter of shape (D, C) whose D is the size of one image fed to the graph's
+    data input; None when it has no such trained parameter."""
+    data_input = doc.dataset.get("data_input", "")
+    node = doc.nodes.get(data_input)
+    shape = tuple(node.attrs.get("shape", ())) if node is not None else ()
+    image_shape = shape[1:]
+    if len(image_shape) not in (2, 3):
+        return None
+    size = int(np.prod(image_shape))
+    for nid in doc.nodes:
+        value = doc.params.get(nid)
+        if value is not None and value.ndim == 2 and value.shape[0] == size:
+            return nid, templates_of(value, image_shape)
+    return None
+
+
 class TemplateTraining:
     """Train a linear softmax classifier on an image dataset (default: digits) step by step.
 

@@ -27,6 +27,7 @@ from graphlab.course.knn_regions import (
     nearest_images,
     region_labels,
 )
+from graphlab.course.linear import DEFAULT_BLOBS
 from graphlab.datasets import blobs, digits, spiral
 from ui.course.linear_plot import CLASS_COLOURS
 from ui.course.pictures import Tile
@@ -36,6 +37,7 @@ WHITE = np.array([255, 255, 255], dtype=np.ubyte)
 POINT_SETS = {
     "blobs (3 x 20)": lambda: blobs(classes=3, points=20, spread=0.5, seed=1),
     "spiral (3 x 30)": lambda: spiral(classes=3, points=30, seed=0),
+    "the linear view's points (3 x 4)": lambda: blobs(**DEFAULT_BLOBS),
 }
 TRAIN_IMAGES = 1500  # digits: the first 1500 are the training set, the rest test images
 NEIGHBOURS_SHOWN = 10

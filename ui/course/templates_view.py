@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphlab.course.templates import TemplateTraining
+from graphlab.course.templates import TemplateTraining, graph_templates
 from ui.course.pictures import Tile
 
 STEPS_PER_TICK = 5
@@ -33,6 +33,7 @@ class TemplatesView(QWidget):
 
     def __init__(self, window=None) -> None:
         super().__init__()
+        self.doc = getattr(window, "doc", None)
         self.colours = pg.colormap.get(COLOUR_MAP)
         self.lr_box, self.reg_box = QDoubleSpinBox(), QDoubleSpinBox()
         for box, value, decimals in ((self.lr_box, 0.5, 3), (self.reg_box, 1e-3, 4)):
@@ -45,6 +46,14 @@ class TemplatesView(QWidget):
         self.train_button.toggled.connect(self.set_training)
         self.reset_button = QPushButton("Reset")
         self.reset_button.clicked.connect(self.reset)
+        self.graph_button = QPushButton("Show the open graph's weights")
+        self.graph_button.setToolTip(
+            "The templates of the open graph's trained (pixels x classes) weight, redrawn "
+            "whenever its parameters change (a training run ends, a file opens)"
+        )
+        self.graph_button.setCheckable(True)
+        self.graph_button.setVisible(window is not None)
+        self.graph_button.toggled.connect(self.show_graph)
         controls = QHBoxLayout()
         for widget in (
             QLabel("learning rate"),
@@ -53,6 +62,7 @@ class TemplatesView(QWidget):
             self.reg_box,
             self.train_button,
             self.reset_button,
+            self.graph_button,
         ):
             controls.addWidget(widget)
         self.status = QLabel()
@@ -81,6 +91,27 @@ class TemplatesView(QWidget):
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
         self.reset()
+
+    def show_graph(self, on: bool) -> None:
+        """Show the open graph's weights (kept up to date) instead of the view's own training."""
+        self.train_button.setChecked(False)
+        for widget in (self.train_button, self.reset_button, self.lr_box, self.reg_box):
+            widget.setEnabled(not on)
+        (self.doc.subscribe if on else self.doc.unsubscribe)(self._graph_changed)
+        self._graph_changed() if on else self.redraw()
+
+    def _graph_changed(self, change=None) -> None:
+        found = graph_templates(self.doc)
+        if found is None:
+            self.status.setText(
+                "  The open graph has no trained weight of (pixels x classes): train a linear "
+                "classifier on images first."
+            )
+            return
+        nid, pictures = found
+        for tile, picture, index in zip(self.tiles, pictures, range(10), strict=False):
+            tile.show_image(picture, f"class {index}", self.colours)
+        self.status.setText(f"  the open graph's {nid}")
 
     def reset(self) -> None:
         """A fresh classifier with small random weights."""
