@@ -41,6 +41,8 @@ def test_the_course_menu_opens_each_view_once(qtbot, isolated_settings):  # noqa
     view = window.course_views[COURSE_VIEWS[0][0]]
     assert view.isVisible() and view.windowTitle() == "Linear classifier loss"
     assert open_view(window, *COURSE_VIEWS[0]) is view  # raised again, not made twice
+    view.graph_button.click()  # the same classifier as a graph on the canvas
+    assert window.doc.name == "linear-svm-2d" and "fc_W" in window.doc.nodes
     view.close()
 
 

@@ -140,10 +140,10 @@ class LinearLossView(QWidget):
         for button in (self.step_button, self.run_button, self.random_button):
             row.addWidget(button)
         if self.window_ is not None and hasattr(self.window_, "files"):
-            graph_button = QPushButton(f"Open graph {EXAMPLE}")
-            graph_button.setToolTip("The same classifier on the canvas: step it to see dL/dW")
-            graph_button.clicked.connect(lambda: self.window_.files.open_example(EXAMPLE))
-            row.addWidget(graph_button)
+            self.graph_button = QPushButton(f"Open graph {EXAMPLE}")
+            self.graph_button.setToolTip("The same classifier on the canvas: step it to see dL/dW")
+            self.graph_button.clicked.connect(lambda: self.window_.files.open_example(EXAMPLE))
+            row.addWidget(self.graph_button)
         return row
 
     # -- changes -------------------------------------------------------------------------
