@@ -116,3 +116,13 @@ def test_run_repeats_updates_until_paused(view, qtbot):
     qtbot.waitUntil(lambda: view.report.total < before - 0.05, timeout=3000)
     view.run_button.click()
     assert not view.timer.isActive()
+
+
+def test_deleting_every_point_leaves_only_the_regularization(view):
+    while len(view.X):
+        QTest.mouseClick(
+            view.plot.viewport(), Qt.RightButton, Qt.NoModifier, pixel(view, view.X[0])
+        )
+    assert view.table.rowCount() == 0
+    assert view.report.total == pytest.approx(0.1 * (view.W**2).sum(), abs=1e-12)
+    view.step_button.click()  # an update with no data only shrinks W

@@ -66,6 +66,11 @@ def test_knn_regions_are_drawn_from_the_vote_with_ties_white(qtbot):
         view.neighbours.distances
     )
     assert view.cv.folds.shape == (25, 5)
+    view.k_box.setValue(25)
+    view.points_box.setCurrentIndex(view.points_box.findText("the linear view's points (3 x 4)"))
+    assert view.labels_shown.shape == (160, 160)  # k is capped at the 12 points there
+    assert len([tile for tile in view.tiles if not tile.isHidden()]) == 10
+    assert len(view.neighbours.indices) == 25  # the digits are not capped
 
 
 def test_the_init_view_shows_the_collapse_with_small_weights(qtbot):

@@ -131,7 +131,7 @@ class KnnRegionsView(QWidget):
         self.region_image.setRect(low[0], low[1], high[0] - low[0], high[1] - low[1])
         brushes = [pg.mkBrush(CLASS_COLOURS[int(c)]) for c in data.y]
         self.scatter.setData(pos=data.X, brush=brushes)
-        self._show_neighbours(k)
+        self._show_neighbours(self.k_box.value())
 
     def _show_neighbours(self, k: int) -> None:
         index = TRAIN_IMAGES + self.test_box.value()
