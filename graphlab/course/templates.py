@@ -29,22 +29,30 @@ def templates_of(weights: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarra
     return pictures
 
 
-def graph_templates(doc) -> tuple[str, np.ndarray] | None:
-    """The templates held by a graph document's stored weights: (parameter id, pictures) for
-    the first parameter of shape (D, C) whose D is the size of one image fed to the graph's
-    data input; None when it has no such trained parameter."""
-    data_input = doc.dataset.get("data_input", "")
-    node = doc.nodes.get(data_input)
-    shape = tuple(node.attrs.get("shape", ())) if node is not None else ()
-    image_shape = shape[1:]
+def template_parameter(doc) -> tuple[str, tuple[int, ...]] | None:
+    """The graph's first parameter of shape (D, C) whose D is the size of one image fed to its
+    data input, and that image shape; None when it has none (it is no linear classifier on
+    images)."""
+    node = doc.nodes.get(doc.dataset.get("data_input", ""))
+    image_shape = tuple(node.attrs.get("shape", ()))[1:] if node is not None else ()
     if len(image_shape) not in (2, 3):
         return None
     size = int(np.prod(image_shape))
-    for nid in doc.nodes:
-        value = doc.params.get(nid)
-        if value is not None and value.ndim == 2 and value.shape[0] == size:
-            return nid, templates_of(value, image_shape)
+    for nid, candidate in doc.nodes.items():
+        shape = candidate.attrs.get("shape", ()) if candidate.op == "parameter" else ()
+        if len(shape) == 2 and shape[0] == size:
+            return nid, image_shape
     return None
+
+
+def graph_templates(doc) -> tuple[str, np.ndarray] | None:
+    """(parameter id, pictures) of the graph's stored template weights (see
+    :func:`template_parameter`); None when it has none or they are not trained yet."""
+    found = template_parameter(doc)
+    if found is None or found[0] not in doc.params:
+        return None
+    nid, image_shape = found
+    return nid, templates_of(doc.params[nid], image_shape)
 
 
 class TemplateTraining:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
 
 from graphlab.course.knn_regions import TIE, grid_over, region_labels
 from graphlab.datasets import blobs
-from graphlab.document import GraphDocument
-from graphlab.templates import add_linear, add_op
+from tests.graphlab.test_course_templates import linear_digits
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.course import COURSE_VIEWS, open_view, view_factory
 from ui.course.init_view import InitView
@@ -116,26 +116,22 @@ def test_screenshot_of_every_view_is_not_blank(qtbot, tmp_path_factory, entry):
     assert path.stat().st_size > 10_000
 
 
-def linear_digits() -> GraphDocument:
-    """scores = flatten(x) W + b on the 8x8 digits, softmax loss."""
-    doc = GraphDocument("linear-digits")
-    add_op(doc, "input", id="x", shape=[-1, 1, 8, 8])
-    add_op(doc, "input", id="y", shape=[-1], dtype="int")
-    scores = add_linear(doc, add_op(doc, "flatten", "x", id="flat"), 64, 10, "fc")
-    doc.loss = add_op(doc, "softmax_cross_entropy", scores, "y", id="loss")
-    doc.dataset = {"spec": {"name": "digits"}, "data_input": "x", "label_input": "y"}
-    return doc
-
-
-def test_templates_follow_the_open_graphs_weights(qtbot, isolated_settings):  # noqa: F811
+def test_templates_follow_the_open_graphs_weights_live_while_it_trains(
+    qtbot,
+    isolated_settings,  # noqa: F811
+    monkeypatch,
+):
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.Discard)  # on close
     window = make_window(qtbot, "cnn-digits")
     window.doc.replace_with(linear_digits())
     view = shown(qtbot, TemplatesView(window))
     view.graph_button.click()
-    assert "no trained weight" in view.status.text()
-    W = np.random.default_rng(1).standard_normal((64, 10))
-    window.doc.set_params({"fc_W": W})  # what the end of a training run does
-    assert view.status.text().strip() == "the open graph's fc_W"
+    assert "not trained yet" in view.status.text()
+    assert window.training.start_training(epochs=30)
+    qtbot.waitUntil(lambda: not window.training.running, timeout=120_000)
+    assert view.live_updates >= 1  # pictures from the run's snapshots, not only from the end
+    assert view.status.text().strip() == "the open graph's fc_W"  # the trained values, stored
     assert not view.train_button.isEnabled()
     view.graph_button.click()
     assert view.train_button.isEnabled() and view._graph_changed not in window.doc._listeners
+    assert window.training._watched == (None, None)

@@ -20,7 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphlab.course.templates import TemplateTraining, graph_templates
+from graphlab.course.templates import (
+    TemplateTraining,
+    graph_templates,
+    template_parameter,
+    templates_of,
+)
 from ui.course.pictures import Tile
 
 STEPS_PER_TICK = 5
@@ -33,7 +38,8 @@ class TemplatesView(QWidget):
 
     def __init__(self, window=None) -> None:
         super().__init__()
-        self.doc = getattr(window, "doc", None)
+        self.window_, self.doc = window, getattr(window, "doc", None)
+        self.live_updates = 0
         self.colours = pg.colormap.get(COLOUR_MAP)
         self.lr_box, self.reg_box = QDoubleSpinBox(), QDoubleSpinBox()
         for box, value, decimals in ((self.lr_box, 0.5, 3), (self.reg_box, 1e-3, 4)):
@@ -93,25 +99,50 @@ class TemplatesView(QWidget):
         self.reset()
 
     def show_graph(self, on: bool) -> None:
-        """Show the open graph's weights (kept up to date) instead of the view's own training."""
+        """Show the open graph's weights instead of the view's own training: its stored values,
+        and live while the training dashboard trains it."""
         self.train_button.setChecked(False)
         for widget in (self.train_button, self.reset_button, self.lr_box, self.reg_box):
             widget.setEnabled(not on)
+        self.loss_plot.setVisible(not on)
         (self.doc.subscribe if on else self.doc.unsubscribe)(self._graph_changed)
-        self._graph_changed() if on else self.redraw()
+        if on:
+            self._graph_changed()
+        else:
+            self._watch(None)
+            self.redraw()
+
+    def _watch(self, param: str | None) -> None:
+        dashboard = getattr(self.window_, "training", None)
+        if dashboard is not None:
+            dashboard.watch_weights(param, self._live_weights if param else None)
 
     def _graph_changed(self, change=None) -> None:
-        found = graph_templates(self.doc)
+        found = template_parameter(self.doc)
+        self._watch(found[0] if found else None)
         if found is None:
             self.status.setText(
-                "  The open graph has no trained weight of (pixels x classes): train a linear "
-                "classifier on images first."
+                "  The open graph has no (pixels x classes) weight: open or build a linear "
+                "classifier on images."
             )
             return
-        nid, pictures = found
+        self.graph_param, self.image_shape = found
+        stored = graph_templates(self.doc)
+        if stored is None:
+            self.status.setText(f"  {self.graph_param} is not trained yet: train the graph.")
+        else:
+            self._show_pictures(stored[1], f"the open graph's {self.graph_param}")
+
+    def _live_weights(self, values) -> None:
+        """A training snapshot's values of the watched parameter."""
+        self.live_updates += 1
+        pictures = templates_of(np.asarray(values), self.image_shape)
+        self._show_pictures(pictures, f"the open graph's {self.graph_param}, while it trains")
+
+    def _show_pictures(self, pictures, status: str) -> None:
         for tile, picture, index in zip(self.tiles, pictures, range(10), strict=False):
             tile.show_image(picture, f"class {index}", self.colours)
-        self.status.setText(f"  the open graph's {nid}")
+        self.status.setText(f"  {status}")
 
     def reset(self) -> None:
         """A fresh classifier with small random weights."""
