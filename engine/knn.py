@@ -68,9 +68,12 @@ class KNearestNeighbor:
 
     def vote(self, neighbours) -> np.ndarray:
         """Majority label of each row of (M, k) neighbour indices; ties to the smallest label."""
+        return self.classes[to_numpy(self.votes(neighbours).argmax(axis=1))]
+
+    def votes(self, neighbours):
+        """(M, classes) count of each class (in ``self.classes`` order) among each row's neighbours."""
         labels = self.codes[neighbours]
-        counts = (labels[:, :, None] == self.xp.arange(len(self.classes))).sum(axis=1)
-        return self.classes[to_numpy(counts.argmax(axis=1))]
+        return (labels[:, :, None] == self.xp.arange(len(self.classes))).sum(axis=1)
 
     def _as_rows(self, X):
         rows = self.xp.asarray(X, dtype=np.float64).reshape(len(X), -1)

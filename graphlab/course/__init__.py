@@ -1,1 +1,4 @@
-"""The numbers behind the course's figures (issue 19), one Qt-free module per view; ``ui/course`` draws them."""
+"""The course's own figures (issue 19), computed without Qt: one module per view.
+
+``ui/course/`` only draws what these modules compute.
+"""

@@ -197,7 +197,7 @@ def test_export_then_import_computes_the_same_outputs(ort, name):
     assert set(imported.params) <= set(doc.compile().params)  # initializers keep their names
     positions = {node.pos for node in imported.nodes.values()}
     assert len(positions) == len(imported.nodes)  # laid out: no two nodes on one spot
-    if name != "linear-svm-spiral":
+    if not any(node.op == "svm_loss" for node in doc.nodes.values()):
         with_loss = assert_round_trip(doc, feeds, include_loss=True)
         assert with_loss.loss_node(with_loss.compile()) == doc.loss_node(doc.compile())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF
 
 from graphlab.course.render import contour_rgb
 
@@ -12,22 +12,6 @@ from graphlab.course.render import contour_rgb
 INK = "#222222"
 #: the size a course view opens at (fits a 1280x800 screen)
 VIEW_SIZE = (1180, 720)
-
-
-def open_once(window, key: str, make):
-    """The view ``key`` of ``window`` (made by ``make()`` on first use), shown and raised."""
-    views = getattr(window, "course_views", None)
-    if views is None:
-        views = window.course_views = {}
-    view = views.get(key)
-    if view is None:
-        view = views[key] = make()
-        view.setParent(window, Qt.Window)
-        view.resize(*VIEW_SIZE)
-    view.show()
-    view.raise_()
-    view.activateWindow()
-    return view
 
 
 def plot_widget(title: str, bottom: str = "", left: str = "") -> pg.PlotWidget:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from graphlab.course.landscape import Landscape, train_with_path
-from ui.course.common import contour_item, open_once, plot_widget
+from ui.course.common import contour_item, plot_widget
 from ui.course.job import BackgroundJob
 
 
@@ -131,8 +131,3 @@ class LandscapeView(QWidget):
             f"(the plane's centre: {centre:.4f}); range on the plane "
             f"{np.min(grid):.4f} .. {np.max(grid):.4f}. The red path is the training run projected onto the plane."
         )
-
-
-def open_view(window) -> LandscapeView:
-    """Open (or raise) the loss landscape of ``window``'s document."""
-    return open_once(window, "landscape", lambda: LandscapeView(window))

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from graphlab.course.race import Race
 from graphlab.course.render import COLOURS
 from graphlab.course.surfaces import OPTIMIZERS, SURFACES
-from ui.course.common import INK, contour_item, open_once, plot_widget
+from ui.course.common import INK, contour_item, plot_widget
 
 #: timer interval of the animation (ms); the speed slider sets steps per tick
 TICK_MS = 40
@@ -157,8 +157,3 @@ class RaceView(QWidget):
         if diverged:
             text += f"; diverged: {', '.join(diverged)} (lower its rate)"
         self.status.setText(text)
-
-
-def open_view(window) -> RaceView:
-    """Open (or raise) the optimizer race over ``window``."""
-    return open_once(window, "race", RaceView)

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from graphlab.course.sanity import SanityReport, run_checks
-from ui.course.common import open_once, plot_widget
+from ui.course.common import plot_widget
 from ui.course.job import BackgroundJob
 
 VERDICT = {True: ("PASS", "#2e7d32"), False: ("FAIL", "#c62828"), None: ("n/a", "#757575")}
@@ -136,8 +136,3 @@ class SanityView(QWidget):
                 labelOpts={"position": 0.9, "color": "#2e7d32"},
             )
             self.sweep_plot.addItem(line)
-
-
-def open_view(window) -> SanityView:
-    """Open (or raise) the sanity checks of ``window``'s document."""
-    return open_once(window, "sanity", lambda: SanityView(window))

@@ -78,6 +78,7 @@ class TrainingDashboard(QWidget):
         self._switch_interval = sys.getswitchinterval()
         self._tick, self._maps_shown = 0, None
         self._pending: dict[str, list] = {part: [] for part in PARTS}
+        self._watched: tuple[str | None, object] = (None, None)
         self.panel.startClicked.connect(self.start_training)
         self.panel.pauseToggled.connect(self.set_paused)
         self.panel.stopClicked.connect(self.stop)
@@ -274,6 +275,9 @@ class TrainingDashboard(QWidget):
             live.add_histograms(new)
         else:
             live.update_images(new, snap.activations)
+            param, callback = self._watched
+            if new and new[-1].weights is not None and param and not live.filter_param():
+                callback(new[-1].weights)
             self._maps_shown = snap.activations
             if new:
                 self._show_on_canvas(new[-1])
@@ -329,10 +333,16 @@ class TrainingDashboard(QWidget):
 
     # -- choices in the live view ----------------------------------------------------------
 
+    def watch_weights(self, param: str | None, callback=None) -> None:
+        """While no conv filters are shown, have the statistics carry ``param``'s values and
+        call ``callback(values)`` with each (the Course menu's class templates); None stops."""
+        self._watched = (param, callback)
+        self._selection_changed()
+
     def _selection_changed(self) -> None:
         layer, param, index = (
             self.live.conv_layer(),
-            self.live.filter_param(),
+            self.live.filter_param() or (self._watched[0] if self.worker is not None else None),
             self.live.image_index(),
         )
         worker = self.worker
