@@ -13,6 +13,7 @@ from engine.ops.base import fmt
 from graphlab.binding import sample_feeds
 from graphlab.cli_args import add_device_argument, add_graph_argument
 from graphlab.cli_export import add_export, add_import
+from graphlab.cli_input import add_input_options, add_predict, apply_user_inputs
 from graphlab.cli_open import add_open
 from graphlab.examples import list_examples, open_graph
 
@@ -93,6 +94,7 @@ def add_describe(sub) -> None:
 
 def cmd_run(args) -> int:
     doc = open_graph(args.graph)
+    apply_user_inputs(doc, args)
     graph = doc.compile(device=args.device, seed=args.seed)
     feeds = sample_feeds(doc, batch=args.batch, seed=args.seed)
     graph.forward(feeds, train=False, rng=np.random.default_rng(args.seed))
@@ -141,6 +143,7 @@ def add_run(sub) -> None:
         metavar="N",
         help="batch size for dataset graphs (default 16)",
     )
+    add_input_options(p)
     p.add_argument(
         "--out", metavar="FILE.npz", help="write value:<id> and grad:<id> arrays of every node"
     )
@@ -241,4 +244,13 @@ def add_gradcheck(sub) -> None:
     p.set_defaults(handler=cmd_gradcheck)
 
 
-REGISTER = [add_examples, add_describe, add_run, add_gradcheck, add_open, add_export, add_import]
+REGISTER = [
+    add_examples,
+    add_describe,
+    add_run,
+    add_predict,
+    add_gradcheck,
+    add_open,
+    add_export,
+    add_import,
+]
