@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.backend import to_numpy
+from engine.graph import Graph
 from engine.trainer import find_scores
 from graphlab.document import GraphDocument
 from graphlab.pixels import InputError
@@ -32,9 +33,12 @@ class Prediction:
         }
 
 
-def class_probabilities(doc: GraphDocument, X: np.ndarray, data_input: str) -> np.ndarray:
-    """(N, K) probabilities of the graph on samples X fed to ``data_input`` (eval mode)."""
-    graph = doc.compile()
+def class_probabilities(
+    doc: GraphDocument, X: np.ndarray, data_input: str, graph: Graph | None = None
+) -> np.ndarray:
+    """(N, K) probabilities of the graph on samples X fed to ``data_input`` (eval mode);
+    ``graph``: ``doc`` compiled, when the caller keeps one."""
+    graph = graph or doc.compile()
     feeds = {nid: np.asarray(v) for nid, v in doc.input_feeds().items()}
     feeds[data_input] = X
     for nid in graph.nodes_of("input"):
