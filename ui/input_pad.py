@@ -11,7 +11,7 @@ an input node and the inspector's "Use image..." live in :mod:`ui.input_drop`.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter, QUndoCommand
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -63,9 +63,17 @@ class DrawingPad(QWidget):
         self.radius = BRUSH
         self.last: QPointF | None = None
         self.erasing = False
-        self.setFixedSize(224, 224)
+        self.setMinimumSize(96, 96)
         self.setCursor(Qt.CrossCursor)
         self.setToolTip("Draw with the left button, erase with the right one")
+
+    def sizeHint(self) -> QSize:
+        return QSize(224, 224)
+
+    def square(self) -> QRectF:
+        """Where the grid is drawn: the largest square at the top left."""
+        side = min(self.width(), self.height())
+        return QRectF(0, 0, side, side)
 
     def resize_grid(self, side: int, input_side: int) -> None:
         """``side`` cells a side, for an input ``input_side`` pixels a side: the brush is
@@ -81,8 +89,8 @@ class DrawingPad(QWidget):
 
     def cell(self, pos: QPointF) -> QPointF:
         """Widget coordinates -> (column, row) in cells (fractional)."""
-        side = self.pixels.shape[0]
-        return QPointF(pos.x() * side / self.width(), pos.y() * side / self.height())
+        scale = self.pixels.shape[0] / self.square().width()
+        return QPointF(pos.x() * scale, pos.y() * scale)
 
     def stroke(self, start: QPointF, end: QPointF) -> None:
         """Paint (or erase) a round brush along the segment from ``start`` to ``end`` (cells)."""
@@ -122,9 +130,9 @@ class DrawingPad(QWidget):
             grey.data, grey.shape[1], grey.shape[0], grey.shape[1], QImage.Format_Grayscale8
         )
         painter = QPainter(self)
-        painter.drawImage(QRectF(self.rect()), image)
+        painter.drawImage(self.square(), image)
         painter.setPen(self.palette().mid().color())
-        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        painter.drawRect(self.square().adjusted(0, 0, -1, -1))
         painter.end()
 
 

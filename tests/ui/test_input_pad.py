@@ -17,10 +17,9 @@ pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 def draw(pad, points):
     """One stroke through ``points`` given in cells of the pad (its grid side)."""
-    side = pad.pixels.shape[0]
+    side, width = pad.pixels.shape[0], pad.square().width()
     where = [
-        QPoint(int((x + 0.5) * pad.width() / side), int((y + 0.5) * pad.height() / side))
-        for x, y in points
+        QPoint(int((x + 0.5) * width / side), int((y + 0.5) * width / side)) for x, y in points
     ]
     QTest.mousePress(pad, Qt.LeftButton, Qt.NoModifier, where[0])
     for point in where[1:]:
