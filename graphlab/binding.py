@@ -56,12 +56,13 @@ def sample_feeds(doc: GraphDocument, batch: int = 16, seed: int = 0) -> dict[str
     """Feeds for one run: the stored inputs, else ``batch`` random training samples of the dataset.
 
     A stored value of the dataset's data input (the person's own image) wins over the dataset;
-    without a stored label, its label is the class the graph predicts for it.
+    without a stored class label, its label is the class the graph predicts for it.
     """
     feeds = doc.input_feeds()
     data_input, label_input = doc.dataset.get("data_input"), doc.dataset.get("label_input")
     if doc.dataset and data_input in feeds:
-        if label_input in doc.nodes and label_input not in feeds:
+        label = doc.nodes.get(label_input)
+        if label is not None and label.attrs.get("dtype") == "int" and label_input not in feeds:
             from graphlab.predict import class_probabilities
 
             scores = class_probabilities(doc, feeds[data_input], data_input)

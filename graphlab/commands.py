@@ -126,7 +126,7 @@ def add_run(sub) -> None:
     p = sub.add_parser(
         "run",
         help="one forward (and backward) pass, as a table",
-        description="Run one forward pass (and backward from the loss with --backward) on the graph's stored inputs or one batch of its dataset, and print every node's shape, value and gradient.",
+        description="Run one forward pass (and backward from the loss with --backward) on the graph's stored inputs, your own (--input, --dataset) or one batch of its dataset, and print every node's shape, value and gradient.",
     )
     add_graph_argument(p)
     p.add_argument(

@@ -132,6 +132,19 @@ def test_a_number_feeds_a_scalar_input(tmp_path):
         assert float(out["value:f"]) == -32.0
 
 
+def test_dataset_swaps_in_a_file_for_a_bound_graph(tmp_path):
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(0, 16, (40, 8, 8)).astype(np.float32), np.arange(40) % 10
+    np.savez(tmp_path / "mine.npz", X=X, y=y)
+    ok("run", "cnn-digits", "--dataset", "mine.npz", "--batch", 3, "--out", "o.npz", cwd=tmp_path)
+    with np.load(tmp_path / "o.npz") as out:
+        assert out["value:x"].shape == (3, 1, 8, 8) and out["value:y"].shape == (3,)
+        assert len({row.tobytes() for row in out["value:x"]}) == 3  # three different samples
+        assert set(out["value:y"].astype(int)) <= set(range(10))
+    bad = graphlab("run", "cnn-digits", "--dataset", "no-such-set", cwd=tmp_path)
+    assert bad.returncode == 2 and "unknown built-in dataset 'no-such-set'" in bad.stderr
+
+
 class Evil:
     def __reduce__(self):
         return (os.system, ("touch unpickled-marker",))
