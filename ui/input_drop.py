@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QPushButton
 
+from engine.errors import GraphLabError
 from graphlab.crashlog import failure_message
 from graphlab.document import GraphDocument
 from graphlab.user_input import IMAGE_SUFFIXES, InputReader
@@ -70,9 +71,13 @@ class ImageDrop(QObject):
 
 
 def use_image_button(doc: GraphDocument, stack, nid: str) -> QPushButton | None:
-    """The inspector's "Use image..." for a float input (None for labels and other nodes)."""
+    """The inspector's "Use image..." for an image-shaped float input (else None)."""
     node = doc.nodes[nid]
     if node.op != "input" or node.attrs.get("dtype", "float") != "float":
+        return None
+    try:
+        InputReader(doc).image_size(nid)
+    except GraphLabError:
         return None
     button = QPushButton("Use image...")
     button.setObjectName("use image")
@@ -100,7 +105,8 @@ def install_input_pad(window) -> InputPanel:
     window.addDockWidget(Qt.RightDockWidgetArea, dock)
     window.tabifyDockWidget(window.docks["inspector"], dock)
     window.docks["inspector"].raise_()
-    window.input_panel = panel
+    _list_in_view_menu(window, dock)
+    window.docks["input"], window.input_panel = dock, panel
     window.image_drop = ImageDrop(
         window.view,
         window.doc,
@@ -108,3 +114,14 @@ def install_input_pad(window) -> InputPanel:
         lambda text: window.statusBar().showMessage(text, 8000),
     )
     return panel
+
+
+def _list_in_view_menu(window, dock: QDockWidget) -> None:
+    """Show/hide "Your input" in View, after the window's own panels."""
+    last = window.docks["problems"].toggleViewAction()
+    for action in window.menuBar().actions():
+        entries = action.menu().actions() if action.menu() else []
+        if last in entries:
+            after = entries.index(last) + 1
+            before = entries[after] if after < len(entries) else None
+            action.menu().insertAction(before, dock.toggleViewAction())

@@ -42,6 +42,8 @@ def test_a_drawn_digit_changes_the_predicted_class(trained_digits, qtbot):
     window = make_window(qtbot, str(trained_digits))
     panel = window.input_panel
     assert panel.nid == "x" and panel.pad.pixels.shape == (28, 28) and panel.pad.isEnabled()
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    assert window.docks["input"].toggleViewAction() in view_menu.actions()
     window.stepper.model.run_forward()
     draw(panel.pad, [(14, 3), (14, 10), (14, 17), (14, 24)])  # a "1"
     qtbot.waitUntil(lambda: panel.predicted != "")
@@ -101,3 +103,13 @@ def test_use_image_in_the_inspector(trained_digits, qtbot, tmp_path, monkeypatch
     window.inspector.findChild(QPushButton, "use image").click()
     assert np.asarray(window.doc.inputs["x"]).shape == (1, 1, 8, 8)
     assert window.stack.undoText() == "Use grey.jpg for x"
+
+
+def test_the_pad_says_why_a_graph_without_an_image_input_cannot_be_drawn_on(qtbot):
+    window = make_window(qtbot, "circuit-add-mul")
+    panel = window.input_panel
+    assert not panel.pad.isEnabled() and panel.nid is None
+    assert "has 3 float inputs (x, y, z)" in panel.status.text()
+    window.select_node("x")  # a number, not an image
+    assert window.inspector.nid == "x"
+    assert window.inspector.findChild(QPushButton, "use image") is None
