@@ -29,11 +29,12 @@ MAX_ARRAY_BYTES = 1 << 30
 @dataclass(frozen=True)
 class PixelScale:
     """How image pixels in [0, 1] become dataset values: times ``top`` (16 for digits, 255
-    for MNIST), inverted when the image's border is light but the dataset's is dark (or the
-    other way round), then the dataset's preprocessing (None: pixels stay in [0, 1])."""
+    for MNIST), inverted when the image's border is light but the dataset's plain background
+    is dark (or the other way round; None: the dataset has no plain background, never
+    invert), then the dataset's preprocessing (None: pixels stay in [0, 1])."""
 
     top: float = 1.0
-    dark_background: bool = True
+    dark_background: bool | None = None
     preprocessing: object = None  # graphlab.datasets.Preprocessing
 
 
@@ -118,7 +119,7 @@ class InputReader:
         channels, height, width = self.image_size(nid)
         pixels = resize(pixels, height, width)
         scale = self.pixel_scale()
-        if border_is_light(pixels) == scale.dark_background:
+        if scale.dark_background is not None and border_is_light(pixels) == scale.dark_background:
             pixels = 1.0 - pixels
         sample = (pixels * np.float32(scale.top))[None]
         if scale.preprocessing is not None:
@@ -160,11 +161,14 @@ def dataset_pixel_scale(doc: GraphDocument) -> PixelScale:
     data = bound_data(doc)
     stats = data.preprocessing
     raw = data.splits.train.X * stats.scale + stats.mean
-    if raw.ndim != 4:
-        return PixelScale(float(raw.max()), True, stats)
-    edges = np.concatenate([raw[:, :, 0].ravel(), raw[:, :, -1].ravel()])
     top = float(raw.max()) or 1.0
-    return PixelScale(top, float(edges.mean()) < top / 2, stats)
+    if raw.ndim != 4 or raw.shape[1] != 1:  # vectors or colour photos: no plain background
+        return PixelScale(top, None, stats)
+    sides = [raw[:, :, 0], raw[:, :, -1], raw[..., 0], raw[..., -1]]  # digits touch top and bottom
+    means = [float(side.mean()) / top for side in sides]
+    low, high = min(means), max(means)
+    plain = True if high < 0.5 and low < 0.15 else False if low > 0.5 and high > 0.85 else None
+    return PixelScale(top, plain, stats)
 
 
 def _fits(actual: tuple[int, ...], declared: tuple[int | None, ...]) -> bool:

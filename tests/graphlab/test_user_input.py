@@ -13,6 +13,7 @@ from PIL import Image
 from graphlab.datasets import load_dataset, split_dataset
 from graphlab.examples import open_graph
 from graphlab.fileformat import load_document
+from graphlab.user_input import InputReader
 
 
 def graphlab(*args, cwd=None):
@@ -117,13 +118,21 @@ def test_run_feeds_an_image_to_the_digits_graph_scaled_like_its_dataset(
     big.convert("RGB").save(tmp_path / "big.jpg", quality=98)  # RGB, larger: grey, resized
     doc = load_document(trained_digits)
     stats = split_dataset(load_dataset(doc.dataset["spec"]), val=0.2, test=0.1, seed=0)
-    for name in ("digit.png", "big.jpg"):
+    Image.open(tmp_path / "digit.png").point(lambda v: 255 - v).save(tmp_path / "paper.png")
+    for name in ("digit.png", "big.jpg", "paper.png"):  # dark ink on white paper is inverted
         ok("run", trained_digits, "--input", f"x={name}", "--out", "o.npz", cwd=tmp_path)
         with np.load(tmp_path / "o.npz") as out:
             x = out["value:x"]
         assert x.shape == (1, 1, 8, 8)
         raw = x[0, 0] * 16.0 + stats.train.X.mean(axis=0)[0]  # undo centre, scale 16
         np.testing.assert_allclose(raw, digits_test_split.X[0, 0], atol=0.6)
+
+
+def test_without_a_dataset_pixels_stay_in_0_1_and_are_never_inverted():
+    doc = open_graph("cnn-digits")
+    doc.dataset = {}
+    white = InputReader(doc).from_pixels("x", np.ones((1, 20, 20), dtype=np.float32))
+    assert white.shape == (1, 1, 8, 8) and np.all(white == 1.0)
 
 
 def test_a_number_feeds_a_scalar_input(tmp_path):
