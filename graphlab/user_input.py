@@ -72,7 +72,10 @@ class InputReader:
     def shape(self, nid: str) -> tuple[int | None, ...]:
         """The declared shape, None for an axis of any size (the batch)."""
         self.check_id(nid)
-        return tuple(None if d == -1 else int(d) for d in self.doc.nodes[nid].attrs["shape"])
+        declared = self.doc.nodes[nid].attrs.get("shape")
+        if not isinstance(declared, list | tuple) or not all(isinstance(d, int) for d in declared):
+            raise InputError(f"input {nid!r} has no valid shape yet (set its shape attr)")
+        return tuple(None if d == -1 else d for d in declared)
 
     def dtype(self, nid: str) -> str:
         return self.doc.nodes[nid].attrs.get("dtype", "float")
