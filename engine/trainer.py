@@ -4,7 +4,8 @@
 ``epochs`` passes over shuffled minibatches (a numpy Generator seeded by ``seed``: the same
 seed gives bit-identical losses on the CPU), steps in training mode and evaluates in eval mode
 after each epoch. ``pause()``, ``resume()`` and ``stop()`` may be called from another thread;
-they take effect between steps. A NaN or infinite loss, gradient or update stops training with
+they take effect between steps. A NaN or infinite loss, gradient or update, or a loss grown
+past ``trainer.divergence`` (:mod:`engine.divergence`), stops training with
 :class:`TrainingError` before the parameters are touched. Metrics go to ``trainer.metrics``
 (see :mod:`engine.metrics`).
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.backend import to_numpy, translate_device_errors
+from engine.divergence import DivergenceRule
 from engine.errors import GraphError, TrainingError
 from engine.evaluation import EpochEvaluations, evaluate
 from engine.fpenv import flush_to_zero
@@ -116,6 +118,8 @@ class Trainer:
         self.keep_history = True
         self.flush_subnormals = True
         self.evaluations = EpochEvaluations(self)
+        #: when a finite loss still counts as diverged (see :mod:`engine.divergence`)
+        self.divergence = DivergenceRule()
 
     def _to_device(self, split):
         X, y = split
@@ -222,6 +226,7 @@ class Trainer:
             loss, grads = self._gradients(feeds, per_node=bool(due))
             if not math.isfinite(loss):
                 raise self._diverged(step, feeds)
+            self._check_growth(step, loss)
             if any(request.gradients for request in due):
                 before = {k: self.graph.params[k].copy() for k in self.trainable}
             if not self.optimizer.step(grads, check_finite=True):
@@ -276,6 +281,16 @@ class Trainer:
         return reference, grads
 
     # -- divergence ----------------------------------------------------------------------
+
+    def _check_growth(self, step: int, loss: float) -> None:
+        """Stop before updating when the finite loss has grown past :attr:`divergence`."""
+        reason = self.divergence.reason(loss)
+        if reason is not None:
+            raise TrainingError(
+                f"training stopped at step {step} (epoch {self.epoch}): {reason}; training "
+                f"diverged. The parameters are as they were before this step. Try a lower "
+                f"learning rate (this step used {self.optimizer.lr:g})."
+            )
 
     def _diverged(self, step: int, feeds) -> TrainingError:
         """The error for a step whose loss, gradient or update is not finite."""

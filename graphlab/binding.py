@@ -53,9 +53,21 @@ def bound_data(doc: GraphDocument) -> BoundData:
 
 
 def sample_feeds(doc: GraphDocument, batch: int = 16, seed: int = 0) -> dict[str, np.ndarray]:
-    """Feeds for one run: the stored inputs, or ``batch`` random training samples of the dataset."""
+    """Feeds for one run: the stored inputs, else ``batch`` random training samples of the dataset.
+
+    A stored value of the dataset's data input (the person's own image) wins over the dataset;
+    without a stored class label, its label is the class the graph predicts for it.
+    """
     feeds = doc.input_feeds()
-    if doc.dataset:
+    data_input, label_input = doc.dataset.get("data_input"), doc.dataset.get("label_input")
+    if doc.dataset and data_input in feeds:
+        label = doc.nodes.get(label_input)
+        if label is not None and label.attrs.get("dtype") == "int" and label_input not in feeds:
+            from graphlab.predict import class_probabilities
+
+            scores = class_probabilities(doc, feeds[data_input], data_input)
+            feeds[label_input] = scores.argmax(axis=1)
+    elif doc.dataset:
         data = bound_data(doc)
         train = data.splits.train
         picks = np.random.default_rng(seed).permutation(len(train))[:batch]

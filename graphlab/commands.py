@@ -15,6 +15,7 @@ from graphlab.analysis import analyse
 from graphlab.binding import sample_feeds
 from graphlab.cli_args import add_device_argument, add_graph_argument
 from graphlab.cli_export import add_export, add_import
+from graphlab.cli_input import add_input_options, add_predict, apply_user_inputs
 from graphlab.cli_open import add_open
 from graphlab.examples import list_examples, open_graph
 
@@ -101,6 +102,7 @@ def add_describe(sub) -> None:
 
 def cmd_run(args) -> int:
     doc = open_graph(args.graph)
+    apply_user_inputs(doc, args)
     graph = doc.compile(device=args.device, seed=args.seed)
     feeds = sample_feeds(doc, batch=args.batch, seed=args.seed)
     graph.forward(feeds, train=False, rng=np.random.default_rng(args.seed))
@@ -132,7 +134,7 @@ def add_run(sub) -> None:
     p = sub.add_parser(
         "run",
         help="one forward (and backward) pass, as a table",
-        description="Run one forward pass (and backward from the loss with --backward) on the graph's stored inputs or one batch of its dataset, and print every node's shape, value and gradient.",
+        description="Run one forward pass (and backward from the loss with --backward) on the graph's stored inputs, your own (--input, --dataset) or one batch of its dataset, and print every node's shape, value and gradient.",
     )
     add_graph_argument(p)
     p.add_argument(
@@ -149,6 +151,7 @@ def add_run(sub) -> None:
         metavar="N",
         help="batch size for dataset graphs (default 16)",
     )
+    add_input_options(p)
     p.add_argument(
         "--out", metavar="FILE.npz", help="write value:<id> and grad:<id> arrays of every node"
     )
@@ -249,4 +252,13 @@ def add_gradcheck(sub) -> None:
     p.set_defaults(handler=cmd_gradcheck)
 
 
-REGISTER = [add_examples, add_describe, add_run, add_gradcheck, add_open, add_export, add_import]
+REGISTER = [
+    add_examples,
+    add_describe,
+    add_run,
+    add_predict,
+    add_gradcheck,
+    add_open,
+    add_export,
+    add_import,
+]

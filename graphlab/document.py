@@ -324,6 +324,11 @@ class GraphDocument:
         for kind in dict.fromkeys(_VALUE_KINDS[name] for name in fields):
             self._emit(kind)
 
+    def clear_input_value(self, nid: str) -> None:
+        """Forget an input's stored value (a bound dataset feeds it again)."""
+        self.inputs.pop(nid, None)
+        self._emit("settings_changed", nid)
+
     def replace_with(self, other: GraphDocument) -> None:
         """Take over everything from ``other`` (open, undo of a whole-document change)."""
         for name in DOCUMENT_FIELDS:

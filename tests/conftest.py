@@ -13,3 +13,20 @@ def torch():
     torch = pytest.importorskip("torch", reason="PyTorch is not installed (pip install '.[test]')")
     torch.set_default_dtype(torch.float64)
     return torch
+
+
+@pytest.fixture(scope="session")
+def trained_digits(tmp_path_factory):
+    """cnn-digits trained 10 epochs on the bundled digits (~10 s), saved as a .graphlab file."""
+    from graphlab.examples import open_graph
+    from graphlab.fileformat import save_document
+    from graphlab.training import prepare_training
+
+    doc = open_graph("cnn-digits")
+    run = prepare_training(doc, {"epochs": 10})
+    history = run.trainer.run()
+    assert not history.stopped
+    run.finish()
+    path = tmp_path_factory.mktemp("trained") / "cnn-digits.graphlab"
+    save_document(doc, path)
+    return path

@@ -21,6 +21,7 @@ from graphlab.analysis import Analysis
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import GraphDocument
 from ui.commands import SetAttrs, SetInputValue, SetLabel
+from ui.input_drop import use_image_button
 from ui.inspector_widgets import (
     TextAttrEditor,
     attr_editor,
@@ -124,6 +125,9 @@ class Inspector(QScrollArea):
                 lambda v, nid=node.id: self.stack.push(SetInputValue(self.doc, nid, v))
             )
             self.form.addRow("value", self.value_editor)
+        use_image = use_image_button(self.doc, self.stack, node.id)
+        if use_image is not None:
+            self.form.addRow(use_image)
         self._show_analysis()
 
     def set_analysis(self, analysis: Analysis) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.backend import to_numpy
+from engine.divergence import DivergenceRule
 from engine.errors import GraphLabError
 from engine.optim import optimizer_class
 from engine.schedules import make_schedule
@@ -139,6 +140,7 @@ def prepare_training(
         seed=settings["seed"],
         augment=_augmentation(doc),
     )
+    trainer.divergence = DivergenceRule.from_settings(settings.get("divergence"))
     _resume(doc, trainer, settings)
     return TrainingRun(doc, graph, data, trainer, settings)
 

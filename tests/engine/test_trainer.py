@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import threading
 import time
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from engine.build import GraphBuilder
+from engine.divergence import DivergenceRule
 from engine.errors import TrainingError
 from engine.metrics import Histogram
 from engine.optim import SGD, Adam, make_optimizer
@@ -109,6 +111,7 @@ def test_regularised_net_finds_scores_through_the_penalty_sum():
 def test_huge_learning_rate_stops_with_a_message_and_keeps_parameters():
     graph = two_layer_net(reg=1e-3)
     trainer = make_trainer(graph, optimizer=SGD(graph.params, lr=1e6), epochs=50)
+    trainer.divergence = DivergenceRule(ratio=math.inf, limit=math.inf)  # on to NaN/inf
     last_good = {}
     trainer.metrics.on_step(
         lambda e: last_good.update({k: v.copy() for k, v in graph.params.items()})
