@@ -22,8 +22,9 @@ class Progress:
     """A one-line progress bar on stderr: epoch, steps, loss, accuracy, speed and time left,
     read from the snapshots of a :class:`TrainingSession` and its steps per epoch."""
 
-    def __init__(self, session: TrainingSession, stream=sys.stderr, every: float = 0.2) -> None:
-        self.session, self.stream, self.every = session, stream, every
+    def __init__(self, session: TrainingSession, stream=None, every: float = 0.2) -> None:
+        # stderr when called, not when imported (a test's capture may have replaced it since)
+        self.session, self.stream, self.every = session, stream or sys.stderr, every
         self.start, self.shown = time.perf_counter(), 0.0
         self.accuracy: float | None = None
         self.last: tuple[int, int, float] | None = None  # epoch, step, loss
