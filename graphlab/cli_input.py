@@ -49,7 +49,7 @@ def bind_batch(doc: GraphDocument, reader: InputReader, spec: dict, batch: int, 
     the raw samples, pixels scaled to [0, 1], and their labels when it has an integer input.
     """
     if doc.dataset.get("spec"):
-        doc.dataset = {**doc.dataset, "spec": spec}
+        doc.set_dataset({**doc.dataset, "spec": spec})
         return
     from graphlab.datasets import load_dataset
 

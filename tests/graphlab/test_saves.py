@@ -177,13 +177,13 @@ def test_train_refuses_a_json_save_and_a_fifo_metrics_file(tmp_path):
 
 DISK_FULL = """
 import sys
-from graphlab import cli_train
 from graphlab.cli import main
+from graphlab.training import metrics_csv
 
-def disk_full(self, event):
+def disk_full(self, steps):
     raise OSError(28, "No space left on device")
 
-cli_train.MetricsCsv.on_step = disk_full
+metrics_csv.MetricsCsv.add_steps = disk_full
 sys.exit(main(sys.argv[1:]))
 """
 
