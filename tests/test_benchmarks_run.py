@@ -29,6 +29,19 @@ RUNS = {
         rf"load and show .* x{NUMBER} headless",
     ),
     "training_ui.py": (["--rounds", "1", "--epochs", "3"], rf"app/headless {NUMBER},"),
+    "training_soak.py": (
+        [
+            "--examples",
+            "two-layer-net-spiral",
+            "--minutes",
+            "0.1",
+            "--every",
+            "2",
+            "--headless",
+            "2",
+        ],
+        rf"last/headless {NUMBER}\)",
+    ),
 }
 
 
