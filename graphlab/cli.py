@@ -35,11 +35,13 @@ class Parser(argparse.ArgumentParser):
     """argparse that prints one line and exits with status 2 on bad usage."""
 
     def error(self, message: str):
+        if message.endswith("expected one argument"):  # a value such as -1:1 read as an option
+            message += " (a value starting with '-' goes in the --option=VALUE form)"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from graphlab import cli_train, commands
+    from graphlab import cli_search, cli_train, commands
 
     parser = Parser(
         prog="graphlab",
@@ -55,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a quarter of physical memory)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for register in [*commands.REGISTER, *cli_train.REGISTER]:
+    for register in [*commands.REGISTER, *cli_train.REGISTER, *cli_search.REGISTER]:
         register(sub)
     return parser
 

@@ -6,12 +6,15 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from engine.errors import GraphLabError
 from graphlab.atomic import save_target
-from graphlab.cli_args import add_device_argument, add_graph_argument
-from graphlab.commands import table
+from graphlab.cli_args import (
+    add_device_argument,
+    add_graph_argument,
+    add_seed_argument,
+    positive_float,
+    positive_int,
+)
 from graphlab.examples import open_graph
 from graphlab.fileformat import save_document
 from graphlab.training import accuracy_of, prepare_training
@@ -154,21 +157,28 @@ def add_train(sub) -> None:
         description="Train GRAPH on its bound dataset with the settings stored in it, overridden by the options below; shows a progress bar and a final summary.",
     )
     add_graph_argument(p)
-    p.add_argument("--epochs", type=int, metavar="N", help="passes over the training split")
-    p.add_argument("--batch-size", type=int, metavar="B", help="samples per step")
+    p.add_argument(
+        "--epochs", type=positive_int, metavar="N", help="passes over the training split (>= 1)"
+    )
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        metavar="B",
+        help="samples per step (>= 1; above the training split's size: all of it)",
+    )
     p.add_argument(
         "--optimizer",
         metavar="NAME",
         help="sgd, momentum, nesterov, adagrad, rmsprop, adam or lbfgs",
     )
-    p.add_argument("--lr", type=float, metavar="X", help="learning rate")
+    p.add_argument("--lr", type=positive_float, metavar="X", help="learning rate (above 0)")
     p.add_argument(
         "--schedule",
         metavar="NAME[:k=v,...]",
         help="constant, step:every=N,gamma=G, exponential:k=K or 1/t:k=K",
     )
     add_device_argument(p)
-    p.add_argument("--seed", type=int, help="seed for initialisation, shuffling and dropout")
+    add_seed_argument(p, "seed for initialisation, shuffling and dropout", default=None)
     p.add_argument(
         "--metrics", metavar="FILE.csv", help="write epoch,step,loss,lr,train_acc,val_acc rows"
     )
@@ -176,106 +186,4 @@ def add_train(sub) -> None:
     p.set_defaults(handler=cmd_train)
 
 
-def cmd_knn(args) -> int:
-    from engine.knn import KNearestNeighbor, cross_validate
-    from graphlab.datasets import load_dataset, split_dataset
-
-    try:
-        ks = [int(k) for k in args.k.split(",")]
-    except ValueError:
-        raise GraphLabError(
-            f"--k {args.k!r}: expected integers separated by commas, e.g. 1,3,5"
-        ) from None
-    splits = split_dataset(
-        load_dataset({"name": args.dataset}), val=0.0, test=args.test, seed=args.seed
-    )
-    X, y = splits.train.X.reshape(len(splits.train), -1), splits.train.y
-    results = cross_validate(X, y, ks, folds=args.folds, metric=args.metric)
-    rows = [
-        [str(k), f"{r.mean:.4f}", f"{r.std:.4f}", " ".join(f"{a:.3f}" for a in r.accuracies)]
-        for k, r in results.items()
-    ]
-    print(table(rows, ["k", "mean accuracy", "std", "per fold"]))
-    best = max(results, key=lambda k: (results[k].mean, -k))
-    model = KNearestNeighbor(best, args.metric).fit(X, y)
-    test = splits.test
-    accuracy = float(np.mean(model.predict(test.X.reshape(len(test), -1)) == test.y))
-    print(f"best k = {best}: test accuracy {accuracy:.4f} on {len(test)} held-out samples")
-    return 0
-
-
-def add_knn(sub) -> None:
-    p = sub.add_parser(
-        "knn",
-        help="k-nearest-neighbour baseline with cross-validation",
-        description="Cross-validate a k-nearest-neighbour classifier over a list of k on a built-in dataset, then report the best k's accuracy on a held-out test split.",
-    )
-    p.add_argument(
-        "--dataset",
-        required=True,
-        metavar="NAME",
-        help="a built-in dataset: digits, spiral, circles, xor, blobs",
-    )
-    p.add_argument("--k", default="1,3,5,8,10,12,15,20", help="values of k, comma-separated")
-    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
-    p.add_argument("--metric", choices=("l1", "l2"), default="l2", help="distance (default l2)")
-    p.add_argument("--test", type=float, default=0.2, help="held-out test fraction (default 0.2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the split")
-    p.set_defaults(handler=cmd_knn)
-
-
-def cmd_search(args) -> int:
-    from graphlab.search import random_search
-
-    ranges = {"lr": args.lr, "reg": args.reg}
-    for item in args.attr or []:
-        name, _, bounds = item.partition("=")
-        ranges[name] = bounds
-    trials = random_search(
-        open_graph(args.graph), args.trials, ranges, epochs=args.epochs, seed=args.seed
-    )
-    names = [n for n in ranges if ranges[n]]
-    rows = [
-        [
-            str(i + 1),
-            *(f"{t.values[n]:.3g}" for n in names),
-            _percent(t.val_accuracy),
-            _percent(t.train_accuracy),
-            t.note,
-        ]
-        for i, t in enumerate(trials)
-    ]
-    print(table(rows, ["rank", *names, "val acc", "train acc", "note"]))
-    return 0
-
-
-def add_search(sub) -> None:
-    p = sub.add_parser(
-        "search",
-        help="random hyperparameter search in log space",
-        description="Train short runs with hyperparameters drawn at random in log space and rank them by validation accuracy.",
-    )
-    add_graph_argument(p)
-    p.add_argument("--trials", type=int, required=True, metavar="N", help="number of runs")
-    p.add_argument(
-        "--lr", default="1e-4:1e-1", metavar="LO:HI", help="learning-rate range (default 1e-4:1e-1)"
-    )
-    p.add_argument(
-        "--reg", default=None, metavar="LO:HI", help="range of every penalty node's strength"
-    )
-    p.add_argument(
-        "--attr",
-        action="append",
-        metavar="NODE.ATTR=LO:HI",
-        help="range of any numeric attr (repeatable)",
-    )
-    p.add_argument("--epochs", type=int, default=2, metavar="N", help="epochs per run (default 2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the draws and the runs")
-    p.set_defaults(handler=cmd_search)
-
-
-def _percent(value) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-REGISTER = [add_train, add_knn, add_search]
+REGISTER = [add_train]

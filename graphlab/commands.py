@@ -13,7 +13,13 @@ from engine.ops import get_op
 from engine.ops.base import fmt
 from graphlab.analysis import analyse
 from graphlab.binding import sample_feeds
-from graphlab.cli_args import add_device_argument, add_graph_argument
+from graphlab.cli_args import (
+    add_device_argument,
+    add_graph_argument,
+    add_seed_argument,
+    positive_float,
+    positive_int,
+)
 from graphlab.cli_export import add_export, add_import
 from graphlab.cli_open import add_open
 from graphlab.examples import list_examples, open_graph
@@ -139,15 +145,13 @@ def add_run(sub) -> None:
         "--backward", action="store_true", help="also backpropagate from the graph's scalar output"
     )
     add_device_argument(p)
-    p.add_argument(
-        "--seed", type=int, default=0, help="seed for initial parameters and the batch (default 0)"
-    )
+    add_seed_argument(p, "seed for initial parameters and the batch")
     p.add_argument(
         "--batch",
-        type=int,
+        type=positive_int,
         default=16,
         metavar="N",
-        help="batch size for dataset graphs (default 16)",
+        help="batch size for dataset graphs, at least 1 (default 16; above the data's size: all of it)",
     )
     p.add_argument(
         "--out", metavar="FILE.npz", help="write value:<id> and grad:<id> arrays of every node"
@@ -218,28 +222,26 @@ def add_gradcheck(sub) -> None:
         description="Compare the analytic gradient of every input and parameter with centred differences in float64 (CS231n relative error); exit 1 if any exceeds the threshold.",
     )
     add_graph_argument(p)
-    p.add_argument(
-        "--seed", type=int, default=0, help="seed for parameters, batch and upstream gradient"
-    )
+    add_seed_argument(p, "seed for parameters, batch and upstream gradient")
     p.add_argument(
         "--threshold",
-        type=float,
+        type=positive_float,
         default=DEFAULT_THRESHOLD,
-        help=f"largest relative error that passes (default {DEFAULT_THRESHOLD:g})",
+        help=f"largest relative error that passes, above 0 (default {DEFAULT_THRESHOLD:g})",
     )
     p.add_argument(
         "--batch",
-        type=int,
+        type=positive_int,
         default=4,
         metavar="N",
         help="batch size for dataset graphs (default 4)",
     )
     p.add_argument(
         "--max-checks",
-        type=int,
+        type=positive_int,
         default=100,
         metavar="N",
-        help="elements compared per array (default 100)",
+        help="elements compared per array, at least 1 (default 100)",
     )
     p.add_argument(
         "--train",
