@@ -63,14 +63,6 @@ def seed(text: str) -> int:
         ) from None
 
 
-def probability(text: str) -> float:
-    """A fraction in [0, 1]."""
-    value = _float(text)
-    if value is None or not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
-    return value
-
-
 def fraction(text: str) -> float:
     """A share of the data held out: in [0, 1)."""
     value = _float(text)

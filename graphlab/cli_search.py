@@ -18,10 +18,9 @@ from graphlab.cli_args import (
     log_range,
     positive_int,
 )
+from graphlab.cli_train import INTERRUPTED
 from graphlab.commands import table
 from graphlab.examples import open_graph
-
-INTERRUPTED = 130
 
 
 def cmd_knn(args) -> int:

@@ -1,4 +1,4 @@
-"""``graphlab train``, ``graphlab knn`` and ``graphlab search``: training from the command line."""
+"""``graphlab train``: training from the command line, with a progress bar; Ctrl+C keeps the run."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ from graphlab.examples import open_graph
 from graphlab.fileformat import save_document
 from graphlab.training import accuracy_of, prepare_training
 from graphlab.training.session import TrainingSession
+
+#: the exit status of a run stopped by Ctrl+C (128 + SIGINT, as shells report it)
+INTERRUPTED = 130
 
 
 class Progress:
@@ -95,7 +98,7 @@ def cmd_train(args) -> int:
         f"training {doc.name}: {settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}, {settings['epochs']} epochs on {samples} samples ({args.device})"
     )
     started = time.perf_counter()
-    train_until_done(session, Progress(session))
+    interrupted = train_until_done(session, Progress(session))
     if session.exception is not None:
         raise session.exception
     seconds = time.perf_counter() - started
@@ -111,30 +114,52 @@ def cmd_train(args) -> int:
     if test is not None:
         summary.append(f"test accuracy {test:.3f}")
     print(("stopped: " if session.stopped else "done: ") + ", ".join(s for s in summary if s))
+    epoch, step = run.trainer.epoch, run.trainer.step
+    where = f"interrupted at epoch {epoch}, step {step}"
+    if interrupted:
+        progress = {**doc.training["progress"], "interrupted": where}
+        doc.set_training({**doc.training, "progress": progress})
     if args.save:
         save_document(doc, args.save)
-        print(f"saved the trained project to {args.save}")
+        kept = f"the project so far ({where}; train it again to continue)"
+        print(f"saved {kept if interrupted else 'the trained project'} to {args.save}")
     if session.metrics_error is not None:
         failure = session.metrics_error
         raise GraphLabError(
             f"--metrics {args.metrics}: writing stopped ({failure.strerror or failure})"
             + ("; the trained project was saved" if args.save else "")
         )
+    if interrupted:
+        kept = [f"--save {args.save}"] if args.save else []
+        kept += [f"--metrics {args.metrics} (up to step {step})"] if args.metrics else []
+        print(
+            f"graphlab: {where}" + (f"; wrote {', '.join(kept)}" if kept else ""), file=sys.stderr
+        )
+        return INTERRUPTED
     return 0
 
 
-def train_until_done(session: TrainingSession, progress: Progress) -> None:
+def train_until_done(session: TrainingSession, progress: Progress) -> bool:
     """Train in the session's worker thread, polling it for progress; Ctrl+C stops the run
-    cleanly between steps. The trained values are written back either way."""
+    cleanly after the current step. The trained values are written back either way.
+    Returns whether Ctrl+C stopped it (a second Ctrl+C raises KeyboardInterrupt at once)."""
     session.start()
     try:
         while session.is_alive():
-            session.join(0.1)
+            # sleep, not join(timeout): a Ctrl+C that interrupts Thread.join can leave the
+            # thread marked as ended while its last step still runs
+            time.sleep(0.1)
             progress.show(session.poll())
     except KeyboardInterrupt:
-        print("\ngraphlab: stopping after this step...", file=sys.stderr)
+        print(
+            "\ngraphlab: stopping after this step (Ctrl+C again stops at once, saving nothing)...",
+            file=sys.stderr,
+        )
         session.stop()
+        progress.show(session.finish())
+        return True
     progress.show(session.finish())
+    return False
 
 
 def _schedule_spec(text: str) -> dict:
