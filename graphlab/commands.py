@@ -12,6 +12,7 @@ from engine.gradcheck import DEFAULT_THRESHOLD, gradient_check
 from engine.ops import get_op
 from engine.ops.base import fmt
 from graphlab.analysis import analyse
+from graphlab.atomic import write_atomically
 from graphlab.binding import sample_feeds
 from graphlab.cli_args import (
     add_device_argument,
@@ -126,10 +127,7 @@ def cmd_run(args) -> int:
     if args.out:
         arrays = {f"value:{k}": to_numpy(v) for k, v in graph.values.items()}
         arrays.update({f"grad:{k}": to_numpy(v) for k, v in graph.grads.items()})
-        try:
-            np.savez(args.out, **arrays)
-        except OSError as exc:
-            raise GraphLabError(f"{args.out}: cannot write ({exc.strerror or exc})") from None
+        write_atomically(args.out, lambda f: np.savez(f, **arrays), error=GraphLabError)
         print(f"wrote {len(arrays)} arrays to {args.out}")
     return 0
 
