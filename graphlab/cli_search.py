@@ -114,8 +114,8 @@ def cmd_search(args) -> int:
     ]
     accuracy = ["val acc", "train acc"] if by_val else ["train acc"]
     print(table(rows, ["rank", *names, *accuracy, "note"]))
-    ranking = "validation" if by_val else "training (no validation split)"
-    print(f"{len(trials)} trials of {args.epochs} epochs each, ranked by {ranking} accuracy")
+    ranking = "validation accuracy" if by_val else "training accuracy (no validation split)"
+    print(f"{len(trials)} trials of {args.epochs} epochs each, ranked by {ranking}")
     if status:
         print(f"graphlab: interrupted after {len(trials)} of {args.trials} trials", file=sys.stderr)
     return status
