@@ -28,7 +28,8 @@ class Progress:
     """A one-line progress bar on stderr: epoch, steps, loss, accuracy, speed and time left,
     read from the snapshots of a :class:`TrainingSession` and its steps per epoch."""
 
-    def __init__(self, session: TrainingSession, stream=sys.stderr, every: float = 0.2) -> None:
+    def __init__(self, session: TrainingSession, stream=None, every: float = 0.2) -> None:
+        stream = sys.stderr if stream is None else stream  # the current one, not import time's
         self.session, self.stream, self.every = session, stream, every
         self.start, self.shown = time.perf_counter(), 0.0
         self.accuracy: float | None = None

@@ -70,7 +70,13 @@ def test_numbers_at_and_past_their_limits_run_or_are_refused_naming_the_option(
     assert status in allowed, err
     assert "Traceback" not in err
     if status == 2:
-        assert f"argument {option}:" in err and len(err.strip().splitlines()) == 1, err
+        assert len(err.strip().splitlines()) == 1, err
+        try:
+            build_parser().parse_args(command(name, option, value))
+        except SystemExit:  # refused at the door: the message names the option
+            assert f"argument {option}:" in err, err
+        else:  # accepted (a learning rate of 2^70), then the run's own refusal
+            assert err.startswith("graphlab: error:"), err
 
 
 def _accepted(option: str, value) -> bool:
