@@ -12,6 +12,7 @@ import sys
 
 from engine.errors import GraphLabError
 from graphlab.budget import parse_size, set_memory_limit
+from graphlab.cli_args import INTERRUPTED
 from graphlab.crashlog import unexpected_message
 
 DESCRIPTION = """\
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("graphlab: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except Exception as exc:  # a bug: one line here, the traceback in the log
         print(f"graphlab: {_one_line(unexpected_message(exc, f'running graphlab {args.command}'))}",
               file=sys.stderr)  # fmt: skip

@@ -18,6 +18,9 @@ MAX_COUNT = 2**31 - 1
 #: seeds are 63-bit: numpy and the file format both take them
 SEED_LIMIT = 2**63
 
+#: the exit status of a command stopped by Ctrl+C (128 + SIGINT, as shells report it)
+INTERRUPTED = 130
+
 DASH_NOTE = "; a value starting with '-' goes in the --option=VALUE form"
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from engine.errors import GraphLabError
 from graphlab.cli_args import (
     DASH_NOTE,
+    INTERRUPTED,
     add_graph_argument,
     add_seed_argument,
     fraction,
@@ -18,7 +19,6 @@ from graphlab.cli_args import (
     log_range,
     positive_int,
 )
-from graphlab.cli_train import INTERRUPTED
 from graphlab.commands import table
 from graphlab.examples import open_graph
 

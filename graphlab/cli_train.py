@@ -9,6 +9,7 @@ from pathlib import Path
 from engine.errors import GraphLabError
 from graphlab.atomic import save_target
 from graphlab.cli_args import (
+    INTERRUPTED,
     add_device_argument,
     add_graph_argument,
     add_seed_argument,
@@ -19,9 +20,6 @@ from graphlab.examples import open_graph
 from graphlab.fileformat import save_document
 from graphlab.training import accuracy_of, prepare_training
 from graphlab.training.session import TrainingSession
-
-#: the exit status of a run stopped by Ctrl+C (128 + SIGINT, as shells report it)
-INTERRUPTED = 130
 
 
 class Progress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from graphlab.analysis import analyse
 from graphlab.atomic import write_atomically
 from graphlab.binding import sample_feeds
 from graphlab.cli_args import (
+    INTERRUPTED,
     add_device_argument,
     add_graph_argument,
     add_seed_argument,
@@ -175,25 +177,31 @@ def cmd_gradcheck(args) -> int:
             feeds[nid] = feeds[nid] + 1e-3 * jitter.standard_normal(np.shape(feeds[nid]))
     differs = any(get_op(graph.nodes[nid].op).train_differs for nid in graph.order)
     modes = [True] if args.train else [False, True] if differs else [False]
-    rows, failed = [], 0
-    for train in modes:
-        results = gradient_check(
-            graph, feeds, output=doc.loss_node(graph), train=train, seed=args.seed,
-            max_checks=args.max_checks,
-        )  # fmt: skip
-        for nid, result in results.items():
-            ok = result.checked > 0 and result.error <= args.threshold
-            failed += not ok
-            verdict = "ok" if ok else "FAIL" if result.checked else "FAIL: nothing checked"
-            rows.append([
-                nid, "train" if train else "eval", result.kind, fmt(graph.shapes[nid]),
-                str(result.checked), str(result.kinks), f"{result.error:.2e}", verdict,
-            ])  # fmt: skip
+    rows, failed, interrupted = [], 0, False
+    try:
+        for train in modes:
+            results = gradient_check(
+                graph, feeds, output=doc.loss_node(graph), train=train, seed=args.seed,
+                max_checks=args.max_checks,
+            )  # fmt: skip
+            for nid, result in results.items():
+                ok = result.checked > 0 and result.error <= args.threshold
+                failed += not ok
+                verdict = "ok" if ok else "FAIL" if result.checked else "FAIL: nothing checked"
+                rows.append([
+                    nid, "train" if train else "eval", result.kind, fmt(graph.shapes[nid]),
+                    str(result.checked), str(result.kinks), f"{result.error:.2e}", verdict,
+                ])  # fmt: skip
+    except KeyboardInterrupt:  # Ctrl+C: the rows of the modes checked so far
+        interrupted = True
     header = ["node", "mode", "kind", "shape", "checked", "at kinks", "rel. error"]
     print(table(rows, [*header, f"<= {args.threshold:g}"]))
     if differs and not args.train:
         print("checked in eval and train mode: batchnorm or dropout computes differently in each")
     print(f"{len(rows) - failed} of {len(rows)} passed")
+    if interrupted:
+        print("graphlab: interrupted; the rows above are the modes checked so far", file=sys.stderr)
+        return INTERRUPTED
     return 1 if failed or not rows else 0
 
 

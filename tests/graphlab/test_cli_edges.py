@@ -244,3 +244,12 @@ def test_the_quoted_accuracy_is_what_graphlab_train_reaches(name, capsys):
         re.search(rf"{'train' if split == 'training' else split} accuracy ([\d.]+)", out)[1]
     )
     assert abs(100 * reached - int(figure)) <= 1.5, out
+
+
+def test_lbfgs_progress_counts_one_full_batch_step_per_epoch(capsys):
+    argv = ["train", "linear-softmax-spiral", "--optimizer", "lbfgs", "--epochs", "3"]
+    assert main([*argv, "--batch-size", "10"]) == 0
+    captured = capsys.readouterr()
+    counts = re.findall(r"\] (\d+)/(\d+) ", captured.err)
+    assert counts == [("1", "3"), ("2", "3"), ("3", "3")], captured.err
+    assert "done: 3 steps" in captured.out
