@@ -96,6 +96,8 @@ def cmd_train(args) -> int:
     print(
         f"training {doc.name}: {settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}, {settings['epochs']} epochs on {samples} samples ({args.device})"
     )
+    if "interrupted" in doc.training.get("progress", {}):
+        print(f"continuing the run {doc.training['progress']['interrupted']}")
     started = time.perf_counter()
     interrupted = train_until_done(session, Progress(session))
     if session.exception is not None:
