@@ -133,8 +133,9 @@ def two_layer_net() -> GraphDocument:
 
 def cnn_digits() -> GraphDocument:
     doc = GraphDocument(
-        "cnn-digits", "a small CNN on the 8x8 digits: conv-relu-pool twice, then affine and softmax "
-        "(graphlab train reaches about 98% validation accuracy)"
+        "cnn-digits",
+        "a small CNN on the 8x8 digits: conv-relu-pool twice, then affine and softmax "
+        "(graphlab train reaches about 98% validation accuracy)",
     )
     labelled_input(doc, [-1, 1, 8, 8])
     h = "x"
