@@ -66,14 +66,19 @@ def seed(text: str) -> int:
         ) from None
 
 
-def fraction(text: str) -> float:
-    """A share of the data held out: in [0, 1)."""
-    value = _float(text)
-    if value is None or not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(
-            f"expected a number from 0 up to (not including) 1, got {text!r}"
-        )
-    return value
+def fraction_between(zero: bool, one: bool):
+    """The type of an option taking a fraction between 0 and 1, each end included or not."""
+    low, high = "from 0" if zero else "above 0", "to 1" if one else "up to (not including) 1"
+
+    def fraction(text: str) -> float:
+        value = _float(text)
+        if value is None or not (
+            (value >= 0.0 if zero else value > 0.0) and (value <= 1.0 if one else value < 1.0)
+        ):
+            raise argparse.ArgumentTypeError(f"expected a number {low} {high}, got {text!r}")
+        return value
+
+    return fraction
 
 
 def positive_float(text: str) -> float:

@@ -12,7 +12,7 @@ from graphlab.cli_args import (
     INTERRUPTED,
     add_graph_argument,
     add_seed_argument,
-    fraction,
+    fraction_between,
     int_between,
     int_list,
     key_range,
@@ -81,7 +81,7 @@ def add_knn(sub) -> None:
     )  # fmt: skip
     p.add_argument("--metric", choices=("l1", "l2"), default="l2", help="distance (default l2)")
     p.add_argument(
-        "--test", type=fraction, default=0.2, metavar="F",
+        "--test", type=fraction_between(zero=True, one=False), default=0.2, metavar="F",
         help="held-out test fraction, 0 <= F < 1 (default 0.2; 0: cross-validation only)",
     )  # fmt: skip
     add_seed_argument(p, "seed of the split")

@@ -40,11 +40,13 @@ COMMANDS = {
     ),
 }
 CASES = [(name, option) for name, (_, options) in COMMANDS.items() for option in options]
+#: options only parsed here (the window's): drawn by the hypothesis test
+WINDOW = {"open": (["open", "cnn-digits"], ["--train", "--screenshot-at"])}
 EDGES = ["0", "-1", str(2**63), str(2**70), "nan", "inf", "-inf", "1e-320", "", "abc", "1e3"]
 
 
 def command(name: str, option: str, value: str) -> list[str]:
-    base, _ = COMMANDS[name]
+    base, _ = {**COMMANDS, **WINDOW}[name]
     if option in base:  # the option under test replaces the base's value
         i = base.index(option)
         base = base[:i] + base[i + 2 :]
@@ -83,8 +85,10 @@ def _accepted(option: str, value) -> bool:
     """What the parsed value of ``option`` may be."""
     if option == "--seed":
         return 0 <= value < 2**63
-    if option in ("--test",):
+    if option == "--test":
         return 0 <= value < 1
+    if option == "--screenshot-at":
+        return 0 < value <= 1
     if option in ("--threshold", "--lr") and isinstance(value, float):
         return value > 0 and value != float("inf")
     if option == "--folds":
@@ -108,7 +112,9 @@ VALUES = st.one_of(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=st.sampled_from(CASES), value=VALUES)
+@given(
+    case=st.sampled_from([*CASES, ("open", "--train"), ("open", "--screenshot-at")]), value=VALUES
+)
 def test_drawn_values_parse_within_range_or_are_refused_naming_the_option(case, value):
     name, option = case
     argv = command(name, option, value)
@@ -158,6 +164,7 @@ def test_exporting_onto_a_fifo_is_refused_and_leaves_the_fifo(kind, tmp_path, ca
         ["run", "two-layer-net-spiral", "--out", "{}"],
         ["train", "linear-softmax-spiral", "--epochs", "1", "--save", "{}"],
         ["train", "linear-softmax-spiral", "--epochs", "1", "--metrics", "{}"],
+        ["open", "cnn-digits", "--screenshot", "{}"],
     ],
 )
 def test_every_writer_refuses_a_fifo_and_a_folder(argv, tmp_path, capsys):
