@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from engine.errors import GraphLabError
+from engine.lbfgs import LBFGS
 from engine.optim import (
-    LBFGS,
     SGD,
     Adam,
     make_optimizer,
