@@ -93,8 +93,11 @@ def cmd_train(args) -> int:
     run = prepare_training(doc, overrides, device=args.device)
     session = TrainingSession(run, metrics=args.metrics)
     settings, samples = run.settings, len(run.trainer.X)
+    batch = settings["batch_size"]
+    batch = f"batch {batch}" if batch <= samples else f"batch {batch}: all {samples} samples"
     print(
-        f"training {doc.name}: {settings['optimizer']} lr {settings['lr']:g}, batch {settings['batch_size']}, {settings['epochs']} epochs on {samples} samples ({args.device})"
+        f"training {doc.name}: {settings['optimizer']} lr {settings['lr']:g}, {batch}, "
+        f"{settings['epochs']} epochs on {samples} samples ({args.device})"
     )
     if "interrupted" in doc.training.get("progress", {}):
         print(f"continuing the run {doc.training['progress']['interrupted']}")

@@ -223,6 +223,13 @@ def test_the_readme_search_example_beats_chance_by_a_wide_margin(capsys):
     assert best > 2 * 100 / 3  # twice chance on three classes
 
 
+def test_a_batch_above_the_data_says_it_is_all_of_it(capsys):
+    argv = ["train", "linear-softmax-spiral", "--epochs", "2", "--batch-size", "1000000"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "batch 1000000: all 300 samples" in out and "done: 2 steps" in out
+
+
 def test_knn_without_a_test_split_says_so(capsys):
     assert main(["knn", "--dataset", "spiral", "--k", "1,3", "--test", "0"]) == 0
     assert "no held-out test samples" in capsys.readouterr().out
