@@ -68,14 +68,15 @@ def seed(text: str) -> int:
 
 def fraction_between(zero: bool, one: bool):
     """The type of an option taking a fraction between 0 and 1, each end included or not."""
-    low, high = "from 0" if zero else "above 0", "to 1" if one else "up to (not including) 1"
+    low = "from 0" if zero else "above 0"
+    high = ("and at most 1" if not zero else "to 1") if one else "up to (not including) 1"
 
     def fraction(text: str) -> float:
         value = _float(text)
         if value is None or not (
             (value >= 0.0 if zero else value > 0.0) and (value <= 1.0 if one else value < 1.0)
         ):
-            raise argparse.ArgumentTypeError(f"expected a number {low} {high}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a fraction {low} {high}, got {text!r}")
         return value
 
     return fraction
