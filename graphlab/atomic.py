@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import stat
 import tempfile
 from pathlib import Path
@@ -25,26 +26,44 @@ def write_atomically(path: str | os.PathLike, write, error=FileFormatError) -> N
     target = save_target(path, error)
     mode = _mode_for(target)
     remove_orphans(target)
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
-                                   dir=target.parent)  # fmt: skip
-    except OSError as exc:
-        raise error(f"{path}: could not save ({exc.strerror or exc})") from None
-    try:
-        os.chmod(tmp, mode)
+        with _interrupts_held():  # Ctrl+C cannot land between making the file and knowing it
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
+                                       dir=target.parent)  # fmt: skip
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        _discard(tmp)
         raise error(
             f"{path}: could not save ({exc.strerror or exc}); the previous file is unchanged"
         ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException:  # Ctrl+C (KeyboardInterrupt) included: no temporary file stays
+        _discard(tmp)
         raise
+
+
+def _discard(tmp: str | None) -> None:
+    if tmp is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def _interrupts_held():
+    """SIGINT waits (blocked in this thread) until the block ends, then arrives as usual."""
+    held = hasattr(signal, "pthread_sigmask")
+    if held:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if held:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def save_target(path: str | os.PathLike, error=FileFormatError) -> Path:

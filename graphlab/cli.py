@@ -12,6 +12,7 @@ import sys
 
 from engine.errors import GraphLabError
 from graphlab.budget import parse_size, set_memory_limit
+from graphlab.cli_args import INTERRUPTED
 from graphlab.crashlog import unexpected_message
 
 DESCRIPTION = """\
@@ -35,11 +36,13 @@ class Parser(argparse.ArgumentParser):
     """argparse that prints one line and exits with status 2 on bad usage."""
 
     def error(self, message: str):
+        if message.endswith("expected one argument"):  # a value such as -1:1 read as an option
+            message += " (a value starting with '-' goes in the --option=VALUE form)"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from graphlab import cli_course, cli_train, commands
+    from graphlab import cli_course, cli_search, cli_train, commands
 
     parser = Parser(
         prog="graphlab",
@@ -55,7 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a quarter of physical memory)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for register in [*commands.REGISTER, *cli_train.REGISTER, *cli_course.REGISTER]:
+    for register in [
+        *commands.REGISTER,
+        *cli_train.REGISTER,
+        *cli_search.REGISTER,
+        *cli_course.REGISTER,
+    ]:
         register(sub)
     return parser
 
@@ -82,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("graphlab: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except Exception as exc:  # a bug: one line here, the traceback in the log
         print(f"graphlab: {_one_line(unexpected_message(exc, f'running graphlab {args.command}'))}",
               file=sys.stderr)  # fmt: skip

@@ -11,6 +11,8 @@ import argparse
 import re
 
 from engine.errors import GraphLabError
+from graphlab.atomic import save_target
+from graphlab.cli_args import fraction_between, positive_int
 from graphlab.examples import DEFAULT_EXAMPLE, resolve_graph
 
 
@@ -30,24 +32,6 @@ def parse_step(text: str) -> tuple[str, int]:
     if not match:
         raise argparse.ArgumentTypeError(f"expected forward:N or backward:N, got {text!r}")
     return match[1], int(match[2])
-
-
-def positive_int(text: str) -> int:
-    """``3`` -> 3; at least 1."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
-
-
-def fraction(text: str) -> float:
-    """``0.5`` -> 0.5; above 0 and at most 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a fraction above 0 and at most 1, got {text!r}")
-    return value
 
 
 def window_options(args) -> dict:
@@ -74,6 +58,8 @@ def run_ui(entry: str, *args, **kwargs):
 
 def cmd_open(args) -> int:
     resolve_graph(args.graph)  # a bad name fails here, with one line and no window
+    if args.screenshot:  # a folder, FIFO or device is refused before the window opens
+        save_target(args.screenshot, lambda message: GraphLabError(f"--screenshot {message}"))
     return run_ui("run_app", args.graph, **window_options(args))
 
 
@@ -113,7 +99,7 @@ def add_open(sub) -> None:
     )
     p.add_argument(
         "--screenshot-at",
-        type=fraction,
+        type=fraction_between(zero=False, one=True),
         default=1.0,
         metavar="FRACTION",
         help="with --train and --screenshot: render once this fraction of the steps is done "

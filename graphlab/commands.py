@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -12,8 +13,16 @@ from engine.gradcheck import DEFAULT_THRESHOLD, gradient_check
 from engine.ops import get_op
 from engine.ops.base import fmt
 from graphlab.analysis import analyse
+from graphlab.atomic import write_atomically
 from graphlab.binding import sample_feeds
-from graphlab.cli_args import add_device_argument, add_graph_argument
+from graphlab.cli_args import (
+    INTERRUPTED,
+    add_device_argument,
+    add_graph_argument,
+    add_seed_argument,
+    positive_float,
+    positive_int,
+)
 from graphlab.cli_export import add_export, add_import
 from graphlab.cli_input import add_input_options, add_predict, apply_user_inputs
 from graphlab.cli_open import add_open
@@ -122,10 +131,7 @@ def cmd_run(args) -> int:
     if args.out:
         arrays = {f"value:{k}": to_numpy(v) for k, v in graph.values.items()}
         arrays.update({f"grad:{k}": to_numpy(v) for k, v in graph.grads.items()})
-        try:
-            np.savez(args.out, **arrays)
-        except OSError as exc:
-            raise GraphLabError(f"{args.out}: cannot write ({exc.strerror or exc})") from None
+        write_atomically(args.out, lambda f: np.savez(f, **arrays), error=GraphLabError)
         print(f"wrote {len(arrays)} arrays to {args.out}")
     return 0
 
@@ -141,15 +147,13 @@ def add_run(sub) -> None:
         "--backward", action="store_true", help="also backpropagate from the graph's scalar output"
     )
     add_device_argument(p)
-    p.add_argument(
-        "--seed", type=int, default=0, help="seed for initial parameters and the batch (default 0)"
-    )
+    add_seed_argument(p, "seed for initial parameters and the batch")
     p.add_argument(
         "--batch",
-        type=int,
+        type=positive_int,
         default=16,
         metavar="N",
-        help="batch size for dataset graphs (default 16)",
+        help="batch size for dataset graphs, at least 1 (default 16; above the data's size: all of it)",
     )
     add_input_options(p)
     p.add_argument(
@@ -162,6 +166,7 @@ def add_run(sub) -> None:
 
 
 def cmd_gradcheck(args) -> int:
+    """Exit 1 when a row fails or compared nothing (every sampled element on a kink)."""
     doc = open_graph(args.graph)
     graph = doc.compile(dtype="float64", seed=args.seed)
     feeds = sample_feeds(doc, batch=args.batch, seed=args.seed)
@@ -173,45 +178,34 @@ def cmd_gradcheck(args) -> int:
     for nid in graph.nodes_of("input"):
         if graph.attrs[nid]["dtype"] == "float" and nid in feeds and not doc.inputs:
             feeds[nid] = feeds[nid] + 1e-3 * jitter.standard_normal(np.shape(feeds[nid]))
-    results = gradient_check(
-        graph,
-        feeds,
-        output=doc.loss_node(graph),
-        train=args.train,
-        seed=args.seed,
-        max_checks=args.max_checks,
-    )
-    rows, failed = [], 0
-    for nid, result in results.items():
-        ok = result.error <= args.threshold
-        failed += not ok
-        rows.append(
-            [
-                nid,
-                result.kind,
-                fmt(graph.shapes[nid]),
-                str(result.checked),
-                str(result.kinks),
-                f"{result.error:.2e}",
-                "ok" if ok else "FAIL",
-            ]
-        )
-    print(
-        table(
-            rows,
-            [
-                "node",
-                "kind",
-                "shape",
-                "checked",
-                "at kinks",
-                "rel. error",
-                f"<= {args.threshold:g}",
-            ],
-        )
-    )
-    print(f"{len(results) - failed} of {len(results)} passed")
-    return 1 if failed else 0
+    differs = any(get_op(graph.nodes[nid].op).train_differs for nid in graph.order)
+    modes = [True] if args.train else [False, True] if differs else [False]
+    rows, failed, interrupted = [], 0, False
+    try:
+        for train in modes:
+            results = gradient_check(
+                graph, feeds, output=doc.loss_node(graph), train=train, seed=args.seed,
+                max_checks=args.max_checks,
+            )  # fmt: skip
+            for nid, result in results.items():
+                ok = result.checked > 0 and result.error <= args.threshold
+                failed += not ok
+                verdict = "ok" if ok else "FAIL" if result.checked else "FAIL: nothing checked"
+                rows.append([
+                    nid, "train" if train else "eval", result.kind, fmt(graph.shapes[nid]),
+                    str(result.checked), str(result.kinks), f"{result.error:.2e}", verdict,
+                ])  # fmt: skip
+    except KeyboardInterrupt:  # Ctrl+C: the rows of the modes checked so far
+        interrupted = True
+    header = ["node", "mode", "kind", "shape", "checked", "at kinks", "rel. error"]
+    print(table(rows, [*header, f"<= {args.threshold:g}"]))
+    if differs and not args.train:
+        print("checked in eval and train mode: batchnorm or dropout computes differently in each")
+    print(f"{len(rows) - failed} of {len(rows)} passed")
+    if interrupted:
+        print("graphlab: interrupted; the rows above are the modes checked so far", file=sys.stderr)
+        return INTERRUPTED
+    return 1 if failed or not rows else 0
 
 
 def add_gradcheck(sub) -> None:
@@ -221,33 +215,32 @@ def add_gradcheck(sub) -> None:
         description="Compare the analytic gradient of every input and parameter with centred differences in float64 (CS231n relative error); exit 1 if any exceeds the threshold.",
     )
     add_graph_argument(p)
-    p.add_argument(
-        "--seed", type=int, default=0, help="seed for parameters, batch and upstream gradient"
-    )
+    add_seed_argument(p, "seed for parameters, batch and upstream gradient")
     p.add_argument(
         "--threshold",
-        type=float,
+        type=positive_float,
         default=DEFAULT_THRESHOLD,
-        help=f"largest relative error that passes (default {DEFAULT_THRESHOLD:g})",
+        help=f"largest relative error that passes, above 0 (default {DEFAULT_THRESHOLD:g})",
     )
     p.add_argument(
         "--batch",
-        type=int,
+        type=positive_int,
         default=4,
         metavar="N",
         help="batch size for dataset graphs (default 4)",
     )
     p.add_argument(
         "--max-checks",
-        type=int,
+        type=positive_int,
         default=100,
         metavar="N",
-        help="elements compared per array (default 100)",
+        help="elements compared per array, at least 1 (default 100)",
     )
     p.add_argument(
         "--train",
         action="store_true",
-        help="check in training mode (batchnorm batch statistics, dropout masks)",
+        help="check in training mode only (batchnorm batch statistics, dropout masks); by "
+        "default graphs with batchnorm or dropout are checked in both modes",
     )
     p.set_defaults(handler=cmd_gradcheck)
 

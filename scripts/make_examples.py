@@ -16,6 +16,8 @@ from graphlab.templates import add_batchnorm, add_conv, add_linear, add_op
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "assets" / "examples"
+#: how a description quotes what `graphlab train` reaches (tests/graphlab/test_cli_edges.py checks it)
+REACHES = "(graphlab train reaches about "
 #: docs/file-format.md shows this example in full (in the block after this marker)
 DOCUMENTED, DOCS_MARKER = "linear-softmax-spiral", "The bundled `linear-softmax-spiral` example:"
 SPIRAL = {
@@ -101,7 +103,7 @@ def linear_spiral(loss: str) -> GraphDocument:
     kind = "softmax" if loss == "softmax_cross_entropy" else "SVM"
     doc = GraphDocument(
         f"linear-{kind.lower()}-spiral",
-        f"a linear classifier with {kind} loss and L2 on the spiral set (about 49% training accuracy)",
+        f"a linear classifier with {kind} loss and L2 on the spiral set (graphlab train reaches about 53% training accuracy)",
     )
     labelled_input(doc, [-1, 2])
     scores = add_linear(doc, "x", 2, 3, "fc", init="small")
@@ -134,7 +136,7 @@ def linear_svm_2d() -> GraphDocument:
 def two_layer_net() -> GraphDocument:
     doc = GraphDocument(
         "two-layer-net-spiral",
-        "W2 max(0, W1 x + b1) + b2 on the spiral set (about 98% training accuracy)",
+        "W2 max(0, W1 x + b1) + b2 on the spiral set (graphlab train reaches about 99% training accuracy)",
     )
     labelled_input(doc, [-1, 2])
     hidden = add_op(doc, "relu", add_linear(doc, "x", 2, 100, "fc1", init="small"), id="relu1")
@@ -152,7 +154,9 @@ def two_layer_net() -> GraphDocument:
 
 def cnn_digits() -> GraphDocument:
     doc = GraphDocument(
-        "cnn-digits", "a small CNN on the 8x8 digits: conv-relu-pool twice, then affine and softmax"
+        "cnn-digits",
+        "a small CNN on the 8x8 digits: conv-relu-pool twice, then affine and softmax "
+        "(graphlab train reaches about 98% validation accuracy)",
     )
     labelled_input(doc, [-1, 1, 8, 8])
     h = "x"
@@ -169,7 +173,9 @@ def cnn_digits() -> GraphDocument:
 
 def deep_mlp(activation: str) -> GraphDocument:
     healthy = (
-        "healthy gradients" if activation == "relu" else "vanishing gradients in the early layers"
+        f"healthy gradients {REACHES}95% validation accuracy)"
+        if activation == "relu"
+        else f"vanishing gradients in the early layers {REACHES}12% validation accuracy, chance level)"
     )
     doc = GraphDocument(f"deep-{activation}", f"a six-layer {activation} MLP on digits: {healthy}")
     labelled_input(doc, [-1, 1, 8, 8])
@@ -193,7 +199,8 @@ def deep_mlp(activation: str) -> GraphDocument:
 def batchnorm_dropout_mlp() -> GraphDocument:
     doc = GraphDocument(
         "batchnorm-dropout-mlp",
-        "an MLP on digits with batchnorm and inverted dropout (train and eval modes differ)",
+        "an MLP on digits with batchnorm and inverted dropout (train and eval modes differ) "
+        "(graphlab train reaches about 95% validation accuracy)",
     )
     labelled_input(doc, [-1, 1, 8, 8])
     h = add_linear(doc, add_op(doc, "flatten", "x", id="flat"), 64, 100, "fc1")

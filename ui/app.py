@@ -9,6 +9,7 @@ so that ``graphlab`` stays Qt-free until a window or a picture is wanted).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -115,7 +116,33 @@ def run_app(
     window.files.start_autosave()
     if train:
         QTimer.singleShot(0, lambda: start_training(window, train))
+    window.ctrl_c = CtrlC(app, window)  # kept alive with the window
+    signal.signal(signal.SIGINT, window.ctrl_c.pressed)
     return app.exec()
+
+
+class CtrlC:
+    """Ctrl+C in the terminal the window was started from. The first, during training, stops
+    the run after its step through the dashboard (as Stop does: the trained values are kept
+    in the document, which autosave and Save write); otherwise, or the second, quits with
+    status 130 (unsaved work is offered back by the autosave's recovery)."""
+
+    def __init__(self, app, window: MainWindow) -> None:
+        self.app, self.window, self.presses = app, window, 0
+        self.timer = QTimer()  # Python sees a signal only when it runs: wake it 5 times a second
+        self.timer.timeout.connect(lambda: None)
+        self.timer.start(200)
+
+    def pressed(self, *_signal) -> None:
+        self.presses += 1
+        dashboard = getattr(self.window, "training", None)
+        if self.presses == 1 and dashboard is not None and dashboard.running:
+            print("graphlab: stopping the training after this step (Ctrl+C again quits)",
+                  file=sys.stderr)  # fmt: skip
+            dashboard.stop()
+            return
+        print("graphlab: interrupted", file=sys.stderr)
+        self.app.exit(130)
 
 
 def start_training(window: MainWindow, epochs: int) -> bool:

@@ -167,6 +167,8 @@ class Op:
     rule: ClassVar[str] = ""
     #: ports whose gradient is never computed (integer labels)
     no_grad_ports: ClassVar[tuple[str, ...]] = ()
+    #: computes differently in training mode (batchnorm's batch statistics, dropout's mask)
+    train_differs: ClassVar[bool] = False
 
     def infer_shape(self, shapes: Sequence[Shape], attrs: Mapping[str, Any]) -> Shape:
         """Output shape from input shapes; raise :class:`ShapeError` naming the port."""

@@ -24,6 +24,7 @@ class BatchNorm(Op):
     """
 
     name = "batchnorm"
+    train_differs = True
     category = "Normalization"
     inputs = ("x", "gamma", "beta")
     attrs = (
@@ -112,6 +113,7 @@ class Dropout(Op):
     """Inverted dropout: in training each unit is kept with probability p and scaled by 1/p."""
 
     name = "dropout"
+    train_differs = True
     category = "Regularization"
     inputs = ("x",)
     attrs = (

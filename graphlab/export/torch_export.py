@@ -24,6 +24,7 @@ from engine.ops.base import normalise_axes
 from engine.ops.cnn import Pool
 from engine.ops.linalg import permutation
 from engine.optim import optimizer_class, validate_settings
+from graphlab.atomic import save_target
 from graphlab.document import GraphDocument
 from graphlab.export import LEAF_OPS, ExportPlan, export_plan, python_names, unsupported
 from graphlab.fileformat import write_atomically
@@ -334,6 +335,8 @@ def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
     path = Path(path)
     npz_path = path.with_suffix(".npz")
     graph = plan.graph
+    for target in (path, npz_path) if graph.params else (path,):
+        save_target(target)  # both checked before either is written
     if graph.params:
         arrays = {f"param:{k}": to_numpy(v) for k, v in graph.params.items()}
         for nid, state in graph.state.items():

@@ -74,7 +74,7 @@ def test_a_failing_check_exits_1(tmp_path):
         (["run", "no-such-graph"], "no such file or bundled example"),
         (["run", "cnn-digits", "--device", "gpu"], "invalid choice"),
         (["frobnicate"], "invalid choice"),
-        (["run", "circuit-add-mul", "--out", "/nonexistent/dir/x.npz"], "cannot write"),
+        (["run", "circuit-add-mul", "--out", "/nonexistent/dir/x.npz"], "could not save"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message):

@@ -92,8 +92,9 @@ def test_knn_and_search_tables():
         "search", "linear-softmax-spiral", "--trials", "3", "--reg", "1e-5:1e-1", "--epochs", "5"
     ).stdout
     lines = out.strip().splitlines()
-    assert lines[0].split()[:3] == ["rank", "lr", "reg"] and len(lines) == 5
-    accuracies = [float(line.split()[4].rstrip("%")) for line in lines[2:]]
+    assert lines[0].split()[:5] == ["rank", "lr", "reg", "train", "acc"] and len(lines) == 6
+    assert lines[-1].endswith("ranked by training accuracy (no validation split)")
+    accuracies = [float(line.split()[3].rstrip("%")) for line in lines[2:-1]]
     assert accuracies == sorted(accuracies, reverse=True)
 
 
