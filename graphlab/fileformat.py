@@ -226,9 +226,9 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     edges = data.get("edges", [])
     if not isinstance(edges, list):
         fail("edges", f"expected a list, got {type(edges).__name__}")
-    connected: set[tuple[str, str]] = set()  # (node, port) pairs already fed
+    sources: dict[str, dict[str, str]] = {}  # node -> {port: the node feeding it}
     for i, item in enumerate(edges):
-        doc.edges.append(_edge_from_dict(item, f"edges[{i}]", doc, connected, fail))
+        doc.edges.append(_edge_from_dict(item, f"edges[{i}]", doc, sources, fail))
     doc.inputs = _inputs_from_dict(data.get("inputs", {}), doc, fail)
     for key in ("dataset", "training"):
         value = data.get(key, {})
@@ -333,15 +333,18 @@ def _finite_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _edge_from_dict(item: Any, place: str, doc: GraphDocument, connected: set, fail) -> DocEdge:
+def _edge_from_dict(item: Any, place: str, doc: GraphDocument, sources: dict, fail) -> DocEdge:
+    """One edge, checked by the validator against the edges read so far (``sources``)."""
     if not isinstance(item, dict) or set(item) != {"from", "to", "port"}:
         fail(place, f'expected {{"from": id, "to": id, "port": name}}, got {item!r}')
     edge = DocEdge(item["from"], item["to"], item["port"])
     if not all(isinstance(v, str) for v in (edge.src, edge.dst, edge.port)):
         fail(place, f"expected three strings, got {item!r}")
-    problem = edge_problem(doc.nodes, {edge.dst: doc.sources_of(edge.dst)}, edge)
+    fed = sources.setdefault(edge.dst, {})
+    problem = edge_problem(doc.nodes, {edge.dst: fed}, edge)
     if problem:
         fail(place, problem + (" (a dangling edge)" if problem.startswith("no node") else ""))
+    fed[edge.port] = edge.src
     return edge
 
 
