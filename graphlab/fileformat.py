@@ -34,18 +34,7 @@ FORMAT = "graphlab"
 VERSION = 1
 GRAPH_MEMBER, PARAMS_MEMBER = "graph.json", "params.npz"
 MAX_GRAPH_BYTES = 64 * 2**20
-TOP_KEYS = {
-    "format",
-    "version",
-    "name",
-    "description",
-    "nodes",
-    "edges",
-    "inputs",
-    "dataset",
-    "training",
-    "loss",
-}
+TOP_KEYS = set("format version name description nodes edges inputs dataset training loss".split())
 #: groups of extra arrays a project may carry (the optimizer's state, to resume training)
 EXTRA_GROUPS = {"optimizer_state"}
 NODE_KEYS = {"id", "op", "attrs", "pos", "label", "group"}
@@ -235,6 +224,9 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
         if not isinstance(value, dict):
             fail(key, f"expected an object, got {type(value).__name__}")
         setattr(doc, key, value)
+    for key in ("data_input", "label_input"):
+        if not isinstance(doc.dataset.get(key, ""), str):
+            fail(f"dataset.{key}", f"expected a node id, got {doc.dataset[key]!r}")
     _check_progress(doc.training.get("progress", {}), fail)
     for key, kinds in (("optimizer_settings", dict), ("schedule", dict | str)):
         if not isinstance(doc.training.get(key, {}), kinds):
