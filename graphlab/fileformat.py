@@ -34,7 +34,20 @@ FORMAT = "graphlab"
 VERSION = 1
 GRAPH_MEMBER, PARAMS_MEMBER = "graph.json", "params.npz"
 MAX_GRAPH_BYTES = 64 * 2**20
-TOP_KEYS = set("format version name description nodes edges inputs dataset training loss".split())
+TOP_KEYS = set(
+    [
+        "format",
+        "version",
+        "name",
+        "description",
+        "nodes",
+        "edges",
+        "inputs",
+        "dataset",
+        "training",
+        "loss",
+    ]
+)
 #: groups of extra arrays a project may carry (the optimizer's state, to resume training)
 EXTRA_GROUPS = {"optimizer_state"}
 NODE_KEYS = {"id", "op", "attrs", "pos", "label", "group"}

@@ -9,13 +9,13 @@ and max per bucket, at most BUCKETS buckets); the per-step rows live in the metr
 from __future__ import annotations
 
 import math
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from engine.errors import GraphLabError
+from graphlab.atomic import write_atomically
 from graphlab.training.metrics_csv import RowIndex, read_metrics, read_rows
 from graphlab.training.summary import Summary
 
@@ -136,10 +136,8 @@ class RunRecord:
         if not self.metrics or not Path(self.metrics).is_file():
             where = f" ({self.metrics})" if self.metrics else ""
             raise GraphLabError(f"the metrics file of {self.name}{where} is gone")
-        try:
-            shutil.copyfile(self.metrics, path)
-        except OSError as exc:
-            raise GraphLabError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        source = Path(self.metrics)
+        write_atomically(path, lambda f: f.write(source.read_bytes()), GraphLabError)
 
 
 def smooth(values: np.ndarray, factor: float = SMOOTHING, start: float = 0.0, done: int = 0):

@@ -137,11 +137,13 @@ def test_export_csv_into_a_missing_folder_is_a_message(window, qtbot, tmp_path, 
     from ui.training import show_dashboard
 
     show_dashboard(window)
+    assert window.training.start_training(2)
+    qtbot.waitUntil(lambda: not window.training.running, timeout=60_000)
     target = tmp_path / "no such folder" / "metrics.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.training.live.csv_button.click()
     box = shown(window)
-    assert box.text() == f"{target}: the folder {target.parent} does not exist"
+    assert box.text() == f"{target}: could not save: the folder {target.parent} does not exist"
     assert not target.parent.exists()
     window.training.shutdown()
 

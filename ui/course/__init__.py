@@ -28,12 +28,15 @@ def install_course(window) -> None:
     menu = window.menuBar().addMenu("&Course")
     for text, target in COURSE_VIEWS:
         action = menu.addAction(text)
-        action.triggered.connect(lambda _=False, t=text, f=target: open_view(window, t, f))
+        window.guard.trigger(action, lambda t=text, f=target: open_view(window, t, f))
     training = getattr(window, "training", None)
     if training is not None:  # the training panel's button opens the sanity checks
         button = training.panel.sanity_button
         button.setToolTip("Sanity checks before training: initial loss, overfitting, lr sweep")
-        button.clicked.connect(lambda: open_view(window, *COURSE_VIEWS[-1]))
+        sanity = COURSE_VIEWS[-1]
+        button.clicked.connect(
+            window.guard.slot("Sanity checks", lambda *_: open_view(window, *sanity))
+        )
 
 
 def open_view(window, text: str, target) -> QWidget:

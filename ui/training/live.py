@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from engine.backend import to_numpy
-from engine.errors import GraphLabError
 from graphlab.training.runs import RunRecord
 from ui.guard import run_guarded
 from ui.training.baselines import KnnPanel, SearchPanel
@@ -286,11 +284,8 @@ class LiveView(QWidget):
 
     def _ask_csv_file(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export metrics", "metrics.csv", "CSV (*.csv)")
-        if path:
-            try:
-                self.record.write_csv(path)
-            except GraphLabError as exc:
-                QMessageBox.warning(self, "Export metrics", str(exc))
+        if path:  # a problem (a missing folder, a FIFO) is the guard's plain message
+            self.record.write_csv(path)
 
 
 class ResultsView(QWidget):
