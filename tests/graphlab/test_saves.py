@@ -23,8 +23,10 @@ from graphlab.fileformat import load_document, save_document
 
 ROOT = Path(__file__).resolve().parents[2]
 SAVER = """
-import sys
+import os, sys, time
 import numpy as np
+real_fsync = os.fsync
+os.fsync = lambda fd: (time.sleep(0.1), real_fsync(fd))[1]  # a slow disk: kills land mid-write
 from graphlab.document import GraphDocument
 from graphlab.fileformat import save_document
 from tests.graphlab.test_saves import big_document
