@@ -233,7 +233,7 @@ def main(argv=None) -> int:
         engine, torch, ratios = measure(model, args)
         low, _, high = statistics.quantiles(ratios, n=4)
         print(
-            f"| {model} | {engine:.3f} | {torch:.3f} | {engine / torch:.2f} | {low:.2f}-{high:.2f} |"
+            f"| {model} | {engine:.3f} | {torch:.3f} | {engine / torch:.3g} | {low:.2f}-{high:.2f} |"
         )
     return 0
 

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "benchmarks"
-NUMBER = r"(\d+(?:\.\d+)?)"
+NUMBER = r"(\d+(?:\.\d+)?(?:e-\d+)?)"  # 0.47, or 4.1e-05 when torch stalls
 
 #: script -> (quickest arguments, pattern whose group 1 is a ratio in its output)
 RUNS = {
