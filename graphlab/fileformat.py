@@ -27,27 +27,15 @@ from engine.ops import get_op
 from engine.validate import dependency_graph, edge_problem, find_cycle
 from graphlab.atomic import write_atomically
 from graphlab.budget import open_zip, read_file, read_member
-from graphlab.document import DocEdge, DocNode, GraphDocument
+from graphlab.document import DOCUMENT_FIELDS, DocEdge, DocNode, GraphDocument
 from graphlab.npzfile import npz_headers, read_npz
 
 FORMAT = "graphlab"
 VERSION = 1
 GRAPH_MEMBER, PARAMS_MEMBER = "graph.json", "params.npz"
 MAX_GRAPH_BYTES = 64 * 2**20
-TOP_KEYS = set(
-    [
-        "format",
-        "version",
-        "name",
-        "description",
-        "nodes",
-        "edges",
-        "inputs",
-        "dataset",
-        "training",
-        "loss",
-    ]
-)
+#: graph.json's keys: the document's fields but its arrays (those are in params.npz)
+TOP_KEYS = {"format", "version", *DOCUMENT_FIELDS} - {"params", "state", "extra_arrays"}
 #: groups of extra arrays a project may carry (the optimizer's state, to resume training)
 EXTRA_GROUPS = {"optimizer_state"}
 NODE_KEYS = {"id", "op", "attrs", "pos", "label", "group"}

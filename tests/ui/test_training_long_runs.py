@@ -30,7 +30,7 @@ def redraw_seconds(live: LiveView, record: RunRecord) -> float:
     """The shortest of several redraws of the per-step and per-epoch plots from the record,
     after one that may lay out the axes (the shortest: the least disturbed by other jobs)."""
     times = []
-    for _ in range(12):
+    for _ in range(40):
         started = time.perf_counter()
         live.update_steps(record)
         live.update_epochs(record)
