@@ -139,12 +139,12 @@ def _apply(op: str, *operands: Any, id: str | None = None, **attrs: Any) -> Tens
         )
     sources = [t.id if isinstance(t, Tensor) else _constant(graph, t) for t in operands]
     nid = graph.add_node(op, id, **attrs)
-    for port, src in zip(ports, sources, strict=True):
-        try:
+    try:  # each wire checked as the canvas checks it (shapes included)
+        for port, src in zip(ports, sources, strict=True):
             graph.connect(src, nid, port)
-        except GraphError:
-            graph.document.remove_node(nid)
-            raise
+    except GraphError:
+        graph.document.remove_node(nid)
+        raise
     return Tensor(graph, nid)
 
 
