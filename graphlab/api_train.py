@@ -21,12 +21,15 @@ from graphlab.training.runs import RunRecord
 
 class TrainingBar:
     """A tqdm bar over a :class:`TrainingSession`'s steps (a widget in Jupyter when ipywidgets
-    is there), with the loss and accuracy, and a line per epoch that ended."""
+    is there), with the loss and accuracy, and a line for about every tenth epoch that ended."""
 
     def __init__(self, session, stream=None, disable: bool = False) -> None:
-        from tqdm.auto import tqdm
-
+        tqdm = _tqdm_class()
         self.session = session
+        #: epochs between the lines written (about ten lines per run)
+        trainer = session.run.trainer
+        self.every = max(1, round(trainer.epochs / 10))
+        self.last_epoch = trainer.epoch + trainer.epochs  # a resumed run counts on
         self.stream = stream or sys.stderr  # stderr of the moment, not of import time
         self.bar = tqdm(total=session.total_steps, unit="step", file=self.stream,
                         disable=disable, dynamic_ncols=True, leave=True)  # fmt: skip
@@ -46,7 +49,8 @@ class TrainingBar:
             shown = "" if known is None else f"  acc {known:.3f}"
             at = losses.get(event.step, self.loss)
             loss = "" if at is None else f"  loss {at:.4f}"
-            if not self.closed:
+            shown_now = event.epoch % self.every == 0 or event.epoch == self.last_epoch
+            if shown_now and not self.closed:
                 self.bar.write(f"epoch {event.epoch}:{loss}{shown}", file=self.stream)
         if self.closed:
             return
@@ -63,6 +67,17 @@ class TrainingBar:
         if not self.closed:
             self.closed = True
             self.bar.close()
+
+
+def _tqdm_class():
+    """tqdm's notebook widget where Jupyter can show it (ipywidgets), else the text bar."""
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        from tqdm import tqdm
+    else:
+        from tqdm.auto import tqdm
+    return tqdm
 
 
 class Run:
