@@ -10,13 +10,18 @@ and :class:`graphlab.user_input.InputReader`, wires are checked by
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from engine.errors import GraphError
+from graphlab.changes import ChangeKind
 from graphlab.document import DocEdge, DocNode, GraphDocument
+
+if TYPE_CHECKING:
+    from graphlab.api_train import Run
 
 
 class Graph:
@@ -36,7 +41,8 @@ class Graph:
         self.document.subscribe(self._changed)
 
     def _changed(self, change) -> None:
-        self._stale = True
+        if change.kind not in (ChangeKind.NODE_MOVED, ChangeKind.INFO_CHANGED):
+            self._stale = True  # the last run's values may no longer hold
 
     @property
     def name(self) -> str:
@@ -169,7 +175,7 @@ class Graph:
 
         if len({node.pos[1] for node in self.document.nodes.values()}) <= 1:
             for nid, pos in layered_positions(self.document).items():
-                self.document.nodes[nid].pos = pos
+                self.document.move_node(nid, pos)
 
     def _repr_svg_(self) -> str:
         """The graph as SVG, with the last run's values and gradients on the edges."""
@@ -188,7 +194,7 @@ class Graph:
     def train(self, epochs: int | None = None, optimizer: str | None = None,
               lr: float | None = None, dataset: str | None = None, *,
               batch_size: int | None = None, seed: int | None = None, device: str = "cpu",
-              progress: bool = True, metrics: str | Path | None = None):  # fmt: skip
+              progress: bool = True, metrics: str | Path | None = None) -> Run:  # fmt: skip
         """Train on the bound dataset (or bind ``dataset``, a built-in name such as "digits" or
         "spiral", to the graph's float and int inputs); settings not given come from the
         document. Returns the :class:`graphlab.api_train.Run`."""
@@ -235,11 +241,10 @@ def load(graph: str | Path) -> Graph:
     return Graph(document=open_graph(str(graph), warnings=[]))
 
 
-def show(graph, screenshot: str | Path | None = None):
+def show(graph: Any, screenshot: str | Path | None = None) -> subprocess.Popen:
     """Open the window on ``graph`` (a :class:`Graph` or a tensor of one) in a new process,
     without blocking (a notebook goes on); with ``screenshot``, render the window to that PNG
     and exit. Returns the process (``subprocess.Popen``)."""
-    import subprocess
     import sys
     import tempfile
 
