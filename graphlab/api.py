@@ -103,7 +103,7 @@ class Graph:
         doc = self.document.snapshot()
         reader = InputReader(doc)
         for nid, value in given.items():
-            doc.inputs[nid] = reader.fit(nid, np.asarray(value), f"the value of {nid!r}")
+            doc.set_input_value(nid, reader.fit(nid, np.asarray(value), f"the value of {nid!r}"))
         self._compiled = graph = doc.compile(seed=seed)
         graph.forward(sample_feeds(doc, batch=batch, seed=seed), rng=np.random.default_rng(seed))
         self._values = {k: to_numpy(v) for k, v in graph.values.items()}
