@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from engine.errors import GraphLabError
+from graphlab.api_train import TrainingBar
 from graphlab.atomic import save_target
 from graphlab.cli_args import (
     INTERRUPTED,
@@ -21,50 +22,8 @@ from graphlab.fileformat import save_document
 from graphlab.training import accuracy_of, prepare_training
 from graphlab.training.session import TrainingSession
 
-
-class Progress:
-    """A one-line progress bar on stderr: epoch, steps, loss, accuracy, speed and time left,
-    read from the snapshots of a :class:`TrainingSession` and its steps per epoch."""
-
-    def __init__(self, session: TrainingSession, stream=None, every: float = 0.2) -> None:
-        stream = sys.stderr if stream is None else stream  # the current one, not import time's
-        self.session, self.stream, self.every = session, stream, every
-        self.start, self.shown = time.perf_counter(), 0.0
-        self.accuracy: float | None = None
-        self.last: tuple[int, int, float] | None = None  # epoch, step, loss
-        self.tty = self.stream.isatty()
-
-    def show(self, snap) -> None:
-        """A line per epoch that ended since the last poll; on a terminal, the running line."""
-        steps = {step: (epoch, loss) for epoch, step, loss, _ in snap.steps}
-        if snap.steps:
-            self.last = snap.steps[-1][:3]
-        for event in snap.epochs:
-            accuracy = (
-                event.val_accuracy if event.val_accuracy is not None else event.train_accuracy
-            )
-            epoch, loss = steps.get(event.step, (event.epoch, self.last[2]))
-            line = self.line(epoch, event.step, loss, accuracy)
-            self.stream.write(("\r" if self.tty else "") + line + "\n")
-            self.accuracy = accuracy
-        now = time.perf_counter()
-        if self.tty and self.last is not None and now - self.shown >= self.every:
-            self.shown = now
-            self.stream.write("\r" + self.line(*self.last, self.accuracy) + "\033[K")
-        self.stream.flush()
-
-    def line(self, epoch: int, step: int, loss: float, accuracy: float | None) -> str:
-        session = self.session
-        done, total = step - session.first_step, session.total_steps
-        elapsed = time.perf_counter() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        left = (total - done) / rate if rate > 0 else 0.0
-        filled = int(20 * min(done, total) / max(total, 1))
-        shown = "" if accuracy is None else f"  acc {accuracy:.3f}"
-        return (
-            f"epoch {epoch} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
-            f"  loss {loss:.4f}{shown}  {rate:.0f} steps/s  {left:.0f}s left"
-        )
+#: the progress bar of ``graphlab train``: the tqdm bar the Python API shows too
+Progress = TrainingBar
 
 
 def check_targets(args) -> None:

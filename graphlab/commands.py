@@ -74,7 +74,12 @@ def add_examples(sub) -> None:
 
 def cmd_describe(args) -> int:
     """Shapes come from the analysis and parameter shapes from npy headers: no array is made."""
-    doc = open_graph(args.graph, arrays=False)
+    print_description(open_graph(args.graph, arrays=False))
+    return 0
+
+
+def print_description(doc) -> None:
+    """Print the table of ``graphlab describe`` for ``doc`` (GraphError on a problem)."""
     result = analyse(doc)
     if result.problems:
         nid, problem = next(iter(result.problems.items()))
@@ -93,7 +98,6 @@ def cmd_describe(args) -> int:
     print(f"{len(order)} nodes, {len(doc.edges)} edges, {count} parameters ({len(params)} arrays)")
     if doc.dataset:
         print(f"dataset: {doc.dataset.get('spec')}")
-    return 0
 
 
 def add_describe(sub) -> None:
