@@ -28,7 +28,7 @@ class Progress:
         self.start, self.shown = time.perf_counter(), 0.0
         self.accuracy: float | None = None
         self.last: tuple[int, int, float] | None = None  # epoch, step, loss
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
 
     def show(self, snap) -> None:
         """A line per epoch that ended since the last poll; on a terminal, the running line."""
