@@ -39,7 +39,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from graphlab import cli_course, cli_train, commands
+    from graphlab import cli_course, cli_evaluate, cli_train, commands
 
     parser = Parser(
         prog="graphlab",
@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a quarter of physical memory)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for register in [*commands.REGISTER, *cli_train.REGISTER, *cli_course.REGISTER]:
+    registers = [*commands.REGISTER, *cli_train.REGISTER, *cli_evaluate.REGISTER]
+    for register in [*registers, *cli_course.REGISTER]:
         register(sub)
     return parser
 
