@@ -35,9 +35,7 @@ def softmax_on_test(doc) -> tuple[np.ndarray, np.ndarray]:
     return exp / exp.sum(axis=1, keepdims=True), test.y
 
 
-def test_evaluate_of_an_ensemble_is_the_mean_of_the_members_softmax(
-    two_members, tmp_path, capsys
-):
+def test_evaluate_of_an_ensemble_is_the_mean_of_the_members_softmax(two_members, tmp_path, capsys):
     paths = []
     for i, doc in enumerate(two_members):
         paths.append(str(tmp_path / f"m{i}.graphlab"))
