@@ -45,6 +45,8 @@ class EnsembleView(QWidget):
         self.summary.setWordWrap(True)
         self.grid = QGridLayout()
         self.views: list[ConfusionView] = []
+        self.runs.setMaximumWidth(260)
+        self.summary.setMaximumWidth(260)
         side = QVBoxLayout()
         side.addWidget(self.runs, 1)
         side.addWidget(self.button)
@@ -103,7 +105,8 @@ class EnsembleView(QWidget):
         self.views = []
         for index, evaluation in enumerate(rows):
             view = ConfusionView()
-            view.setTitle(f"{evaluation.name}: {100 * evaluation.accuracy:.1f}% (test)")
+            short = evaluation.name.split(":")[0]  # "run 3: adam, lr 0.003" -> "run 3"
+            view.setTitle(f"{short}: {100 * evaluation.accuracy:.1f}% test")
             view.show_matrix(evaluation.confusion)
             view.setMinimumSize(160, 140)
             self.grid.addWidget(view, *divmod(index, self.COLUMNS))
