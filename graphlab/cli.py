@@ -42,7 +42,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from graphlab import cli_course, cli_search, cli_train, commands
+    from graphlab import cli_course, cli_evaluate, cli_search, cli_train, commands
 
     parser = Parser(
         prog="graphlab",
@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         *commands.REGISTER,
         *cli_train.REGISTER,
         *cli_search.REGISTER,
+        *cli_evaluate.REGISTER,
         *cli_course.REGISTER,
     ]:
         register(sub)

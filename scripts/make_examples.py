@@ -34,6 +34,14 @@ DIGITS = {
     "preprocess": {"center": "mean", "scale": 16.0},
 }
 
+MNIST = {
+    "spec": {"name": "mnist-5k"},
+    "data_input": "x",
+    "label_input": "y",
+    "split": {"val": 0.1, "test": 0.2, "seed": 0},
+    "preprocess": {"center": "mean", "scale": 255.0},
+}
+
 
 def scalar_inputs(doc: GraphDocument, **values: float) -> list[str]:
     for name, value in values.items():
@@ -171,6 +179,43 @@ def cnn_digits() -> GraphDocument:
     return doc
 
 
+def linear_softmax_mnist() -> GraphDocument:
+    doc = GraphDocument(
+        "linear-softmax-mnist",
+        "a linear softmax classifier on 5,000 real 28x28 MNIST digits "
+        "(graphlab train: test accuracy 0.905 after 20 epochs, about 2 s)",
+    )
+    labelled_input(doc, [-1, 1, 28, 28])
+    flat = add_op(doc, "flatten", "x", id="flat")
+    scores = add_linear(doc, flat, 784, 10, "fc", init="small")
+    regularized(
+        doc, add_op(doc, "softmax_cross_entropy", scores, "y", id="data_loss"), ["fc_W"], 1e-4
+    )
+    doc.dataset = MNIST
+    doc.training = {"optimizer": "adam", "lr": 1e-3, "epochs": 20, "batch_size": 64, "seed": 0}
+    return doc
+
+
+def cnn_mnist() -> GraphDocument:
+    doc = GraphDocument(
+        "cnn-mnist",
+        "a small CNN on 5,000 real 28x28 MNIST digits: conv-relu-pool twice, then affine "
+        "and softmax (graphlab train: test accuracy 0.957 after 8 epochs, about 35 s on 2 cores)",
+    )
+    labelled_input(doc, [-1, 1, 28, 28])
+    h = "x"
+    for i, (cin, cout) in enumerate(((1, 8), (8, 16)), start=1):
+        h = add_op(doc, "relu", add_conv(doc, h, cin, cout, 3, f"conv{i}", pad=1), id=f"relu{i}")
+        h = add_op(doc, "maxpool", h, id=f"pool{i}", kernel=2, stride=2)
+    scores = add_linear(
+        doc, add_op(doc, "flatten", h, id="flat"), 16 * 7 * 7, 10, "fc", init="small"
+    )
+    doc.loss = add_op(doc, "softmax_cross_entropy", scores, "y", id="loss")
+    doc.dataset = MNIST
+    doc.training = {"optimizer": "adam", "lr": 3e-3, "epochs": 8, "batch_size": 64, "seed": 0}
+    return doc
+
+
 def deep_mlp(activation: str) -> GraphDocument:
     healthy = (
         f"healthy gradients {REACHES}95% validation accuracy)"
@@ -223,6 +268,8 @@ def all_examples() -> list[GraphDocument]:
         linear_svm_2d(),
         two_layer_net(),
         cnn_digits(),
+        linear_softmax_mnist(),
+        cnn_mnist(),
         deep_mlp("sigmoid"),
         deep_mlp("relu"),
         batchnorm_dropout_mlp(),

@@ -85,7 +85,7 @@ def test_circles_rings_have_the_given_radii():
 
 def test_builtin_list_names_every_set_with_a_description():
     listed = dict(builtin_datasets())
-    assert set(listed) == {"digits", *TOY_SETS} == set(BUILTINS)
+    assert set(listed) == {"digits", "mnist-5k", *TOY_SETS} == set(BUILTINS)
     assert all(desc and "\n" not in desc for desc in listed.values())
     assert {name for name, _ in dataset_formats()} == {"mnist", "cifar10", "npz", "folder"}
 

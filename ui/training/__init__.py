@@ -13,11 +13,13 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
 from ui.training.dashboard import TrainingDashboard
+from ui.training.ensemble_view import install_ensemble
 
 
 def install_training(window) -> TrainingDashboard:
     """Add the training dock and menu to ``window``; returns the dashboard (``window.training``)."""
     dashboard = TrainingDashboard(window)
+    install_ensemble(dashboard)
     dock = QDockWidget("Training", window)
     dock.setObjectName("dock:training")
     dock.setWidget(dashboard)
