@@ -21,21 +21,24 @@ from graphlab.training.runs import RunRecord
 
 class TrainingBar:
     """A tqdm bar over a :class:`TrainingSession`'s steps (a widget in Jupyter when ipywidgets
-    is there), with the loss and accuracy, and a line for about every tenth epoch that ended."""
+    is there), with the loss and accuracy, and a line for about every tenth epoch that ended.
+    Where nothing redraws a bar (stderr is a file or a pipe), only those lines are written,
+    each with the steps done: ``epoch 3: 3/3 steps  loss 0.7470  acc 0.540``."""
 
     def __init__(self, session, stream=None, disable: bool = False) -> None:
-        tqdm = _tqdm_class()
+        tqdm, widget = _tqdm_class()
         self.session = session
         #: epochs between the lines written (about ten lines per run)
         trainer = session.run.trainer
         self.every = max(1, round(trainer.epochs / 10))
         self.last_epoch = trainer.epoch + trainer.epochs  # a resumed run counts on
         self.stream = stream or sys.stderr  # stderr of the moment, not of import time
+        self.plain = not disable and not widget and not self.stream.isatty()
         self.bar = tqdm(total=session.total_steps, unit="step", file=self.stream,
-                        disable=disable, dynamic_ncols=True, leave=True)  # fmt: skip
+                        disable=disable or self.plain, dynamic_ncols=True, leave=True)  # fmt: skip
         self.loss: float | None = None
         self.accuracy: float | None = None
-        self.closed = disable
+        self.closed = disable or self.plain
 
     def show(self, snap) -> None:
         """Take one poll's steps and epochs (a :class:`~graphlab.training.worker.Snapshot`)."""
@@ -50,7 +53,11 @@ class TrainingBar:
             at = losses.get(event.step, self.loss)
             loss = "" if at is None else f"  loss {at:.4f}"
             shown_now = event.epoch % self.every == 0 or event.epoch == self.last_epoch
-            if shown_now and not self.closed:
+            if shown_now and self.plain:
+                done = event.step - self.session.first_step
+                print(f"epoch {event.epoch}: {done}/{self.session.total_steps} steps{loss}{shown}",
+                      file=self.stream, flush=True)  # fmt: skip
+            elif shown_now and not self.closed:
                 self.bar.write(f"epoch {event.epoch}:{loss}{shown}", file=self.stream)
         if self.closed:
             return
@@ -70,14 +77,17 @@ class TrainingBar:
 
 
 def _tqdm_class():
-    """tqdm's notebook widget where Jupyter can show it (ipywidgets), else the text bar."""
+    """(tqdm's notebook widget where Jupyter can show it (ipywidgets), else the text bar,
+    whether it is the widget)."""
     try:
         import ipywidgets  # noqa: F401
     except ImportError:
         from tqdm import tqdm
-    else:
-        from tqdm.auto import tqdm
-    return tqdm
+
+        return tqdm, False
+    from tqdm.auto import tqdm
+
+    return tqdm, any(c.__module__ == "tqdm.notebook" for c in tqdm.__mro__)
 
 
 class Run:

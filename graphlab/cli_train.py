@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -98,6 +100,9 @@ def cmd_train(args) -> int:
         print(
             f"graphlab: {where}" + (f"; wrote {', '.join(kept)}" if kept else ""), file=sys.stderr
         )
+        if threading.current_thread() is threading.main_thread():
+            # all is written: a second Ctrl+C held during the save must not kill the exit
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         return INTERRUPTED
     return 0
 

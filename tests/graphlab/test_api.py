@@ -1,6 +1,7 @@
 """The Python API (``import graphlab as gl``): define-by-run, load/run/backward as the CLI does
 it, static building checked like the canvas, training, SVG, errors, and every public name."""
 
+import io
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -103,20 +104,29 @@ def test_a_graph_built_in_code_saves_reloads_and_trains(tmp_path):
     assert [r["name"] for r in again.document.training["runs"]] == ["run 1"]
 
 
-def test_define_by_run_net_trains_with_the_shared_bar(capsys):
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal: the bar is drawn (on a pipe only epoch lines are)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_define_by_run_net_trains_with_the_shared_bar(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", Terminal())
     x, y = gl.inputs(x=np.zeros((4, 2)), y=np.array([0, 1, 2, 0]))
     W = gl.parameter(x, (2, 3), init="small", id="W")
     b = gl.parameter(x, (3,), init="zeros", id="b")
     loss = gl.softmax_loss(gl.affine(x, W, b), y)
     assert loss.shape == () and x.shape == (None, 2)
     run = loss.graph.train(epochs=2, optimizer="sgd", lr=0.1, dataset="spiral")
-    err = capsys.readouterr().err
+    err = sys.stderr.getvalue()
     assert "100%" in err and "epoch 2:" in err and run.record.epochs == 2
 
 
-def test_graphlab_train_uses_the_same_tqdm_bar(capsys):
+def test_graphlab_train_uses_the_same_tqdm_bar(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", Terminal())
     assert main(["train", "two-layer-net-spiral", "--epochs", "3"]) == 0
-    err = capsys.readouterr().err
+    err = sys.stderr.getvalue()
     assert "step/s" in err and "3/3" in err and "epoch 3:" in err
 
 

@@ -264,6 +264,6 @@ def test_lbfgs_progress_counts_one_full_batch_step_per_epoch(capsys):
     argv = ["train", "linear-softmax-spiral", "--optimizer", "lbfgs", "--epochs", "3"]
     assert main([*argv, "--batch-size", "10"]) == 0
     captured = capsys.readouterr()
-    counts = re.findall(r"\] (\d+)/(\d+) ", captured.err)
+    counts = re.findall(r"epoch \d+: (\d+)/(\d+) steps", captured.err)
     assert counts == [("1", "3"), ("2", "3"), ("3", "3")], captured.err
     assert "done: 3 steps" in captured.out
