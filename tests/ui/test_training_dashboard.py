@@ -1,7 +1,11 @@
 """The training dashboard driven from its panel: live plots, Pause/Resume/Stop, the event
 loop's latency while training, and the device choice."""
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +17,9 @@ from graphlab.training.worker import TrainingWorker
 from tests.engine.standin import is_standin
 from tests.engine.test_standin_backend import DEVICE, XP
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
-from ui.latency import Heartbeat
 from ui.training import show_dashboard
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -149,18 +154,44 @@ def test_reset_parameters_gives_fresh_initial_values(window, qtbot):
     assert "progress" not in window.doc.training
 
 
-def test_the_event_loop_stays_responsive_while_training(window, qtbot):
-    dashboard = window.training
-    dashboard.panel.epochs.setValue(30)  # 600 steps: one to a few seconds
-    heartbeat = Heartbeat()
-    assert dashboard.start_training()
-    heartbeat.start()
-    wait_finished(qtbot, dashboard)
-    heartbeat.stop()
-    gaps = heartbeat.gaps
-    assert len(gaps) > 100
-    p99 = float(np.percentile(gaps, 99))
-    assert p99 < 0.050, f"99th-percentile gap {p99 * 1000:.1f} ms"
+RESPONSIVE = """
+import numpy as np
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+application = QApplication([])
+QCoreApplication.setOrganizationName("GraphLabTest")
+QMessageBox.warning = staticmethod(lambda *args: QMessageBox.Discard)
+from ui.app import open_window
+from ui.latency import Heartbeat
+from ui.training import show_dashboard
+window = open_window("cnn-digits", theme="light")
+window.show()
+show_dashboard(window)
+dashboard = window.training
+dashboard.panel.epochs.setValue(30)  # 600 steps: one to a few seconds
+heartbeat = Heartbeat()
+assert dashboard.start_training()
+heartbeat.start()
+while dashboard.running:
+    application.processEvents()
+heartbeat.stop()
+window.files.stack.setClean()
+print(len(heartbeat.gaps), float(np.percentile(heartbeat.gaps, 99)))
+"""
+
+
+def test_the_event_loop_stays_responsive_while_training(tmp_path):
+    """In a fresh process, as a user runs the app: after the rest of the UI suite the same run
+    in this process showed gaps of 60-70 ms (it passed alone), from what earlier tests leave
+    in the process rather than from the window."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "QT_QPA_PLATFORM": "offscreen"}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", RESPONSIVE], capture_output=True, text=True,
+                          env=env, timeout=120, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    count, p99 = done.stdout.split()[-2:]
+    assert int(count) > 100
+    assert float(p99) < 0.050, f"99th-percentile gap {float(p99) * 1000:.1f} ms"
 
 
 def test_training_on_a_gpu_array_module_runs_in_the_window(window, qtbot, monkeypatch):
