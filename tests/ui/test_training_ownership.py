@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from graphlab.fileformat import load_document, save_document
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
-from ui.commands import RemoveNodes
+from ui.commands import RemoveNodes, SetAttrs
 from ui.training import show_dashboard
 
 
@@ -68,3 +68,17 @@ def test_deleting_a_parameter_stops_the_run_and_leaves_the_document_as_edited(
     assert "fc_b" in window.doc.nodes and dashboard.start_training(1)  # training works again
     qtbot.waitUntil(lambda: not dashboard.running, timeout=60_000)
     assert dashboard.panel.message.text() == "" and len(window.doc.training["runs"]) == 1
+
+
+def test_reshaping_a_parameter_stops_the_run_and_the_project_reopens(training, qtbot, tmp_path):
+    window, dashboard = training, training.training
+    attrs, kept = dict(window.doc.nodes["fc_W"].attrs), set(window.doc.params)
+    window.stack.push(SetAttrs(window.doc, "fc_W", {**attrs, "shape": [128, 7]}))
+    qtbot.waitUntil(lambda: not dashboard.running, timeout=5_000)
+    assert "parameter fc_W was edited" in dashboard.panel.message.text()
+    assert "fc_W" not in window.doc.params  # the old value no longer fits: dropped
+    reopened = saved_and_reopened(window, tmp_path)
+    assert reopened.nodes["fc_W"].attrs["shape"] == [128, 7] and "fc_W" not in reopened.params
+    window.stack.undo()
+    assert window.doc.nodes["fc_W"].attrs["shape"] == attrs["shape"]
+    assert set(window.doc.params) == kept  # undo brings back what the reshape dropped
