@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.ops.base import Attr
-from engine.optim import FlatLayout, validate_settings
+from engine.optim import configure
 
 
 class LBFGS:
@@ -38,11 +38,7 @@ class LBFGS:
     full_batch = True
 
     def __init__(self, params: Mapping[str, Any], frozen=(), **settings) -> None:
-        for key, value in validate_settings(type(self), settings).items():
-            setattr(self, key, value)
-        self.params = params
-        self.layout = FlatLayout(params, frozen)
-        self.xp = self.layout.xp
+        configure(self, params, frozen, settings)
         self.pairs: deque = deque(maxlen=self.history)
 
     def steps_per_epoch(self, samples: int, batch_size: int) -> int:

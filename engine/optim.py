@@ -84,11 +84,7 @@ class Optimizer:
     full_batch: ClassVar[bool] = False
 
     def __init__(self, params: Mapping[str, Any], frozen=(), **settings) -> None:
-        for key, value in validate_settings(type(self), settings).items():
-            setattr(self, key, value)
-        self.params = params
-        self.layout = FlatLayout(params, frozen)
-        self.xp = self.layout.xp
+        configure(self, params, frozen, settings)
         #: steps taken by each parameter; t is the count of the one being updated
         self.steps = dict.fromkeys(self.layout.keys, 0)
         self.t = 0
@@ -295,6 +291,15 @@ def _scaled_ratio(xp, grad, cache, eps: float, lr: float, out) -> None:
 def _finite(vector) -> bool:
     """One dot product instead of an isfinite mask: NaN and inf (and overflow) make it fail."""
     return math.isfinite(float(vector.dot(vector)))
+
+
+def configure(optimizer, params: Mapping[str, Any], frozen, settings: Mapping[str, Any]) -> None:
+    """Set ``optimizer``'s validated settings as attributes, its parameters and flat layout."""
+    for key, value in validate_settings(type(optimizer), settings).items():
+        setattr(optimizer, key, value)
+    optimizer.params = params
+    optimizer.layout = FlatLayout(params, frozen)
+    optimizer.xp = optimizer.layout.xp
 
 
 def validate_settings(cls, given: Mapping[str, Any]) -> dict[str, Any]:
