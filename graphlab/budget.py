@@ -52,6 +52,11 @@ def memory_limit() -> int:
     return _limit if _limit is not None else default_limit()
 
 
+def limit_is_set() -> bool:
+    """Whether a budget was set (``--memory-limit`` or the window's preference)."""
+    return _limit is not None
+
+
 def set_memory_limit(limit: int | None) -> None:
     """Set the budget in bytes (None: back to the default)."""
     global _limit

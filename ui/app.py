@@ -21,6 +21,7 @@ from engine.errors import GraphLabError
 from graphlab.examples import DEFAULT_EXAMPLE, EXAMPLES_DIR, open_graph, resolve_graph
 from ui.canvas_export import export_document_picture
 from ui.main_window import MainWindow
+from ui.preferences import apply_stored_memory_limit
 from ui.theme import DEFAULT_THEME, apply_theme
 
 ORGANIZATION = "GraphLab"
@@ -53,6 +54,7 @@ def open_window(graph: str | None = None, theme: str | None = None) -> MainWindo
     unnamed document, so Save asks for a file instead of overwriting the example.
     """
     graph = graph or DEFAULT_EXAMPLE
+    apply_stored_memory_limit()  # before the first file is read
     path = resolve_graph(graph)
     doc = open_graph(graph)
     apply_theme(QApplication.instance(), theme or QSettings().value("theme", DEFAULT_THEME))

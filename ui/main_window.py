@@ -33,6 +33,7 @@ from ui.guard import ActionGuard
 from ui.input_drop import install_input_pad
 from ui.inspector import Inspector
 from ui.palette import PaletteWidget
+from ui.preferences import install_preferences, undo_limit
 from ui.problems import ProblemsPanel
 from ui.stepper import install_stepper
 from ui.theme import THEMES, apply_theme, current_theme
@@ -40,16 +41,6 @@ from ui.training import install_training
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
-#: undo steps kept (QSettings key and default): older steps are dropped, bounding memory
-UNDO_LIMIT_KEY, UNDO_LIMIT = "undoLimit", 500
-
-
-def undo_limit() -> int:
-    """The undo history's length from the settings (default UNDO_LIMIT, at least 1)."""
-    try:
-        return max(1, int(QSettings().value(UNDO_LIMIT_KEY, UNDO_LIMIT)))
-    except (TypeError, ValueError):
-        return UNDO_LIMIT
 
 
 class MainWindow(QMainWindow):
@@ -177,6 +168,7 @@ class MainWindow(QMainWindow):
                 edit_menu.addAction(self.canvas_actions[name])
         edit_menu.addSeparator()
         edit_menu.addAction(a["find"])
+        self.actions["preferences"] = install_preferences(self, edit_menu)
         view_menu = bar.addMenu("&View")
         view_actions = [
             self.canvas_actions[n] for n in CANVAS_MENU_VIEW if n in self.canvas_actions

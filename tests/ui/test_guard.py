@@ -15,7 +15,7 @@ from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F4
 from ui.canvas.editing import Editor
 from ui.commands import SetLabel
 from ui.guard import same_document
-from ui.main_window import UNDO_LIMIT, UNDO_LIMIT_KEY
+from ui.preferences import UNDO_LIMIT, UNDO_LIMIT_KEY
 
 
 @pytest.fixture
