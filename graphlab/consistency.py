@@ -20,6 +20,7 @@ from typing import Any
 from engine.errors import GraphLabError
 from engine.ops import get_op
 from engine.ops.base import fmt
+from graphlab.lazy_arrays import shape_of, size_of, without
 
 OPTIMIZER_STATE = "optimizer_state"
 
@@ -51,17 +52,17 @@ def stale_references(doc, shapes=None) -> list[Stale]:
     def op_of(nid: str) -> str | None:
         return nodes[nid].op if nid in nodes else None
 
-    for nid, value in doc.params.items():
+    for nid in doc.params:
         if op_of(nid) != "parameter":
             found.append(Stale("params", nid, f"the stored value of {nid}: no parameter {nid}"))
             continue
-        shape = parameter_shape(nodes[nid])
-        if shape != tuple(value.shape):
+        shape, stored = parameter_shape(nodes[nid]), shape_of(doc.params, nid)
+        if shape != stored:
             found.append(
                 Stale(
                     "params",
                     nid,
-                    f"the stored value of {nid}: shape {fmt(value.shape)}, the graph's "
+                    f"the stored value of {nid}: shape {fmt(stored)}, the graph's "
                     f"{fmt(shape) if shape is not None else 'is unknown'} (re-initialized)",
                 )
             )
@@ -71,7 +72,7 @@ def stale_references(doc, shapes=None) -> list[Stale]:
         shape = (shapes or {}).get(nid)
         if op_of(nid) != "batchnorm":
             found.append(Stale("state", nid, f"the running averages of {nid}: no batchnorm {nid}"))
-        elif shape is not None and any(tuple(a.shape) != (shape[1],) for a in arrays.values()):
+        elif shape is not None and any(shape_of(arrays, k) != (shape[1],) for k in arrays):
             found.append(
                 Stale("state", nid, f"the running averages of {nid}: not {shape[1]} channels")
             )
@@ -112,7 +113,7 @@ def _stale_optimizer(doc) -> list[Stale]:
         for nid in steps
     ]
     size = sum(math.prod(s) for s in shapes if s is not None)
-    if None in shapes or any(a.size != size for a in saved.values()):
+    if None in shapes or any(size_of(saved, k) != size for k in saved):
         return [
             Stale("optimizer", OPTIMIZER_STATE, "the optimizer's state (the parameters changed)")
         ]
@@ -139,7 +140,7 @@ def drop(doc, stale: list[Stale]) -> tuple[dict[str, Any], Dropped]:
         if name in keys:
             current = getattr(doc, name)
             dropped.entries += [(name, k, current[k]) for k in keys[name]]
-            out[name] = {k: v for k, v in current.items() if k not in keys[name]}
+            out[name] = without(current, keys[name])
     if "loss" in keys:
         dropped.entries.append(("loss", "", doc.loss))
         out["loss"] = ""

@@ -266,7 +266,9 @@ class GraphDocument:
         """Store trained parameter values (and op state, and extra array groups such as the
         optimizer's state) as numpy arrays, over the stored ones; what does not fit the graph
         is dropped."""
-        self.params = {**self.params, **{k: np.array(v) for k, v in params.items()}}
+        merged = copy.copy(self.params)  # stays lazy where values were not read yet
+        merged.update({k: np.array(v) for k, v in params.items()})
+        self.params = merged
         if state is not None:
             fresh = {k: {n: np.array(a) for n, a in s.items()} for k, s in state.items() if s}
             self.state = {**self.state, **fresh}

@@ -42,11 +42,14 @@ def resolve_graph(graph: str) -> Path:
     )
 
 
-def open_graph(graph: str, arrays: bool = True, warnings: list[str] | None = None) -> GraphDocument:
-    """Load a GRAPH argument (path or example name); see :func:`load_document` for ``arrays``.
+def open_graph(
+    graph: str, arrays: bool = True, warnings: list[str] | None = None, lazy: bool = False
+) -> GraphDocument:
+    """Load a GRAPH argument (path or example name); see :func:`load_document` for ``arrays``
+    and ``lazy``.
     What was dropped as stale goes to ``warnings``, or without a list to stderr, a line each."""
     dropped: list[str] = []
-    doc = load_document(resolve_graph(graph), dropped, arrays=arrays)
+    doc = load_document(resolve_graph(graph), dropped, arrays=arrays, lazy=lazy)
     if warnings is not None:
         warnings.extend(dropped)
     for line in [] if warnings is not None else dropped:

@@ -28,7 +28,7 @@ from engine.validate import dependency_graph, edge_problem, find_cycle
 from graphlab.atomic import write_atomically
 from graphlab.budget import open_zip, read_file, read_member
 from graphlab.document import DOCUMENT_FIELDS, DocEdge, DocNode, GraphDocument
-from graphlab.npzfile import npz_headers, read_npz
+from graphlab.project_arrays import array_members, load_arrays
 
 FORMAT = "graphlab"
 VERSION = 1
@@ -36,8 +36,6 @@ GRAPH_MEMBER, PARAMS_MEMBER = "graph.json", "params.npz"
 MAX_GRAPH_BYTES = 64 * 2**20
 #: graph.json's keys: the document's fields but its arrays (those are in params.npz)
 TOP_KEYS = {"format", "version", *DOCUMENT_FIELDS} - {"params", "state", "extra_arrays"}
-#: groups of extra arrays a project may carry (the optimizer's state, to resume training)
-EXTRA_GROUPS = {"optimizer_state"}
 NODE_KEYS = {"id", "op", "attrs", "pos", "label", "group"}
 
 
@@ -90,13 +88,8 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
     if path.suffix == ".json":
         blob = text
     else:
-        arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
-        for nid, state in doc.state.items():
-            arrays.update({f"state:{nid}:{k}": np.asarray(v) for k, v in state.items()})
-        for group, named in doc.extra_arrays.items():
-            arrays.update({f"extra:{group}:{k}": np.asarray(v) for k, v in named.items()})
         buffer, zipped = io.BytesIO(), io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, **array_members(doc))
         with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(GRAPH_MEMBER, text)
             archive.writestr(PARAMS_MEMBER, buffer.getvalue())
@@ -114,25 +107,33 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
 
 
 def load_document(
-    path: str | os.PathLike, warnings: list[str] | None = None, arrays: bool = True
+    path: str | os.PathLike,
+    warnings: list[str] | None = None,
+    arrays: bool = True,
+    lazy: bool = False,
 ) -> GraphDocument:
     """Read a project zip or a plain JSON graph; FileFormatError names the place of any fault.
 
     Every size is checked against the memory budget before it is read. With ``arrays=False``
-    the parameter arrays are checked from their npy headers only and not read (``describe``).
+    the parameter arrays are checked from their npy headers only and not read (``describe``);
+    with ``lazy`` they are read on first use (:class:`LazyArrays`; the window).
     What was dropped as stale is appended to ``warnings`` (one sentence each).
     """
     path = Path(path)
-    return load_bytes(read_file(path, FileFormatError), path, warnings, arrays)
+    return load_bytes(read_file(path, FileFormatError), path, warnings, arrays, lazy)
 
 
 def load_bytes(
-    raw: bytes, path: Path, warnings: list[str] | None = None, arrays: bool = True
+    raw: bytes,
+    path: Path,
+    warnings: list[str] | None = None,
+    arrays: bool = True,
+    lazy: bool = False,
 ) -> GraphDocument:
     """Read a project zip or plain JSON graph held in memory (``path`` names it in messages)."""
     try:
         if raw[:4] == b"PK\x03\x04":
-            doc = _load_project(raw, path, arrays)
+            doc = _load_project(raw, path, arrays, lazy)
         elif len(raw) > MAX_GRAPH_BYTES:
             raise FileFormatError(f"{path}: a JSON graph larger than 64 MiB is not read")
         else:
@@ -149,7 +150,7 @@ def load_bytes(
     return doc
 
 
-def _load_project(raw: bytes, path: Path, arrays: bool) -> GraphDocument:
+def _load_project(raw: bytes, path: Path, arrays: bool, lazy: bool) -> GraphDocument:
     with open_zip(raw, path) as archive:
         names = set(archive.namelist())
         if GRAPH_MEMBER not in names:
@@ -160,7 +161,7 @@ def _load_project(raw: bytes, path: Path, arrays: bool) -> GraphDocument:
         params_bytes = read_member(archive, PARAMS_MEMBER, path) if PARAMS_MEMBER in names else None
     doc = document_from_bytes(graph_bytes, path)
     if params_bytes is not None:
-        _load_params(doc, params_bytes, path, arrays)
+        load_arrays(doc, params_bytes, f"{path}: {PARAMS_MEMBER}", arrays, lazy)
     return doc
 
 
@@ -352,40 +353,3 @@ def _inputs_from_dict(inputs: Any, doc: GraphDocument, fail) -> dict[str, Any]:
         if not np.all(np.isfinite(array)):
             fail(f"inputs.{nid}", "values must be finite")
     return inputs
-
-
-def _load_params(doc: GraphDocument, raw: bytes, path: Path, arrays: bool) -> None:
-    """Check every array's name and dtype from its npy header, then (with ``arrays``) read the
-    values within the budget and check they are finite. Entries for nodes that are gone or of
-    the wrong shape are kept here and dropped as stale by the caller."""
-    where = f"{path}: {PARAMS_MEMBER}"
-    for key, header in npz_headers(raw, where).items():
-        _check_key(key, header.dtype, f"{where}[{key!r}]")
-    if not arrays:
-        return
-    for key, array in read_npz(raw, where).items():
-        if not np.all(np.isfinite(array)):
-            raise FileFormatError(f"{where}[{key!r}]: values must be finite floating-point numbers")
-        kind, _, rest = key.partition(":")
-        nid, _, name = rest.partition(":") if kind in ("state", "extra") else (rest, "", "")
-        if kind == "param":
-            doc.params[nid] = array
-        elif kind == "state":
-            doc.state.setdefault(nid, {})[name] = array
-        else:
-            doc.extra_arrays.setdefault(nid, {})[name] = array
-
-
-def _check_key(key: str, dtype, place: str) -> None:
-    """Refuse an array that is not floating point or not a parameter, state or optimizer array."""
-    kind, _, rest = key.partition(":")
-    nid, _, name = rest.partition(":") if kind in ("state", "extra") else (rest, "", "")
-    if not np.issubdtype(dtype, np.floating):
-        raise FileFormatError(f"{place}: values must be finite floating-point numbers")
-    known = (
-        (kind == "extra" and nid in EXTRA_GROUPS and name)
-        or (kind == "param" and nid)
-        or (kind == "state" and nid and name)
-    )
-    if not known:
-        raise FileFormatError(f"{place}: not a parameter, state or optimizer array")

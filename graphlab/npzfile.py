@@ -56,6 +56,14 @@ def read_npz(data: bytes, where, error=FileFormatError) -> dict[str, np.ndarray]
         }
 
 
+def read_npz_member(data: bytes, key: str, where, error=FileFormatError) -> np.ndarray:
+    """The one array ``key`` of the archive ``data``, its size checked before reading."""
+    with open_zip(data, where, error) as archive:
+        name = f"{key}.npy"
+        header = _header(archive, archive.getinfo(name), where, error)
+        return _values(archive, name, header, where, error)
+
+
 def _key(info: zipfile.ZipInfo, where, error) -> str:
     if not info.filename.endswith(".npy"):
         raise error(f"{where}: member {info.filename!r} is not an array (.npy)")

@@ -56,7 +56,7 @@ def open_window(graph: str | None = None, theme: str | None = None) -> MainWindo
     graph = graph or DEFAULT_EXAMPLE
     apply_stored_memory_limit()  # before the first file is read
     path = resolve_graph(graph)
-    doc = open_graph(graph)
+    doc = open_graph(graph, lazy=True)
     apply_theme(QApplication.instance(), theme or QSettings().value("theme", DEFAULT_THEME))
     window = MainWindow()
     example = path.resolve().parent == EXAMPLES_DIR and not Path(graph).is_file()

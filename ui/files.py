@@ -147,7 +147,7 @@ class DocumentFiles(QObject):
             return False
         dropped: list[str] = []
         try:
-            doc = load_document(path, dropped)
+            doc = load_document(path, dropped, lazy=True)
         except GraphLabError as exc:
             if not Path(path).exists():
                 self.forget_recent(Path(path).resolve())
@@ -282,7 +282,7 @@ class DocumentFiles(QObject):
         restored = False
         if answer == QMessageBox.Yes:
             try:
-                doc = load_document(recovered)
+                doc = load_document(recovered, lazy=True)
             except GraphLabError as exc:
                 QMessageBox.critical(self.window, "Cannot restore", str(exc))
             else:
