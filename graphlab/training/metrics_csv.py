@@ -117,6 +117,24 @@ def read_metrics(
         raise GraphLabError(f"{path}: cannot read the metrics ({exc})") from None
 
 
+def index_rows(path: str | Path) -> RowIndex:
+    """The row index of a finished metrics file (a run reopened from a project), built by one
+    scan of its lines without parsing them. Raises GraphLabError for another format."""
+    index = RowIndex()
+    try:
+        with open(path, "rb") as handle:
+            header = handle.readline()
+            if header.decode("ascii", "replace").rstrip("\r\n") != ",".join(FIELDS):
+                raise GraphLabError(f"{path}: not a GraphLab metrics file ({','.join(FIELDS)})")
+            offset = len(header)
+            for line in handle:
+                index.note(offset)
+                offset += len(line)
+    except OSError as exc:
+        raise GraphLabError(f"{path}: cannot read the metrics ({exc.strerror or exc})") from None
+    return index
+
+
 def read_rows(path: str | Path, index: RowIndex, first: int, count: int) -> np.ndarray:
     """Rows ``first`` .. ``first + count - 1`` (fewer at the end) of a metrics file, (N, 6)."""
     if count <= 0 or first >= index.rows:

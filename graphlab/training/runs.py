@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.errors import GraphLabError
 from graphlab.atomic import write_atomically
-from graphlab.training.metrics_csv import RowIndex, read_metrics, read_rows
+from graphlab.training.metrics_csv import RowIndex, index_rows, read_metrics, read_rows
 from graphlab.training.summary import Summary
 
 #: runs kept in a document (oldest dropped first)
@@ -125,9 +125,15 @@ class RunRecord:
 
     def rows(self, first_step: int, last_step: int) -> np.ndarray | None:
         """The metrics file's rows (N, 6) of steps ``first_step`` .. ``last_step``, or None
-        when the file is not indexed (the steps of a run are consecutive rows)."""
-        if self.index is None or not self.metrics or self.first_step is None:
+        when the run has no readable metrics file (the steps of a run are consecutive rows).
+        A run reopened from a project indexes its file on the first call (one scan)."""
+        if not self.metrics or self.first_step is None:
             return None
+        if self.index is None:
+            try:
+                self.index = index_rows(self.metrics)
+            except GraphLabError:  # the file is gone or replaced: the summary stays
+                return None
         first = max(first_step - self.first_step - 1, 0)
         return read_rows(self.metrics, self.index, first, last_step - self.first_step - first)
 

@@ -133,3 +133,27 @@ def test_zooming_into_a_long_run_rereads_the_steps_in_view_from_its_metrics_file
     assert record_from_metrics(path).rows(99_990, 100_005)[:, 1].tolist() == list(
         range(99_990, 100_001)
     )
+
+
+def test_a_run_reopened_from_a_project_rereads_its_metrics_file_when_zoomed(qtbot, tmp_path):
+    path = tmp_path / "run.csv"
+    steps = np.arange(1, 20_001)
+    loss = 1.0 + np.sin(steps / 3.0)
+    writer = MetricsCsv(path)
+    writer.add_steps(
+        zip([1] * len(steps), steps.tolist(), loss.tolist(), [0.1] * len(steps), strict=True)
+    )
+    writer.close()
+    saved = record_from_metrics(path).to_json()  # as a saved project keeps it: no index
+    reopened = RunRecord.from_json(saved)
+    assert reopened.index is None and reopened.metrics == str(path)
+    plot = LiveView().loss
+    qtbot.addWidget(plot)
+    plot.update_from(reopened)
+    plot.setXRange(12_000, 12_050, padding=0)
+    qtbot.waitUntil(lambda: plot.detail.getData()[0] is not None)
+    x, y = plot.detail.getData()
+    assert x[0] <= 12_000 and x[-1] >= 12_050
+    np.testing.assert_allclose(y, loss[x.astype(int) - 1], rtol=1e-5)
+    path.unlink()  # a file gone since: the summary stays, nothing raises
+    assert RunRecord.from_json(saved).rows(10, 20) is None
