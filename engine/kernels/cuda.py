@@ -5,7 +5,9 @@ On a GPU a training step of small layers is bound by launches (measured on an H2
 30 microseconds of Python per cupy call, 11 calls in a conv block's forward and 22 in its
 backward), so the plan's CUDA stages call these kernels instead. Each computes what the
 ``xp`` code computes, in the same order of float operations (compiled without fused
-multiply-adds), so results equal the numpy path's within rounding of the reductions.
+multiply-adds), so results equal the numpy path's within rounding of the reductions. They are
+compiled with flush-to-zero (``--ftz=true``, single precision only), as the CPU trainer runs
+(:mod:`engine.fpenv`): a fitted network's subnormal gradients and Adam moments become 0.
 
 Layouts are the plan's (see :mod:`engine.kernels.chwn`): images (C, H, W, N) or any strides,
 columns (C*K*K, positions) with positions ordered (Ho, Wo, N), or (2, 2, Ho/2, Wo/2, N) when a
@@ -19,6 +21,8 @@ import functools
 import numpy as np
 
 THREADS = 256
+#: no fused multiply-adds (the numpy path's rounding); subnormal float32 values flushed to 0
+NVRTC_OPTIONS = ("--fmad=false", "--ftz=true")
 MAX_BLOCKS = 65536  # the kernels loop (grid-stride) over what more blocks would cover
 
 SOURCE = r"""
@@ -200,7 +204,7 @@ def compile_module(source: str):
     """The kernels of ``source`` as a cupy RawModule (tests compile them for the CPU)."""
     import cupy
 
-    return cupy.RawModule(code=source, options=("--fmad=false",))
+    return cupy.RawModule(code=source, options=NVRTC_OPTIONS)
 
 
 @functools.cache

@@ -138,3 +138,18 @@ def test_out_of_memory_on_cuda_is_a_device_error_naming_the_size(cupy):
     with pytest.raises(DeviceError, match=r"the GPU ran out of memory allocating 16\.0 TiB"):
         graph.forward({"x": np.ones((2**21, 1), np.float32)})
     cupy.get_default_memory_pool().free_all_blocks()
+
+
+def test_the_fused_adam_kernel_flushes_subnormal_float32_moments_to_zero(cupy):
+    """The kernels run flush-to-zero on the GPU, as the CPU trainer does (engine.fpenv)."""
+    from engine.kernels import cuda as kernels
+
+    tiny = np.float32(1e-39)  # subnormal in float32
+    assert 0 < tiny < np.finfo(np.float32).tiny
+    grad = cupy.full(64, tiny, dtype=cupy.float32)
+    m, v, out = (cupy.zeros(64, dtype=cupy.float32) for _ in range(3))
+    kernels.adam_direction(grad, m, v, out, 0.9, 0.999, 1.0, 1e-8, 1e-3)
+    assert float(cupy.abs(m).max()) == 0.0  # 1e-39 * 0.1 would be a subnormal 1e-40
+    normal = cupy.full(64, 1e-3, dtype=cupy.float32)
+    kernels.adam_direction(normal, m, v, out, 0.9, 0.999, 1.0, 1e-8, 1e-3)
+    assert float(m[0]) == pytest.approx(1e-4, rel=1e-6)
