@@ -1,7 +1,9 @@
 """What a document's graph is fed: its stored input values, or batches of its bound dataset.
 
 A document's dataset binding is ``{"spec": <load_dataset spec>, "data_input": id,
-"label_input": id, "split": {"val", "test", "seed"}, "preprocess": {"center", "scale"}}``.
+"label_input": id, "split": {"val", "test", "seed"}, "features": {"hog": {...}, ...},
+"preprocess": {"center", "scale"}}``; features (:mod:`graphlab.datasets.features`) replace each
+image by its feature vector before preprocessing.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ def bound_data(doc: GraphDocument) -> BoundData:
             test=split.get("test", 0.1),
             seed=split.get("seed", 0),
         )
+        if binding.get("features"):
+            from graphlab.datasets.feature_cache import featurize_splits
+
+            splits = featurize_splits(splits, binding["features"], split.get("seed", 0))
         splits, stats = preprocess_splits(
             splits, center=preprocess.get("center", "none"), scale=preprocess.get("scale")
         )
