@@ -8,8 +8,7 @@ from skimage.feature import hog
 
 from engine.errors import DatasetError
 from graphlab.api_train import train_document
-from graphlab.datasets import Dataset, split_dataset
-from graphlab.datasets import feature_cache
+from graphlab.datasets import Dataset, feature_cache, split_dataset
 from graphlab.datasets.features import (
     FeatureSpec,
     FittedFeatures,
