@@ -49,7 +49,7 @@ def truth(task: Task, doc: GraphDocument) -> np.ndarray:
         return np.asarray(task.answer, dtype=np.float64)
     graph = doc.compile(dtype="float64")
     if task.quantity == "shape":
-        shapes = [tuple(d for d in graph.shapes[n] if d != -1) for n in task.nodes]
+        shapes = [tuple(d for d in graph.shapes[n] if d not in (-1, None)) for n in task.nodes]
         return np.concatenate([np.asarray(s, dtype=np.float64) for s in shapes])
     graph.forward(doc.input_feeds())
     if task.quantity == "grad":

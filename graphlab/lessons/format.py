@@ -25,8 +25,8 @@ STEP_FIELDS = {"text", "hint", "worked", "graph", "task"}
 TASK_FIELDS = {
     "predict": {"kind", "node", "quantity", "answer", "rtol"},
     "build": {"kind", "expression", "inputs", "low", "high", "draws", "rtol", "node"},
-    "train": {"kind", "metric", "at_least", "at_most", "max_epochs"},
-    "choose": {"kind", "choices", "answer"},
+    "train": {"kind", "metric", "at_least", "at_most", "max_epochs", "node"},
+    "choose": {"kind", "choices", "answer", "node"},
 }
 TASK_FIELDS["fix"] = TASK_FIELDS["build"]
 MAX_LESSON_BYTES = 256 * 1024
