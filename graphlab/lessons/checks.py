@@ -32,7 +32,7 @@ class Verdict:
 
 def fmt(value) -> str:
     """A number or small array, short: 0.731, [0.2 -0.39]."""
-    array = np.asarray(value, dtype=np.float64)
+    array = np.asarray(value, dtype=np.float64) + 0.0  # no "-0"
     if array.ndim == 0:
         return f"{float(array):.4g}"
     return np.array2string(array, precision=3, suppress_small=True, separator=", ")
