@@ -82,6 +82,11 @@ def _inline(text: str, rich: bool) -> str:
     return "".join(out)
 
 
+def inline_html(text: str) -> str:
+    """One line of Markdown (a hint, a worked line) as HTML."""
+    return _inline(" ".join(text.split()), True)
+
+
 def to_html(markdown: str) -> str:
     """The lesson text as HTML for a QTextBrowser."""
     blocks = []

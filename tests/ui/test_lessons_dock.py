@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 
 from graphlab.lessons.graphs import lesson_dir
 from graphlab.lessons.progress import default_path
+from graphlab.lessons.render import inline_html
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.app import APPLICATION, ORGANIZATION
 from ui.lessons import install_lessons, progress_path
@@ -45,7 +46,7 @@ def _open_lesson_one(window, qtbot):
     assert lessons.panel.currentIndex() == 1
 
 
-def test_walk_lesson_one_and_find_it_done_in_a_new_window(qtbot, isolated_settings):
+def test_walk_lesson_one_and_find_it_done_in_a_new_window(qtbot, isolated_settings):  # noqa: F811
     window = make_window(qtbot, "cnn-digits")
     _open_lesson_one(window, qtbot)
     page = window.lessons.panel.page
@@ -59,7 +60,8 @@ def test_walk_lesson_one_and_find_it_done_in_a_new_window(qtbot, isolated_settin
         assert window.lessons.highlight.nodes == step.task.nodes  # framed on the canvas
         qtbot.keyClicks(page.answer, wrong)
         qtbot.keyClick(page.answer, Qt.Key_Return)
-        assert step.hint in page.feedback.text() and not page.next.isEnabled()
+        assert f"<b>Hint:</b> {inline_html(step.hint)}" in page.feedback.text()
+        assert not page.next.isEnabled()
         assert page.worked.text() == ""
         page.answer.clear()
         qtbot.keyClicks(page.answer, wrong)
@@ -83,7 +85,7 @@ def test_walk_lesson_one_and_find_it_done_in_a_new_window(qtbot, isolated_settin
     assert "1 of 12 done (1)" in again.lessons.gallery.item.data(Qt.UserRole + 1)
 
 
-def test_show_me_steps_to_the_gradient_and_a_build_check_reads_the_canvas(qtbot, isolated_settings):
+def test_show_me_steps_to_the_gradient_and_a_build_check_reads_the_canvas(qtbot, isolated_settings):  # noqa: F811
     window = make_window(qtbot)
     lessons = window.lessons
     lessons.open_lesson("01-circuit")
@@ -104,7 +106,7 @@ def test_show_me_steps_to_the_gradient_and_a_build_check_reads_the_canvas(qtbot,
     assert set(window.doc.nodes) == {"w0", "x0", "w1", "x1", "w2", "w0x0", "w1x1", "dot", "s"}
     qtbot.mouseClick(page.check, Qt.LeftButton)
     assert "your graph gives s =" in page.feedback.text()
-    assert "Hint: Wire the output of s" in page.feedback.text()
+    assert "<b>Hint:</b> Wire the output of s" in page.feedback.text()
     from graphlab.document import DocEdge, DocNode
 
     window.doc.add_node(DocNode("f", "sigmoid", {}, (880.0, 0.0)))
@@ -113,14 +115,16 @@ def test_show_me_steps_to_the_gradient_and_a_build_check_reads_the_canvas(qtbot,
     assert page.feedback.text().startswith("Right: your graph computes sigmoid(")
 
 
-def test_a_malformed_lesson_shows_one_line_and_the_others_work(qtbot, isolated_settings, tmp_path):
+def test_a_malformed_lesson_shows_one_line_and_the_others_work(qtbot, isolated_settings, tmp_path):  # noqa: F811
     folder = tmp_path / "lessons"
     folder.mkdir()
     (folder / "01-circuit.toml").write_text((lesson_dir() / "01-circuit.toml").read_text())
     (folder / "02-broken.toml").write_text('title = "x"\nsection = "y"\n[[steps]]\ntext = 3\n')
     window = make_window(qtbot)
     lessons = install_lessons(window, folder)
-    rows = [lessons.panel.lesson_list.item(i).text() for i in range(lessons.panel.lesson_list.count())]
+    rows = [
+        lessons.panel.lesson_list.item(i).text() for i in range(lessons.panel.lesson_list.count())
+    ]
     assert rows == ["   1. Backprop on a circuit: f = (x + y) z",
                     "⚠ 02-broken.toml:4: steps[1].text: expected text, got 3"]  # fmt: skip
     assert "1 lesson file(s) could not be read" in lessons.gallery.item.data(Qt.UserRole + 1)
@@ -128,7 +132,7 @@ def test_a_malformed_lesson_shows_one_line_and_the_others_work(qtbot, isolated_s
     assert lessons.panel.page.position.text() == "step 1 of 7"
 
 
-def test_the_command_line_finds_the_windows_progress_file(isolated_settings, monkeypatch):
+def test_the_command_line_finds_the_windows_progress_file(isolated_settings, monkeypatch):  # noqa: F811
     monkeypatch.delenv("GRAPHLAB_LESSONS_PROGRESS", raising=False)
     names = QCoreApplication.organizationName(), QCoreApplication.applicationName()
     QCoreApplication.setOrganizationName(ORGANIZATION)

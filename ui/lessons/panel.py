@@ -4,6 +4,8 @@ The panel only shows and signals; :mod:`ui.lessons` decides."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from graphlab.lessons import Lesson, Step
-from graphlab.lessons.render import to_html
+from graphlab.lessons.render import inline_html, to_html
 
 NAME_ROLE = Qt.UserRole
 PASS_STYLE = "color: #1b7f3b; font-weight: bold;"
@@ -78,7 +80,8 @@ class LessonPage(QWidget):
         self.section.setStyleSheet("color: gray;")
         self.position = QLabel()
         self.text = QTextBrowser(openExternalLinks=False)
-        self.answer = QLineEdit(placeholderText="your answer, e.g. -4 or [0.2, -0.4]")
+        self.answer = QLineEdit(placeholderText="your answer")
+        self.answer.setToolTip("A number (-4), a list ([0.2, -0.39]) or a shape (16, 8, 8)")
         self.choices = QWidget()
         self.choice_layout = QVBoxLayout(self.choices)
         self.choice_layout.setContentsMargins(0, 0, 0, 0)
@@ -87,6 +90,7 @@ class LessonPage(QWidget):
         self.show_me = QPushButton("Show me")
         self.show_me.setToolTip("Show the answer on the canvas with the stepper")
         self.feedback = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)
+        self.feedback.setTextFormat(Qt.RichText)
         self.worked = QLabel(wordWrap=True, textInteractionFlags=Qt.TextSelectableByMouse)
         self.worked.setStyleSheet("font-family: monospace;")
         self.back = QPushButton("◀ Back")
@@ -172,8 +176,11 @@ class LessonPage(QWidget):
     def say(self, passed: bool, message: str, hint: str = "", worked: str = "") -> None:
         """The verdict: green when passed; else red with the hint (and the worked line)."""
         self.feedback.setStyleSheet(PASS_STYLE if passed else FAIL_STYLE)
-        self.feedback.setText(message if passed or not hint else f"{message}\nHint: {hint}")
-        self.worked.setText(f"Worked: {worked}" if worked else "")
+        text = html.escape(message)
+        self.feedback.setText(
+            text if passed or not hint else f"{text}<br><b>Hint:</b> {inline_html(hint)}"
+        )
+        self.worked.setText(f"Worked: {html.escape(worked)}" if worked else "")
 
     def busy(self, text: str) -> None:
         """A check running in the background (training): the button waits."""
