@@ -4,6 +4,7 @@ progress; `graphlab lessons`/`lesson show`/`lesson check` on good and bad input.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -124,3 +125,21 @@ def test_a_copied_bundled_lesson_loads_from_another_folder(tmp_path):
     shutil.copy(lesson_dir() / "03-backward-patterns.toml", tmp_path)
     shutil.copytree(lesson_dir() / "graphs", tmp_path / "graphs")
     assert load_catalog(tmp_path).errors == []
+
+
+def test_docs_lessons_names_every_field_kind_and_function():
+    from graphlab.lessons import format as lesson_format
+    from graphlab.lessons.expr import FUNCTIONS
+
+    text = (lesson_dir().parents[1] / "docs" / "lessons.md").read_text()
+    spans = set(re.findall(r"`([\w.]+)`", text))
+    words = {
+        *lesson_format.TOP_FIELDS,
+        *lesson_format.STEP_FIELDS,
+        *lesson_format.KINDS,
+        *lesson_format.QUANTITIES,
+        *lesson_format.METRICS,
+        *set().union(*lesson_format.TASK_FIELDS.values()),
+        *FUNCTIONS,
+    }
+    assert sorted(words - spans) == []
