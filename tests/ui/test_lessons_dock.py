@@ -144,3 +144,24 @@ def test_the_command_line_finds_the_windows_progress_file(isolated_settings, mon
         QCoreApplication.setOrganizationName(names[0])
         QCoreApplication.setApplicationName(names[1])
     assert QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
+
+
+def test_a_train_task_trains_the_canvas_graph_in_the_background(qtbot, isolated_settings):  # noqa: F811
+    window = make_window(qtbot)
+    lessons = window.lessons
+    lessons.open_lesson("08-learning-rate")
+    lessons.go(4)  # loss below 0.6 within 200 epochs
+    page = lessons.panel.page
+    assert window.doc.name == "two-layer-net-spiral"
+    window.doc.set_training({**window.doc.training, "lr": 1.0, "epochs": 200})
+    qtbot.mouseClick(page.check, Qt.LeftButton)
+    assert not page.check.isEnabled() and page.feedback.text().startswith("Training your graph")
+    qtbot.waitUntil(lambda: page.check.isEnabled(), timeout=30_000)
+    assert "did not reach the target (at most 0.6)" in page.feedback.text()
+    assert not page.next.isEnabled()
+    window.doc.set_training({**window.doc.training, "lr": 2.0})
+    qtbot.mouseClick(page.check, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.check.isEnabled(), timeout=30_000)
+    assert "After 200 epoch(s) the training loss is 0.5" in page.feedback.text()
+    assert page.next.isEnabled()
+    assert window.doc.params == {}  # the check trained a copy, the canvas graph is untouched
