@@ -35,7 +35,8 @@ def fmt(value) -> str:
     array = np.asarray(value, dtype=np.float64) + 0.0  # no "-0"
     if array.ndim == 0:
         return f"{float(array):.4g}"
-    return np.array2string(array, precision=3, suppress_small=True, separator=", ")
+    text = np.array2string(array, precision=3, suppress_small=True, separator=", ")
+    return " ".join(text.replace("[ ", "[").split())
 
 
 # -- predict and choose --------------------------------------------------------------------
