@@ -165,3 +165,15 @@ def test_a_train_task_trains_the_canvas_graph_in_the_background(qtbot, isolated_
     assert "After 200 epoch(s) the training loss is 0.5" in page.feedback.text()
     assert page.next.isEnabled()
     assert window.doc.params == {}  # the check trained a copy, the canvas graph is untouched
+
+
+def test_a_lesson_reopens_at_the_step_left(qtbot, isolated_settings):  # noqa: F811
+    window = make_window(qtbot)
+    window.lessons.open_lesson("02-sigmoid-neuron")
+    window.lessons.go(4)
+    window.close()
+    again = make_window(qtbot)
+    again.lessons.open_lesson("sigmoid-neuron")
+    assert again.lessons.panel.page.position.text() == "step 4 of 7"
+    assert again.doc.name == "sigmoid-neuron"
+    assert again.lessons.highlight.nodes == ["x0", "x1"]
