@@ -4,8 +4,6 @@ on the canvas, and a malformed lesson file beside good ones."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt
 from PySide6.QtTest import QTest
 
@@ -17,7 +15,6 @@ from ui.app import APPLICATION, ORGANIZATION
 from ui.lessons import install_lessons, progress_path
 
 ANSWERS = {2: ("5", "3"), 3: ("12", "-12"), 4: ("-4", "3"), 5: ("4", "-4"), 6: ("4", "-4")}
-SHOTS = Path(__file__).resolve().parents[2] / "benchmarks" / "screenshots"
 
 
 def _double_click(view, item, qtbot):
