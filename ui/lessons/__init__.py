@@ -166,11 +166,13 @@ class Lessons:
                 return
             self.verdict(verdict)
         elif task.kind == "train":
-            doc, number = self.window.doc.snapshot(), self.number
+            doc, where = self.window.doc.snapshot(), (self.lesson.name, self.number)
             if self.watcher.start(
-                lambda job: (number, check_graph(task, doc)), "checking the lesson"
+                lambda job: (where, check_graph(task, doc)), "checking the lesson"
             ):
                 page.busy(f"Training your graph afresh (at most {task.max_epochs} epochs)...")
+            else:
+                page.say(False, "An earlier check is still training; wait for it to end.")
         else:
             self.verdict(check_graph(task, self.window.doc.snapshot()))
 
@@ -178,7 +180,7 @@ class Lessons:
         self.panel.page.check.setEnabled(True)
         if job.error is not None:
             self.panel.page.say(False, job.error)
-        elif job.result is not None and job.result[0] == self.number:
+        elif job.result is not None and job.result[0] == (self.lesson.name, self.number):
             self.verdict(job.result[1])
 
     def verdict(self, verdict) -> None:
