@@ -32,6 +32,7 @@ from ui.files import DocumentFiles
 from ui.guard import ActionGuard
 from ui.input_drop import install_input_pad
 from ui.inspector import Inspector
+from ui.lessons import install_lessons
 from ui.palette import PaletteWidget
 from ui.preferences import install_preferences, undo_limit
 from ui.problems import ProblemsPanel
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         install_training(self)
         install_course(self)
         install_input_pad(self)
+        install_lessons(self)
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False
