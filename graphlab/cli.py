@@ -8,6 +8,7 @@ Exit status: 0 success, 1 a check failed, 2 bad usage or bad input (one line on 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from engine.errors import GraphLabError
@@ -93,12 +94,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("graphlab: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`graphlab ... | head`): stop quietly
+        _silence_stdout()
+        return 0
     except Exception as exc:  # a bug: one line here, the traceback in the log
         print(f"graphlab: {_one_line(unexpected_message(exc, f'running graphlab {args.command}'))}",
               file=sys.stderr)  # fmt: skip
         return 3
     finally:
         set_memory_limit(None)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit flush does not fail on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _one_line(message: str) -> str:

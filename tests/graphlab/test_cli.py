@@ -1,5 +1,6 @@
 """The graphlab command, run as a user runs it: in a subprocess."""
 
+import json
 import subprocess
 import sys
 
@@ -89,3 +90,19 @@ def test_help_explains_every_command():
     for command in ("examples", "describe", "run", "gradcheck"):
         assert command in out
         assert "usage: graphlab " + command in graphlab(command, "--help").stdout
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
+    """`graphlab describe BIG | head -1`: no error line when the pipe closes early."""
+    nodes = [{"id": "x", "op": "input", "attrs": {"shape": [-1, 4]}}]
+    nodes += [{"id": f"r{i}", "op": "relu", "attrs": {}} for i in range(3000)]
+    edges = [{"from": "x", "to": "r0", "port": "x"}]
+    edges += [{"from": f"r{i}", "to": f"r{i + 1}", "port": "x"} for i in range(2999)]
+    graph = tmp_path / "chain.json"
+    graph.write_text(
+        json.dumps({"format": "graphlab", "version": 1, "nodes": nodes, "edges": edges})
+    )
+    command = f"{sys.executable} -m graphlab.cli describe {graph} | head -1"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == ""
