@@ -3,6 +3,7 @@ palette, training, saving and reopening with the trust question answered; and co
 never runs when the answer is no, or when the graph is only drawn."""
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -16,6 +17,9 @@ from ui.canvas_export import export_document_picture
 from ui.custom_op import op_folder
 from ui.custom_op.editor import FAIL, PASS
 from ui.custom_op.trust_dialog import TrustDialog
+
+#: QSettings and the application's data folder (the op folder) under the test's tmp_path
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 def write_op(qtbot, window, name: str, source: str):
@@ -45,7 +49,7 @@ def answer_trust(qtbot, run: bool) -> None:
     QTimer.singleShot(0, click)
 
 
-def test_swish_from_the_editor_checks_trains_saves_reopens_and_runs(qtbot, isolated_settings):
+def test_swish_from_the_editor_checks_trains_saves_reopens_and_runs(qtbot, tmp_path):
     window = make_window(qtbot)
     editor = write_op(qtbot, window, "swish", SWISH)
     assert editor.verdict.text().startswith("Saved. Every input passes")
@@ -59,7 +63,7 @@ def test_swish_from_the_editor_checks_trains_saves_reopens_and_runs(qtbot, isola
         train_losses(spiral_with("swish")), train_losses(spiral_with("builtin")), atol=1e-5
     )
     window.files.adopt(spiral_with("swish"), None)
-    path = isolated_settings / "swish-net.graphlab"
+    path = tmp_path / "swish-net.graphlab"
     assert window.files._save_to(path)
     forget_all()  # as in a new session: nothing registered, nothing trusted
     answer_trust(qtbot, run=True)
@@ -70,7 +74,7 @@ def test_swish_from_the_editor_checks_trains_saves_reopens_and_runs(qtbot, isola
     assert values["act"].shape == (8, 100) and np.all(np.isfinite(values["act"]))
 
 
-def test_a_wrong_backward_is_saved_and_shown_in_red(qtbot, isolated_settings):
+def test_a_wrong_backward_is_saved_and_shown_in_red(qtbot, tmp_path):
     window = make_window(qtbot)
     editor = write_op(qtbot, window, "swish", WRONG_SWISH)
     row = editor.results.topLevelItem(0)
@@ -82,7 +86,7 @@ def test_a_wrong_backward_is_saved_and_shown_in_red(qtbot, isolated_settings):
     assert window.doc.custom_ops == {}
 
 
-def test_code_that_does_not_read_is_refused_and_changes_nothing(qtbot, isolated_settings):
+def test_code_that_does_not_read_is_refused_and_changes_nothing(qtbot, tmp_path):
     window = make_window(qtbot)
     editor = write_op(qtbot, window, "broken", "def forward(x, *, attrs):\n    return (\n")
     assert editor.verdict.text().startswith("Not saved: custom op 'broken': line 2")
@@ -90,13 +94,13 @@ def test_code_that_does_not_read_is_refused_and_changes_nothing(qtbot, isolated_
     assert not window.stack.canUndo()
 
 
-def test_opening_without_running_and_drawing_never_run_the_code(qtbot, isolated_settings):
-    path, marker = marker_project(isolated_settings)
+def test_opening_without_running_and_drawing_never_run_the_code(qtbot, tmp_path):
+    path, marker = marker_project(tmp_path)
     window = make_window(qtbot)
     answer_trust(qtbot, run=False)
     assert window.files.open_path(path)
     assert window.doc.analysis().shapes["m"] == (2, 3)  # the placeholder keeps its shape
     assert not registered("marked").runnable
-    export_document_picture(window.doc, isolated_settings / "thumb.png", "png")
-    assert (isolated_settings / "thumb.png").stat().st_size > 0
+    export_document_picture(window.doc, tmp_path / "thumb.png", "png")
+    assert (tmp_path / "thumb.png").stat().st_size > 0
     assert not marker.exists()
