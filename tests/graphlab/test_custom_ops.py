@@ -176,3 +176,20 @@ def test_the_op_folder_keeps_ops_and_reports_bad_files(tmp_path):
     assert [d.name for d in definitions] == ["swish"] and definitions[0].source == SWISH
     assert len(problems) == 1 and "broken.py" in problems[0] and "line 1" in problems[0]
     assert registered("swish") is None  # reading the folder runs and registers nothing
+
+
+def test_the_stepper_explains_the_op_with_its_code():
+    from graphlab.custom_ops.runtime import GPU_NOTE
+    from graphlab.explain import explain
+
+    swish()
+    doc = spiral_with("swish")
+    graph = doc.compile()
+    feeds = {"x": np.ones((3, 2)), "y": np.array([0, 1, 2])}
+    events = [e for e in graph.trace(feeds) if e.node == "act"]
+    forward, backward = (explain(e, graph, {}) for e in events)
+    assert forward.lines[0].startswith("act = swish(fc1): fc1 (3, 100) -> (3, 100)")
+    assert "def forward(x, *, attrs):" in forward.lines and GPU_NOTE in forward.lines
+    assert (
+        "    x, s = cache" in backward.lines and "dL/dfc1 = dout * dswish/dfc1" in backward.lines[0]
+    )
