@@ -193,3 +193,22 @@ def test_the_stepper_explains_the_op_with_its_code():
     assert (
         "    x, s = cache" in backward.lines and "dL/dfc1 = dout * dswish/dfc1" in backward.lines[0]
     )
+
+
+def test_on_a_gpu_array_module_the_op_round_trips_through_numpy():
+    from tests.engine.standin import is_standin
+    from tests.engine.test_standin_backend import DEVICE  # registers the cupy stand-in
+
+    swish()
+    doc = spiral_with("swish")
+    feeds = {"x": np.linspace(-1, 1, 6).reshape(3, 2), "y": np.array([0, 1, 2])}
+    results = []
+    for device in ("cpu", DEVICE):
+        graph = doc.compile(device=device, dtype="float64")
+        graph.forward(feeds)
+        graph.backward()
+        results.append((graph.values["act"], graph.grads["fc1"]))
+    (value, grad), (device_value, device_grad) = results
+    assert is_standin(device_value) and is_standin(device_grad)
+    np.testing.assert_array_equal(device_value.get(), value)
+    np.testing.assert_array_equal(device_grad.get(), grad)

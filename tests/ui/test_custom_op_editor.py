@@ -104,3 +104,30 @@ def test_opening_without_running_and_drawing_never_run_the_code(qtbot, tmp_path)
     export_document_picture(window.doc, tmp_path / "thumb.png", "png")
     assert (tmp_path / "thumb.png").stat().st_size > 0
     assert not marker.exists()
+
+
+def test_the_stepper_shows_the_ops_code_and_its_errors(qtbot):
+    window = make_window(qtbot)
+    write_op(qtbot, window, "swish", SWISH)
+    window.files.adopt(spiral_with("swish"), None)
+    model = window.stepper.model
+    while model.current is None or model.current.node != "act":
+        model.step_forward()
+    lines = window.stepper.panel.displayed_lines()
+    assert "def forward(x, *, attrs):" in lines and any("cupy.asnumpy" in t for t in lines)
+    assert (
+        write_op(qtbot, window, "swish", SWISH)
+        .verdict.text()
+        .startswith("Not saved: an op named 'swish' exists; change it with Edit op > swish")
+    )
+    window.custom_ops.edit_menu.aboutToShow.emit()
+    (edit,) = [a for a in window.custom_ops.edit_menu.actions() if a.text() == "swish"]
+    edit.trigger()
+    editor = window.custom_ops.editor
+    assert editor.name.isReadOnly() and editor.code.toPlainText() == SWISH
+    editor.code.setPlainText(SWISH.replace("return x * s, (x, s)", "return x * t, (x, s)"))
+    qtbot.mouseClick(editor.save_button, Qt.LeftButton)
+    assert "NameError: name 't' is not defined (line 10: return x * t, (x, s))" in editor.verdict.text()  # fmt: skip
+    model.step_forward()
+    assert "line 10: return x * t, (x, s)" in model.error
+    assert window.doc.analysis().problems["act"].endswith("(line 10: return x * t, (x, s))")

@@ -102,6 +102,8 @@ class CustomOps:
         doc, editor = self.window.doc, self.editor
         try:
             definition = parse_definition(name, source)
+            if editor.is_new and registered(name) is not None:
+                raise CustomOpError(f"an op named {name!r} exists; change it with Edit op > {name}")
             self._check_ports(definition)
         except CustomOpError as exc:
             editor.show_problem(str(exc))

@@ -43,7 +43,9 @@ class OpEditor(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Edit op" if definition else "New op")
         self.name = QLineEdit(definition.name if definition else "my_op")
-        self.name.setReadOnly(definition is not None)  # renaming would orphan its nodes
+        #: a new op may not take the name of an op that exists (its editor changes that one)
+        self.is_new = definition is None
+        self.name.setReadOnly(not self.is_new)  # renaming would orphan its nodes
         self.code = CodeEditor()
         source = definition.source if definition else TEMPLATE.format(name=self.name.text())
         self.code.setPlainText(source)
@@ -91,6 +93,7 @@ class OpEditor(QDialog):
 
     def show_report(self, report: CheckReport, note: str = "") -> None:
         """The op was saved; the check's result per input (failing rows in red)."""
+        self.is_new = False
         self.name.setReadOnly(True)
         self.setWindowTitle("Edit op")
         self.results.clear()
