@@ -88,9 +88,8 @@ class OpDefinition:
         }
 
     def with_shapes(self, records) -> OpDefinition:
-        """This definition with more shape records (duplicates dropped)."""
-        merged = tuple(dict.fromkeys([*self.shapes, *records]))
-        return OpDefinition(**{**self.__dict__, "shapes": merged})
+        """This definition with these shape records instead (duplicates dropped)."""
+        return OpDefinition(**{**self.__dict__, "shapes": tuple(dict.fromkeys(records))})
 
 
 def attrs_key(attrs) -> str:

@@ -63,7 +63,8 @@ def read_custom_ops(value: Any, fail) -> dict[str, OpDefinition]:
 
 def custom_ops_field(doc) -> dict[str, Any]:
     """``{"custom_ops": [...]}`` for graph.json, or {} when the document uses none: its own
-    definitions and those of registered ops its nodes use, with shape records added."""
+    definitions and those of registered ops its nodes use, each with the shapes of its uses
+    (an untrusted op's come from its records, so they survive a save)."""
     definitions = dict(doc.custom_ops)
     for node in doc.nodes.values():
         op = registered(node.op)

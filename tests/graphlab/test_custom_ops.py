@@ -93,6 +93,8 @@ def test_a_saved_project_keeps_its_op_and_shapes_and_runs_only_when_trusted(tmp_
     assert analysis.problems == {} and analysis.shapes["act"] == (None, 100)
     with pytest.raises(CustomOpError, match='node "act" \\(swish\\).*not been trusted'):
         prepare_training(reopened, {"epochs": 1}).trainer.run()
+    save_document(reopened, tmp_path / "again.graphlab")  # saved untrusted: shapes kept
+    assert load_document(tmp_path / "again.graphlab").analysis().shapes["act"] == (None, 100)
     trust(reopened.custom_ops.values())
     assert len(train_losses(reopened, 3)) == 3
 

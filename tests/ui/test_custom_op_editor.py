@@ -15,7 +15,7 @@ from tests.graphlab.test_custom_ops import train_losses
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401 (fixture)
 from ui.canvas_export import export_document_picture
 from ui.custom_op import op_folder
-from ui.custom_op.editor import FAIL, PASS
+from ui.custom_op.editor import fail_colour, pass_colour
 from ui.custom_op.trust_dialog import TrustDialog
 
 #: QSettings and the application's data folder (the op folder) under the test's tmp_path
@@ -55,7 +55,7 @@ def test_swish_from_the_editor_checks_trains_saves_reopens_and_runs(qtbot, tmp_p
     assert editor.verdict.text().startswith("Saved. Every input passes")
     row = editor.results.topLevelItem(0)
     assert (row.text(0), row.text(2)) == ("x", "ok") and float(row.text(1)) < 1e-7
-    assert row.foreground(1).color() == PASS
+    assert row.foreground(1).color() == pass_colour()
     assert "op:swish" in window.palette_panel.entries()
     assert (op_folder() / "swish.py").read_text() == SWISH
     assert window.doc.custom_ops["swish"].source == SWISH
@@ -79,8 +79,10 @@ def test_a_wrong_backward_is_saved_and_shown_in_red(qtbot, tmp_path):
     editor = write_op(qtbot, window, "swish", WRONG_SWISH)
     row = editor.results.topLevelItem(0)
     assert float(row.text(1)) > 1e-2 and row.text(2) == "FAILS"
-    assert row.foreground(1).color() == FAIL
-    assert "disagrees" in editor.verdict.text() and FAIL.name() in editor.verdict.styleSheet()
+    assert row.foreground(1).color() == fail_colour()
+    assert (
+        "disagrees" in editor.verdict.text() and fail_colour().name() in editor.verdict.styleSheet()
+    )
     assert "swish" in window.doc.custom_ops  # saved regardless: the stepper shows the bug
     window.stack.undo()
     assert window.doc.custom_ops == {}

@@ -61,13 +61,19 @@ class CustomOps:
         self.new_action = QAction("&New op...", window)
         window.guard.trigger(self.new_action, self.new_op, "New op")
         window.palette_panel.new_op_button.clicked.connect(self.new_action.trigger)
-        edit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Edit")
+        menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+        edit_menu = menus.get("Edit") or window.menuBar().addMenu("&Edit")
         edit_menu.addSeparator()
         edit_menu.addAction(self.new_action)
         self.edit_menu = edit_menu.addMenu("Edit o&p")
         self.edit_menu.aboutToShow.connect(self._fill_edit_menu)
         window.files.before_adopt.append(self.ask_trust)
         window.palette_panel.refresh()
+        if self.folder_problems:
+            window.statusBar().showMessage(
+                f"Some ops in your op folder were not loaded: {'; '.join(self.folder_problems)}",
+                15000,
+            )
 
     # -- the editor --------------------------------------------------------------------
 

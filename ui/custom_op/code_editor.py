@@ -17,15 +17,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-#: (pattern, colour, bold) in the order applied; later rules win where they overlap
+from ui.theme import current_theme
+
+#: (pattern, (light colour, dark colour), bold) in the order applied; later rules win
 RULES = [
-    (r"\b(" + "|".join(keyword.kwlist) + r")\b", "#7c3aed", True),
-    (r"\b(np|numpy|attrs|cache|dout)\b", "#0e7490", False),
-    (r"\b[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?\b", "#b45309", False),
-    (r"\bdef\s+(\w+)", "#1d4ed8", True),
-    (r"'[^'\n]*'|\"[^\"\n]*\"", "#15803d", False),
-    (r"#[^\n]*", "#6b7280", False),
+    (r"\b(" + "|".join(keyword.kwlist) + r")\b", ("#7c3aed", "#c4b5fd"), True),
+    (r"\b(np|numpy|attrs|cache|dout)\b", ("#0e7490", "#67e8f9"), False),
+    (r"\b[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?\b", ("#b45309", "#fbbf24"), False),
+    (r"\bdef\s+(\w+)", ("#1d4ed8", "#93c5fd"), True),
+    (r"'[^'\n]*'|\"[^\"\n]*\"", ("#15803d", "#86efac"), False),
+    (r"#[^\n]*", ("#6b7280", "#9ca3af"), False),
 ]
+STRING = ("#15803d", "#86efac")
 TRIPLE = re.compile(r'"""|\'\'\'')
 
 
@@ -40,12 +43,13 @@ def _format(colour: str, bold: bool = False, italic: bool = False) -> QTextCharF
 
 class PythonHighlighter(QSyntaxHighlighter):
     """Keywords, names the template uses, numbers, function names, strings and comments;
-    triple-quoted strings (docstrings) across lines."""
+    triple-quoted strings (docstrings) across lines; colours for the current theme."""
 
     def __init__(self, document) -> None:
         super().__init__(document)
-        self.rules = [(re.compile(p), _format(c, b)) for p, c, b in RULES]
-        self.docstring = _format("#15803d", italic=True)
+        dark = int(current_theme() == "dark")
+        self.rules = [(re.compile(p), _format(c[dark], b)) for p, c, b in RULES]
+        self.docstring = _format(STRING[dark], italic=True)
 
     def highlightBlock(self, text: str) -> None:
         for pattern, fmt in self.rules:

@@ -22,8 +22,20 @@ from PySide6.QtWidgets import (
 from engine.gradcheck import DEFAULT_THRESHOLD
 from graphlab.custom_ops import TEMPLATE, CheckReport, OpDefinition
 from ui.custom_op.code_editor import CodeEditor
+from ui.theme import current_theme, error_colour
 
-FAIL, PASS = QColor("#b91c1c"), QColor("#15803d")
+#: the colour of a passing check, per theme (a failing one has the theme's error colour)
+PASS_COLOUR = {"light": "#15803d", "dark": "#4ade80"}
+
+
+def fail_colour() -> QColor:
+    return QColor(error_colour())
+
+
+def pass_colour() -> QColor:
+    return QColor(PASS_COLOUR[current_theme()])
+
+
 HINT = (
     "Write <code>forward(x, w, *, attrs)</code> returning <code>(out, cache)</code> and "
     "<code>backward(dout, cache, *, attrs)</code> returning one gradient per input, as in the "
@@ -89,7 +101,7 @@ class OpEditor(QDialog):
     def show_problem(self, message: str) -> None:
         """The op was not saved: why (a red sentence)."""
         self.results.clear()
-        self._say(f"Not saved: {message}", FAIL)
+        self._say(f"Not saved: {message}", fail_colour())
 
     def show_report(self, report: CheckReport, note: str = "") -> None:
         """The op was saved; the check's result per input (failing rows in red)."""
@@ -101,7 +113,7 @@ class OpEditor(QDialog):
             verdict = "ok" if port.passed else "FAILS"
             row = QTreeWidgetItem(self.results, [port.port, f"{port.error:.2e}", verdict])
             for column in range(3):
-                row.setForeground(column, QBrush(PASS if port.passed else FAIL))
+                row.setForeground(column, QBrush(pass_colour() if port.passed else fail_colour()))
         if report.failure:
             text = f"Saved, but the check could not run: {report.failure}"
         elif report.passed:
@@ -112,7 +124,9 @@ class OpEditor(QDialog):
                 f"Saved, but the gradient of {failing} disagrees with the numerical one "
                 f"(relative error above {DEFAULT_THRESHOLD:g}): step through the op to find out why."
             )
-        self._say(text + (f" {note}" if note else ""), PASS if report.passed else FAIL)
+        self._say(
+            text + (f" {note}" if note else ""), pass_colour() if report.passed else fail_colour()
+        )
 
     def _say(self, text: str, colour: QColor) -> None:
         self.verdict.setText(text)

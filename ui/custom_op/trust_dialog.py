@@ -32,7 +32,9 @@ class TrustDialog(QDialog):
         buttons = QDialogButtonBox()
         self.run_button = buttons.addButton(RUN, QDialogButtonBox.AcceptRole)
         self.open_button = buttons.addButton(OPEN_ONLY, QDialogButtonBox.RejectRole)
+        self.run_button.setAutoDefault(False)
         self.open_button.setDefault(True)  # the safe answer on Enter
+        self.open_button.setFocus()
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
