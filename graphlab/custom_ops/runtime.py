@@ -22,7 +22,7 @@ from graphlab.custom_ops.definition import CustomOpError, OpDefinition, attrs_ke
 CATEGORY = "My ops"
 NOT_TRUSTED = (
     "its code has not been trusted, so it cannot run (open the project again and choose "
-    "Run it, or pass --trust on the command line)"
+    "Run it; on the command line pass --trust; in Python, gl.load(..., trust=True))"
 )
 GPU_NOTE = (
     "Runs your numpy code on the CPU: on the GPU its inputs are copied to the CPU "

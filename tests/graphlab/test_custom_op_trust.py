@@ -101,3 +101,14 @@ def test_the_pytorch_file_trains_like_the_engines_first_step(torch, tmp_path):
         assert moved > 1e-2  # the step moved the weights: the comparison means something
     finally:
         torch.set_default_dtype(torch.float64)
+
+
+def test_the_python_api_runs_op_code_only_with_trust(tmp_path):
+    import graphlab as gl
+
+    path, marker = marker_project(tmp_path)
+    with pytest.raises(gl.GraphLabError, match=r"gl.load\(..., trust=True\)"):
+        gl.load(path).run()
+    assert not marker.exists()
+    values = gl.load(path, trust=True).run()
+    assert marker.exists() and values["m"].shape == (2, 3)
