@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,7 +173,7 @@ def _example_shapes(node, ports, fail) -> dict[str, tuple[int, ...]]:
         shape = value.get(port, DEFAULT_EXAMPLE_SHAPE)
         if not isinstance(shape, tuple | list) or not all(_positive(d) for d in shape):
             fail(node, f"EXAMPLE_SHAPES[{port!r}]: expected a tuple of positive sizes")
-        if len(shape) > 6 or _size(shape) > 100_000:
+        if len(shape) > 6 or math.prod(shape) > 100_000:
             fail(node, f"EXAMPLE_SHAPES[{port!r}]: keep the example small (up to 100,000 values)")
         shapes[port] = tuple(shape)
     return shapes
@@ -180,13 +181,6 @@ def _example_shapes(node, ports, fail) -> dict[str, tuple[int, ...]]:
 
 def _positive(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _size(shape) -> int:
-    size = 1
-    for d in shape:
-        size *= d
-    return size
 
 
 def _record(record, count: int, fail) -> tuple[tuple, str, tuple]:

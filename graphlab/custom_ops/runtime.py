@@ -171,7 +171,7 @@ class CustomOp(Op):
         end = start + 1
         while end < len(lines) and (not lines[end].strip() or lines[end][:1] in " \t#"):
             end += 1
-        shown = [t for t in lines[start:end]]
+        shown = lines[start:end]
         while shown and not shown[-1].strip():
             shown.pop()
         return [f"your {phase} code (custom op {self.name}):", *shown, GPU_NOTE]

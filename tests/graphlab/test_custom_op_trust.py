@@ -61,6 +61,8 @@ def test_loading_describing_and_running_without_trust_never_run_the_code(tmp_pat
     assert not marker.exists()
     assert main(["run", str(path), "--trust"]) == 0  # the test could fail: trusted, it runs
     assert marker.exists()
+    assert main(["gradcheck", str(path), "--trust"]) == 0
+    assert capsys.readouterr().out.strip().endswith("1 of 1 passed")
 
 
 def test_export_refuses_the_pytorch_file_without_trust_and_draws_pictures(tmp_path, capsys):
