@@ -109,7 +109,10 @@ def parse_definition(name: str, source: str, shapes=()) -> OpDefinition:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise CustomOpError(f"custom op {name!r}: line {exc.lineno}: {exc.msg}") from None
+        line = f"line {exc.lineno}: " if exc.lineno else ""
+        raise CustomOpError(f"custom op {name!r}: {line}{exc.msg}") from None
+    except (RecursionError, MemoryError):  # nesting too deep for the parser
+        raise CustomOpError(f"custom op {name!r}: the source is not Python code") from None
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     literals = {
         n.targets[0].id: n

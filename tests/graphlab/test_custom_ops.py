@@ -50,6 +50,11 @@ def test_the_definition_is_read_without_running_it():
         ),  # fmt: skip
         ("def forward(x, *, attrs):\n  return (\n", "line 2"),
         (SWISH.replace('("float", 1.0)', '("str", 1)'), "line 4: ATTRS['beta']"),
+        ("x = 1\x00", "custom op 'bad': source code string cannot contain null bytes"),
+        ("x = " + "(" * 100_000, "custom op 'bad': line 1: too many nested parentheses"),
+        ("x = " + "-" * 100_000 + "1", "custom op 'bad': the source is not Python code"),
+        ("x = " + "+".join(["1"] * 300_000), "custom op 'bad': the source is not Python code"),
+        ("ATTRS = " + "[" * 100_000 + "]" * 100_000 + "\n" + SWISH, "custom op 'bad': "),
     ],
 )
 def test_a_faulty_definition_names_its_line(source, said):
