@@ -13,7 +13,7 @@ from graphlab.custom_ops import REFUSAL, parse_definition, trust
 from graphlab.export import ExportError
 from graphlab.export.onnx_export import to_onnx_model
 from graphlab.export.torch_export import class_name, export_torch
-from graphlab.fileformat import load_document
+from graphlab.fileformat import load_document, save_document
 from graphlab.training import prepare_training
 from tests.custom_op_sources import SWISH, marker_source, spiral_with
 from tests.graphlab.test_export_torch import load_module
@@ -114,3 +114,15 @@ def test_the_python_api_runs_op_code_only_with_trust(tmp_path):
     assert not marker.exists()
     values = gl.load(path, trust=True).run()
     assert marker.exists() and values["m"].shape == (2, 3)
+
+
+def test_gradcheck_shows_a_wrong_backward_in_the_graph(tmp_path, capsys):
+    from tests.custom_op_sources import WRONG_SWISH
+
+    trust([parse_definition("swish", WRONG_SWISH)])
+    path = tmp_path / "wrong.graphlab"
+    save_document(spiral_with("swish"), path)
+    assert main(["gradcheck", str(path), "--trust", "--max-checks", "10"]) == 1
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line}
+    assert "FAIL" in rows["fc1_W"] and "FAIL" in rows["fc1_b"]  # below the wrong op
+    assert rows["fc2_W"].endswith("ok")  # above it, backward is right
