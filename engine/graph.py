@@ -248,7 +248,11 @@ class Graph:
                 needed.get(self.sources[nid][p], False) and p not in op.no_grad_ports
                 for p in op.inputs
             )
-            input_grads = op.backward(self.xp, self._saved[nid], grad_out, self.attrs[nid], wanted)
+            try:
+                saved, attrs = self._saved[nid], self.attrs[nid]
+                input_grads = op.backward(self.xp, saved, grad_out, attrs, wanted)
+            except GraphLabError as exc:
+                raise type(exc)(f"{self.label(nid)}: {exc}") from None
             if len(input_grads) != len(op.inputs):
                 raise AssertionError(f"{self.label(nid)} returned {len(input_grads)} gradients")
             port_grads = {}

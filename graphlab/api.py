@@ -234,11 +234,16 @@ def _plain(attrs: dict[str, Any]) -> dict[str, Any]:
             for k, v in attrs.items()}  # fmt: skip
 
 
-def load(graph: str | Path) -> Graph:
-    """Open a ``.graphlab`` project, a ``.json`` graph or a bundled example by name."""
+def load(graph: str | Path, trust: bool = False) -> Graph:
+    """Open a ``.graphlab`` project, a ``.json`` graph or a bundled example by name;
+    ``trust=True`` lets the custom op code it holds run (read it first)."""
+    from graphlab.custom_ops import trust as trust_code
     from graphlab.examples import open_graph
 
-    return Graph(document=open_graph(str(graph), warnings=[]))
+    document = open_graph(str(graph), warnings=[])
+    if trust:
+        trust_code(document.custom_ops.values())
+    return Graph(document=document)
 
 
 def show(graph: Any, screenshot: str | Path | None = None) -> subprocess.Popen:

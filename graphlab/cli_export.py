@@ -6,7 +6,7 @@ from pathlib import Path
 
 from graphlab.cli_args import add_graph_argument
 from graphlab.cli_open import run_ui
-from graphlab.examples import open_graph
+from graphlab.custom_ops.cli import add_trust_argument, open_trusted
 from graphlab.export import ExportError, export_onnx, export_torch, import_onnx
 from graphlab.fileformat import save_document
 
@@ -16,7 +16,7 @@ def cmd_export(args) -> int:
     targets = [(kind, path) for kind, path in targets if path]
     if not targets:
         raise ExportError("nothing to export: give --onnx, --torch, --png or --svg")
-    doc = open_graph(args.graph)
+    doc = open_trusted(args, needed=bool(args.torch))  # the PyTorch file runs the op code
     for kind, path in targets:
         note = ""
         if kind == "onnx":
@@ -52,6 +52,7 @@ def add_export(sub) -> None:
     p.add_argument("--torch", metavar="FILE.py", help="write a PyTorch module (and FILE.npz)")
     p.add_argument("--png", metavar="FILE.png", help="draw the canvas as a PNG")
     p.add_argument("--svg", metavar="FILE.svg", help="draw the canvas as an SVG")
+    add_trust_argument(p)
     p.set_defaults(handler=cmd_export)
 
 

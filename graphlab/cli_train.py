@@ -19,7 +19,7 @@ from graphlab.cli_args import (
     positive_float,
     positive_int,
 )
-from graphlab.examples import open_graph
+from graphlab.custom_ops.cli import add_trust_argument, open_trusted
 from graphlab.fileformat import save_document
 from graphlab.training import accuracy_of, prepare_training
 from graphlab.training.session import TrainingSession
@@ -41,7 +41,7 @@ def check_targets(args) -> None:
 
 def cmd_train(args) -> int:
     check_targets(args)
-    doc = open_graph(args.graph)
+    doc = open_trusted(args)
     schedule = _schedule_spec(args.schedule) if args.schedule else None
     overrides = {
         "epochs": args.epochs,
@@ -176,6 +176,7 @@ def add_train(sub) -> None:
         "--metrics", metavar="FILE.csv", help="write epoch,step,loss,lr,train_acc,val_acc rows"
     )
     p.add_argument("--save", metavar="FILE", help="write the trained project file (.graphlab)")
+    add_trust_argument(p)
     p.set_defaults(handler=cmd_train)
 
 

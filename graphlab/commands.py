@@ -26,6 +26,7 @@ from graphlab.cli_args import (
 from graphlab.cli_export import add_export, add_import
 from graphlab.cli_input import add_input_options, add_predict, apply_user_inputs
 from graphlab.cli_open import add_open
+from graphlab.custom_ops.cli import add_trust_argument, open_trusted
 from graphlab.examples import list_examples, open_graph
 
 
@@ -114,7 +115,7 @@ def add_describe(sub) -> None:
 
 
 def cmd_run(args) -> int:
-    doc = open_graph(args.graph)
+    doc = open_trusted(args)
     apply_user_inputs(doc, args)
     graph = doc.compile(device=args.device, seed=args.seed)
     feeds = sample_feeds(doc, batch=args.batch, seed=args.seed)
@@ -163,6 +164,7 @@ def add_run(sub) -> None:
     p.add_argument(
         "--out", metavar="FILE.npz", help="write value:<id> and grad:<id> arrays of every node"
     )
+    add_trust_argument(p)
     p.set_defaults(handler=cmd_run)
 
 
@@ -171,7 +173,7 @@ def add_run(sub) -> None:
 
 def cmd_gradcheck(args) -> int:
     """Exit 1 when a row fails or compared nothing (every sampled element on a kink)."""
-    doc = open_graph(args.graph)
+    doc = open_trusted(args)
     graph = doc.compile(dtype="float64", seed=args.seed)
     feeds = sample_feeds(doc, batch=args.batch, seed=args.seed)
     jitter = np.random.default_rng(args.seed + 7)
@@ -246,6 +248,7 @@ def add_gradcheck(sub) -> None:
         help="check in training mode only (batchnorm batch statistics, dropout masks); by "
         "default graphs with batchnorm or dropout are checked in both modes",
     )
+    add_trust_argument(p)
     p.set_defaults(handler=cmd_gradcheck)
 
 

@@ -31,7 +31,7 @@ __all__ = ["Change", "ChangeKind", "DocEdge", "DocNode", "GraphDocument"]
 #: the stored values and references besides the graph
 VALUE_FIELDS = ("params", "state", "inputs", "dataset", "training", "loss", "extra_arrays")
 #: what a document holds besides its listeners
-DOCUMENT_FIELDS = ("name", "description", "nodes", "edges", *VALUE_FIELDS)
+DOCUMENT_FIELDS = ("name", "description", "nodes", "edges", *VALUE_FIELDS, "custom_ops")
 _VALUE_KINDS = {
     "params": ChangeKind.PARAMS_CHANGED,
     "state": ChangeKind.PARAMS_CHANGED,
@@ -96,6 +96,8 @@ class GraphDocument:
         self.loss = ""
         #: other saved arrays by group (the optimizer's state, to resume training)
         self.extra_arrays: dict[str, dict[str, np.ndarray]] = {}
+        #: op name -> graphlab.custom_ops.OpDefinition: the ops written by the user it carries
+        self.custom_ops: dict[str, Any] = {}
         self._listeners: list[tuple[Callable[[Change], None], frozenset | None]] = []
         self._analysis = None
         #: a wire's trial analysis: (node revision, edge set, analysis) (see wire_problem)
@@ -325,6 +327,15 @@ class GraphDocument:
             setattr(self, name, value)
         for kind in dict.fromkeys(_VALUE_KINDS[name] for name in fields):
             self._emit(kind)
+
+    def set_custom_ops(self, ops: dict[str, Any]) -> None:
+        """Replace the custom op definitions (registered by the caller, graphlab.custom_ops);
+        the nodes of each op that changed are re-analysed."""
+        changed = {n for n in {*ops, *self.custom_ops} if ops.get(n) != self.custom_ops.get(n)}
+        self.custom_ops = dict(ops)
+        for nid, node in self.nodes.items():
+            if node.op in changed:
+                self._emit(ChangeKind.NODE_CHANGED, nid)
 
     def clear_input_value(self, nid: str) -> None:
         """Forget an input's stored value (a bound dataset feeds it again)."""

@@ -63,6 +63,7 @@ def explain(
     result = Explanation(nid, event.phase, title, op.rule)
     if event.phase == "forward":
         result.lines.append(_forward_line(event, graph))
+        result.lines.extend(op.code_lines("forward") if op.user else [])
         return result
     result.lines.extend(_branch_lines(nid, event, contributions))
     scalar = to_numpy(event.output).size == 1
@@ -81,6 +82,7 @@ def explain(
             text = f"dL/d{src} = {formula} : {fmt(array.shape)}, norm {float(np.linalg.norm(array)):.4g} (dout = dL/d{nid} : {describe(event.grad_out)})"
             result.terms.append(Term(port, src, None, None, None, text))
         result.lines.append(text)
+    result.lines.extend(op.code_lines("backward") if op.user else [])
     return result
 
 

@@ -27,6 +27,7 @@ from engine.ops import get_op
 from engine.validate import dependency_graph, edge_problem, find_cycle
 from graphlab.atomic import write_atomically
 from graphlab.budget import open_zip, read_file, read_member
+from graphlab.custom_ops import custom_ops_field, read_custom_ops
 from graphlab.document import DOCUMENT_FIELDS, DocEdge, DocNode, GraphDocument
 from graphlab.project_arrays import array_members, load_arrays
 
@@ -65,6 +66,7 @@ def document_to_dict(doc: GraphDocument) -> dict[str, Any]:
         "dataset": _jsonable(doc.dataset),
         "training": _jsonable(doc.training),
         "loss": doc.loss,
+        **custom_ops_field(doc),
     }
 
 
@@ -206,6 +208,7 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     if unknown:
         fail(sorted(unknown)[0], f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
     doc = GraphDocument(_text(data, "name", "untitled", fail), _text(data, "description", "", fail))
+    doc.custom_ops = read_custom_ops(data.get("custom_ops", []), fail)  # never runs their code
     nodes = data.get("nodes")
     if not isinstance(nodes, list):
         fail("nodes", f"expected a list, got {type(nodes).__name__}")

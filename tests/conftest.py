@@ -30,3 +30,14 @@ def trained_digits(tmp_path_factory):
     path = tmp_path_factory.mktemp("trained") / "cnn-digits.graphlab"
     save_document(doc, path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_custom_ops_left():
+    """Custom ops a test registers (graphlab.custom_ops) and its trust end with the test."""
+    yield
+    import sys
+
+    trust = sys.modules.get("graphlab.custom_ops.trust")
+    if trust is not None:
+        trust.forget_all()

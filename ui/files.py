@@ -86,6 +86,8 @@ class DocumentFiles(QObject):
         stack.cleanChanged.connect(self._clean_changed)
         self.autosave_timer = QTimer(self, interval=autosave_interval_ms())
         self.autosave_timer.timeout.connect(self.autosave)
+        #: called with each document about to be adopted (the trust question for op code)
+        self.before_adopt: list = []
 
     # -- state --------------------------------------------------------------------------
 
@@ -118,6 +120,8 @@ class DocumentFiles(QObject):
 
     def adopt(self, doc: GraphDocument, path: Path | None, unsaved: bool = False) -> None:
         """Make ``doc`` the window's document (belonging to ``path``), with a fresh undo history."""
+        for hook in self.before_adopt:
+            hook(doc)
         self.doc.replace_with(doc)
         self.stack.clear()
         self.path = Path(path).resolve() if path else None

@@ -26,6 +26,7 @@ from graphlab.examples import list_examples
 from ui.canvas import GraphScene, GraphView
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.course import install_course
+from ui.custom_op import install_custom_ops
 from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         install_course(self)
         install_input_pad(self)
         install_lessons(self)
+        install_custom_ops(self)
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False

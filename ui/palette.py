@@ -11,7 +11,14 @@ from html import escape
 
 from PySide6.QtCore import QMimeData, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QDrag, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLineEdit,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.ops import REGISTRY
 from graphlab.templates import LAYER_TEMPLATES
@@ -105,6 +112,9 @@ class PaletteWidget(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.search)
         layout.addWidget(self.tree)
+        #: opens the op editor (ui/custom_op connects it); written ops are under "My ops"
+        self.new_op_button = QPushButton("New op...", toolTip="Write your own op in numpy")
+        layout.addWidget(self.new_op_button)
         self._fill()
         self.search.textChanged.connect(self.filter)
         self.search.returnPressed.connect(self._activate_first_visible)
@@ -124,6 +134,12 @@ class PaletteWidget(QWidget):
                 item.setToolTip(0, tooltip)
                 item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled)
         self.tree.expandAll()
+
+    def refresh(self) -> None:
+        """List the registry again (ops written or removed since), keeping the search."""
+        self.tree.clear()
+        self._fill()
+        self.filter(self.search.text())
 
     def entries(self, visible_only: bool = False) -> list[str]:
         """The payloads listed (only those the search leaves visible, if asked)."""

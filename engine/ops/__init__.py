@@ -8,10 +8,19 @@ import importlib
 import pkgutil
 
 from engine.ops.base import Attr, ForwardContext, Op
-from engine.ops.registry import REGISTRY, get_op, register
+from engine.ops.registry import REGISTRY, get_op, register, register_user, unregister_user
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.name not in ("base", "registry"):
         importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["REGISTRY", "Attr", "ForwardContext", "Op", "get_op", "register"]
+__all__ = [
+    "REGISTRY",
+    "Attr",
+    "ForwardContext",
+    "Op",
+    "get_op",
+    "register",
+    "register_user",
+    "unregister_user",
+]

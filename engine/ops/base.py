@@ -169,6 +169,8 @@ class Op:
     no_grad_ports: ClassVar[tuple[str, ...]] = ()
     #: computes differently in training mode (batchnorm's batch statistics, dropout's mask)
     train_differs: ClassVar[bool] = False
+    #: written by the user at run time (graphlab.custom_ops), not one of the engine's ops
+    user: ClassVar[bool] = False
 
     def infer_shape(self, shapes: Sequence[Shape], attrs: Mapping[str, Any]) -> Shape:
         """Output shape from input shapes; raise :class:`ShapeError` naming the port."""

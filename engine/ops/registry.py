@@ -1,4 +1,8 @@
-"""The op registry: every op class by name, read by the palette, loader, exporters and docs."""
+"""The op registry: every op class by name, read by the palette, loader, exporters and docs.
+
+Built-in ops register once, at import; user-written ops (``Op.user``, see
+:mod:`graphlab.custom_ops`) are added, replaced and removed at run time.
+"""
 
 from __future__ import annotations
 
@@ -25,3 +29,17 @@ def get_op(name: str) -> Op:
     close = difflib.get_close_matches(str(name), REGISTRY, n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise GraphError(f"unknown op {name!r}{hint}")
+
+
+def register_user(op: Op) -> None:
+    """Add or replace a user-written op (``op.user``); a built-in op's name is refused."""
+    current = REGISTRY.get(op.name)
+    if not op.user or (current is not None and not current.user):
+        raise GraphError(f"{op.name!r} is the name of a built-in op; choose another name")
+    REGISTRY[op.name] = op
+
+
+def unregister_user(name: str) -> None:
+    """Remove the user-written op ``name`` (nothing when there is none)."""
+    if name in REGISTRY and REGISTRY[name].user:
+        del REGISTRY[name]

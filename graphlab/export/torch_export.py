@@ -25,6 +25,7 @@ from engine.ops.cnn import Pool
 from engine.ops.linalg import permutation
 from engine.optim import optimizer_class, validate_settings
 from graphlab.atomic import save_target
+from graphlab.custom_ops import torch_code
 from graphlab.document import GraphDocument
 from graphlab.export import LEAF_OPS, ExportPlan, export_plan, python_names, unsupported
 from graphlab.fileformat import write_atomically
@@ -120,6 +121,8 @@ def _expression(plan: ExportPlan, nid: str, names: dict[str, str]) -> str:
     op, attrs = graph.nodes[nid].op, dict(graph.attrs[nid])
     ports = graph.ops[nid].inputs
     fields = {port: names[graph.sources[nid][port]] for port in ports}
+    if graph.ops[nid].user:
+        return torch_code.expression(graph.ops[nid], list(fields.values()), attrs)
     shape = graph.shapes[graph.sources[nid][ports[0]]] if ports else ()
     if op in ("maxpool", "avgpool"):
         fields["window_stride"] = Pool.window(attrs)[1]
@@ -242,6 +245,7 @@ def module_source(doc: GraphDocument, plan: ExportPlan, npz_name: str) -> str:
     cls = class_name(doc.name)
     returns = [names[nid] for nid in plan.outputs]
     helpers = SVM_LOSS if any(graph.nodes[n].op == "svm_loss" for n in plan.nodes) else ""
+    helpers += torch_code.helpers({graph.ops[n] for n in plan.nodes if graph.ops[n].user})
     params_doc = f"\nParameters load from {npz_name} beside this file." if graph.params else ""
     source = MODULE.substitute(
         title=f"{doc.name}: {doc.description}".strip(": "),
@@ -331,7 +335,8 @@ def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
     """Write ``doc`` as a PyTorch module at ``path`` and its parameters beside it (``.npz``,
     when it has any); returns the paths written."""
     plan = export_plan(doc, include_loss=True)
-    unsupported(plan.graph, plan.nodes, SUPPORTED, "PyTorch", UNSUPPORTED)
+    users = {plan.graph.nodes[n].op for n in plan.nodes if plan.graph.ops[n].user}
+    unsupported(plan.graph, plan.nodes, SUPPORTED | users, "PyTorch", UNSUPPORTED)
     path = Path(path)
     npz_path = path.with_suffix(".npz")
     graph = plan.graph

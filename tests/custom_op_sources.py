@@ -1,0 +1,58 @@
+"""Custom op sources and graphs the custom-op tests share: a numpy Swish (right and wrong),
+and the spiral two-layer net with its ReLU replaced by Swish (custom or built-in)."""
+
+from __future__ import annotations
+
+from graphlab.document import DocEdge, GraphDocument
+from graphlab.examples import open_graph
+from graphlab.templates import add_op
+
+SWISH = '''"""swish: x * sigmoid(beta x)."""
+import numpy as np
+
+ATTRS = {"beta": ("float", 1.0)}
+EXAMPLE_SHAPES = {"x": (4, 5)}
+
+
+def forward(x, *, attrs):
+    s = 1 / (1 + np.exp(-attrs["beta"] * x))
+    return x * s, (x, s)
+
+
+def backward(dout, cache, *, attrs):
+    x, s = cache
+    return (dout * (s + attrs["beta"] * x * s * (1 - s)),)
+'''
+#: the same op with the derivative's sign wrong in one term
+WRONG_SWISH = SWISH.replace("(1 - s)", "(1 + s)")
+
+
+def marker_source(marker) -> str:
+    """An op whose code, once run (compiled or called), creates the file ``marker``."""
+    return f"""
+import pathlib
+pathlib.Path({str(marker)!r}).write_text("ran")
+
+
+def forward(x, *, attrs):
+    pathlib.Path({str(marker)!r}).write_text("ran")
+    return x, None
+
+
+def backward(dout, cache, *, attrs):
+    return (dout,)
+"""
+
+
+def spiral_with(activation: str) -> GraphDocument:
+    """two-layer-net-spiral with its ReLU replaced: ``"swish"`` (a node of that op) or
+    ``"builtin"`` (multiply(h, sigmoid(h)), the same function from built-in ops)."""
+    doc = open_graph("two-layer-net-spiral")
+    doc.remove_nodes(["relu1"])
+    if activation == "builtin":
+        gate = add_op(doc, "sigmoid", "fc1", id="gate")
+        act = add_op(doc, "multiply", "fc1", gate, id="act")
+    else:
+        act = add_op(doc, activation, "fc1", id="act")
+    doc.add_edge(DocEdge(act, "fc2", "x"))
+    return doc
