@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.backend import to_numpy
 from engine.divergence import DivergenceRule
-from engine.errors import GraphLabError
+from engine.errors import DatasetError, GraphLabError
 from engine.optim import optimizer_class
 from engine.schedules import make_schedule
 from engine.trainer import Trainer
@@ -151,6 +151,11 @@ def _augmentation(doc: GraphDocument):
         return None
     from graphlab.datasets import Augmentation
 
+    if doc.dataset.get("features"):
+        raise DatasetError(
+            "dataset.augment works on images and dataset.features turns them into feature "
+            "vectors: turn one of them off"
+        )
     augmentation = Augmentation.from_spec(spec)
     return lambda X, rng: augmentation.apply(X, rng, train=True)
 
