@@ -112,6 +112,7 @@ def prepare_training(
 ) -> TrainingRun:
     """Compile ``doc``, load its data and build a trainer; resumes from stored progress."""
     settings = training_settings(doc, overrides)
+    augment = _augmentation(doc)  # a bad augmentation is refused before any loading
     graph = doc.compile(device=device, seed=settings["seed"])
     data = data or bound_data(doc)
     optimizer_settings = dict(settings.get("optimizer_settings", {}))
@@ -138,7 +139,7 @@ def prepare_training(
         batch_size=settings["batch_size"],
         epochs=settings["epochs"],
         seed=settings["seed"],
-        augment=_augmentation(doc),
+        augment=augment,
     )
     trainer.divergence = DivergenceRule.from_settings(settings.get("divergence"))
     _resume(doc, trainer, settings)
