@@ -14,7 +14,13 @@ import numpy as np
 from engine.errors import DatasetError
 from graphlab.binding import raw_splits
 from graphlab.datasets.augment import Augmentation
-from graphlab.datasets.features import STAGES, FeatureSpec, color_histograms, hog_picture
+from graphlab.datasets.features import (
+    STAGES,
+    FeatureSpec,
+    color_histograms,
+    hog_features,
+    hog_picture,
+)
 
 #: training images of this many bindings (dataset and split) stay loaded
 KEPT = 4
@@ -79,3 +85,13 @@ def feature_view(binding: dict, index: int = 0) -> FeatureView:
     image = images[index]
     histogram = color_histograms(image[None], bins, float(images.max()))[0]
     return FeatureView(image, hog_picture(image, **hog), histogram, hog, image.shape[0] == 3)
+
+
+def feature_count(binding: dict) -> int:
+    """How many features per image the binding's ``features`` stages make (0 without any)."""
+    features = binding.get("features") or {}
+    if not features:
+        return 0
+    spec = FeatureSpec.from_spec(features)
+    count = hog_features(training_images(binding)[:1], **spec.hog).shape[1] if spec.hog else 0
+    return count + (spec.color_hist or {"bins": 0})["bins"] + (spec.bow or {"words": 0})["words"]

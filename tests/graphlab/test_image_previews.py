@@ -6,7 +6,12 @@ import pytest
 from engine.errors import DatasetError
 from graphlab.datasets.features import color_histograms, hog_picture
 from graphlab.examples import open_graph
-from graphlab.image_previews import augmented_grid, feature_view, training_images
+from graphlab.image_previews import (
+    augmented_grid,
+    feature_count,
+    feature_view,
+    training_images,
+)
 from graphlab.training import prepare_training
 
 DIGITS = {"spec": {"name": "digits"}, "split": {"val": 0.2, "test": 0.1, "seed": 0}}
@@ -38,6 +43,8 @@ def test_the_feature_view_uses_the_bindings_options():
     high = training_images(DIGITS).max()
     np.testing.assert_array_equal(view.histogram, color_histograms(image[None], 8, high)[0])
     assert view.histogram.shape == (8,) and not view.colour
+    assert feature_count(binding) == 3 * 3 * 2 * 2 * 6 + 8  # 4x4 cells: 3x3 blocks of 2x2
+    assert feature_count({**binding, "features": {"bow": True}}) == 32 and not feature_count(DIGITS)
     default = feature_view(DIGITS, index=3)  # no features bound: the stages' defaults
     assert default.hog == {"orientations": 9, "pixels_per_cell": 4, "cells_per_block": 2}
     assert default.histogram.shape == (16,)

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSpinBox
+from PySide6.QtWidgets import QApplication, QSpinBox
 
 from graphlab.datasets.features import hog_picture
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
@@ -15,6 +15,7 @@ from ui.training import show_dashboard
 def screenshot(window, name: str) -> None:
     folder = os.environ.get("GRAPHLAB_SCREENSHOTS")
     if folder:
+        QApplication.processEvents()  # pending layout first
         window.grab().save(os.path.join(folder, f"{name}.png"))
 
 
@@ -66,13 +67,19 @@ def test_features_stages_are_edited_one_undo_step_each(qtbot, isolated_settings)
     panel = dashboard.features
     dashboard.tabs.setCurrentWidget(panel)
     assert panel.groups["hog"].isChecked() and not panel.groups["bow"].isChecked()
+    assert panel.message.text() == (
+        "These stages make 1296 features per image; the data input x takes [-1, 1296]."
+    )
     steps = window.stack.count()
     type_into(qtbot, panel.editors["hog"]["pixels_per_cell"], "7")
     assert window.doc.dataset["features"]["hog"]["pixels_per_cell"] == 7
+    assert "make 324 features per image" in panel.message.text()  # 3x3 blocks of 2x2 cells
+    assert "Set its shape to [-1, 324]" in panel.message.text()
     group = panel.groups["color_hist"]
     group.setFocus()
     qtbot.keyClick(group, Qt.Key_Space)  # the group's check box
     assert window.doc.dataset["features"]["color_hist"] == {"bins": 16}
+    assert "make 340 features per image" in panel.message.text()
     assert window.stack.count() == steps + 2
     screenshot(window, "features-panel")
     window.stack.undo()

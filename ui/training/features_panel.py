@@ -19,6 +19,7 @@ from engine.errors import GraphLabError
 from graphlab.changes import ChangeKind
 from graphlab.datasets.features import STAGES, FeatureSpec
 from graphlab.document import GraphDocument
+from graphlab.image_previews import feature_count
 from ui.commands import SetTraining
 
 TITLES = {
@@ -58,7 +59,7 @@ class FeaturesPanel(QWidget):
                 self.editors[stage][attr.name] = box
             self.groups[stage] = group
             stages.addWidget(group)
-        self.message = QLabel(wordWrap=True)
+        self.message = QLabel(wordWrap=True, objectName="features:count")
         note = QLabel(NOTE, wordWrap=True)
         note.setEnabled(False)
         layout = QVBoxLayout(self)
@@ -84,7 +85,7 @@ class FeaturesPanel(QWidget):
         self._loading = True
         try:
             spec = FeatureSpec.from_spec(features) if features else FeatureSpec()
-            self.message.setText("")
+            self.show_count()
         except GraphLabError as exc:
             spec = FeatureSpec()
             self.message.setText(str(exc))
@@ -98,9 +99,36 @@ class FeaturesPanel(QWidget):
                 )
         self._loading = False
 
+    def show_count(self) -> None:
+        """Say how many features the stages make and whether the data input takes them
+        (when shown: the dataset loads the first time)."""
+        binding = self.doc.dataset
+        if not self.isVisible() or not binding.get("features"):
+            self.message.setText("")
+            return
+        try:
+            count = feature_count(binding)
+        except GraphLabError as exc:
+            self.message.setText(str(exc))
+            return
+        nid = binding.get("data_input")
+        shape = list(self.doc.nodes[nid].attrs.get("shape", [])) if nid in self.doc.nodes else []
+        text = f"These stages make {count} features per image; the data input {nid} takes {shape}."
+        if shape[1:] != [count]:
+            text += f" Set its shape to [-1, {count}] (and the next layer's) before training."
+        self.message.setText(text)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.show_count()
+
     def _document_changed(self, change) -> None:
         if change.kind in (ChangeKind.DATASET_CHANGED, ChangeKind.RESET):
             self.load()
+        elif change.kind == ChangeKind.NODE_CHANGED and change.subject == self.doc.dataset.get(
+            "data_input"
+        ):
+            self.show_count()
 
     def _edited(self, stage: str) -> None:
         if self._loading:
