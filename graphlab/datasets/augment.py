@@ -1,8 +1,8 @@
 """Data augmentation of image batches (N, C, H, W), for training only.
 
 Every function takes an explicit numpy Generator, returns a new array of the input's shape and
-dtype, and draws one random choice per sample. Rotation, scaling and shearing are
-scikit-image's warps (bilinear, zeros outside the image), about the image's centre.
+dtype, and draws one random choice per sample. Rotation, scaling and shearing make one
+scikit-image warp per image (bilinear, zeros outside the image), about the image's centre.
 """
 
 from __future__ import annotations
@@ -52,50 +52,45 @@ def random_translate(X: np.ndarray, rng: np.random.Generator, fraction: float) -
 WARP = {"order": 1, "mode": "constant", "cval": 0.0, "preserve_range": True}
 
 
-def random_rotate(X: np.ndarray, rng: np.random.Generator, degrees: float) -> np.ndarray:
-    """Each image rotated about its centre by an angle drawn uniformly from [-degrees, degrees]
-    (counter-clockwise), with ``skimage.transform.rotate`` and :data:`WARP`."""
-    from skimage.transform import rotate
+def random_warp(
+    X: np.ndarray,
+    rng: np.random.Generator,
+    rotate: float = 0.0,
+    scale: float = 0.0,
+    shear: float = 0.0,
+) -> np.ndarray:
+    """Each image rotated by an angle in [-rotate, rotate] degrees (counter-clockwise, as
+    ``skimage.transform.rotate``), then each axis stretched by a factor in [1 - scale,
+    1 + scale], then sheared by an angle in [-shear, shear] degrees, all about the image's
+    centre, in one warp (scikit-image's ``warp`` with :data:`WARP`). Each image draws its own
+    values, uniformly, for the options above 0 (in that order)."""
+    from skimage.transform import warp
 
     _check_images(X)
-    angles = rng.uniform(-degrees, degrees, size=len(X))
-    return _per_channel(X, [lambda image, a=a: rotate(image, a, **WARP) for a in angles])
-
-
-def random_scale(X: np.ndarray, rng: np.random.Generator, fraction: float) -> np.ndarray:
-    """Each image stretched about its centre by a factor drawn uniformly from
-    [1 - fraction, 1 + fraction], for each axis independently (an affine warp)."""
-    _check_images(X)
-    factors = rng.uniform(1.0 - fraction, 1.0 + fraction, size=(len(X), 2))
-    return _affine(X, [{"scale": tuple(f)} for f in factors])
-
-
-def random_shear(X: np.ndarray, rng: np.random.Generator, degrees: float) -> np.ndarray:
-    """Each image sheared about its centre by an angle drawn uniformly from [-degrees, degrees]
-    (an affine warp: rows slide sideways in proportion to their height)."""
-    _check_images(X)
-    angles = np.deg2rad(rng.uniform(-degrees, degrees, size=len(X)))
-    return _affine(X, [{"shear": float(a)} for a in angles])
-
-
-def _affine(X: np.ndarray, parameters: list[dict]) -> np.ndarray:
-    """Image i of X warped by ``AffineTransform(**parameters[i])`` about the image's centre."""
-    from skimage.transform import AffineTransform, warp
-
-    h, w = X.shape[2:]
-    to_origin = AffineTransform(translation=(-(w - 1) / 2, -(h - 1) / 2))
-    back = AffineTransform(translation=((w - 1) / 2, (h - 1) / 2))
-    maps = [(to_origin + AffineTransform(**p) + back).inverse for p in parameters]
-    return _per_channel(X, [lambda image, m=m: warp(image, m, **WARP) for m in maps])
-
-
-def _per_channel(X: np.ndarray, warps: list) -> np.ndarray:
-    """``warps[i]`` (an (H, W) image -> (H, W)) applied to every channel of image i of X."""
+    n, (h, w) = len(X), X.shape[2:]
+    angles = rng.uniform(-rotate, rotate, size=n) if rotate else np.zeros(n)
+    factors = rng.uniform(1.0 - scale, 1.0 + scale, size=(n, 2)) if scale else np.ones((n, 2))
+    shears = rng.uniform(-shear, shear, size=n) if shear else np.zeros(n)
     out = np.empty_like(X)
-    for i, (image, warp_one) in enumerate(zip(X, warps, strict=True)):
-        for c, channel in enumerate(image):
-            out[i, c] = warp_one(channel)
+    for i, image in enumerate(X):
+        turn = -np.deg2rad(angles[i])  # rows grow downwards: counter-clockwise on screen
+        forward = (
+            _shift((w - 1) / 2, (h - 1) / 2)
+            @ np.array([[1.0, -np.tan(np.deg2rad(shears[i])), 0.0], [0, 1, 0], [0, 0, 1]])
+            @ np.diag([factors[i, 0], factors[i, 1], 1.0])
+            @ np.array(
+                [[np.cos(turn), -np.sin(turn), 0.0], [np.sin(turn), np.cos(turn), 0], [0, 0, 1]]
+            )
+            @ _shift(-(w - 1) / 2, -(h - 1) / 2)
+        )  # (x, y, 1) of the input -> of the output; warp takes the inverse map
+        warped = warp(np.moveaxis(image, 0, -1), np.linalg.inv(forward), **WARP)
+        out[i] = np.moveaxis(warped.reshape(h, w, -1), -1, 0)
     return out
+
+
+def _shift(x: float, y: float) -> np.ndarray:
+    """The 3x3 homogeneous matrix of a translation by (x, y)."""
+    return np.array([[1.0, 0.0, x], [0.0, 1.0, y], [0.0, 0.0, 1.0]])
 
 
 def _random_windows(X: np.ndarray, rng, pad_h: int, pad_w: int, h: int, w: int) -> np.ndarray:
@@ -114,8 +109,8 @@ def _check_images(X: np.ndarray) -> None:
 
 @dataclass(frozen=True)
 class Augmentation:
-    """Which augmentations a training run applies, in this order: crop, translate, rotate,
-    scale, shear, flip."""
+    """Which augmentations a training run applies, in this order: crop, translate, the warp
+    (rotate, scale, shear), flip."""
 
     flip: bool = False
     crop_padding: int = 0
@@ -148,12 +143,8 @@ class Augmentation:
             X = random_crop(X, rng, self.crop_padding)
         if self.translate:
             X = random_translate(X, rng, self.translate)
-        if self.rotate:
-            X = random_rotate(X, rng, self.rotate)
-        if self.scale:
-            X = random_scale(X, rng, self.scale)
-        if self.shear:
-            X = random_shear(X, rng, self.shear)
+        if self.rotate or self.scale or self.shear:
+            X = random_warp(X, rng, self.rotate, self.scale, self.shear)
         if self.flip:
             X = random_flip(X, rng)
         return X

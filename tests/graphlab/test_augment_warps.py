@@ -3,15 +3,13 @@ and ``graphlab train --augment``."""
 
 import numpy as np
 import pytest
-from skimage.transform import resize, rotate
+from skimage.transform import AffineTransform, resize, rotate, warp
 
 from graphlab.cli import main
 from graphlab.datasets.augment import (
     WARP,
     Augmentation,
-    random_rotate,
-    random_scale,
-    random_shear,
+    random_warp,
 )
 from graphlab.examples import open_graph
 from graphlab.fileformat import load_document
@@ -54,14 +52,36 @@ def test_every_transform_keeps_each_image_in_its_place(option):
 
 def test_a_rotated_image_equals_scikit_images_rotation():
     X = smooth_images(n=6, c=3)
-    out = random_rotate(X, np.random.default_rng(7), degrees=30.0)
+    out = random_warp(X, np.random.default_rng(7), rotate=30.0)
     angles = np.random.default_rng(7).uniform(-30.0, 30.0, size=len(X))
     assert np.abs(angles).max() > 10  # really rotated, by different angles
     for image, angle, rotated in zip(X, angles, out, strict=True):
         expected = rotate(image.transpose(1, 2, 0), angle, order=1, mode="constant", cval=0.0,
                           preserve_range=True).transpose(2, 0, 1)  # fmt: skip
-        np.testing.assert_array_equal(rotated, expected.astype(np.float32))
+        np.testing.assert_allclose(rotated, expected.astype(np.float32), rtol=0, atol=1e-6)
     assert WARP == {"order": 1, "mode": "constant", "cval": 0.0, "preserve_range": True}
+
+
+def test_one_warp_rotates_then_stretches_then_shears_about_the_centre():
+    X = smooth_images(n=4, c=1)
+    out = random_warp(X, np.random.default_rng(5), rotate=20.0, scale=0.2, shear=10.0)
+    rng = np.random.default_rng(5)  # the same draws, in the documented order
+    angles = np.deg2rad(rng.uniform(-20.0, 20.0, 4))
+    factors = rng.uniform(0.8, 1.2, (4, 2))
+    shears = rng.uniform(-10.0, 10.0, 4)
+    centre = (17 - 1) / 2
+
+    def shift(t):
+        return np.array([[1.0, 0.0, t], [0.0, 1.0, t], [0.0, 0.0, 1.0]])
+
+    for i in range(4):
+        c, s = np.cos(-angles[i]), np.sin(-angles[i])  # rows grow downwards: counter-clockwise
+        turn = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+        stretch = np.diag([*factors[i], 1.0])
+        slant = AffineTransform(shear=np.deg2rad(shears[i])).params
+        forward = shift(centre) @ slant @ stretch @ turn @ shift(-centre)
+        expected = warp(X[i, 0], np.linalg.inv(forward), **WARP)  # the output -> input map
+        np.testing.assert_allclose(out[i, 0], expected, rtol=0, atol=1e-5)
 
 
 def test_scale_and_shear_warp_about_the_centre():
@@ -69,12 +89,13 @@ def test_scale_and_shear_warp_about_the_centre():
     X[:, 0, 4, 4] = 1.0  # the centre pixel
     X[:, 0, 4, 0] = 2.0  # the middle row's left end
     for out in (
-        random_scale(X, np.random.default_rng(1), 0.3),
-        random_shear(X, np.random.default_rng(1), 20.0),
+        random_warp(X, np.random.default_rng(1), scale=0.3),
+        random_warp(X, np.random.default_rng(1), shear=20.0),
+        random_warp(X, np.random.default_rng(1), rotate=90.0, scale=0.3, shear=20.0),
     ):
         np.testing.assert_allclose(out[:, 0, 4, 4], 1.0, atol=1e-6)  # the centre stays
         assert not np.allclose(out, X)
-    sheared = random_shear(X, np.random.default_rng(1), 20.0)
+    sheared = random_warp(X, np.random.default_rng(1), shear=20.0)
     np.testing.assert_allclose(sheared[:, 0, 4], X[:, 0, 4], atol=1e-6)  # the middle row stays
 
 
