@@ -106,3 +106,14 @@ def test_the_data_nodes_inspector_shows_its_hog_picture(qtbot, isolated_settings
     assert not section.pictures[1].pixmap().isNull()
     screenshot(window, "hog-inspector")
     screenshot(window.inspector.widget(), "hog-inspector-section")
+
+
+def test_the_tabs_say_why_there_is_nothing_to_preview(qtbot, isolated_settings):  # noqa: F811
+    window, dashboard = open_tab(qtbot, "linear-softmax-spiral")
+    dashboard.tabs.setCurrentWidget(dashboard.augment)
+    qtbot.waitUntil(lambda: not dashboard.augment.watcher.running)
+    assert dashboard.augment.message.text() == "the bound dataset's samples are not images"
+    assert dashboard.augment.grid is None
+    window.doc.set_dataset({})  # no dataset: nothing to edit
+    assert not dashboard.augment.editors["flip"].isEnabled()
+    assert not dashboard.features.groups["hog"].isEnabled()
