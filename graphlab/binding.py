@@ -26,9 +26,22 @@ class BoundData:
     label_input: str
 
 
+def raw_splits(binding: dict):
+    """The binding's dataset loaded and split, before features and preprocessing."""
+    from graphlab.datasets import load_dataset, split_dataset
+
+    split = binding.get("split", {})
+    return split_dataset(
+        load_dataset(binding.get("spec", {})),
+        val=split.get("val", 0.1),
+        test=split.get("test", 0.1),
+        seed=split.get("seed", 0),
+    )
+
+
 def bound_data(doc: GraphDocument) -> BoundData:
     """Load, split and preprocess the document's dataset; DatasetError names what is wrong."""
-    from graphlab.datasets import load_dataset, preprocess_splits, split_dataset
+    from graphlab.datasets import preprocess_splits
 
     binding = doc.dataset
     if not binding:
@@ -40,12 +53,7 @@ def bound_data(doc: GraphDocument) -> BoundData:
     split = binding.get("split", {})
     preprocess = binding.get("preprocess", {})
     try:
-        splits = split_dataset(
-            load_dataset(binding.get("spec", {})),
-            val=split.get("val", 0.1),
-            test=split.get("test", 0.1),
-            seed=split.get("seed", 0),
-        )
+        splits = raw_splits(binding)
         if binding.get("features"):
             from graphlab.datasets.feature_cache import featurize_splits
 

@@ -140,3 +140,35 @@ def add_seed_argument(parser, help: str, default: int | None = 0) -> None:
     parser.add_argument(
         "--seed", type=seed, default=default, metavar="S", help=f"{help}, 0 to 2^63-1{shown}"
     )
+
+
+#: ``--augment`` words -> the file format's ``dataset.augment`` keys (the same where not named)
+AUGMENT_KEYS = {"crop": "crop_padding"}
+AUGMENT_EXAMPLE = "flip,crop=2,translate=0.1,rotate=10,scale=0.1,shear=5"
+
+
+def augment_spec(text: str) -> dict:
+    """``flip,crop=2,translate=0.1,rotate=10,scale=0.1,shear=5`` -> a ``dataset.augment`` dict,
+    checked against the augmentation's options; ``none`` -> {} (no augmentation)."""
+    from engine.errors import DatasetError
+    from graphlab.datasets.augment import Augmentation
+
+    if text.strip().lower() == "none":
+        return {}
+    spec: dict = {}
+    for item in text.split(","):
+        word, sep, value = (part.strip() for part in item.partition("="))
+        key = AUGMENT_KEYS.get(word, word)
+        if key == "flip" and not sep:
+            spec[key] = True
+            continue
+        number = _float(value) if sep else None
+        if number is None:
+            raise argparse.ArgumentTypeError(
+                f"{item.strip()!r} is not OPTION=NUMBER (expected e.g. {AUGMENT_EXAMPLE})"
+            )
+        spec[key] = int(number) if key == "crop_padding" and number.is_integer() else number
+    try:
+        return Augmentation.from_spec(spec).to_spec()
+    except DatasetError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("crop_padding", "crop")) from None

@@ -16,6 +16,7 @@ from graphlab.cli_args import (
     add_device_argument,
     add_graph_argument,
     add_seed_argument,
+    augment_spec,
     positive_float,
     positive_int,
 )
@@ -42,6 +43,8 @@ def check_targets(args) -> None:
 def cmd_train(args) -> int:
     check_targets(args)
     doc = open_trusted(args)
+    if args.augment is not None:
+        doc.set_dataset({**doc.dataset, "augment": args.augment})
     schedule = _schedule_spec(args.schedule) if args.schedule else None
     overrides = {
         "epochs": args.epochs,
@@ -170,8 +173,17 @@ def add_train(sub) -> None:
         metavar="NAME[:k=v,...]",
         help="constant, step:every=N,gamma=G, exponential:k=K or 1/t:k=K",
     )
+    p.add_argument(
+        "--augment",
+        type=augment_spec,
+        metavar="LIST",
+        help="training-batch augmentation replacing the graph's, e.g. "
+        "flip,crop=2,translate=0.1,rotate=10,scale=0.1,shear=5 (none: off)",
+    )
     add_device_argument(p)
-    add_seed_argument(p, "seed for initialisation, shuffling and dropout", default=None)
+    add_seed_argument(
+        p, "seed for initialisation, shuffling, dropout and augmentation", default=None
+    )
     p.add_argument(
         "--metrics", metavar="FILE.csv", help="write epoch,step,loss,lr,train_acc,val_acc rows"
     )

@@ -27,7 +27,14 @@ def documented() -> set[str]:
 
 def saved_graph(tmp_path) -> dict:
     doc = open_graph("cnn-digits")
-    doc.dataset["augment"] = {"flip": True, "crop_padding": 1, "translate": 0.1}
+    doc.dataset["augment"] = {
+        "flip": True,
+        "crop_padding": 1,
+        "translate": 0.1,
+        "rotate": 5.0,
+        "scale": 0.1,
+        "shear": 5.0,
+    }
     doc.training["optimizer_settings"] = {"beta1": 0.9}
     doc.training["schedule"] = {"name": "step", "every": 10, "gamma": 0.5}
     run = prepare_training(doc, {"epochs": 1})

@@ -22,6 +22,7 @@ from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import GraphDocument
 from ui.commands import SetAttrs, SetInputValue, SetLabel
 from ui.input_drop import use_image_button
+from ui.inspector_features import add_feature_section
 from ui.inspector_widgets import (
     TextAttrEditor,
     attr_editor,
@@ -128,6 +129,7 @@ class Inspector(QScrollArea):
         use_image = use_image_button(self.doc, self.stack, node.id)
         if use_image is not None:
             self.form.addRow(use_image)
+        add_feature_section(self.form, self.doc, node.id)
         self._show_analysis()
 
     def set_analysis(self, analysis: Analysis) -> None:

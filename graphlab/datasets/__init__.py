@@ -7,7 +7,13 @@ preprocessing fitted on the training split, and training-time augmentation.
     batch = Augmentation(flip=True, crop_padding=1).apply(splits.train.X[:64], rng, train=True)
 """
 
-from graphlab.datasets.augment import Augmentation, random_crop, random_flip, random_translate
+from graphlab.datasets.augment import (
+    Augmentation,
+    random_crop,
+    random_flip,
+    random_translate,
+    random_warp,
+)
 from graphlab.datasets.builtin import (
     BUILTINS,
     blobs,
@@ -40,6 +46,7 @@ __all__ = [
     "random_crop",
     "random_flip",
     "random_translate",
+    "random_warp",
     "spiral",
     "split_dataset",
     "split_indices",

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.backend import to_numpy
 from engine.divergence import DivergenceRule
-from engine.errors import GraphLabError
+from engine.errors import DatasetError, GraphLabError
 from engine.optim import optimizer_class
 from engine.schedules import make_schedule
 from engine.trainer import Trainer
@@ -112,6 +112,7 @@ def prepare_training(
 ) -> TrainingRun:
     """Compile ``doc``, load its data and build a trainer; resumes from stored progress."""
     settings = training_settings(doc, overrides)
+    augment = _augmentation(doc)  # a bad augmentation is refused before any loading
     graph = doc.compile(device=device, seed=settings["seed"])
     data = data or bound_data(doc)
     optimizer_settings = dict(settings.get("optimizer_settings", {}))
@@ -138,7 +139,7 @@ def prepare_training(
         batch_size=settings["batch_size"],
         epochs=settings["epochs"],
         seed=settings["seed"],
-        augment=_augmentation(doc),
+        augment=augment,
     )
     trainer.divergence = DivergenceRule.from_settings(settings.get("divergence"))
     _resume(doc, trainer, settings)
@@ -151,6 +152,11 @@ def _augmentation(doc: GraphDocument):
         return None
     from graphlab.datasets import Augmentation
 
+    if doc.dataset.get("features"):
+        raise DatasetError(
+            "dataset.augment works on images and dataset.features turns them into feature "
+            "vectors: turn one of them off"
+        )
     augmentation = Augmentation.from_spec(spec)
     return lambda X, rng: augmentation.apply(X, rng, train=True)
 

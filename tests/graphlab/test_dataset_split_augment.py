@@ -205,7 +205,7 @@ def test_augmentation_refuses_vectors_and_unknown_options():
     spiral = load_dataset({"name": "spiral"})
     with pytest.raises(DatasetError, match=r"needs image batches \(N, C, H, W\), got \(300, 2\)"):
         Augmentation(flip=True).apply(spiral.X, np.random.default_rng(0), train=True)
-    with pytest.raises(DatasetError, match="augmentation has no key 'rotate'"):
-        Augmentation.from_spec({"rotate": 10})
+    with pytest.raises(DatasetError, match="augmentation has no key 'zoom'"):
+        Augmentation.from_spec({"zoom": 10})
     with pytest.raises(DatasetError, match="translate"):
         Augmentation.from_spec({"translate": 0.9})

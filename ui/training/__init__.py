@@ -12,13 +12,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
+from ui.training.augment_panel import install_augment
 from ui.training.dashboard import TrainingDashboard
 from ui.training.ensemble_view import install_ensemble
+from ui.training.features_panel import install_features
 
 
 def install_training(window) -> TrainingDashboard:
     """Add the training dock and menu to ``window``; returns the dashboard (``window.training``)."""
     dashboard = TrainingDashboard(window)
+    install_augment(dashboard)
+    install_features(dashboard)
     install_ensemble(dashboard)
     dock = QDockWidget("Training", window)
     dock.setObjectName("dock:training")
