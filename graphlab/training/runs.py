@@ -166,6 +166,12 @@ def with_run(training: dict, record: RunRecord) -> dict:
     return {**training, "runs": runs}
 
 
+def run_name(doc, settings: dict) -> str:
+    """The name of a document's next run: ``run N: adam, lr 0.001``."""
+    number = len(saved_runs(doc.training)) + 1
+    return f"run {number}: {settings['optimizer']}, lr {settings['lr']:g}"
+
+
 def record_from_metrics(path: str | Path, name: str = "run") -> RunRecord:
     """A run's record rebuilt from its metrics file, read in chunks (memory stays bounded).
 
