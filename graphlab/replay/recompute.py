@@ -35,6 +35,7 @@ class ReplayedStep:
     feeds: dict[str, np.ndarray]
     params: dict[str, np.ndarray]
     rng_state: dict
+    loss_node: str
     snapshot: int = 0
 
     def grad_norms(self) -> dict[str, float]:
@@ -45,6 +46,14 @@ class ReplayedStep:
             for nid in graph.order
             if nid in graph.grads
         }
+
+    def trace(self):
+        """The step's forward and backward as the stepper walks them: the engine's trace
+        events over ``graph`` (same weights, batch and dropout draws, so the same values)."""
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self.rng_state
+        feeds = {k: self.graph.xp.asarray(v) for k, v in self.feeds.items()}
+        return self.graph.trace(feeds, train=True, rng=rng, output=self.loss_node)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """``value/NODE`` and ``grad/NODE`` for every node, and ``loss``, as numpy arrays."""
@@ -129,7 +138,7 @@ def _take_step(trainer, X, y, run_number: int, meta: SnapshotMeta) -> ReplayedSt
     trainer.op_rng.bit_generator.state = rng_state
     feeds = {trainer.data_input: X, trainer.label_input: y}
     graph.forward(feeds, train=True, rng=trainer.op_rng)
-    graph.backward(trainer.loss, wrt=trainer.trainable)
+    graph.backward(trainer.loss)  # every node's gradient, as the stepper shows
     return ReplayedStep(
         run_number,
         trainer.step,
@@ -139,5 +148,6 @@ def _take_step(trainer, X, y, run_number: int, meta: SnapshotMeta) -> ReplayedSt
         {k: to_numpy(v) for k, v in feeds.items()},
         {k: to_numpy(v) for k, v in weights.items()},
         rng_state,
+        trainer.loss,
         snapshot=meta.step,
     )

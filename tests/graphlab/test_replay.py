@@ -44,7 +44,7 @@ def fresh_pass(doc, replayed):
     rng.bit_generator.state = replayed.rng_state
     run = prepare_training(doc)
     graph.forward(replayed.feeds, train=True, rng=rng)
-    graph.backward(run.trainer.loss, wrt=graph.trainable())
+    graph.backward(run.trainer.loss)
     return graph
 
 
