@@ -5,31 +5,21 @@ import os
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QMessageBox
 
 from graphlab.replay import replay_step
-from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
-from ui.training import show_dashboard
+from tests.ui.test_main_window import isolated_settings  # noqa: F401
+from tests.ui.test_training_dashboard import window  # noqa: F401
 
 
 @pytest.fixture
-def trained(qtbot, isolated_settings, monkeypatch):  # noqa: F811
+def trained(window, qtbot):  # noqa: F811
     """The window on cnn-digits after one epoch trained from the dashboard."""
-
-    def fail(parent, title, text):
-        raise AssertionError(f"{title}: {text}")
-
-    monkeypatch.setattr(QMessageBox, "critical", fail)
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.Discard)
-    window = make_window(qtbot, "cnn-digits")
-    window.resize(1280, 800)
-    show_dashboard(window)
+    window.resize(1280, 800)  # as large as the docks' minimum sizes allow
     dashboard = window.training
     dashboard.panel.epochs.setValue(1)
     qtbot.mouseClick(dashboard.panel.start_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not dashboard.running, timeout=60_000)
-    yield window
-    dashboard.shutdown()
+    return window
 
 
 def click_step(qtbot, plot, step: int) -> None:
@@ -48,31 +38,31 @@ def wait_replayed(qtbot, replay, step: int) -> None:
 
 
 def test_clicking_the_loss_curve_puts_the_graph_in_that_step(trained, qtbot):
-    window, replay = trained, trained.replay
-    click_step(qtbot, window.training.live.loss, 7)
+    win, replay = trained, trained.replay
+    click_step(qtbot, win.training.live.loss, 7)
     wait_replayed(qtbot, replay, 7)
-    model = window.stepper.model
+    model = win.stepper.model
     assert model.replayed is replay.current and model.position == len(model.events)
     # the graph's values and gradients are the replay's (computed afresh here)
-    expected = replay_step(window.doc, window.training.record, 7)
+    expected = replay_step(win.doc, win.training.record, 7)
     forward = {e.node: e.output for e in model.events if e.phase == "forward"}
     for nid, value in expected.graph.values.items():
         np.testing.assert_array_equal(forward[nid], value, err_msg=nid)
     for nid, grad in expected.graph.grads.items():
         np.testing.assert_array_equal(model.graph.grads[nid], grad, err_msg=nid)
     assert float(forward["loss"]) == expected.loss
-    shown = window.stepper.overlay.visible_texts()
+    shown = win.stepper.overlay.visible_texts()
     assert shown, "the value labels show the step"
-    assert window.stepper.training.norms == pytest.approx(expected.grad_norms())
+    assert win.stepper.training.norms == pytest.approx(expected.grad_norms())
     table = replay.panel.table
     assert table.rowCount() == len(expected.grad_norms())
     assert f"loss {expected.loss:.6g}" in replay.panel.status.text()
     if os.environ.get("GRAPHLAB_SCREENSHOTS"):
-        window.grab().save(os.path.join(os.environ["GRAPHLAB_SCREENSHOTS"], "replay.png"))
+        win.grab().save(os.path.join(os.environ["GRAPHLAB_SCREENSHOTS"], "replay.png"))
 
 
 def test_a_pinned_step_shows_the_change_in_gradient_norm_and_back_to_now_returns(trained, qtbot):
-    window, replay = trained, trained.replay
+    win, replay = trained, trained.replay
     panel = replay.panel
     panel.step_box.setValue(3)
     qtbot.mouseClick(panel.go, Qt.LeftButton)
@@ -89,7 +79,7 @@ def test_a_pinned_step_shows_the_change_in_gradient_norm_and_back_to_now_returns
     assert "relu1" in panel.histogram.getPlotItem().titleLabel.text
     assert before != now
     qtbot.mouseClick(panel.back, Qt.LeftButton)
-    model = window.stepper.model
+    model = win.stepper.model
     assert model.replayed is None and replay.current is None and model.position == 0
     assert not panel.pin.isEnabled()
 
