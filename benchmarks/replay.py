@@ -5,7 +5,9 @@ replaying steps, and reopening a project whose runs kept snapshots.
 
 - train: ``--rounds`` runs of ``--epochs`` epochs of the bundled cnn-digits (Adam, lr 3e-3),
   in a training session on a thread as ``graphlab train`` runs it, alternating a run that keeps
-  snapshots (the default 200 MB budget) and one that keeps none; median seconds of each.
+  snapshots (the default 200 MB budget) and one that keeps none; median seconds of each, and
+  the time spent inside the recorder's step callback (snapshot copies and writes included),
+  which on a loaded machine says more than the difference of two noisy runs.
 - store: size on disk, snapshots, the interval chosen, against the budget.
 - replay: seconds to replay each of 20 steps spread over the run (each retrains up to the
   interval's steps from its snapshot), median and maximum.
@@ -43,11 +45,29 @@ def train(doc, folder: Path, snapshots: bool):
     session = TrainingSession(
         run, record=record, metrics=metrics, snapshots=None if snapshots else False
     )
+    recorder = session.recorder
+    if recorder is not None:  # time spent inside the recorder's step callback
+        on_step, spent = recorder.on_step, []
+
+        def timed(event):
+            begun = time.perf_counter()
+            on_step(event)
+            spent.append(time.perf_counter() - begun)
+
+        callbacks = run.trainer.metrics.step_callbacks
+        callbacks[callbacks.index(on_step)] = timed
     started = time.perf_counter()
     session.start()
     session.join()
     session.finish(write_back=False)
-    return time.perf_counter() - started, session.record
+    seconds = time.perf_counter() - started
+    if recorder is not None:
+        RECORDER.append((sum(spent), seconds))
+    return seconds, session.record
+
+
+#: (seconds inside the recorder, seconds of the run) of each run that kept snapshots
+RECORDER: list[tuple[float, float]] = []
 
 
 def main() -> None:
@@ -69,6 +89,11 @@ def main() -> None:
         times[keep].append(seconds)
         record = got if keep else record
     with_store, without = statistics.median(times[True]), statistics.median(times[False])
+    inside = statistics.median(spent / total for spent, total in RECORDER)
+    print(
+        f"recorder: {statistics.median(s for s, _ in RECORDER) * 1000:.1f} ms per run "
+        f"inside its step callback ({inside * 100:.2f}% of the run)"
+    )
     print(
         f"train {args.epochs} epochs: {with_store:.2f} s with snapshots, {without:.2f} s without "
         f"({(with_store / without - 1) * 100:+.1f}%)"
