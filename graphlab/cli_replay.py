@@ -23,7 +23,7 @@ def cmd_replay(args) -> int:
     from graphlab.replay import replay_step
 
     record = runs[args.run - 1]
-    step = replay_step(doc, record, args.step, args.run)
+    step = replay_step(doc, record, args.step)
     print(f"{record.name}, step {step.step} (epoch {step.epoch}): loss {step.loss!r}")
     norms = step.grad_norms()
     width = max((len(nid) for nid in norms), default=4)

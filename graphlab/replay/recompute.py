@@ -27,7 +27,6 @@ class ReplayedStep:
     every node's value and gradient; ``feeds`` the batch; ``params`` the weights before the
     step's update; ``rng_state`` the op generator's state before the forward pass."""
 
-    run: int
     step: int
     epoch: int
     loss: float
@@ -64,7 +63,7 @@ class ReplayedStep:
         return out
 
 
-def replay_step(doc, record, step: int, run_number: int = 0) -> ReplayedStep:
+def replay_step(doc, record, step: int) -> ReplayedStep:
     """Step ``step`` of the run ``record`` of ``doc``, recomputed (see the module)."""
     from graphlab.training.settings import prepare_training
 
@@ -90,7 +89,7 @@ def replay_step(doc, record, step: int, run_number: int = 0) -> ReplayedStep:
             position += 1
             if done + 1 < step:
                 trainer.train_step(X, y)
-        return _take_step(trainer, X, y, run_number, meta)
+        return _take_step(trainer, X, y, meta)
 
 
 def _restore(trainer, store: SnapshotStore, meta: SnapshotMeta):
@@ -124,7 +123,7 @@ def _restore(trainer, store: SnapshotStore, meta: SnapshotMeta):
     return order
 
 
-def _take_step(trainer, X, y, run_number: int, meta: SnapshotMeta) -> ReplayedStep:
+def _take_step(trainer, X, y, meta: SnapshotMeta) -> ReplayedStep:
     """The step on batch (X, y): its loss by the run's own path, then the per-node values and
     gradients from the same weights, batch and dropout draws."""
     graph = trainer.graph
@@ -140,7 +139,6 @@ def _take_step(trainer, X, y, run_number: int, meta: SnapshotMeta) -> ReplayedSt
     graph.forward(feeds, train=True, rng=trainer.op_rng)
     graph.backward(trainer.loss)  # every node's gradient, as the stepper shows
     return ReplayedStep(
-        run_number,
         trainer.step,
         trainer.epoch,
         loss,

@@ -17,6 +17,7 @@ from tests.graphlab.test_cli import graphlab
 
 def train(doc, folder, *, process=False, stats=False, budget=None):
     """Train ``doc`` in a session with snapshots; returns (session, {step: logged loss})."""
+    folder.mkdir(parents=True, exist_ok=True)
     run = prepare_training(doc)
     options = {"snapshot_budget": budget} if budget else {}
     session = TrainingSession(
@@ -63,6 +64,18 @@ def test_replayed_steps_give_the_logged_losses_bit_for_bit(dropout_run):
         replayed = replay_step(doc, record, step)
         assert replayed.step == step
         assert replayed.loss == logged[step], step  # float32 values, compared exactly
+
+
+def test_cpu_training_is_deterministic_with_dropout_and_augmentation(tmp_path):
+    """The same seed gives the same losses and weights, bit for bit, whether the run trains in
+    a thread (``graphlab train``) or in a forked process with the dashboard's statistics."""
+    thread, thread_losses = train(cnn_digits_dropout(epochs=1), tmp_path / "a")
+    process, process_losses = train(
+        cnn_digits_dropout(epochs=1), tmp_path / "b", process=True, stats=True
+    )
+    assert len(thread_losses) == 20 and thread_losses == process_losses
+    for key, value in thread.run.graph.params.items():
+        np.testing.assert_array_equal(process.run.graph.params[key], value, err_msg=key)
 
 
 def test_replayed_gradients_equal_a_fresh_pass_from_the_restored_weights_and_batch(dropout_run):

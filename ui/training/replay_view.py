@@ -30,7 +30,6 @@ from engine.backend import to_numpy
 from engine.metrics import Histogram
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.jobs import DONE
-from graphlab.training.runs import saved_runs
 from ui.jobs import JobWatcher
 from ui.stepper import show_gradient_norms, show_saturation
 from ui.stepper.training_overlay import saturation_from_histograms
@@ -165,8 +164,8 @@ class ReplayController:
         else:
             from graphlab.replay import replay_step
 
-            doc, number = self.window.doc.snapshot(), self._run_number(record)
-            self.watcher.start(lambda job: replay_step(doc, record, step, number), "replay")
+            doc = self.window.doc.snapshot()
+            self.watcher.start(lambda job: replay_step(doc, record, step), "replay")
             self._say(f"Replaying step {step} of {record.name}...")
 
     def pin(self) -> None:
@@ -243,11 +242,6 @@ class ReplayController:
         if self.current is not None:
             self.back_to_now()
             self._say("The graph changed, so it shows the document again.")
-
-    def _run_number(self, record) -> int:
-        runs = saved_runs(self.window.doc.training)
-        numbers = [i + 1 for i, run in enumerate(runs) if run.snapshots == record.snapshots]
-        return numbers[-1] if numbers else 0
 
     def _say(self, text: str) -> None:
         self.panel.status.setText(text)
