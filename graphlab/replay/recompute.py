@@ -70,6 +70,11 @@ def replay_step(doc, record, step: int) -> ReplayedStep:
     if not record.snapshots:
         raise ReplayError(f"{record.name} kept no snapshots (it trained before replay existed)")
     store = SnapshotStore(record.snapshots)
+    if record.first_step is not None and not record.first_step < step <= record.last_step:
+        raise ReplayError(
+            f"step {step} is not in this run (it has steps {record.first_step + 1} to "
+            f"{record.last_step})"
+        )
     meta = store.nearest(step)
     header = store.header
     if json.loads(json.dumps(doc.dataset)) != header["dataset"]:

@@ -147,6 +147,8 @@ class SnapshotStore:
 
     def nearest(self, step: int) -> SnapshotMeta:
         """The latest snapshot taken before ``step`` (steps count from 1)."""
+        if not self.snapshots:
+            raise ReplayError(f"{self.where} hold no snapshot (a budget too small for one)")
         before = [s for s in self.snapshots if s.step < step]
         if not before or step > self.last_step:
             raise ReplayError(

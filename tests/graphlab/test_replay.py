@@ -7,7 +7,7 @@ import pytest
 from graphlab.examples import open_graph
 from graphlab.fileformat import load_document, save_document
 from graphlab.replay import ReplayError, SnapshotStore, replay_step
-from graphlab.replay.store import choose_interval
+from graphlab.replay.store import SnapshotWriter, choose_interval
 from graphlab.training import prepare_training
 from graphlab.training.runs import saved_runs, with_run
 from graphlab.training.session import TrainingSession
@@ -156,6 +156,14 @@ def test_replay_names_what_is_missing(dropout_run, tmp_path):
     doc, record, _ = dropout_run
     with pytest.raises(ReplayError, match="not in this run"):
         replay_step(doc, record, 10_000)
+    stopped = saved_runs(with_run({}, record))[0]
+    stopped.last_step = 30  # a run stopped at step 30 never took step 31
+    with pytest.raises(ReplayError, match="step 31 is not in this run .it has steps 1 to 30"):
+        replay_step(doc, stopped, 31)
+    empty = SnapshotWriter(tmp_path / "empty", {"budget": 10, "first_step": 0, "total_steps": 9})
+    empty.close()
+    with pytest.raises(ReplayError, match="hold no snapshot"):
+        SnapshotStore(empty.folder).nearest(1)
     gone = saved_runs(with_run({}, record))[0]
     gone.snapshots = str(tmp_path / "nowhere")
     with pytest.raises(ReplayError, match="are gone"):

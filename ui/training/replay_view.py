@@ -144,10 +144,15 @@ class ReplayController:
         panel.pin.clicked.connect(guard.slot("Pin", self.pin))
         panel.back.clicked.connect(guard.slot("Back to now", self.back_to_now))
         panel.table.itemSelectionChanged.connect(guard.slot("Histogram", self._chosen))
-        self.dashboard.live.loss.stepClicked.connect(guard.slot("Replay", self.go_to))
+        self.dashboard.live.loss.stepClicked.connect(guard.slot("Replay", self._clicked))
         window.doc.subscribe(self._on_change, STRUCTURE | {ChangeKind.PARAMS_CHANGED})
 
     # -- commands ----------------------------------------------------------------------------
+
+    def _clicked(self, step: int) -> None:
+        """A click on the loss curve: replay that step once the curve shows a run."""
+        if self.dashboard.record.steps:
+            self.go_to(step)
 
     def go_to(self, step: int) -> None:
         """Recompute ``step`` of the dashboard's run in the background, then show it."""
