@@ -76,7 +76,8 @@ def test_a_pinned_step_shows_the_change_in_gradient_norm_and_back_to_now_returns
     assert panel.table.item(rows["fc_W"], 2).text() == f"{before:.4g}"
     assert panel.table.item(rows["fc_W"], 3).text() != ""
     panel.table.selectRow(rows["relu1"])
-    assert "relu1" in panel.histogram.getPlotItem().titleLabel.text
+    assert "relu1: value" in panel.histogram.getPlotItem().titleLabel.text
+    assert len(panel.histogram.getPlotItem().listDataItems()) == 2  # value and gradient
     assert before != now
     qtbot.mouseClick(panel.back, Qt.LeftButton)
     model = win.stepper.model

@@ -65,7 +65,6 @@ class ReplayPanel(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.histogram = pg.PlotWidget(title="Histogram")
-        self.histogram.addLegend(offset=(-5, 5), labelTextSize="7pt")
         self.histogram.setMinimumHeight(80)
         self.histogram.setMaximumHeight(120)
         self.table.setMinimumHeight(110)
@@ -98,12 +97,12 @@ class ReplayPanel(QWidget):
         """The value and gradient histograms (BINS bins) of node ``nid`` at the step."""
         plot = self.histogram
         plot.clear()
-        plot.setTitle(f"Histogram: {nid}")
-        for array, colour, name in ((value, "#1f77b4", "value"), (grad, "#d62728", "gradient")):
+        plot.setTitle(f"{nid}: value (blue), gradient (red)")
+        for array, colour in ((value, "#4292c6"), (grad, "#ef3b2c")):
             if array is None or not np.size(array):
                 continue
             counts, edges = np.histogram(np.asarray(to_numpy(array), dtype=np.float64), BINS)
-            plot.plot(edges, counts, stepMode="center", pen=pg.mkPen(colour, width=1.5), name=name)
+            plot.plot(edges, counts, stepMode="center", pen=pg.mkPen(colour, width=1.5))
 
 
 def _change(before: float, now: float) -> str:
