@@ -54,6 +54,11 @@ def test_clicking_the_loss_curve_puts_the_graph_in_that_step(trained, qtbot):
     shown = win.stepper.overlay.visible_texts()
     assert shown, "the value labels show the step"
     assert win.stepper.training.norms == pytest.approx(expected.grad_norms())
+    # the stepper walks the step: back to the loss's forward event, explained with its value
+    model.jump(model.forward_count)
+    explanation = win.stepper.panel.explanation
+    assert explanation.node == "loss" and explanation.phase == "forward"
+    assert win.stepper.panel.displayed_lines()
     table = replay.panel.table
     assert table.rowCount() == len(expected.grad_norms())
     assert f"loss {expected.loss:.6g}" in replay.panel.status.text()
