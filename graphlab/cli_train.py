@@ -23,7 +23,7 @@ from graphlab.examples import open_graph
 from graphlab.fileformat import save_document
 from graphlab.replay.store import DEFAULT_BUDGET
 from graphlab.training import accuracy_of, prepare_training
-from graphlab.training.runs import RunRecord, run_name, with_run
+from graphlab.training.runs import RunRecord, run_name, run_settings, with_run
 from graphlab.training.session import TrainingSession, new_metrics_path, snapshots_folder
 
 #: the progress bar of ``graphlab train``: the tqdm bar the Python API shows too
@@ -56,7 +56,7 @@ def cmd_train(args) -> int:
     run = prepare_training(doc, overrides, device=args.device)
     session = TrainingSession(
         run,
-        record=RunRecord(run_name(doc, run.settings), dict(run.settings)),
+        record=RunRecord(run_name(doc, run.settings), run_settings(run.settings)),
         metrics=args.metrics,
         snapshots=_snapshots(args),
         snapshot_budget=int(args.snapshot_budget * 2**20),

@@ -22,6 +22,7 @@ from graphlab.replay.store import (
     choose_interval,
     snapshot_bytes,
 )
+from graphlab.training.runs import run_settings
 
 
 def recordable(trainer) -> bool:
@@ -60,7 +61,7 @@ class SnapshotRecorder:
                 "first_step": self.first,
                 "steps_per_epoch": trainer.steps_per_epoch,
                 "total_steps": self.total,
-                "settings": run.settings,
+                "settings": run_settings(run.settings),
                 "dataset": run.doc.dataset,
                 "params": {k: list(v.shape) for k, v in graph.params.items()},
             },

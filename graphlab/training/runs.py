@@ -166,6 +166,11 @@ def with_run(training: dict, record: RunRecord) -> dict:
     return {**training, "runs": runs}
 
 
+def run_settings(settings: dict) -> dict:
+    """What a run record keeps of a run's settings: all but the document's kept runs."""
+    return {k: v for k, v in settings.items() if k != "runs"}
+
+
 def run_name(doc, settings: dict) -> str:
     """The name of a document's next run: ``run N: adam, lr 0.001``."""
     number = len(saved_runs(doc.training)) + 1

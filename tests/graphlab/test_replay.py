@@ -78,6 +78,16 @@ def test_cpu_training_is_deterministic_with_dropout_and_augmentation(tmp_path):
         np.testing.assert_array_equal(process.run.graph.params[key], value, err_msg=key)
 
 
+def test_a_run_that_continues_an_earlier_one_replays_exactly(tmp_path):
+    doc = cnn_digits_dropout(epochs=1)
+    train(doc, tmp_path / "first")
+    session, logged = train(doc, tmp_path / "second")  # continues at step 21, epoch 2
+    assert min(logged) == 21 and session.record.first_step == 20
+    for step in (21, 33, max(logged)):
+        assert replay_step(doc, session.record, step).loss == logged[step], step
+    assert replay_step(doc, session.record, 33).epoch == 2
+
+
 def test_replayed_gradients_equal_a_fresh_pass_from_the_restored_weights_and_batch(dropout_run):
     doc, record, logged = dropout_run
     replayed = replay_step(doc, record, 57)
@@ -176,15 +186,22 @@ def test_graphlab_replay_prints_the_loss_and_gradient_norms_and_saves_arrays(tmp
     save_document(cnn_digits_dropout(epochs=1), project)
     metrics = tmp_path / "m.csv"
     graphlab("train", str(project), "--save", str(project), "--metrics", str(metrics))
+    graphlab("train", str(project), "--save", str(project))  # a second run, continuing
     out_file = tmp_path / "step.npz"
     out = graphlab("replay", str(project), "--run", "1", "--step", "7", "--out", str(out_file))
     doc = load_document(project)
-    replayed = replay_step(doc, saved_runs(doc.training)[0], 7)
+    record, second = saved_runs(doc.training)
+    assert second.name.startswith("run 2") and second.first_step == record.last_step
+    assert "runs" not in second.settings  # a record never nests the document's runs
+    assert "runs" not in SnapshotStore(second.snapshots).header["settings"]
+    replayed = replay_step(doc, record, 7)
     assert f"step 7 (epoch 1): loss {replayed.loss!r}" in out.stdout
     assert "conv1_W" in out.stdout
     with np.load(out_file) as arrays:
         assert float(arrays["loss"]) == replayed.loss
         np.testing.assert_array_equal(arrays["grad/conv1_W"], replayed.graph.grads["conv1_W"])
         assert {f"value/{n}" for n in replayed.graph.values} <= set(arrays.files)
-    refused = graphlab("replay", str(project), "--run", "2", "--step", "1", check=False)
-    assert refused.returncode == 2 and "holds runs 1 to 1" in refused.stderr
+    later = graphlab("replay", str(project), "--run", "2", "--step", str(second.last_step))
+    assert f"loss {replay_step(doc, second, second.last_step).loss!r}" in later.stdout
+    refused = graphlab("replay", str(project), "--run", "3", "--step", "1", check=False)
+    assert refused.returncode == 2 and "holds runs 1 to 2" in refused.stderr
