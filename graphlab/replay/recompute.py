@@ -11,14 +11,13 @@ gradient from the per-node path on the same batch and dropout draws.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from engine.backend import to_numpy
-from graphlab.replay.store import ReplayError, SnapshotMeta, SnapshotStore
+from graphlab.replay.store import ReplayError, SnapshotMeta, SnapshotStore, graph_fingerprint
 
 
 @dataclass
@@ -77,13 +76,13 @@ def replay_step(doc, record, step: int) -> ReplayedStep:
         )
     meta = store.nearest(step)
     header = store.header
-    if json.loads(json.dumps(doc.dataset)) != header["dataset"]:
-        raise ReplayError(f"the dataset of this project changed since {record.name}")
+    if graph_fingerprint(doc) != header["graph"]:
+        raise ReplayError(
+            f"the graph or its dataset changed since {record.name}; replay needs them as they "
+            "trained"
+        )
     run = prepare_training(doc, header["settings"], device="cpu")
     trainer = run.trainer
-    shapes = {k: list(v.shape) for k, v in run.graph.params.items()}
-    if shapes != header["params"]:
-        raise ReplayError(f"the parameters of this graph changed since {record.name}")
     order = _restore(trainer, store, meta)
     position = meta.step - meta.epoch_step
     with trainer.numerics():

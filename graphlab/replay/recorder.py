@@ -20,6 +20,7 @@ from graphlab.replay.store import (
     SnapshotMeta,
     SnapshotWriter,
     choose_interval,
+    graph_fingerprint,
     snapshot_bytes,
 )
 from graphlab.training.runs import run_settings
@@ -62,7 +63,7 @@ class SnapshotRecorder:
                 "steps_per_epoch": trainer.steps_per_epoch,
                 "total_steps": self.total,
                 "settings": run_settings(run.settings),
-                "dataset": run.doc.dataset,
+                "graph": graph_fingerprint(run.doc),
                 "params": {k: list(v.shape) for k, v in graph.params.items()},
             },
         )

@@ -6,7 +6,7 @@ project opens. It holds (docs/file-format.md, "Snapshot store"):
 - ``store.json``: the run's plan, written when the run starts: format, version, budget (bytes),
   ``every`` (steps between mid-epoch snapshots, 0 for none), ``epoch_every`` (epochs between
   epoch-start snapshots), the step before the run's first, steps per epoch, total steps, the
-  training settings and the parameters' shapes.
+  training settings, the parameters' shapes and the graph's fingerprint.
 - ``snapshots.jsonl``: one JSON line per snapshot (step, epoch, the step its epoch started
   after, the shuffling and op generators' states, the optimizer's counts, whether the
   compiled plan was in use or pending, the divergence rule's first loss, the array file) and
@@ -17,6 +17,7 @@ project opens. It holds (docs/file-format.md, "Snapshot store"):
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,18 @@ PER_STEP_RESERVE, STORE_RESERVE = 24, 64 * 1024
 
 class ReplayError(GraphLabError):
     """A run cannot be replayed (no store, a damaged one, a step outside the run)."""
+
+
+def graph_fingerprint(doc) -> str:
+    """A hash of what a run's computation depends on in ``doc``: its nodes (ids, ops, attrs),
+    edges, loss node and dataset binding (not positions, labels or values)."""
+    from graphlab.fileformat import document_to_dict
+
+    data = document_to_dict(doc)
+    nodes = sorted((n["id"], n["op"], n["attrs"]) for n in data["nodes"])
+    edges = sorted((e["from"], e["to"], e["port"]) for e in data["edges"])
+    text = json.dumps([nodes, edges, data["loss"], data["dataset"]], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def snapshot_bytes(arrays: dict[str, np.ndarray]) -> int:

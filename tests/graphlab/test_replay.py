@@ -174,6 +174,14 @@ def test_replay_names_what_is_missing(dropout_run, tmp_path):
     empty.close()
     with pytest.raises(ReplayError, match="hold no snapshot"):
         SnapshotStore(empty.folder).nearest(1)
+    edited = doc.snapshot()
+    edited.set_attrs("drop", {"p": 0.5})
+    edited.move_node("drop", (40.0, 40.0))
+    with pytest.raises(ReplayError, match="the graph or its dataset changed since"):
+        replay_step(edited, record, 3)
+    moved = doc.snapshot()
+    moved.move_node("drop", (40.0, 40.0))  # a position is not part of the computation
+    assert replay_step(moved, record, 3).step == 3
     gone = saved_runs(with_run({}, record))[0]
     gone.snapshots = str(tmp_path / "nowhere")
     with pytest.raises(ReplayError, match="are gone"):
