@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from engine.errors import TrainingError
 
 
@@ -55,3 +57,37 @@ class DivergenceRule:
                 f"value {self.first:.3g}"
             )
         return None
+
+
+def diverged_error(trainer, step: int, feeds) -> TrainingError:
+    """The error for a step whose loss, gradient or update is not finite."""
+    graph = trainer.graph
+    graph.forward(feeds, train=True, rng=np.random.default_rng(0))
+    loss = float(graph.values[trainer.loss])
+    if math.isfinite(loss):
+        graph.backward(trainer.loss, wrt=trainer.trainable)
+    overflowed = getattr(trainer.optimizer, "nonfinite", list)()
+    culprit = "the update overflowed"
+    if overflowed:
+        culprit = f"{graph.label(overflowed[0])} got an update that is not finite"
+    bad_value = _first_nonfinite(graph.order, graph.values)
+    bad_grad = _first_nonfinite(graph.order, graph.grads)
+    if bad_value is not None:
+        culprit = f"{graph.label(bad_value)} is the first node whose output is not finite"
+    elif bad_grad is not None:
+        culprit = f"{graph.label(bad_grad)} is the first node whose gradient is not finite"
+    return TrainingError(
+        f"training stopped at step {step} (epoch {trainer.epoch}): the loss is {loss:g}; "
+        f"{culprit}. The parameters are as they were before this step. Try a lower "
+        f"learning rate (this step used {trainer.optimizer.lr:g})."
+    )
+
+
+def _first_nonfinite(order, arrays) -> str | None:
+    """The first node id in ``order`` whose float array in ``arrays`` holds a NaN or inf."""
+    for nid in order:
+        array = arrays.get(nid)
+        floats = array is not None and array.dtype.kind == "f" and array.size
+        if floats and not math.isfinite(float(abs(array).max())):
+            return nid
+    return None

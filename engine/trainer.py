@@ -15,6 +15,7 @@ steps run through the compiled plan, except steps that publish per-node statisti
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.backend import to_numpy, translate_device_errors
-from engine.divergence import DivergenceRule
+from engine.divergence import DivergenceRule, diverged_error
 from engine.errors import GraphError, TrainingError
 from engine.evaluation import EpochEvaluations, evaluate
 from engine.fpenv import flush_to_zero
@@ -120,6 +121,10 @@ class Trainer:
         self.evaluations = EpochEvaluations(self)
         #: when a finite loss still counts as diverged (see :mod:`engine.divergence`)
         self.divergence = DivergenceRule()
+        #: steps that take the per-node path even with a plan (a replay repeats a run's
+        #: statistics steps); ``planned``: whether the last step went through the plan
+        self.per_node_steps: set[int] = set()
+        self.planned = False
 
     def _to_device(self, split):
         X, y = split
@@ -162,11 +167,17 @@ class Trainer:
         With ``flush_subnormals`` (the default) subnormal floats count as 0 meanwhile
         (:mod:`engine.fpenv`: they made a fitted network's steps up to 2x slower).
         """
+        with self.numerics():
+            return self._run()
+
+    @contextlib.contextmanager
+    def numerics(self):
+        """The float environment every step runs in (:meth:`run` and a replay of a step)."""
         with (
             np.errstate(over="ignore", invalid="ignore", divide="ignore"),
             flush_to_zero(self.flush_subnormals),
         ):
-            return self._run()
+            yield
 
     def _run(self) -> TrainingHistory:
         history = TrainingHistory()
@@ -183,24 +194,40 @@ class Trainer:
         return self.optimizer.steps_per_epoch(len(self.X), self.batch_size)
 
     def _epochs(self, history: TrainingHistory) -> None:
-        xp, count = self.graph.xp, len(self.X)
-        size = count if self.optimizer.full_batch else self.batch_size
         for epoch in range(self.epoch + 1, self.epoch + self.epochs + 1):
             self.epoch = epoch
-            order = xp.asarray(self.shuffle_rng.permutation(count))
-            for start in range(0, count, size):
+            order = self.epoch_order()
+            for index in range(self.steps_per_epoch):
                 if not self._may_continue(history):
                     history.stopped = True
                     return
-                rows = order[start : start + size]
-                X = self.X[rows]
-                if self.augment is not None:
-                    X = self.graph.xp.asarray(self.augment(to_numpy(X), self.op_rng))
-                loss = self.train_step(X, self.y[rows])
+                loss = self.train_step(*self.batch(order, index))
                 if self.keep_history:
                     history.losses.append(loss)
                 self._publish_epochs(history, self.evaluations.finished())
             self._publish_epochs(history, self.evaluations.end_epoch())
+
+    def epoch_order(self):
+        """An epoch's shuffled sample order (N,), drawn from the shuffling generator."""
+        return self.graph.xp.asarray(self.shuffle_rng.permutation(len(self.X)))
+
+    def batch(self, order, index: int):
+        """Batch ``index`` (X, y) of an epoch's ``order``, augmented with draws from ``op_rng``."""
+        size = len(self.X) if self.optimizer.full_batch else self.batch_size
+        rows = order[index * size : (index + 1) * size]
+        X = self.X[rows]
+        if self.augment is not None:
+            X = self.graph.xp.asarray(self.augment(to_numpy(X), self.op_rng))
+        return X, self.y[rows]
+
+    @property
+    def plan_pending(self) -> bool:
+        """Whether the next gradient step compiles and tries the plan (a run's first step)."""
+        return self._use_plan
+
+    @plan_pending.setter
+    def plan_pending(self, value: bool) -> None:
+        self._use_plan = value
 
     def _publish_epochs(self, history: TrainingHistory, events: list[EpochEvent]) -> None:
         for event in events:
@@ -221,16 +248,17 @@ class Trainer:
         if isinstance(self.optimizer, LBFGS):
             loss = self.optimizer.step(lambda: self._per_node(feeds))
             if not math.isfinite(loss):
-                raise self._diverged(step, feeds)
+                raise diverged_error(self, step, feeds)
         else:
-            loss, grads = self._gradients(feeds, per_node=bool(due))
+            per_node = bool(due) or step in self.per_node_steps
+            loss, grads = self._gradients(feeds, per_node=per_node)
             if not math.isfinite(loss):
-                raise self._diverged(step, feeds)
+                raise diverged_error(self, step, feeds)
             self._check_growth(step, loss)
             if any(request.gradients for request in due):
                 before = {k: self.graph.params[k].copy() for k in self.trainable}
             if not self.optimizer.step(grads, check_finite=True):
-                raise self._diverged(step, feeds)
+                raise diverged_error(self, step, feeds)
         self.step = step
         event = StepEvent(self.epoch, step, loss, float(self.optimizer.lr))
         for callback in self.metrics.step_callbacks:
@@ -246,12 +274,15 @@ class Trainer:
         return float(graph.values[self.loss]), grads
 
     def _gradients(self, feeds, per_node: bool):
-        """(loss, grads) of the batch: through the compiled plan when it is in use."""
+        """(loss, grads) of the batch: through the compiled plan when it is in use
+        (afterwards ``planned`` says whether the plan computed them)."""
+        self.planned = False
         if self._use_plan:
             self._use_plan = False
             return self._try_plan(feeds)
         if per_node or self.plan is None:
             return self._per_node(feeds)
+        self.planned = True
         loss, grads = self.plan.step(feeds), self.plan.grads
         return loss, {k: grads[k] for k in self.trainable if k in grads}
 
@@ -291,29 +322,6 @@ class Trainer:
                 f"diverged. The parameters are as they were before this step. Try a lower "
                 f"learning rate (this step used {self.optimizer.lr:g})."
             )
-
-    def _diverged(self, step: int, feeds) -> TrainingError:
-        """The error for a step whose loss, gradient or update is not finite."""
-        graph = self.graph
-        graph.forward(feeds, train=True, rng=np.random.default_rng(0))
-        loss = float(graph.values[self.loss])
-        if math.isfinite(loss):
-            graph.backward(self.loss, wrt=self.trainable)
-        overflowed = getattr(self.optimizer, "nonfinite", list)()
-        culprit = "the update overflowed"
-        if overflowed:
-            culprit = f"{graph.label(overflowed[0])} got an update that is not finite"
-        bad_value = _first_nonfinite(graph.order, graph.values)
-        bad_grad = _first_nonfinite(graph.order, graph.grads)
-        if bad_value is not None:
-            culprit = f"{graph.label(bad_value)} is the first node whose output is not finite"
-        elif bad_grad is not None:
-            culprit = f"{graph.label(bad_grad)} is the first node whose gradient is not finite"
-        return TrainingError(
-            f"training stopped at step {step} (epoch {self.epoch}): the loss is {loss:g}; "
-            f"{culprit}. The parameters are as they were before this step. Try a lower "
-            f"learning rate (this step used {self.optimizer.lr:g})."
-        )
 
     # -- evaluation and statistics -------------------------------------------------------
 
@@ -381,16 +389,6 @@ def find_scores(graph, loss: str) -> str | None:
     for nid in reversed(graph.order):
         if nid in ancestors and "scores" in graph.sources[nid]:
             return graph.sources[nid]["scores"]
-    return None
-
-
-def _first_nonfinite(order, arrays) -> str | None:
-    """The first node id in ``order`` whose float array in ``arrays`` holds a NaN or inf."""
-    for nid in order:
-        array = arrays.get(nid)
-        floats = array is not None and array.dtype.kind == "f" and array.size
-        if floats and not math.isfinite(float(abs(array).max())):
-            return nid
     return None
 
 

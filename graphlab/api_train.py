@@ -162,13 +162,13 @@ def train_document(doc, overrides: dict[str, Any], device: str = "cpu", progress
     from graphlab.cli_train import train_until_done
     from graphlab.crashlog import failure_message
     from graphlab.training import prepare_training
-    from graphlab.training.runs import saved_runs, with_run
+    from graphlab.training.runs import run_settings, saved_runs, with_run
     from graphlab.training.session import TrainingSession, new_metrics_path
 
     run = prepare_training(doc, overrides, device=device)
     path = metrics or new_metrics_path() or tempfile.mkstemp(suffix=".csv")[1]
     name = f"run {len(saved_runs(doc.training)) + 1}"
-    record = RunRecord(name, dict(run.settings))
+    record = RunRecord(name, run_settings(run.settings))
     session = TrainingSession(run, record=record, metrics=path)
     bar = TrainingBar(session, disable=not progress)
     try:

@@ -43,7 +43,15 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from graphlab import cli_course, cli_evaluate, cli_lessons, cli_search, cli_train, commands
+    from graphlab import (
+        cli_course,
+        cli_evaluate,
+        cli_lessons,
+        cli_replay,
+        cli_search,
+        cli_train,
+        commands,
+    )
 
     parser = Parser(
         prog="graphlab",
@@ -66,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         *cli_evaluate.REGISTER,
         *cli_course.REGISTER,
         *cli_lessons.REGISTER,
+        *cli_replay.REGISTER,
     ]:
         register(sub)
     return parser

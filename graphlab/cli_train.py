@@ -22,8 +22,10 @@ from graphlab.cli_args import (
 )
 from graphlab.custom_ops.cli import add_trust_argument, open_trusted
 from graphlab.fileformat import save_document
+from graphlab.replay.store import DEFAULT_BUDGET
 from graphlab.training import accuracy_of, prepare_training
-from graphlab.training.session import TrainingSession
+from graphlab.training.runs import RunRecord, run_name, run_settings, with_run
+from graphlab.training.session import TrainingSession, new_metrics_path, snapshots_folder
 
 #: the progress bar of ``graphlab train``: the tqdm bar the Python API shows too
 Progress = TrainingBar
@@ -55,7 +57,13 @@ def cmd_train(args) -> int:
         "schedule": schedule,
     }
     run = prepare_training(doc, overrides, device=args.device)
-    session = TrainingSession(run, metrics=args.metrics)
+    session = TrainingSession(
+        run,
+        record=RunRecord(run_name(doc, run.settings), run_settings(run.settings)),
+        metrics=args.metrics,
+        snapshots=_snapshots(args),
+        snapshot_budget=int(args.snapshot_budget * 2**20),
+    )
     settings, samples = run.settings, len(run.trainer.X)
     batch = settings["batch_size"]
     batch = f"batch {batch}" if batch <= samples else f"batch {batch}: all {samples} samples"
@@ -88,6 +96,7 @@ def cmd_train(args) -> int:
         progress = {**doc.training["progress"], "interrupted": where}
         doc.set_training({**doc.training, "progress": progress})
     if args.save:
+        doc.set_training(with_run(doc.training, record))
         save_document(doc, args.save)
         kept = f"the project so far ({where}; train it again to continue)"
         print(f"saved {kept if interrupted else 'the trained project'} to {args.save}")
@@ -131,6 +140,15 @@ def train_until_done(session: TrainingSession, progress: Progress) -> bool:
         return True
     progress.show(session.finish())
     return False
+
+
+def _snapshots(args):
+    """The snapshot store's folder: beside --metrics, else in the runs folder when the run is
+    saved (--save), else none (nothing could replay it)."""
+    if args.metrics:
+        return snapshots_folder(args.metrics)
+    path = new_metrics_path() if args.save else None
+    return snapshots_folder(path) if path else False
 
 
 def _schedule_spec(text: str) -> dict:
@@ -189,6 +207,13 @@ def add_train(sub) -> None:
     )
     p.add_argument("--save", metavar="FILE", help="write the trained project file (.graphlab)")
     add_trust_argument(p)
+    p.add_argument(
+        "--snapshot-budget",
+        type=positive_float,
+        default=DEFAULT_BUDGET / 2**20,
+        metavar="MB",
+        help="most megabytes of snapshots kept for `graphlab replay` (default 200)",
+    )
     p.set_defaults(handler=cmd_train)
 
 

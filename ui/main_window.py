@@ -40,6 +40,7 @@ from ui.problems import ProblemsPanel
 from ui.stepper import install_stepper
 from ui.theme import THEMES, apply_theme, current_theme
 from ui.training import install_training
+from ui.training.replay_view import install_replay
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self._connect()
         install_stepper(self)
         install_training(self)
+        install_replay(self)
         install_course(self)
         install_input_pad(self)
         install_lessons(self)

@@ -38,6 +38,8 @@ class RunRecord:
     name: str = "run"
     settings: dict = field(default_factory=dict)
     metrics: str | None = None
+    #: the folder of the run's snapshot store (graphlab.replay), or None
+    snapshots: str | None = None
     loss: Summary = field(default_factory=Summary)
     lr: Summary = field(default_factory=Summary)
     train_acc: Summary = field(default_factory=Summary)
@@ -93,6 +95,7 @@ class RunRecord:
             "name": self.name,
             "settings": self.settings,
             "metrics": self.metrics,
+            "snapshots": self.snapshots,
             "first_step": self.first_step,
             "last_step": self.last_step,
             "last_epoch": self.last_epoch,
@@ -108,7 +111,8 @@ class RunRecord:
         if isinstance(data.get("step"), list):
             return _from_lists(data)
         record = cls(str(data.get("name", "run")), dict(data.get("settings") or {}))
-        record.metrics = data.get("metrics") if isinstance(data.get("metrics"), str) else None
+        for key in ("metrics", "snapshots"):
+            setattr(record, key, data[key] if isinstance(data.get(key), str) else None)
         for name in SERIES:
             if isinstance(data.get(name), dict):
                 setattr(record, name, Summary.from_json(data[name]))
@@ -166,6 +170,17 @@ def with_run(training: dict, record: RunRecord) -> dict:
     """The training settings with ``record`` appended to the kept runs."""
     runs = [*training.get("runs", []), record.to_json()][-RUNS_KEPT:]
     return {**training, "runs": runs}
+
+
+def run_settings(settings: dict) -> dict:
+    """What a run record keeps of a run's settings: all but the document's kept runs."""
+    return {k: v for k, v in settings.items() if k != "runs"}
+
+
+def run_name(doc, settings: dict) -> str:
+    """The name of a document's next run: ``run N: adam, lr 0.001``."""
+    number = len(saved_runs(doc.training)) + 1
+    return f"run {number}: {settings['optimizer']}, lr {settings['lr']:g}"
 
 
 def record_from_metrics(path: str | Path, name: str = "run") -> RunRecord:

@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from graphlab.replay.recorder import SnapshotRecorder, recordable
+from graphlab.replay.store import DEFAULT_BUDGET
 from graphlab.training.metrics_csv import MetricsCsv
 from graphlab.training.process_worker import TrainingProcess
 from graphlab.training.runs import RunRecord
@@ -58,6 +60,11 @@ def new_metrics_path() -> Path | None:
     return folder / f"run-{stamp}-{os.getpid()}-{next(_numbers)}.csv"
 
 
+def snapshots_folder(metrics: str | Path) -> Path:
+    """The snapshot store's folder beside a run's metrics file (``run-X.csv`` -> ``run-X.snapshots``)."""
+    return Path(metrics).with_suffix(".snapshots")
+
+
 def use_process(device: str) -> bool:
     """Train in a forked process (Linux, CPU); else in a thread (CUDA contexts don't fork)."""
     return sys.platform.startswith("linux") and device == "cpu"
@@ -68,7 +75,9 @@ class TrainingSession:
 
     stats: publish the live statistics, activation maps and final results (the dashboard);
     without, only steps and epochs (the command line). record: the run record to fill.
-    metrics: a CSV path the steps and epochs stream to as they arrive.
+    metrics: a CSV path the steps and epochs stream to as they arrive. snapshots: the folder
+    of the run's snapshot store (:mod:`graphlab.replay`; None: beside the metrics file, when
+    there is one; False: none), kept within ``snapshot_budget`` bytes.
     """
 
     def __init__(
@@ -79,6 +88,8 @@ class TrainingSession:
         stats: bool = False,
         record: RunRecord | None = None,
         metrics: str | Path | None = None,
+        snapshots: str | Path | bool | None = None,
+        snapshot_budget: int = DEFAULT_BUDGET,
     ) -> None:
         trainer = run.trainer
         self.run = run
@@ -95,6 +106,12 @@ class TrainingSession:
         self.metrics_error: OSError | None = None
         if metrics:
             self.record.metrics, self.record.index = str(metrics), self.metrics.index
+        if snapshots is None and metrics:
+            snapshots = snapshots_folder(metrics)
+        self.recorder = None
+        if snapshots and recordable(trainer):
+            self.recorder = SnapshotRecorder(run, snapshots, snapshot_budget)
+            self.record.snapshots = str(self.recorder.folder)
         self.stopped = False
 
     # -- control ---------------------------------------------------------------------------
@@ -162,6 +179,8 @@ class TrainingSession:
         snap = self.poll()
         if write_back:
             self.run.finish()
+        if self.recorder is not None:
+            self.recorder.close()
         if self.metrics is not None:
             try:
                 self.metrics.close()

@@ -34,6 +34,8 @@ class StepperModel(QObject):
         self.position = 0
         self.history: list[int] = []
         self.error = ""
+        #: a past training step to walk instead of the document (graphlab.replay.ReplayedStep)
+        self.replayed = None
         self.play_timer = QTimer(self)
         self.play_timer.setInterval(600)
         self.play_timer.timeout.connect(self._play_tick)
@@ -53,9 +55,12 @@ class StepperModel(QObject):
         if self.graph is not None:
             return True
         try:
-            graph = self.doc.compile(dtype="float64")
-            feeds = sample_feeds(self.doc, batch=TRACE_BATCH)
-            self.events = list(graph.trace(feeds, output=self.doc.loss_node(graph)))
+            if self.replayed is not None:
+                graph, self.events = self.replayed.graph, list(self.replayed.trace())
+            else:
+                graph = self.doc.compile(dtype="float64")
+                feeds = sample_feeds(self.doc, batch=TRACE_BATCH)
+                self.events = list(graph.trace(feeds, output=self.doc.loss_node(graph)))
         except GraphLabError as exc:
             self.events, self.error = [], str(exc)
             self.failed.emit(self.error)

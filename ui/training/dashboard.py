@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, Q
 
 from engine.errors import GraphLabError
 from graphlab.training import prepare_training, training_settings
-from graphlab.training.runs import RunRecord, saved_runs, with_run
+from graphlab.training.runs import RunRecord, run_name, saved_runs, with_run
 from graphlab.training.session import TrainingSession, new_metrics_path, use_process
 from graphlab.training.worker import activation_maps
 from ui.training.live import LiveView, ResultsView
@@ -169,8 +169,7 @@ class TrainingDashboard(QWidget):
             return False
         stored = {k: v for k, v in overrides.items() if k != "epochs" or not epochs}
         self.doc.set_training({**self.doc.training, **stored})
-        number = len(saved_runs(self.doc.training)) + 1
-        name = f"run {number}: {run.settings['optimizer']}, lr {run.settings['lr']:g}"
+        name = run_name(self.doc, run.settings)
         self.record = RunRecord(name=name, settings={**overrides, "device": panel.device_name})
         session = TrainingSession(
             run,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 
 from graphlab.training.runs import SMOOTHING, RunRecord, smooth
 
@@ -34,6 +34,8 @@ class LossPlot(pg.PlotWidget):
     view are re-read from the run's metrics file and drawn one by one."""
 
     DETAIL_STEPS = 8192
+    #: a left click on the plot: the step under the cursor (the replay follows it)
+    stepClicked = Signal(int)
 
     def __init__(self) -> None:
         super().__init__(title="Loss")
@@ -50,6 +52,15 @@ class LossPlot(pg.PlotWidget):
         self.overlay = self.plot([], [], pen=OVERLAY)
         self.setLabel("bottom", "step")
         self.smoother = Smoother()
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def _clicked(self, event) -> None:
+        """A left click inside the plot asks for the step under it (``stepClicked``)."""
+        box = self.getViewBox()
+        if event.button() == Qt.LeftButton and box.sceneBoundingRect().contains(event.scenePos()):
+            step = round(box.mapSceneToView(event.scenePos()).x())
+            if step >= 1:
+                self.stepClicked.emit(step)
 
     def set_log(self, log: bool) -> None:
         self.setLogMode(y=log)
