@@ -42,7 +42,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from graphlab import cli_course, cli_evaluate, cli_search, cli_train, commands
+    from graphlab import cli_course, cli_evaluate, cli_search, cli_train, cli_weights, commands
 
     parser = Parser(
         prog="graphlab",
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         *cli_search.REGISTER,
         *cli_evaluate.REGISTER,
         *cli_course.REGISTER,
+        *cli_weights.REGISTER,
     ]:
         register(sub)
     return parser

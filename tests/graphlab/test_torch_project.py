@@ -1,0 +1,160 @@
+"""``graphlab export --torch-project``: the project trains under torchrun without GraphLab, its
+data and first step equal GraphLab's, and its weights come back with ``import-weights``."""
+
+import gzip
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from engine.backend import to_numpy
+from graphlab.binding import bound_data
+from graphlab.cli import main
+from graphlab.examples import open_graph
+from graphlab.export import export_torch_project
+from graphlab.fileformat import load_document
+from graphlab.predict import class_probabilities
+from graphlab.training.runs import saved_runs
+from tests.test_architecture import imports
+
+torch = pytest.importorskip("torch")
+#: what an exported project may import (it runs where GraphLab is not installed)
+PROJECT_IMPORTS = {"__future__", "argparse", "codecs", "gzip", "importlib", "io", "json", "math",
+                   "os", "pickle", "re", "struct", "time", "pathlib", "numpy", "torch", "PIL",
+                   "data", "model"}  # fmt: skip
+
+
+@pytest.fixture
+def project_modules(monkeypatch):
+    """Import a written project's data, model and train modules (fresh, removed after)."""
+
+    def load(folder):
+        monkeypatch.syspath_prepend(str(folder))
+        for name in ("data", "model", "train"):
+            monkeypatch.delitem(sys.modules, name, raising=False)
+        import data
+        import train
+
+        return data, train
+
+    yield load
+    for name in ("data", "model", "train"):
+        sys.modules.pop(name, None)
+
+
+def clean_env():
+    """The environment of a project run: no GraphLab on the path, one thread per process."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return {**env, "OMP_NUM_THREADS": "1"}
+
+
+def test_torchrun_two_processes_train_cnn_digits_and_the_weights_come_back(tmp_path, capsys):
+    folder = tmp_path / "project"
+    assert main(["export", "cnn-digits", "--torch-project", str(folder)]) == 0
+    assert {m for f in folder.glob("*.py") for m, _ in imports(f)} <= PROJECT_IMPORTS
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               "--nproc_per_node=2", "train.py", "--epochs", "3", "--batch-size", "16"]  # fmt: skip
+    done = subprocess.run(command, cwd=folder, env=clean_env(), capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    seconds = time.perf_counter() - started
+    assert done.returncode == 0, done.stderr[-2000:]
+    print(f"torchrun, 2 processes, 3 epochs of cnn-digits: {seconds:.1f} s")
+    result = json.loads((folder / "output" / "result.json").read_text())
+    assert result["epoch"] == 3 and result["val_acc"] >= 0.90
+    assert f"val accuracy {result['val_acc']:.6g}" in done.stdout
+    assert sorted(p.name for p in (folder / "output" / "checkpoints").iterdir()) == [
+        "epoch-1.pt", "epoch-2.pt", "epoch-3.pt"
+    ]  # fmt: skip
+
+    project = tmp_path / "digits.graphlab"
+    output = folder / "output"
+    capsys.readouterr()
+    assert main(["import-weights", "cnn-digits", str(output / "model.pt"), "--metrics",
+                 str(output / "metrics.csv"), "-o", str(project)]) == 0  # fmt: skip
+    assert "took fc_W (128, 10) from fc_W (by name)" in capsys.readouterr().out
+    doc = load_document(project)
+    val = bound_data(doc).splits.val
+    accuracy = float(np.mean(class_probabilities(doc, val.X, "x").argmax(1) == val.y))
+    assert abs(accuracy - result["val_acc"]) <= 0.005
+    run = saved_runs(doc.training)[-1]
+    assert run.epochs == 3 and run.latest["val_acc"] == pytest.approx(result["val_acc"], abs=1e-6)
+
+
+def test_data_and_first_step_equal_graphlab(tmp_path, project_modules):
+    doc = open_graph("cnn-digits")
+    export_torch_project(doc, tmp_path)
+    data, train = project_modules(tmp_path)
+    splits = data.prepared_splits()
+    expected = bound_data(doc).splits
+    for name in ("train", "val", "test"):
+        np.testing.assert_array_equal(splits[name][0], getattr(expected, name).X)
+        np.testing.assert_array_equal(splits[name][1], getattr(expected, name).y)
+    loader, _ = data.loaders(64)
+    X, y = next(iter(loader))
+    model = train.make_model(torch.device("cpu"))
+    torch_loss = float(train.outputs_of(model, X, y)[-1].detach())
+    graph = doc.compile(seed=0)  # the weights GraphLab's training starts from
+    np.testing.assert_array_equal(model.conv1_W.detach().numpy(), to_numpy(graph.params["conv1_W"]))
+    graph.forward({"x": X.numpy(), "y": y.numpy()}, train=True)
+    assert abs(torch_loss - float(graph.values["loss"])) <= 1e-5
+
+
+def image_folder(root):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for label in ("cat", "dog"):
+        (root / label).mkdir(parents=True)
+        for i in range(5):
+            pixels = rng.integers(0, 256, (10, 12), dtype=np.uint8)
+            Image.fromarray(pixels, "L").save(root / label / f"{i}.png")
+
+
+def idx_files(folder):
+    rng = np.random.default_rng(1)
+    images, labels = rng.integers(0, 256, (20, 8, 8), dtype=np.uint8), np.arange(20) % 10
+    with gzip.open(folder / "images.gz", "wb") as f:
+        f.write(struct.pack(">HBBIII", 0, 8, 3, 20, 8, 8) + images.tobytes())
+    (folder / "labels").write_bytes(
+        struct.pack(">HBBI", 0, 8, 1, 20) + labels.astype(np.uint8).tobytes()
+    )
+
+
+@pytest.mark.parametrize("kind", ["folder", "mnist"])
+def test_an_image_folder_and_idx_files_load_as_in_graphlab(tmp_path, project_modules, kind):
+    doc = open_graph("cnn-digits")
+    if kind == "folder":
+        image_folder(tmp_path / "images")
+        spec = {"format": "folder", "path": str(tmp_path / "images"), "size": [8, 8]}
+    else:
+        idx_files(tmp_path)
+        spec = {"format": "mnist", "images": str(tmp_path / "images.gz"),
+                "labels": str(tmp_path / "labels")}  # fmt: skip
+    doc.set_dataset({**doc.dataset, "spec": spec})
+    export_torch_project(doc, tmp_path / "project")
+    data, train = project_modules(tmp_path / "project")
+    splits, expected = data.prepared_splits(), bound_data(doc).splits
+    for name in ("train", "val", "test"):
+        np.testing.assert_array_equal(splits[name][0], getattr(expected, name).X)
+        np.testing.assert_array_equal(splits[name][1], getattr(expected, name).y)
+    loader, _ = data.loaders(4)
+    X, y = next(iter(loader))
+    assert tuple(X.shape) == (4, 1, 8, 8)
+    assert train.outputs_of(train.make_model(torch.device("cpu")), X, y)[-1].isfinite()
+
+
+def test_augmentation_is_exported_and_a_run_without_a_dataset_is_refused(tmp_path, project_modules):
+    doc = open_graph("cnn-digits")
+    doc.set_dataset({**doc.dataset, "augment": {"translate": 0.25, "flip": True}})
+    export_torch_project(doc, tmp_path)
+    data, _ = project_modules(tmp_path)
+    X = np.arange(2 * 64, dtype=np.float32).reshape(2, 1, 8, 8)
+    moved = data.augment(X, np.random.default_rng(0))
+    assert moved.shape == X.shape and not np.array_equal(moved, X)
+    assert main(["export", "circuit-add-mul", "--torch-project", str(tmp_path / "c")]) == 2
