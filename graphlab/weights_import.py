@@ -128,11 +128,14 @@ def _from_document(doc: GraphDocument) -> dict[str, np.ndarray]:
 def _from_torch(path: Path) -> dict[str, np.ndarray]:
     """A state dict (names -> tensors), alone or under "model"/"state_dict" in a checkpoint."""
     import pickle
+    import warnings
 
     import torch
 
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about pickle protocols it may not read
+            warnings.simplefilter("ignore", UserWarning)
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise WeightsError(
             f"{path}: refused: it holds Python objects other than tensors and plain values "
