@@ -70,18 +70,23 @@ def add_import_weights(sub) -> None:
 
 
 def cmd_zoo(args) -> int:
-    from graphlab.zoo import zoo_models
+    from graphlab.zoo import zoo_model, zoo_models
 
-    rows = [
-        [m.name, m.dataset, f"{m.accuracy:.4f}", str(m.epochs), m.description] for m in zoo_models()
-    ]
-    print(table(rows, ["model", "dataset", "test acc", "epochs", "description"]))
-    print("\nopen one: graphlab open NAME; its card: graphlab zoo --card NAME")
     if args.card:
-        from graphlab.zoo import zoo_model
-
-        print()
         print(zoo_model(args.card).card)
+    elif args.transfer:
+        from graphlab.transfer import run_transfer
+
+        result = run_transfer(epochs=args.epochs)
+        print(f"digits 5-9, {result.train_samples} training images, "
+              f"{result.test_samples} test images, {args.epochs} epochs")  # fmt: skip
+        print(f"transfer (zoo/cnn-mnist-0to4, conv frozen, new last layer): {result.transfer:.4f}")
+        print(f"from scratch (same graph, same images):                     {result.scratch:.4f}")
+    else:
+        rows = [[f"zoo/{m.name}", m.dataset, f"{m.accuracy:.4f}", str(m.epochs)]
+                for m in zoo_models()]  # fmt: skip
+        print(table(rows, ["model", "dataset", "test accuracy", "epochs"]))
+        print("\nopen one: graphlab open zoo/NAME; its card: graphlab zoo --card NAME")
     return 0
 
 
@@ -90,10 +95,17 @@ def add_zoo(sub) -> None:
         "zoo",
         help="list the trained models shipped with GraphLab",
         description="The model zoo: trained projects in assets/zoo, each with a card (dataset, "
-        "split, epochs, seed, test accuracy and the command that reproduces it). A zoo name works "
-        "wherever a GRAPH is asked for.",
+        "split, epochs, seed, test accuracy and the command that reproduces it). zoo/NAME works "
+        "wherever a GRAPH is asked for. --transfer runs the notes' transfer-learning example.",
     )
     p.add_argument("--card", metavar="NAME", help="print the model's card")
+    p.add_argument(
+        "--transfer",
+        action="store_true",
+        help="zoo/cnn-mnist-0to4's conv layers frozen, a new last layer trained on 50 images "
+        "per digit 5-9, against the same net trained from scratch on them",
+    )
+    p.add_argument("--epochs", type=int, default=15, help="with --transfer (default 15)")
     p.set_defaults(handler=cmd_zoo)
 
 

@@ -4,10 +4,12 @@ data and first step equal GraphLab's, and its weights come back with ``import-we
 import gzip
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from graphlab.export import export_torch_project
 from graphlab.fileformat import load_document
 from graphlab.predict import class_probabilities
 from graphlab.training.runs import saved_runs
+from graphlab.zoo import ZOO_DIR
 from tests.test_architecture import imports
 
 torch = pytest.importorskip("torch")
@@ -64,7 +67,8 @@ def test_torchrun_two_processes_train_cnn_digits_and_the_weights_come_back(tmp_p
                           timeout=300)  # fmt: skip
     seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-2000:]
-    print(f"torchrun, 2 processes, 3 epochs of cnn-digits: {seconds:.1f} s")
+    with capsys.disabled():  # the measurement the README quotes
+        print(f"\ntorchrun, 2 processes, 3 epochs of cnn-digits: {seconds:.1f} s")
     result = json.loads((folder / "output" / "result.json").read_text())
     assert result["epoch"] == 3 and result["val_acc"] >= 0.90
     assert f"val accuracy {result['val_acc']:.6g}" in done.stdout
@@ -158,3 +162,17 @@ def test_augmentation_is_exported_and_a_run_without_a_dataset_is_refused(tmp_pat
     moved = data.augment(X, np.random.default_rng(0))
     assert moved.shape == X.shape and not np.array_equal(moved, X)
     assert main(["export", "circuit-add-mul", "--torch-project", str(tmp_path / "c")]) == 2
+
+
+def test_the_onnxruntime_example_in_the_api_docs_runs(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("onnxruntime")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    section = text[text.index("## Past one machine") :]
+    command = re.search(r"```text\n(graphlab export zoo/\S+ --onnx \S+)\n```", section).group(1)
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    monkeypatch.chdir(tmp_path)
+    assert main(command.split()[1:]) == 0
+    capsys.readouterr()
+    exec(compile(code, "docs/api.md", "exec"), {})
+    card = json.loads((ZOO_DIR / "cnn-digits.card.json").read_text())
+    assert capsys.readouterr().out == f"accuracy {card['accuracy']:.4f}\n"

@@ -65,3 +65,15 @@ def test_a_bad_file_is_one_sentence_and_changes_nothing(window, tmp_path, monkey
         import_weights(window, str(tmp_path / "wrong.pt"))
     assert {k: v.tobytes() for k, v in window.doc.params.items()} == before
     assert window.stack.count() == count
+
+
+def test_the_gallery_shows_the_zoo_and_opens_a_trained_model(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    panel = window.examples
+    names = panel.names()
+    assert names[-3:] == ["zoo/cnn-digits", "zoo/cnn-mnist", "zoo/cnn-mnist-0to4"]
+    window.docks["examples"].raise_()
+    panel.setCurrentRow(names.index("zoo/cnn-mnist"))
+    qtbot.keyClick(panel, Qt.Key_Return)
+    assert window.doc.name == "cnn-mnist" and window.doc.params["fc_W"].shape == (784, 10)
