@@ -26,6 +26,7 @@ import numpy as np
 from engine.backend import to_numpy
 from engine.optim import optimizer_class, validate_settings
 from engine.schedules import schedule_class
+from engine.trainer import find_scores
 from graphlab.atomic import write_atomically
 from graphlab.binding import bound_data
 from graphlab.document import GraphDocument
@@ -114,7 +115,7 @@ def _config(doc: GraphDocument, plan, settings: dict, data) -> dict:
     graph = plan.graph
     names = python_names(plan.nodes, RESERVED)
     loss = plan.outputs[-1]
-    scores = graph.sources[loss].get("scores")
+    scores = find_scores(graph, loss)
     torch_class, arguments, _ = torch_optimizer(settings)
     schedule = dict(settings["schedule"])
     name = schedule.pop("name", "constant")

@@ -21,7 +21,7 @@ from graphlab.examples import open_graph
 from graphlab.export import export_torch_project
 from graphlab.fileformat import load_document
 from graphlab.predict import class_probabilities
-from graphlab.training.runs import saved_runs
+from graphlab.training.runs import record_from_metrics, saved_runs
 from graphlab.zoo import ZOO_DIR
 from tests.test_architecture import imports
 
@@ -90,8 +90,9 @@ def test_torchrun_two_processes_train_cnn_digits_and_the_weights_come_back(tmp_p
     assert run.epochs == 3 and run.latest["val_acc"] == pytest.approx(result["val_acc"], abs=1e-6)
 
 
-def test_data_and_first_step_equal_graphlab(tmp_path, project_modules):
-    doc = open_graph("cnn-digits")
+@pytest.mark.parametrize("example", ["cnn-digits", "linear-softmax-mnist"])  # the 2nd: L2 penalty
+def test_data_and_first_step_equal_graphlab(tmp_path, project_modules, example):
+    doc = open_graph(example)
     export_torch_project(doc, tmp_path)
     data, train = project_modules(tmp_path)
     splits = data.prepared_splits()
@@ -104,9 +105,12 @@ def test_data_and_first_step_equal_graphlab(tmp_path, project_modules):
     model = train.make_model(torch.device("cpu"))
     torch_loss = float(train.outputs_of(model, X, y)[-1].detach())
     graph = doc.compile(seed=0)  # the weights GraphLab's training starts from
-    np.testing.assert_array_equal(model.conv1_W.detach().numpy(), to_numpy(graph.params["conv1_W"]))
+    for name, nid in data.CONFIG["model"]["parameters"].items():
+        assert (
+            getattr(model, name).detach().numpy().tobytes() == to_numpy(graph.params[nid]).tobytes()
+        )
     graph.forward({"x": X.numpy(), "y": y.numpy()}, train=True)
-    assert abs(torch_loss - float(graph.values["loss"])) <= 1e-5
+    assert abs(torch_loss - float(graph.values[doc.loss_node(graph)])) <= 1e-5
 
 
 def image_folder(root):
@@ -176,3 +180,24 @@ def test_the_onnxruntime_example_in_the_api_docs_runs(tmp_path, monkeypatch, cap
     exec(compile(code, "docs/api.md", "exec"), {})
     card = json.loads((ZOO_DIR / "cnn-digits.card.json").read_text())
     assert capsys.readouterr().out == f"accuracy {card['accuracy']:.4f}\n"
+
+
+def test_plain_python_trains_writes_graphlab_metrics_and_resumes(tmp_path):
+    folder = tmp_path / "spiral"
+    export_torch_project(open_graph("linear-softmax-spiral"), folder)
+    run = [sys.executable, "train.py", "--epochs", "2", "--out", "first"]
+    done = subprocess.run(run, cwd=folder, env=clean_env(), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    record = record_from_metrics(folder / "first" / "metrics.csv")
+    first = json.loads((folder / "first" / "result.json").read_text())
+    assert (
+        record.epochs == 2 and record.last_step == first["step"] and record.steps == first["step"]
+    )
+    assert record.latest["train_acc"] == pytest.approx(first["train_acc"], abs=1e-6)
+    resume = ["--resume", "first/checkpoints/epoch-1.pt", "--epochs", "1", "--out", "again"]
+    done = subprocess.run([*run[:2], *resume], cwd=folder, env=clean_env(), capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    again = json.loads((folder / "again" / "result.json").read_text())
+    assert (again["epoch"], again["step"]) == (2, first["step"])
+    assert again["loss"] == first["loss"]  # the same shuffle and optimizer state: the same run
