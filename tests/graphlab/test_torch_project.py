@@ -4,6 +4,7 @@ data and first step equal GraphLab's, and its weights come back with ``import-we
 import gzip
 import json
 import os
+import pickle
 import re
 import struct
 import subprocess
@@ -134,27 +135,43 @@ def idx_files(folder):
     )
 
 
-@pytest.mark.parametrize("kind", ["folder", "mnist"])
-def test_an_image_folder_and_idx_files_load_as_in_graphlab(tmp_path, project_modules, kind):
+def cifar_batches(folder):
+    """A binary CIFAR-10 batch file and a python-version one (pickled dict) of 6 images each."""
+    rng = np.random.default_rng(2)
+    labels, pixels = np.arange(6) % 10, rng.integers(0, 256, (6, 3072), dtype=np.uint8)
+    records = np.concatenate([labels[:, None].astype(np.uint8), pixels], axis=1)
+    (folder / "data_batch_1.bin").write_bytes(records.tobytes())
+    batch = {b"data": pixels[::-1].copy(), b"labels": labels.tolist()}
+    (folder / "data_batch_2").write_bytes(pickle.dumps(batch, protocol=2))
+
+
+SPECS = {
+    "folder": lambda t: {"format": "folder", "path": str(t / "images"), "size": [8, 8]},
+    "mnist": lambda t: {"format": "mnist", "images": str(t / "images.gz"),
+                        "labels": str(t / "labels")},
+    "cifar10": lambda t: {"format": "cifar10", "path": str(t), "split": "train"},
+    "npz": lambda t: {"format": "npz", "path": str(t / "d.npz")},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", list(SPECS))
+def test_every_file_format_loads_as_in_graphlab(tmp_path, project_modules, kind):
+    image_folder(tmp_path / "images")
+    idx_files(tmp_path)
+    cifar_batches(tmp_path)
+    np.savez(tmp_path / "d.npz", X=np.arange(20 * 64).reshape(20, 8, 8) % 17, y=np.arange(20) % 3)
     doc = open_graph("cnn-digits")
-    if kind == "folder":
-        image_folder(tmp_path / "images")
-        spec = {"format": "folder", "path": str(tmp_path / "images"), "size": [8, 8]}
-    else:
-        idx_files(tmp_path)
-        spec = {"format": "mnist", "images": str(tmp_path / "images.gz"),
-                "labels": str(tmp_path / "labels")}  # fmt: skip
-    doc.set_dataset({**doc.dataset, "spec": spec})
+    doc.set_dataset({**doc.dataset, "spec": SPECS[kind](tmp_path)})
     export_torch_project(doc, tmp_path / "project")
     data, train = project_modules(tmp_path / "project")
     splits, expected = data.prepared_splits(), bound_data(doc).splits
     for name in ("train", "val", "test"):
         np.testing.assert_array_equal(splits[name][0], getattr(expected, name).X)
         np.testing.assert_array_equal(splits[name][1], getattr(expected, name).y)
-    loader, _ = data.loaders(4)
-    X, y = next(iter(loader))
-    assert tuple(X.shape) == (4, 1, 8, 8)
-    assert train.outputs_of(train.make_model(torch.device("cpu")), X, y)[-1].isfinite()
+    if kind != "cifar10":  # 8x8 grey images: cnn-digits runs on them
+        X, y = next(iter(data.loaders(4)[0]))
+        assert tuple(X.shape) == (4, 1, 8, 8)
+        assert train.outputs_of(train.make_model(torch.device("cpu")), X, y)[-1].isfinite()
 
 
 def test_augmentation_is_exported_and_a_run_without_a_dataset_is_refused(tmp_path, project_modules):
@@ -201,3 +218,16 @@ def test_plain_python_trains_writes_graphlab_metrics_and_resumes(tmp_path):
     again = json.loads((folder / "again" / "result.json").read_text())
     assert (again["epoch"], again["step"]) == (2, first["step"])
     assert again["loss"] == first["loss"]  # the same shuffle and optimizer state: the same run
+
+
+class Evil:
+    def __reduce__(self):
+        return (exec, ("raise SystemExit('ran code from a data file')",))
+
+
+def test_the_projects_cifar_reader_runs_no_code_from_a_pickle(tmp_path, project_modules):
+    export_torch_project(open_graph("cnn-digits"), tmp_path)
+    data, _ = project_modules(tmp_path)
+    (tmp_path / "data_batch_1").write_bytes(pickle.dumps({b"data": Evil()}, protocol=2))
+    with pytest.raises(pickle.UnpicklingError, match="never needs .*exec"):
+        data.read_cifar_batch(tmp_path / "data_batch_1")
