@@ -20,6 +20,8 @@ from graphlab.weights_import import (
 
 def cmd_import_weights(args) -> int:
     target = resolve_graph(args.target)
+    if not args.output and not Path(args.target).is_file():  # a bundled example or zoo model
+        raise WeightsError(f"{args.target} is bundled with GraphLab; give -o PROJECT.graphlab")
     output = Path(args.output) if args.output else target
     if output.suffix != ".graphlab":
         raise WeightsError(

@@ -128,3 +128,24 @@ def test_frozen_layers_stay_bit_identical_after_training(tmp_path):
     for nid in ("conv1_W", "conv1_b", "conv2_W", "conv2_b"):
         assert doc.params[nid].tobytes() == before[nid].tobytes()
     assert not np.array_equal(doc.params["fc_W"], before["fc_W"])
+
+
+def test_batchnorm_statistics_come_by_name_and_bundled_graphs_are_not_overwritten(tmp_path, capsys):
+    doc = open_graph("batchnorm-dropout-mlp")
+    params = {k: to_numpy(v) for k, v in doc.compile(seed=4).params.items()}
+    stats = {"bn1_running_mean": np.linspace(0, 1, 100, dtype=np.float32),
+             "bn1_running_var": np.linspace(1, 2, 100, dtype=np.float32)}  # fmt: skip
+    state = {k: torch.from_numpy(v) for k, v in {**params, **stats}.items()}
+    state["bn1_num_batches_tracked"] = torch.tensor(5)
+    torch.save(state, tmp_path / "bn.pt")
+    status, _, err = run_cli(capsys, "import-weights", "batchnorm-dropout-mlp", tmp_path / "bn.pt")
+    assert status == 2 and "give -o PROJECT.graphlab" in err
+    target = tmp_path / "bn.graphlab"
+    status, out, _ = run_cli(capsys, "import-weights", "batchnorm-dropout-mlp", tmp_path / "bn.pt",
+                             "-o", target)  # fmt: skip
+    assert status == 0 and "took bn1:running_var (100,) from bn1_running_var (by name)" in out
+    saved = load_document(target)
+    assert saved.state["bn1"]["running_mean"].tobytes() == stats["bn1_running_mean"].tobytes()
+    assert saved.params["bn1_gamma"].tobytes() == params["bn1_gamma"].tobytes()
+    status, out, _ = run_cli(capsys, "import-weights", target, tmp_path / "bn.pt")  # in place
+    assert status == 0 and f"wrote {target}" in out
