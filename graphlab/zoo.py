@@ -86,7 +86,7 @@ def zoo_path(graph: str) -> Path | None:
 def zoo_entries() -> list[tuple[str, str]]:
     """(GRAPH argument, one line) of every zoo model, for the examples gallery."""
     return [
-        (f"{PREFIX}{m.name}", f"trained on {m.dataset}, test accuracy {m.accuracy:.3f}: "
-         f"{m.description}")
+        (f"{PREFIX}{m.name}",
+         f"trained model (zoo): {m.dataset}, {m.epochs} epochs, test accuracy {m.accuracy:.3f}")
         for m in zoo_models()
     ]  # fmt: skip
