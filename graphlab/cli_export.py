@@ -33,7 +33,7 @@ def cmd_export(args) -> int:
         elif kind == "torch":
             written = export_torch(doc, path)
         elif kind == "torch_project":
-            written = export_torch_project(doc, path)
+            written = export_torch_project(doc, path, args.graph)
         else:
             note = run_ui("export_document_picture", doc, path, kind)  # Qt only when drawing
             written = [path]

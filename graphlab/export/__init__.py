@@ -138,9 +138,9 @@ def export_torch(doc: GraphDocument, path) -> list:
     return export(doc, path)
 
 
-def export_torch_project(doc: GraphDocument, folder) -> list:
+def export_torch_project(doc: GraphDocument, folder, graph: str | None = None) -> list:
     """Write ``doc`` as a PyTorch training project folder; returns the paths written
     (see :mod:`graphlab.export.torch_project`)."""
     from graphlab.export.torch_project import export_torch_project as export
 
-    return export(doc, folder)
+    return export(doc, folder, graph)

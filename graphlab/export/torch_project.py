@@ -64,15 +64,19 @@ batch size {batch_size} in all (each of N processes takes batch_size // N), seed
 Rank 0 writes `output/metrics.csv` (GraphLab's metrics format), `output/checkpoints/epoch-E.pt`
 every epoch and `output/model.pt` at the end. Back into GraphLab, to inspect and step through:
 
-    graphlab import-weights {name}.graphlab output/model.pt --metrics output/metrics.csv
+    graphlab import-weights {graph} output/model.pt --metrics output/metrics.csv -o {name}-trained.graphlab
 
 Files: model.py (the graph as an nn.Module, one variable per node), weights.npz (initial
 parameters), data.py (dataset, split, preprocessing.npz statistics, augmentation), train.py.
 """
 
 
-def export_torch_project(doc: GraphDocument, folder: str | os.PathLike) -> list[Path]:
-    """Write the project for ``doc`` (bound to a dataset) into ``folder``; the paths written."""
+def export_torch_project(
+    doc: GraphDocument, folder: str | os.PathLike, graph: str | None = None
+) -> list[Path]:
+    """Write the project for ``doc`` (bound to a dataset) into ``folder``; the paths written.
+    ``graph``: the GRAPH argument it was opened from (a file or a bundled name), which the
+    README's import-weights command names."""
     if not doc.dataset:
         raise ExportError(f"{doc.name}: a training project needs a dataset bound to the graph")
     settings = training_settings(doc)
@@ -96,7 +100,7 @@ def export_torch_project(doc: GraphDocument, folder: str | os.PathLike) -> list[
             {"mean": data.preprocessing.mean, "scale": data.preprocessing.scale}
         ),  # fmt: skip
         "project.json": (json.dumps(config, indent=2) + "\n").encode(),
-        "README.md": _readme(doc, config).encode(),
+        "README.md": _readme(doc, config, graph).encode(),
     }
     if config["dataset"]["format"] == "stored":
         files["dataset.npz"] = _stored_dataset(doc)
@@ -188,11 +192,15 @@ def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def _readme(doc: GraphDocument, config: dict) -> str:
+def _readme(doc: GraphDocument, config: dict, graph: str | None) -> str:
     training = config["training"]
+    graph = graph or doc.name
+    if Path(graph).is_file():
+        graph = str(Path(graph).resolve())
     spec = doc.dataset.get("spec", {})
     return README.format(
         name=doc.name,
+        graph=graph,
         description=doc.description,
         pillow=", Pillow" if spec.get("format") == "folder" else "",
         dataset=json.dumps(spec),

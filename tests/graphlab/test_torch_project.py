@@ -57,7 +57,9 @@ def clean_env():
     return {**env, "OMP_NUM_THREADS": "1"}
 
 
-def test_torchrun_two_processes_train_cnn_digits_and_the_weights_come_back(tmp_path, capsys):
+def test_torchrun_two_processes_train_cnn_digits_and_the_weights_come_back(
+    tmp_path, capsys, monkeypatch
+):
     folder = tmp_path / "project"
     assert main(["export", "cnn-digits", "--torch-project", str(folder)]) == 0
     assert {m for f in folder.glob("*.py") for m, _ in imports(f)} <= PROJECT_IMPORTS
@@ -77,12 +79,17 @@ def test_torchrun_two_processes_train_cnn_digits_and_the_weights_come_back(tmp_p
         "epoch-1.pt", "epoch-2.pt", "epoch-3.pt"
     ]  # fmt: skip
 
-    project = tmp_path / "digits.graphlab"
-    output = folder / "output"
+    readme = (folder / "README.md").read_text()  # its command, as a person would copy it
+    command = next(
+        line.split() for line in readme.splitlines() if "graphlab import-weights" in line
+    )
+    assert command[1:] == ["import-weights", "cnn-digits", "output/model.pt", "--metrics",
+                           "output/metrics.csv", "-o", "cnn-digits-trained.graphlab"]  # fmt: skip
+    monkeypatch.chdir(folder)
     capsys.readouterr()
-    assert main(["import-weights", "cnn-digits", str(output / "model.pt"), "--metrics",
-                 str(output / "metrics.csv"), "-o", str(project)]) == 0  # fmt: skip
+    assert main(command[1:]) == 0
     assert "took fc_W (128, 10) from fc_W (by name)" in capsys.readouterr().out
+    project = folder / "cnn-digits-trained.graphlab"
     doc = load_document(project)
     val = bound_data(doc).splits.val
     accuracy = float(np.mean(class_probabilities(doc, val.X, "x").argmax(1) == val.y))

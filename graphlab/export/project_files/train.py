@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> dict:
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
         print(f"test accuracy {cell(result['test_acc'])}; wrote {out / 'model.pt'}", flush=True)
     if world > 1:
+        dist.barrier()  # rank 0 has written its files; leave together
         dist.destroy_process_group()
     return result
 
