@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from engine.backend import to_numpy
 from graphlab.binding import bound_data
@@ -26,7 +27,6 @@ from graphlab.training.runs import record_from_metrics, saved_runs
 from graphlab.zoo import ZOO_DIR
 from tests.test_architecture import imports
 
-torch = pytest.importorskip("torch")
 #: what an exported project may import (it runs where GraphLab is not installed)
 PROJECT_IMPORTS = {"__future__", "argparse", "codecs", "gzip", "importlib", "io", "json", "math",
                    "os", "pickle", "re", "struct", "time", "pathlib", "numpy", "torch", "PIL",
@@ -193,7 +193,6 @@ def test_augmentation_is_exported_and_a_run_without_a_dataset_is_refused(tmp_pat
 
 
 def test_the_onnxruntime_example_in_the_api_docs_runs(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("onnxruntime")
     text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
     section = text[text.index("## Past one machine") :]
     command = re.search(r"```text\n(graphlab export zoo/\S+ --onnx \S+)\n```", section).group(1)

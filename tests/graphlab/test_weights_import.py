@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 
 from engine.backend import to_numpy
 from graphlab.cli import main
@@ -14,7 +15,6 @@ from graphlab.fileformat import load_document, save_document
 from graphlab.training.settings import prepare_training
 from graphlab.weights_import import WeightsError, match_weights, read_weights
 
-torch = pytest.importorskip("torch")
 NAMES = ("conv1_W", "conv1_b", "conv2_W", "conv2_b", "fc_W", "fc_b")
 
 

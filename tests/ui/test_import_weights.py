@@ -1,13 +1,13 @@
 """File > Import weights...: the checkpoint's weights and run come in as one undo step."""
 
 import pytest
+import torch
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.backend import to_numpy
 from graphlab.training.runs import saved_runs
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 
-torch = pytest.importorskip("torch")
 METRICS = "epoch,step,loss,lr,train_acc,val_acc\r\n1,1,2.3,0.003,,\r\n1,2,2.1,0.003,0.4,0.35\r\n"
 
 
