@@ -181,14 +181,21 @@ def test_every_file_format_loads_as_in_graphlab(tmp_path, project_modules, kind)
         assert train.outputs_of(train.make_model(torch.device("cpu")), X, y)[-1].isfinite()
 
 
-def test_augmentation_is_exported_and_a_run_without_a_dataset_is_refused(tmp_path, project_modules):
+def test_augmentation_equals_graphlabs_and_a_graph_without_a_dataset_is_refused(
+    tmp_path, project_modules
+):
+    from graphlab.datasets import Augmentation
+
+    spec = {"crop_padding": 1, "translate": 0.25, "flip": True}
     doc = open_graph("cnn-digits")
-    doc.set_dataset({**doc.dataset, "augment": {"translate": 0.25, "flip": True}})
+    doc.set_dataset({**doc.dataset, "augment": spec})
     export_torch_project(doc, tmp_path)
     data, _ = project_modules(tmp_path)
-    X = np.arange(2 * 64, dtype=np.float32).reshape(2, 1, 8, 8)
+    X = np.random.default_rng(3).standard_normal((16, 1, 8, 8)).astype(np.float32)
     moved = data.augment(X, np.random.default_rng(0))
-    assert moved.shape == X.shape and not np.array_equal(moved, X)
+    expected = Augmentation.from_spec(spec).apply(X, np.random.default_rng(0), train=True)
+    np.testing.assert_array_equal(moved, expected)
+    assert not np.array_equal(moved, X)
     assert main(["export", "circuit-add-mul", "--torch-project", str(tmp_path / "c")]) == 2
 
 
