@@ -212,7 +212,7 @@ def test_the_onnxruntime_example_in_the_api_docs_runs(tmp_path, monkeypatch, cap
     assert capsys.readouterr().out == f"accuracy {card['accuracy']:.4f}\n"
 
 
-def test_plain_python_trains_writes_graphlab_metrics_and_resumes(tmp_path):
+def test_plain_python_trains_writes_graphlab_metrics_and_resumes(tmp_path, project_modules):
     folder = tmp_path / "spiral"
     export_torch_project(open_graph("linear-softmax-spiral"), folder)
     run = [sys.executable, "train.py", "--epochs", "2", "--out", "first"]
@@ -224,10 +224,9 @@ def test_plain_python_trains_writes_graphlab_metrics_and_resumes(tmp_path):
         record.epochs == 2 and record.last_step == first["step"] and record.steps == first["step"]
     )
     assert record.latest["train_acc"] == pytest.approx(first["train_acc"], abs=1e-6)
-    resume = ["--resume", "first/checkpoints/epoch-1.pt", "--epochs", "1", "--out", "again"]
-    done = subprocess.run([*run[:2], *resume], cwd=folder, env=clean_env(), capture_output=True,
-                          text=True)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+    _, train = project_modules(folder)  # the resumed run in this process
+    resume = ["--resume", str(folder / "first/checkpoints/epoch-1.pt"), "--epochs", "1"]
+    train.main([*resume, "--out", str(folder / "again")])
     again = json.loads((folder / "again" / "result.json").read_text())
     assert (again["epoch"], again["step"]) == (2, first["step"])
     assert again["loss"] == first["loss"]  # the same shuffle and optimizer state: the same run
@@ -244,3 +243,17 @@ def test_the_projects_cifar_reader_runs_no_code_from_a_pickle(tmp_path, project_
     (tmp_path / "data_batch_1").write_bytes(pickle.dumps({b"data": Evil()}, protocol=2))
     with pytest.raises(pickle.UnpicklingError, match="never needs .*exec"):
         data.read_cifar_batch(tmp_path / "data_batch_1")
+
+
+def test_frozen_parameters_stay_bit_identical_in_the_projects_training(tmp_path, project_modules):
+    doc = open_graph("cnn-digits")
+    for nid in ("conv1_W", "conv1_b"):
+        doc.set_attrs(nid, {**doc.nodes[nid].attrs, "frozen": True})
+    export_torch_project(doc, tmp_path)
+    _, train = project_modules(tmp_path)
+    train.main(["--epochs", "1", "--out", str(tmp_path / "out")])
+    trained = torch.load(tmp_path / "out" / "model.pt", weights_only=True)
+    with np.load(tmp_path / "weights.npz") as start:
+        for nid in ("conv1_W", "conv1_b"):
+            assert trained[nid].numpy().tobytes() == start[f"param:{nid}"].tobytes()
+        assert not np.array_equal(trained["conv2_W"].numpy(), start["param:conv2_W"])
