@@ -8,7 +8,8 @@ export gave it, a ``module.`` prefix of DDP removed), then by order among equal 
 target parameter, in graph order, takes the first unused source array of its shape). A name
 or map match of the wrong shape is refused naming the parameter. Batchnorm running
 statistics travel by name (``<id>:running_mean`` in a project, ``<name>_running_mean`` in a
-checkpoint). ``apply_import`` stores the result (one ``set_params``) and the run's metrics.
+checkpoint). ``apply_import`` stores the result (the optimizer state and progress of the old
+values dropped) and the run's metrics.
 """
 
 from __future__ import annotations
@@ -257,9 +258,13 @@ def import_metrics(path: str | Path, name: str):
 
 
 def apply_import(doc: GraphDocument, report: ImportReport, run=None) -> None:
-    """Store what ``report`` took (one set_params) and ``run`` (a RunRecord) in the history."""
+    """Store what ``report`` took over the stored values and ``run`` (a RunRecord) in the
+    history; the optimizer's state and progress are dropped (they belonged to the old
+    values), so the next training starts its optimizer afresh from the imported weights."""
     params, state = report.params_and_state()
-    doc.set_params(params, state)
+    kept_params, kept_state = dict(doc.params), dict(doc.state)
+    doc.clear_trained()
+    doc.set_params({**kept_params, **params}, {**kept_state, **state})
     if run is not None:
         from graphlab.training.runs import with_run
 

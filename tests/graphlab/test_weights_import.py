@@ -149,3 +149,21 @@ def test_batchnorm_statistics_come_by_name_and_bundled_graphs_are_not_overwritte
     assert saved.params["bn1_gamma"].tobytes() == params["bn1_gamma"].tobytes()
     status, out, _ = run_cli(capsys, "import-weights", target, tmp_path / "bn.pt")  # in place
     assert status == 0 and f"wrote {target}" in out
+
+
+def test_importing_into_a_trained_project_restarts_its_optimizer(tmp_path, capsys):
+    from graphlab.consistency import OPTIMIZER_STATE
+
+    project = tmp_path / "trained.graphlab"
+    assert main(["train", "cnn-digits", "--epochs", "1", "--save", str(project)]) == 0
+    assert OPTIMIZER_STATE in load_document(project).extra_arrays
+    source = {k: torch.from_numpy(np.asarray(v)) for k, v in trained().params.items()}
+    del source["fc_b"]  # left as it was
+    torch.save(source, tmp_path / "model.pt")
+    before = load_document(project).params["fc_b"]
+    status, out, _ = run_cli(capsys, "import-weights", project, tmp_path / "model.pt")
+    assert status == 0 and "left as they were: fc_b" in out
+    doc = load_document(project)
+    assert OPTIMIZER_STATE not in doc.extra_arrays and "progress" not in doc.training
+    assert doc.params["fc_b"].tobytes() == before.tobytes()
+    assert doc.params["fc_W"].tobytes() == source["fc_W"].numpy().tobytes()
