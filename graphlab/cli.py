@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_replay,
         cli_search,
         cli_train,
+        cli_weights,
         commands,
     )
 
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         *cli_course.REGISTER,
         *cli_lessons.REGISTER,
         *cli_replay.REGISTER,
+        *cli_weights.REGISTER,
     ]:
         register(sub)
     return parser

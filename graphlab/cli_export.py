@@ -7,16 +7,25 @@ from pathlib import Path
 from graphlab.cli_args import add_graph_argument
 from graphlab.cli_open import run_ui
 from graphlab.custom_ops.cli import add_trust_argument, open_trusted
-from graphlab.export import ExportError, export_onnx, export_torch, import_onnx
+from graphlab.export import (
+    ExportError,
+    export_onnx,
+    export_torch,
+    export_torch_project,
+    import_onnx,
+)
 from graphlab.fileformat import save_document
 
 
 def cmd_export(args) -> int:
-    targets = [(kind, getattr(args, kind)) for kind in ("onnx", "torch", "png", "svg")]
-    targets = [(kind, path) for kind, path in targets if path]
+    kinds = ("onnx", "torch", "torch_project", "png", "svg")
+    targets = [(kind, path) for kind in kinds if (path := getattr(args, kind))]
     if not targets:
-        raise ExportError("nothing to export: give --onnx, --torch, --png or --svg")
-    doc = open_trusted(args, needed=bool(args.torch))  # the PyTorch file runs the op code
+        raise ExportError(
+            "nothing to export: give --onnx, --torch, --torch-project, --png or --svg"
+        )
+    # the PyTorch file and project run the op code
+    doc = open_trusted(args, needed=bool(args.torch or args.torch_project))
     for kind, path in targets:
         note = ""
         if kind == "onnx":
@@ -24,6 +33,8 @@ def cmd_export(args) -> int:
             written = [path]
         elif kind == "torch":
             written = export_torch(doc, path)
+        elif kind == "torch_project":
+            written = export_torch_project(doc, path, args.graph)
         else:
             note = run_ui("export_document_picture", doc, path, kind)  # Qt only when drawing
             written = [path]
@@ -40,7 +51,9 @@ def add_export(sub) -> None:
             "Export a graph. --onnx writes an inference model (batchnorm with running "
             "statistics, dropout off) whose outputs are the predictions fed to the loss; "
             "--with-loss adds the labels as an input and the loss as an output. --torch writes "
-            "an nn.Module file with a training loop and FILE.npz with the parameters. --png and "
+            "an nn.Module file with a training loop and FILE.npz with the parameters; --torch-project "
+            "a folder that trains the graph on its dataset without GraphLab (python train.py, or "
+            "torchrun for several processes or machines). --png and "
             "--svg draw the canvas."
         ),
     )
@@ -50,6 +63,11 @@ def add_export(sub) -> None:
         "--with-loss", action="store_true", help="with --onnx: include the labels and the loss"
     )
     p.add_argument("--torch", metavar="FILE.py", help="write a PyTorch module (and FILE.npz)")
+    p.add_argument(
+        "--torch-project",
+        metavar="DIR",
+        help="write a PyTorch training project (model, data, train.py for torchrun, README)",
+    )
     p.add_argument("--png", metavar="FILE.png", help="draw the canvas as a PNG")
     p.add_argument("--svg", metavar="FILE.svg", help="draw the canvas as an SVG")
     add_trust_argument(p)

@@ -10,6 +10,7 @@ from engine.errors import FileFormatError
 from graphlab.budget import regular_file
 from graphlab.document import GraphDocument
 from graphlab.fileformat import load_document
+from graphlab.zoo import zoo_path
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"
 DEFAULT_EXAMPLE = "cnn-digits"
@@ -32,6 +33,8 @@ def resolve_graph(graph: str) -> Path:
     path = Path(graph)
     if path.is_file():
         return path
+    if (trained := zoo_path(graph)) is not None:  # zoo/NAME: a trained model of the zoo
+        return trained
     example = EXAMPLES_DIR / f"{graph}.json"
     if example.is_file():
         return example

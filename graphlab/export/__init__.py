@@ -136,3 +136,11 @@ def export_torch(doc: GraphDocument, path) -> list:
     from graphlab.export.torch_export import export_torch as export
 
     return export(doc, path)
+
+
+def export_torch_project(doc: GraphDocument, folder, graph: str | None = None) -> list:
+    """Write ``doc`` as a PyTorch training project folder; returns the paths written
+    (see :mod:`graphlab.export.torch_project`)."""
+    from graphlab.export.torch_project import export_torch_project as export
+
+    return export(doc, folder, graph)

@@ -89,23 +89,40 @@ def svm_loss(scores, labels, margin):
     margins = torch.clamp(scores - correct + margin, min=0).scatter(1, labels[:, None], 0.0)
     return margins.sum() / scores.shape[0]
 '''
-#: engine optimizer -> (torch class, its keyword arguments from the engine's settings)
+#: engine optimizer -> (torch class, torch keyword -> the engine setting (a tuple: several)
+#: or a literal True)
 OPTIMIZERS = {
-    "sgd": ("SGD", "lr={lr}"),
-    "momentum": ("SGD", "lr={lr}, momentum={momentum}"),
-    "nesterov": ("SGD", "lr={lr}, momentum={momentum}, nesterov=True"),
+    "sgd": ("SGD", {"lr": "lr"}),
+    "momentum": ("SGD", {"lr": "lr", "momentum": "momentum"}),
+    "nesterov": ("SGD", {"lr": "lr", "momentum": "momentum", "nesterov": True}),
     "adagrad": (
         "Adagrad",
-        "lr={lr}, eps={eps}, initial_accumulator_value={initial_accumulator_value}",
+        {"lr": "lr", "eps": "eps", "initial_accumulator_value": "initial_accumulator_value"},
     ),
-    "rmsprop": ("RMSprop", "lr={lr}, alpha={decay}, eps={eps}"),
-    "adam": ("Adam", "lr={lr}, betas=({beta1}, {beta2}), eps={eps}"),
+    "rmsprop": ("RMSprop", {"lr": "lr", "alpha": "decay", "eps": "eps"}),
+    "adam": ("Adam", {"lr": "lr", "betas": ("beta1", "beta2"), "eps": "eps"}),
     "lbfgs": (
         "LBFGS",
-        "lr={lr}, history_size={history}, max_iter={max_iter}, "
-        "tolerance_grad={tolerance_grad}, tolerance_change={tolerance_change}",
+        {"lr": "lr", "history_size": "history", "max_iter": "max_iter",
+         "tolerance_grad": "tolerance_grad", "tolerance_change": "tolerance_change"},
     ),
-}
+}  # fmt: skip
+
+
+def torch_optimizer(training: dict) -> tuple[str, dict, dict]:
+    """(torch.optim class name, its keyword arguments, the engine's settings) of a document's
+    training settings (the optimizer's defaults filled in)."""
+    name = training.get("optimizer", "adam")
+    settings = dict(training.get("optimizer_settings", {}))
+    settings["lr"] = training.get("lr", settings.get("lr", 1e-3))
+    settings = validate_settings(optimizer_class(name), settings)
+    cls, table = OPTIMIZERS[name]
+    arguments = {
+        key: tuple(settings[k] for k in value) if isinstance(value, tuple)
+        else settings[value] if isinstance(value, str) else value
+        for key, value in table.items()
+    }  # fmt: skip
+    return cls, arguments, settings
 
 
 def class_name(name: str) -> str:
@@ -214,8 +231,9 @@ if __name__ == "__main__":
 """)
 
 
-def module_source(doc: GraphDocument, plan: ExportPlan, npz_name: str) -> str:
-    """The text of the PyTorch file for ``doc`` (parameters in ``npz_name`` beside it)."""
+def module_source(doc: GraphDocument, plan: ExportPlan, npz_name: str, main: bool = True) -> str:
+    """The text of the PyTorch file for ``doc`` (parameters in ``npz_name`` beside it); with
+    ``main``, a training-loop skeleton or a run on the stored inputs follows the module."""
     graph = plan.graph
     names = python_names(plan.nodes, RESERVED)
     inputs = [nid for nid in plan.nodes if graph.nodes[nid].op == "input"]
@@ -263,7 +281,7 @@ def module_source(doc: GraphDocument, plan: ExportPlan, npz_name: str) -> str:
         returns=", ".join(returns),
         helpers=helpers,
     )
-    return source + _main(doc, plan, names, cls)
+    return source + _main(doc, plan, names, cls) if main else source
 
 
 #: the first lines of __init__ when it loads values
@@ -298,18 +316,14 @@ def _main(doc: GraphDocument, plan: ExportPlan, names: dict[str, str], cls: str)
     binding = doc.dataset
     if binding.get("data_input") in names and binding.get("label_input") in names:
         training = doc.training
-        name = training.get("optimizer", "adam")
-        settings = dict(training.get("optimizer_settings", {}))
-        settings["lr"] = training.get("lr", settings.get("lr", 1e-3))
-        settings = validate_settings(optimizer_class(name), settings)
-        torch_optimizer, arguments = OPTIMIZERS[name]
+        torch_class, arguments, settings = torch_optimizer(training)
         return TRAINING.substitute(
             epochs=int(training.get("epochs", 10)),
             batch_size=int(training.get("batch_size", 64)),
-            optimizer=name,
+            optimizer=training.get("optimizer", "adam"),
             settings=", ".join(f"{k}={v!r}" for k, v in settings.items()),
-            torch_optimizer=torch_optimizer,
-            torch_settings=arguments.format(**{k: repr(v) for k, v in settings.items()}),
+            torch_optimizer=torch_class,
+            torch_settings=", ".join(f"{k}={v!r}" for k, v in arguments.items()),
             data_input=names[binding["data_input"]],
             label_input=names[binding["label_input"]],
             pick_loss="[-1]" if len(plan.outputs) > 1 else "",
@@ -331,6 +345,14 @@ def _schedule(schedule) -> str:
     return f"\n    learning-rate schedule (add a torch.optim.lr_scheduler): {schedule}"
 
 
+def parameter_arrays(graph) -> dict[str, np.ndarray]:
+    """The arrays the module loads: ``param:<id>`` and ``state:<id>:<name>``."""
+    arrays = {f"param:{k}": to_numpy(v) for k, v in graph.params.items()}
+    for nid, state in graph.state.items():
+        arrays.update({f"state:{nid}:{k}": to_numpy(v) for k, v in state.items()})
+    return arrays
+
+
 def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
     """Write ``doc`` as a PyTorch module at ``path`` and its parameters beside it (``.npz``,
     when it has any); returns the paths written."""
@@ -343,11 +365,8 @@ def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
     for target in (path, npz_path) if graph.params else (path,):
         save_target(target)  # both checked before either is written
     if graph.params:
-        arrays = {f"param:{k}": to_numpy(v) for k, v in graph.params.items()}
-        for nid, state in graph.state.items():
-            arrays.update({f"state:{nid}:{k}": to_numpy(v) for k, v in state.items()})
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, **parameter_arrays(graph))
         write_atomically(npz_path, lambda f: f.write(buffer.getvalue()))
     text = module_source(doc, plan, npz_path.name).encode()
     write_atomically(path, lambda f: f.write(text))

@@ -11,6 +11,7 @@ from graphlab.document import DocNode, GraphDocument
 from graphlab.examples import example_names, open_graph
 from graphlab.fileformat import document_to_dict
 from graphlab.templates import LAYER_TEMPLATES
+from graphlab.zoo import zoo_entries
 from ui.canvas import PALETTE_MIME
 from ui.examples_panel import DESCRIPTION_ROLE, ExamplesPanel
 from ui.inspector import Inspector
@@ -189,7 +190,7 @@ def test_problems_list_and_click_chooses_the_node(qtbot):
 def test_examples_gallery_lists_every_example(qtbot):
     panel = ExamplesPanel()
     qtbot.addWidget(panel)
-    assert panel.names() == example_names()
+    assert panel.names() == [*example_names(), *(name for name, _ in zoo_entries())]
     assert all(panel.item(i).data(DESCRIPTION_ROLE) for i in range(panel.count()))
     panel.show()
     panel.setCurrentRow(1)
