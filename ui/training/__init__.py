@@ -49,6 +49,8 @@ def install_training(window) -> TrainingDashboard:
 
 #: the dock's height when shown from code (a good share of a 1000-pixel window)
 DOCK_HEIGHT = 470
+#: the width left to each other bottom dock (the Explanation) when the dashboard is shown
+BESIDE_WIDTH = 340
 
 
 def show_dashboard(window) -> None:
@@ -57,6 +59,18 @@ def show_dashboard(window) -> None:
     dock.show()
     dock.raise_()
     window.resizeDocks([dock], [DOCK_HEIGHT], Qt.Vertical)
+    beside = [
+        other
+        for other in window.findChildren(QDockWidget)
+        if other is not dock
+        and other.isVisible()
+        and not other.isFloating()
+        and window.dockWidgetArea(other) == Qt.BottomDockWidgetArea
+        and not window.tabifiedDockWidgets(other).count(dock)
+    ]
+    if beside:  # the plots take most of the width; the docks beside keep a column
+        wide = max(window.width() - BESIDE_WIDTH * len(beside), window.width() // 2)
+        window.resizeDocks([dock, *beside], [wide] + [BESIDE_WIDTH] * len(beside), Qt.Horizontal)
 
 
 def _press(dock, button) -> None:
@@ -66,9 +80,11 @@ def _press(dock, button) -> None:
 
 
 def _first_preview(dashboard: TrainingDashboard) -> None:
-    """The dataset preview loads when the dock is first shown (the digits take a second)."""
-    if not dashboard.panel.preview.counts.size:
+    """The dataset preview (and a reopened project's activation maps) load when the dock is
+    shown after the document changed (the digits take a second)."""
+    if dashboard.preview_stale:
         dashboard.preview_dataset()
+        dashboard.live.selectionChanged.emit()
 
 
 __all__ = ["TrainingDashboard", "install_training", "show_dashboard"]

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -33,6 +32,7 @@ from ui.training.plots import (
     LossPlot,
     RatioPlot,
 )
+from ui.training.reflow import FlowLayout, PlotGrid
 
 
 def _combo(tooltip: str) -> QComboBox:
@@ -62,22 +62,22 @@ class LiveView(QWidget):
         self.compare_choice = _combo("a saved run to overlay on the loss and accuracy")
         self.png_button = QPushButton("Export PNGs...")
         self.csv_button = QPushButton("Export CSV...")
-        controls = QGridLayout()  # two rows, so that the controls never widen the plots
-        for index, (label, widget) in enumerate((
+        controls = FlowLayout()  # wraps to more rows in a narrow dock
+        self.cells: dict[QWidget, QWidget] = {}
+        for label, widget in (
             ("filters", self.filter_choice), ("maps", self.layer_choice),
             ("image", self.image_choice), ("histograms", self.histogram_choice),
             ("", self.log_axis), ("compare", self.compare_choice),
             ("", self.png_button), ("", self.csv_button),
-        )):  # fmt: skip
-            row, column = divmod(index, 4)
-            cell = QHBoxLayout()
+        ):  # fmt: skip
+            cell = QWidget()
+            row = QHBoxLayout(cell)
+            row.setContentsMargins(0, 0, 0, 0)
             if label:
-                cell.addWidget(QLabel(label))
-            cell.addWidget(widget, 1)
-            controls.addLayout(cell, row, column)
-        for combo in (self.filter_choice, self.layer_choice, self.histogram_choice):
-            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(6)
+                row.addWidget(QLabel(label))
+            row.addWidget(widget, 1)
+            controls.addWidget(cell)
+            self.cells[widget] = cell
         self.compare_choice.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.compare_choice.setMinimumContentsLength(10)
         self.loss, self.accuracy, self.lr = LossPlot(), AccuracyPlot(), LearningRatePlot()
@@ -86,14 +86,11 @@ class LiveView(QWidget):
         self.gradient_hist = HistogramPlot("Gradients")
         self.boundary = BoundaryPlot()
         self.boundary.hide()  # until a run on 2-D data
-        grid = QGridLayout()
-        for index, plot in enumerate(self.plots().values()):
-            plot.setMinimumSize(160, 120)
-            grid.addWidget(plot, index // 5, index % 5)
+        self.grid = PlotGrid(list(self.plots().values()))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
-        layout.addLayout(grid, 1)
+        layout.addWidget(self.grid, 1)
         self.record = RunRecord()
         self.runs: list[RunRecord] = []
         #: plots outside this tab that the PNG export includes (the results)
@@ -128,6 +125,9 @@ class LiveView(QWidget):
         weights = [w for w in (doc.source_of(nid, "w") for nid in convs) if w]
         self.filters.setVisible(bool(weights))
         self.activations.setVisible(bool(convs))
+        self.cells[self.filter_choice].setVisible(bool(weights))
+        for widget in (self.layer_choice, self.image_choice):
+            self.cells[widget].setVisible(bool(convs))
         for combo, items in ((self.layer_choice, convs), (self.filter_choice, weights)):
             current = combo.currentText()
             combo.blockSignals(True)
@@ -174,6 +174,7 @@ class LiveView(QWidget):
             plot.setXRange(first, max(last, first + 1), padding=0.02)
         self.histories = []
         self.histogram_choice.clear()
+        self.cells[self.histogram_choice].hide()
         for plot in (self.activation_hist, self.gradient_hist):
             plot.reset()
         train = run.data.splits.train
@@ -239,6 +240,7 @@ class LiveView(QWidget):
             self.histogram_choice.clear()
             self.histogram_choice.addItems(nodes)
             self.histogram_choice.blockSignals(False)
+            self.cells[self.histogram_choice].show()
             self._redraw_histograms()
             return
         node = self.histogram_choice.currentText()
@@ -295,14 +297,10 @@ class ResultsView(QWidget):
         super().__init__()
         self.confusion, self.misclassified = ConfusionView(), MisclassifiedGrid()
         self.knn, self.search = KnnPanel(doc), SearchPanel(doc)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        for column, widget in enumerate(
-            (self.confusion, self.misclassified, self.knn, self.search)
-        ):
-            widget.setMinimumSize(200, 160)
-            grid.addWidget(widget, 0, column)
-        grid.setColumnStretch(1, 2)
+        self.grid = PlotGrid([self.confusion, self.misclassified, self.knn, self.search])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.grid)
 
     def clear(self) -> None:
         self.confusion.show_matrix(None)

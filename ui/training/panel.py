@@ -68,10 +68,13 @@ class DatasetPreview(QWidget):
         if dataset.is_image:
             picks = np.linspace(0, len(dataset) - 1, self.SAMPLES).astype(int)
             self.samples.show_rgb(tile(as_rgb(dataset.X[picks]), self.SAMPLES // 2))
-        else:
+        else:  # the points by class, one colour each
             self.scatter.clear()
-            self.scatter.plot(dataset.X[:, 0], dataset.X[:, -1], pen=None, symbolSize=3,
-                              symbolBrush=pg.intColor(0))  # fmt: skip
+            for label in range(dataset.num_classes):
+                points = dataset.X[dataset.y == label]
+                self.scatter.plot(points[:, 0], points[:, -1], pen=None, symbolSize=3,
+                                  symbolPen=None, name=str(label),
+                                  symbolBrush=pg.intColor(label, max(dataset.num_classes, 3)))  # fmt: skip
         self.counts = np.bincount(dataset.y, minlength=dataset.num_classes)
         if self.bars is not None:
             self.balance.removeItem(self.bars)
@@ -80,6 +83,15 @@ class DatasetPreview(QWidget):
         self.balance.getAxis("bottom").setTicks(
             [list(enumerate(dataset.class_names))] if len(self.counts) <= 12 else None
         )
+
+    def clear(self) -> None:
+        """No dataset: nothing to preview."""
+        self.samples.clear_image()
+        self.scatter.clear()
+        self.counts = np.zeros(0)
+        if self.bars is not None:
+            self.balance.removeItem(self.bars)
+            self.bars = None
 
 
 class TrainingPanel(QWidget):
@@ -170,10 +182,16 @@ class TrainingPanel(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b;")
-        # the buttons, progress and messages first: visible without scrolling
-        for index, widget in enumerate((self.progress, self.speed, self.message)):
-            layout.insertWidget(index, widget)
-        layout.insertLayout(0, buttons)
+        # the buttons, progress and messages first: the dashboard keeps them in view above
+        # the scrolling settings (a fixed header)
+        self.header = QWidget()
+        header = QVBoxLayout(self.header)
+        header.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.speed)
+        header.addLayout(buttons)
+        header.addWidget(self.message)
+        layout.insertWidget(0, self.header)
         layout.addStretch(1)
         self.set_running(False)
         for signal in (
