@@ -8,7 +8,7 @@ Training menu (show, Start, Pause, Stop) and sets ``window.training`` to the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
@@ -71,6 +71,7 @@ def show_dashboard(window) -> None:
     if beside:  # the plots take most of the width; the docks beside keep a column
         wide = max(window.width() - BESIDE_WIDTH * len(beside), window.width() // 2)
         window.resizeDocks([dock, *beside], [wide] + [BESIDE_WIDTH] * len(beside), Qt.Horizontal)
+    QTimer.singleShot(0, window.view.fit_to_view)  # the canvas got smaller: the graph fits
 
 
 def _press(dock, button) -> None:

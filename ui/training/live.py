@@ -32,7 +32,7 @@ from ui.training.plots import (
     LossPlot,
     RatioPlot,
 )
-from ui.training.reflow import FlowLayout, PlotGrid
+from ui.training.reflow import FlowLayout, PlotGrid, scrolled
 
 
 def _combo(tooltip: str) -> QComboBox:
@@ -290,6 +290,10 @@ class LiveView(QWidget):
             self.record.write_csv(path)
 
 
+#: the smallest cell of the results tab (its matrix, samples and forms need more than a curve)
+RESULT_MIN = (340, 230)
+
+
 class ResultsView(QWidget):
     """Confusion matrix and misclassified samples of the last run; kNN and search baselines."""
 
@@ -297,7 +301,8 @@ class ResultsView(QWidget):
         super().__init__()
         self.confusion, self.misclassified = ConfusionView(), MisclassifiedGrid()
         self.knn, self.search = KnnPanel(doc), SearchPanel(doc)
-        self.grid = PlotGrid([self.confusion, self.misclassified, self.knn, self.search])
+        panels = [scrolled(self.knn), scrolled(self.search)]  # their forms scroll inside
+        self.grid = PlotGrid([self.confusion, self.misclassified, *panels], RESULT_MIN)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.grid)

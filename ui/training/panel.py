@@ -182,6 +182,7 @@ class TrainingPanel(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b;")
+        self.message.hide()  # until there is something to say
         # the buttons, progress and messages first: the dashboard keeps them in view above
         # the scrolling settings (a fixed header)
         self.header = QWidget()
@@ -348,6 +349,7 @@ class TrainingPanel(QWidget):
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)

@@ -33,6 +33,15 @@ def readable_axes(plot: QWidget) -> None:
         plot.getAxis(name).setStyle(tickFont=font, tickTextOffset=3)
 
 
+def scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area, so that a tall form fits a short cell."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.NoFrame)
+    return area
+
+
 class PlotGrid(QStackedWidget):
     """``widgets`` in as many equal columns as the width allows (each at least PLOT_MIN or its
     own minimum size hint), rows scrolling when they do not fit; hidden widgets take no cell.
