@@ -163,7 +163,7 @@ def train_document(doc, overrides: dict[str, Any], device: str = "cpu", progress
     from graphlab.cli_train import train_until_done
     from graphlab.crashlog import failure_message
     from graphlab.training import prepare_training
-    from graphlab.training.run_names import run_name
+    from graphlab.training.run_names import finished_name
     from graphlab.training.runs import saved_runs, with_run
     from graphlab.training.session import TrainingSession, new_metrics_path
 
@@ -182,13 +182,6 @@ def train_document(doc, overrides: dict[str, Any], device: str = "cpu", progress
         if isinstance(failure, GraphLabError):
             raise failure
         raise TrainingError(failure_message(failure, "training")) from failure
-    record.name = run_name(
-        number,
-        started,
-        run.settings,
-        (session.steps_done(), session.total_steps),
-        (record.epochs, run.trainer.epochs),
-        record.latest,
-    )
+    record.name = finished_name(number, started, session)
     doc.set_training(with_run(doc.training, record))
     return Run(record)

@@ -28,6 +28,19 @@ def run_name(
     return f"run {number}, {started}: " + ", ".join(parts)
 
 
+def finished_name(number: int, started: str, session) -> str:
+    """:func:`run_name` of a training session (graphlab.training.session) that ended."""
+    run, record = session.run, session.record
+    return run_name(
+        number,
+        started,
+        run.settings,
+        (session.steps_done(), session.total_steps),
+        (record.epochs, run.trainer.epochs),
+        record.latest,
+    )
+
+
 def ended_text(done: int, total: int, elapsed: float) -> str:
     """The progress line once a run ended: ``"stopped at 18543 / 20000 steps"`` or
     ``"finished 20000 / 20000 steps in 41 s"``."""

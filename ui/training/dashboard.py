@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, Q
 
 from engine.errors import GraphLabError
 from graphlab.training import prepare_training, training_settings
-from graphlab.training.run_names import ended_text, run_name
+from graphlab.training.run_names import ended_text, finished_name, run_name
 from graphlab.training.runs import RunRecord, saved_runs, with_run
 from graphlab.training.session import TrainingSession, new_metrics_path, use_process
 from graphlab.training.worker import activation_maps
@@ -314,14 +314,7 @@ class TrainingDashboard(QWidget):
         session.finish(write_back=self.detached is None)
         done, total = session.steps_done(), session.total_steps
         self.panel.speed.setText(ended_text(done, total, snap.elapsed))
-        self.record.name = run_name(
-            self._number,
-            self._started,
-            session.run.settings,
-            (done, total),
-            (self.record.epochs, session.run.trainer.epochs),
-            self.record.latest,
-        )
+        self.record.name = finished_name(self._number, self._started, session)
         if self.detached is not None:
             self._keep_apart(snap)
             return
