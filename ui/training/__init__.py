@@ -14,12 +14,14 @@ from PySide6.QtWidgets import QDockWidget
 
 from ui.training.dashboard import TrainingDashboard
 from ui.training.ensemble_view import install_ensemble
+from ui.training.model_binding import install_model_binding
 
 
 def install_training(window) -> TrainingDashboard:
     """Add the training dock and menu to ``window``; returns the dashboard (``window.training``)."""
     dashboard = TrainingDashboard(window)
     install_ensemble(dashboard)
+    install_model_binding(dashboard)
     dock = QDockWidget("Training", window)
     dock.setObjectName("dock:training")
     dock.setWidget(dashboard)

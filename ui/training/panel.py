@@ -8,8 +8,6 @@ whenever they change (undo, open)."""
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,61 +35,11 @@ from graphlab.document import GraphDocument
 from graphlab.training import training_settings
 from ui.commands import SetTraining
 from ui.training.attr_form import AttrForm
-from ui.training.images import ImagePlot, as_rgb, tile
+from ui.training.preview import DatasetPreview
 
 DOCUMENT_DATASET = "(the graph's dataset)"
 #: file formats whose path is picked as a folder (CIFAR-10: the extracted batches' folder)
 FOLDER_FORMATS = ("folder", "cifar10")
-
-
-class DatasetPreview(QWidget):
-    """A few samples (images tiled, or the 2-D points) and the class balance as bars."""
-
-    SAMPLES = 8
-
-    def __init__(self) -> None:
-        super().__init__()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.samples = ImagePlot("Samples")
-        self.scatter = pg.PlotWidget(title="Samples")
-        self.balance = pg.PlotWidget(title="Class balance")
-        for plot in (self.samples, self.scatter, self.balance):
-            plot.setMinimumHeight(110)
-            layout.addWidget(plot)
-        self.bars: pg.BarGraphItem | None = None
-        self.counts = np.zeros(0)
-
-    def show_dataset(self, dataset) -> None:
-        self.samples.setVisible(dataset.is_image)
-        self.scatter.setVisible(not dataset.is_image)
-        if dataset.is_image:
-            picks = np.linspace(0, len(dataset) - 1, self.SAMPLES).astype(int)
-            self.samples.show_rgb(tile(as_rgb(dataset.X[picks]), self.SAMPLES // 2))
-        else:  # the points by class, one colour each
-            self.scatter.clear()
-            for label in range(dataset.num_classes):
-                points = dataset.X[dataset.y == label]
-                self.scatter.plot(points[:, 0], points[:, -1], pen=None, symbolSize=3,
-                                  symbolPen=None, name=str(label),
-                                  symbolBrush=pg.intColor(label, max(dataset.num_classes, 3)))  # fmt: skip
-        self.counts = np.bincount(dataset.y, minlength=dataset.num_classes)
-        if self.bars is not None:
-            self.balance.removeItem(self.bars)
-        self.bars = pg.BarGraphItem(x=np.arange(len(self.counts)), height=self.counts, width=0.8)
-        self.balance.addItem(self.bars)
-        self.balance.getAxis("bottom").setTicks(
-            [list(enumerate(dataset.class_names))] if len(self.counts) <= 12 else None
-        )
-
-    def clear(self) -> None:
-        """No dataset: nothing to preview."""
-        self.samples.clear_image()
-        self.scatter.clear()
-        self.counts = np.zeros(0)
-        if self.bars is not None:
-            self.balance.removeItem(self.bars)
-            self.bars = None
 
 
 class TrainingPanel(QWidget):
@@ -120,6 +68,8 @@ class TrainingPanel(QWidget):
             self.dataset.setItemData(self.dataset.count() - 1, description, 3)
         self.dataset.activated.connect(self._dataset_chosen)
         self.file_spec: dict | None = None
+        #: spec -> the dataset binding keys to set when it is chosen (the dashboard's)
+        self.binder = None
         form.addRow("Dataset", self.dataset)
         self.preview = DatasetPreview()
         form.addRow(self.preview)
@@ -317,7 +267,13 @@ class TrainingPanel(QWidget):
                 self.dataset.setCurrentIndex(0)
         chosen = self.dataset_spec()
         if self.doc is not None and chosen is not None and chosen != self.doc.dataset.get("spec"):
-            self.stack.push(SetTraining(self.doc, {}, {"spec": chosen}))
+            try:  # a graph without a bound input (an imported model) gets one bound too
+                binding = self.binder(chosen) if self.binder else {"spec": chosen}
+            except GraphLabError as exc:
+                self.dataset.setCurrentIndex(0)
+                self.show_message(str(exc))
+                return
+            self.stack.push(SetTraining(self.doc, {}, binding))
         self.datasetChanged.emit()
 
     def _ask_files(self, fmt: str) -> dict | None:
