@@ -5,7 +5,7 @@ its forward event is shown) and a gradient chip (red, below: dL/d(src) through t
 once dst's backward event is shown). Nodes that feed nothing (the loss) carry the same two
 chips at their output port. The chips keep their pixel size at any zoom and never cover a
 node or each other (``ui/stepper/chip_layout.py``): where there is no room they collapse to
-dots with a tooltip; the selected node's edges get room first. The node of the latest event
+dots with a tooltip; the selected node's and the current node's edges get room first. The node of the latest event
 is framed.
 """
 
@@ -68,6 +68,7 @@ class StepOverlay:
         self._built_for: tuple | None = None
         self._zoom = _ZoomWatch(self)
         self._anchor_cache: dict | None = None
+        self.current = ""  # the node of the latest event shown
         scene.selectedNodesChanged.connect(lambda _ids: self.layout())
 
     def _anchors(self) -> dict[str, tuple[list[QPointF], list[QPointF]]]:
@@ -128,6 +129,7 @@ class StepOverlay:
             self._zoom.watch(views[0])
         self._zoom.scale = scale
         selected = {item.nid for item in self.scene.selectedItems() if isinstance(item, NodeItem)}
+        selected.add(self.current)  # the node being computed: its numbers are the lesson
         first = {edge_key(e) for e in self.scene.edges if {e.src, e.dst} & selected} | selected
         chips = []
         for key, (points, dots) in self._anchors().items():
@@ -158,8 +160,9 @@ class StepOverlay:
             if key in self.scene.nodes:
                 self._set(value_label, key, values.get(key))
                 self._set(grad_label, f"dL/d{key}", sink_grads.get(key))
-        self.layout()
         last = events[-1].node if events else ""
+        self.current = last
+        self.layout()
         if last in self.scene.nodes:
             self.highlight.frame(last, self.scene.nodes[last])
         else:
