@@ -41,9 +41,10 @@ def finished_name(number: int, started: str, session) -> str:
     )
 
 
-def ended_text(done: int, total: int, elapsed: float) -> str:
-    """The progress line once a run ended: ``"stopped at 18543 / 20000 steps"`` or
+def ended_text(session, elapsed: float) -> str:
+    """The progress line once ``session`` ended: ``"stopped at 18543 / 20000 steps"`` or
     ``"finished 20000 / 20000 steps in 41 s"``."""
+    done, total = session.steps_done(), session.total_steps
     if done < total:
         return f"stopped at {done} / {total} steps"
     return f"finished {done} / {total} steps in {elapsed:.0f} s"

@@ -153,4 +153,10 @@ def test_a_reopened_trained_project_shows_its_filters_without_training(window, q
     tiles = live.filters.image.image
     assert tiles is not None and np.ptp(tiles) > 0
     qtbot.waitUntil(lambda: live.activations.image.image is not None, timeout=20_000)
+    # the histograms of the saved weights on held-out samples, at the last trained step
+    assert [step for step, _, _ in live.histories] == [dashboard.record.last_step]
+    _, activations, gradients = live.histories[0]
+    assert set(activations) == {"relu1", "relu2"} == set(gradients)
+    assert all(h.counts.sum() > 0 for h in activations.values())
+    assert live.cells[live.histogram_choice].isVisibleTo(live)
     assert "epoch" in live.compare_choice.itemText(1)

@@ -25,6 +25,7 @@ from engine.errors import GraphLabError
 from graphlab.training import prepare_training, training_settings
 from graphlab.training.run_names import ended_text, finished_name, run_name
 from graphlab.training.runs import RunRecord, saved_runs, with_run
+from graphlab.training.saved_stats import saved_statistics
 from graphlab.training.session import TrainingSession, new_metrics_path, use_process
 from graphlab.training.worker import activation_maps
 from ui.training.live import LiveView, ResultsView
@@ -129,6 +130,7 @@ class TrainingDashboard(QWidget):
         self.record = runs[-1] if runs else RunRecord()
         self.live.show_record(self.record, reset=True)
         self.run, self.preview_stale = None, True
+        self.live.clear_histograms()
         self._selection_changed()  # the saved weights' filters and activation maps
         if self.isVisible():
             self.preview_dataset()
@@ -312,8 +314,7 @@ class TrainingDashboard(QWidget):
         if self.detached is None and not session.run.fits():
             self.detached = "its parameters no longer fit the graph"
         session.finish(write_back=self.detached is None)
-        done, total = session.steps_done(), session.total_steps
-        self.panel.speed.setText(ended_text(done, total, snap.elapsed))
+        self.panel.speed.setText(ended_text(session, snap.elapsed))
         self.record.name = finished_name(self._number, self._started, session)
         if self.detached is not None:
             self._keep_apart(snap)
@@ -371,14 +372,15 @@ class TrainingDashboard(QWidget):
                 self.live.show_activations(activation_maps(run, layer, index))
 
     def _idle_run(self):
-        """A run prepared from the document's saved weights (a reopened project), so its
-        activation maps show without training; None while hidden or when it cannot run."""
+        """A run on the document's saved weights (a reopened project): its activation maps
+        and histograms show without training. None while hidden or when it cannot run."""
         if not self.isVisible() or not self.doc.params:
             return None
         try:
             self.run = prepare_training(self.doc, {}, "cpu")
         except (GraphLabError, ValueError):
             return None
+        self.live.add_histograms([saved_statistics(self.run, self.record.last_step)])
         return self.run
 
     def _compare(self, record) -> None:

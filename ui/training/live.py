@@ -172,11 +172,7 @@ class LiveView(QWidget):
         self.ratios.prepare(run.trainer.trainable)
         for plot in (self.loss, self.lr, self.ratios, self.activation_hist, self.gradient_hist):
             plot.setXRange(first, max(last, first + 1), padding=0.02)
-        self.histories = []
-        self.histogram_choice.clear()
-        self.cells[self.histogram_choice].hide()
-        for plot in (self.activation_hist, self.gradient_hist):
-            plot.reset()
+        self.clear_histograms()
         train = run.data.splits.train
         two_d = train.X.ndim == 2 and train.X.shape[1] == 2
         self.boundary.setVisible(two_d)
@@ -221,6 +217,13 @@ class LiveView(QWidget):
 
     def show_activations(self, maps) -> None:
         self.activations.show_maps(maps, self.conv_layer() or "")
+
+    def clear_histograms(self) -> None:
+        self.histories = []
+        self.histogram_choice.clear()
+        self.cells[self.histogram_choice].hide()
+        for plot in (self.activation_hist, self.gradient_hist):
+            plot.reset()
 
     def add_histograms(self, events) -> None:
         """Keep the histograms of new events (thinned past MAX_COLUMNS) and redraw them."""
