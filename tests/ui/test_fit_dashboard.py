@@ -61,6 +61,9 @@ def test_every_plot_and_the_run_controls_are_visible(window, qtbot, size, shots)
         assert shown
         for plot in shown:
             assert fully_visible(plot, grid), (size, type(plot).__name__, plot.geometry())
+    for plot in dashboard.live.plots().values():  # tick labels a student can read
+        for axis in ("bottom", "left"):
+            assert plot.getAxis(axis).style["tickFont"].pointSizeF() >= 9.0
     # the run controls stay in view whatever the settings' scroll position
     panel = dashboard.panel
     settings_scroll = panel.parentWidget().parentWidget()

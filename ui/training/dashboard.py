@@ -184,7 +184,8 @@ class TrainingDashboard(QWidget):
         self.doc.set_training({**self.doc.training, **stored})
         self._number = len(saved_runs(self.doc.training)) + 1
         self._started = time.strftime("%H:%M")
-        name = run_name(self._number, self._started, run.settings, (0, 1), (0, 0), {})
+        epochs = (0, run.trainer.epochs)
+        name = run_name(self._number, self._started, run.settings, (0, 0), epochs, {})
         self.record = RunRecord(name=name, settings={**overrides, "device": panel.device_name})
         session = TrainingSession(
             run,

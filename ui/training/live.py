@@ -78,6 +78,9 @@ class LiveView(QWidget):
             row.addWidget(widget, 1)
             controls.addWidget(cell)
             self.cells[widget] = cell
+        for combo in (self.filter_choice, self.layer_choice, self.histogram_choice):
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
         self.compare_choice.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.compare_choice.setMinimumContentsLength(10)
         self.loss, self.accuracy, self.lr = LossPlot(), AccuracyPlot(), LearningRatePlot()
