@@ -19,6 +19,8 @@ from PySide6.QtCore import QPointF, QRectF, QSizeF
 GAP_PX, MARGIN_PX = 3.0, 1.0
 #: the side of the grid of placed rects (scene units): a lookup touches a few cells
 CELL = 120.0
+#: above this many chips in view (a large graph far out) only the selected are placed
+SEARCHED = 200
 #: how far a chip's end may stand from its anchor when it hangs to one side (pixels)
 SHIFT_PX = 12.0
 #: how many chip (dot) heights a selected node's chip (any dot) may stand off its edge
@@ -84,14 +86,31 @@ class ChipPlacer:
         return None
 
 
-def place_chips(scene, scale: float, chips: list[tuple], first: set) -> None:
+def park(chip: tuple) -> bool:
+    """Show ``chip``'s label as a dot on its edge's middle, unplaced (``crowded``); False."""
+    label, dots = chip[1], chip[3]
+    label.show_at(dots[0], compact=True)
+    label.crowded = True
+    return False
+
+
+def place_chips(
+    scene, scale: float, chips: list[tuple], first: set, visible: QRectF | None = None
+) -> None:
     """Lay out ``chips``: (key, label, anchors, dot anchors, preferred side), with the keys in
     ``first`` (the selected node's edges) placed before the others, full chips before dots.
     Each label's ``show_at(centre, compact, leader)`` is called (``leader``: the pixel
     offset from the chip's centre to its edge, for chips placed off it). Chips keep 9 pt at
-    every zoom, so zooming in opens room for them."""
+    every zoom, so zooming in opens room for them. With ``visible`` (the view's scene rect)
+    only the chips by it are placed with care (only the selected node's when more than
+    SEARCHED are); the others are parked."""
     placer = ChipPlacer([node.sceneBoundingRect() for node in scene.nodes.values()], scale)
     ordered = sorted(chips, key=lambda chip: chip[0] not in first)
+    if visible is not None:  # chips out of view wait, as dots on their edge, until in view
+        near = visible.adjusted(*(d * visible.width() / 10 for d in (-1, -1, 1, 1)))
+        ordered = [chip for chip in ordered if near.contains(chip[2][0]) or park(chip)]
+    if len(ordered) > SEARCHED:  # too many in view to read: only the selected get room
+        ordered = [chip for chip in ordered if chip[0] in first or park(chip)]
     left = []
     for chip in ordered:
         key, label, anchors, _dots, side = chip

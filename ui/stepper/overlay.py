@@ -11,7 +11,7 @@ is framed.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QTimer
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer
 
 from engine.graph import TraceEvent
 from ui.canvas.node_item import NodeItem
@@ -29,12 +29,18 @@ def edge_key(edge) -> str:
     return f"{edge.src}->{edge.dst}.{edge.port}"
 
 
-class _ZoomWatch(QObject):
-    """Lays the chips out again after the view's scale changed (seen at its next paint)."""
+def visible_rect(view) -> QRectF:
+    """The scene rect ``view`` shows."""
+    return view.mapToScene(view.viewport().rect()).boundingRect()
+
+
+class _ViewWatch(QObject):
+    """Lays the chips out again after the view's scale or visible rect changed (seen at its
+    next paint): only the chips in view are placed with care."""
 
     def __init__(self, overlay) -> None:
         super().__init__()
-        self.overlay, self.view, self.scale = overlay, None, None
+        self.overlay, self.view, self.seen = overlay, None, None
         self.pending = False
 
     def watch(self, view) -> None:
@@ -47,7 +53,7 @@ class _ZoomWatch(QObject):
     def eventFilter(self, watched, event) -> bool:
         view = self.view
         paint = event.type() == QEvent.Paint and view is not None and not self.pending
-        if paint and view.transform().m11() != self.scale:
+        if paint and (view.transform().m11(), visible_rect(view)) != self.seen:
             self.pending = True
             QTimer.singleShot(0, view, self._relayout)
         return False
@@ -66,7 +72,7 @@ class StepOverlay:
         self.labels: dict[str, tuple[ValueLabel, ValueLabel]] = {}
         self.highlight = NodeHighlight()
         self._built_for: tuple | None = None
-        self._zoom = _ZoomWatch(self)
+        self._watch = _ViewWatch(self)
         self._anchor_cache: dict | None = None
         self.current = ""  # the node of the latest event shown
         scene.selectedNodesChanged.connect(lambda _ids: self.layout())
@@ -121,13 +127,14 @@ class StepOverlay:
             self.highlight.frame(self.highlight.nid, self.scene.nodes[self.highlight.nid])
 
     def layout(self) -> None:
-        """Place every chip that holds a value: full where there is room at the view's scale
-        (the selected node's edges first), else a dot, never over a node or another chip."""
+        """Place every chip in view that holds a value: full where there is room at the view's
+        scale (the selected node's edges first), else a dot, never over a node or another."""
         views = self.scene.views()
-        scale = views[0].transform().m11() if views else 1.0
+        scale, visible = 1.0, None
         if views:
-            self._zoom.watch(views[0])
-        self._zoom.scale = scale
+            scale, visible = views[0].transform().m11(), visible_rect(views[0])
+            self._watch.watch(views[0])
+            self._watch.seen = (scale, visible)
         selected = {item.nid for item in self.scene.selectedItems() if isinstance(item, NodeItem)}
         selected.add(self.current)  # the node being computed: its numbers are the lesson
         first = {edge_key(e) for e in self.scene.edges if {e.src, e.dst} & selected} | selected
@@ -136,7 +143,7 @@ class StepOverlay:
             for label in self.labels.get(key, ()):
                 if label.has_value:
                     chips.append((key, label, points, dots, -1 if label.above else 1))
-        place_chips(self.scene, scale, chips, first)
+        place_chips(self.scene, scale, chips, first, visible)
 
     def show(self, events: list[TraceEvent]) -> None:
         """Draw the state after ``events`` (a prefix of the trace, in order)."""
