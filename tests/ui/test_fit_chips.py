@@ -131,3 +131,32 @@ def test_ports_are_at_least_8_px_to_hit_and_named_on_hover(open_window, qtbot):
     QTest.mouseMove(view.viewport(), view.mapFromScene(conv.output_pos()))
     qtbot.waitUntil(lambda: conv.toolTip().startswith("output of conv2"))
     assert isinstance(conv, NodeItem)
+
+
+def test_a_crowd_of_chips_in_view_leaves_room_only_for_the_selected(open_window, qtbot):
+    from graphlab.document import DocEdge, DocNode, GraphDocument
+    from ui.stepper.chip_layout import SEARCHED
+
+    doc = GraphDocument()
+    doc.add_node(DocNode("x", "input", {"shape": [-1, 4]}, (0.0, 0.0)))
+    previous = "x"
+    for k in range(SEARCHED // 2 + 10):  # a chain of relus: more chips than SEARCHED
+        nid = f"r{k}"
+        doc.add_node(DocNode(nid, "relu", {}, (220.0 * (k % 12 + 1), 110.0 * (k // 12))))
+        doc.add_edge(DocEdge(previous, nid, "x"))
+        previous = nid
+    doc.add_node(DocNode("total", "sum", {}, (0.0, 1400.0)))
+    doc.add_edge(DocEdge(previous, "total", "x"))
+    doc.set_input_value("x", [[1.0, -2.0, 3.0, 0.5]])
+    window = open_window("circuit-add-mul")
+    window.doc.replace_with(doc)
+    window.view.fit_to_view()
+    window.select_node("r30")
+    chips = backward(window, qtbot)
+    assert len(chips) > SEARCHED
+    mine = [c for key, pair in window.stepper.overlay.labels.items()
+            if key in ("r29->r30.x", "r30->r31.x") for c in pair]  # fmt: skip
+    assert len(mine) == 4 and not any(label.crowded for label in mine)
+    assert_apart(window, mine)
+    others = [label for label in chips if label not in mine]
+    assert sum(label.crowded for label in others) >= len(others) - 2  # the current node's
