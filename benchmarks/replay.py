@@ -33,14 +33,15 @@ from graphlab.fileformat import load_document, save_document  # noqa: E402
 from graphlab.replay import SnapshotStore, replay_step  # noqa: E402
 from graphlab.replay.store import DEFAULT_BUDGET  # noqa: E402
 from graphlab.training import prepare_training  # noqa: E402
-from graphlab.training.runs import RunRecord, run_name, run_settings, with_run  # noqa: E402
+from graphlab.training.runs import RunRecord, run_settings, saved_runs, with_run  # noqa: E402
 from graphlab.training.session import TrainingSession  # noqa: E402
 
 
 def train(doc, folder: Path, snapshots: bool):
     """One run in a session on a thread; returns (seconds, record)."""
     run = prepare_training(doc)
-    record = RunRecord(run_name(doc, run.settings), run_settings(run.settings))
+    name = f"run {len(saved_runs(doc.training)) + 1}"
+    record = RunRecord(name, run_settings(run.settings))
     metrics = folder / f"run-{time.perf_counter_ns()}.csv"
     session = TrainingSession(
         run, record=record, metrics=metrics, snapshots=None if snapshots else False

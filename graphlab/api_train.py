@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -162,13 +163,14 @@ def train_document(doc, overrides: dict[str, Any], device: str = "cpu", progress
     from graphlab.cli_train import train_until_done
     from graphlab.crashlog import failure_message
     from graphlab.training import prepare_training
+    from graphlab.training.run_names import finished_name
     from graphlab.training.runs import run_settings, saved_runs, with_run
     from graphlab.training.session import TrainingSession, new_metrics_path
 
     run = prepare_training(doc, overrides, device=device)
     path = metrics or new_metrics_path() or tempfile.mkstemp(suffix=".csv")[1]
-    name = f"run {len(saved_runs(doc.training)) + 1}"
-    record = RunRecord(name, run_settings(run.settings))
+    number, started = len(saved_runs(doc.training)) + 1, time.strftime("%H:%M")
+    record = RunRecord(f"run {number}", run_settings(run.settings))
     session = TrainingSession(run, record=record, metrics=path)
     bar = TrainingBar(session, disable=not progress)
     try:
@@ -180,5 +182,6 @@ def train_document(doc, overrides: dict[str, Any], device: str = "cpu", progress
         if isinstance(failure, GraphLabError):
             raise failure
         raise TrainingError(failure_message(failure, "training")) from failure
+    record.name = finished_name(number, started, session)
     doc.set_training(with_run(doc.training, record))
     return Run(record)

@@ -92,3 +92,64 @@ def sample_feeds(doc: GraphDocument, batch: int = 16, seed: int = 0) -> dict[str
             f"{doc.name}: inputs without values: {', '.join(missing)} (store values or bind a dataset)"
         )
     return feeds
+
+
+def inputs_of(doc: GraphDocument, dtype: str) -> list[str]:
+    """The graph's input nodes fed ``dtype`` ("float": data, "int": class labels)."""
+    return [
+        nid
+        for nid, node in doc.nodes.items()
+        if node.op == "input" and node.attrs.get("dtype", "float") == dtype
+    ]
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join("N" if d in (-1, None) else str(d) for d in shape) + ")"
+
+
+def bind_dataset(doc: GraphDocument, spec: dict, sample_shape: tuple[int, ...]) -> dict:
+    """The dataset binding keys for ``spec`` (samples of ``sample_shape``) on a graph without
+    one (an imported model): its one data input, whose declared shape must match (N, *sample
+    shape), and its label input if it has one. DatasetError names the shapes that differ."""
+    data = inputs_of(doc, "float")
+    if len(data) != 1:
+        found = ", ".join(data) or "none"
+        raise DatasetError(f"{doc.name}: a dataset binds to one data input; the graph has {found}")
+    declared = list(doc.nodes[data[0]].attrs.get("shape") or [])
+    wanted = [-1, *sample_shape]
+    fits = len(declared) == len(wanted) and all(
+        d == -1 or d == w for d, w in zip(declared[1:], wanted[1:], strict=True)
+    )
+    if not fits:
+        raise DatasetError(
+            f"input {data[0]} takes {_shape_text(declared)} but the dataset's samples are "
+            f"{_shape_text(wanted)}: the shapes differ"
+        )
+    binding = {"spec": dict(spec), "data_input": data[0]}
+    labels = inputs_of(doc, "int")
+    if len(labels) == 1:
+        binding["label_input"] = labels[0]
+    return binding
+
+
+def loss_nodes(doc: GraphDocument) -> tuple[list, list, str]:
+    """What the training panel's "Add loss" adds to a graph that ends in class scores (an
+    imported model): a label input and a softmax cross-entropy loss on the graph's one
+    output; (nodes, edges, label input id). GraphError when there is no single output."""
+    from graphlab.document import DocEdge, DocNode
+
+    feeding = {edge.src for edge in doc.edges}
+    leaves = ("input", "parameter", "constant")
+    outputs = [n for n, node in doc.nodes.items() if n not in feeding and node.op not in leaves]
+    if len(outputs) != 1:
+        raise GraphError(
+            f"{doc.name}: a loss goes on the graph's one output; found {', '.join(outputs) or 'none'}"
+        )
+    x, y = doc.nodes[outputs[0]].pos
+    labels, loss = doc.new_id("labels"), doc.new_id("loss")
+    nodes = [
+        DocNode(labels, "input", {"shape": [-1], "dtype": "int"}, (x, y + 110.0)),
+        DocNode(loss, "softmax_cross_entropy", {}, (x + 220.0, y)),
+    ]
+    edges = [DocEdge(outputs[0], loss, "scores"), DocEdge(labels, loss, "labels")]
+    return nodes, edges, labels

@@ -24,7 +24,8 @@ from graphlab.custom_ops.cli import add_trust_argument, open_trusted
 from graphlab.fileformat import save_document
 from graphlab.replay.store import DEFAULT_BUDGET
 from graphlab.training import accuracy_of, prepare_training
-from graphlab.training.runs import RunRecord, run_name, run_settings, with_run
+from graphlab.training.run_names import finished_name
+from graphlab.training.runs import RunRecord, run_settings, saved_runs, with_run
 from graphlab.training.session import TrainingSession, new_metrics_path, snapshots_folder
 
 #: the progress bar of ``graphlab train``: the tqdm bar the Python API shows too
@@ -57,9 +58,10 @@ def cmd_train(args) -> int:
         "schedule": schedule,
     }
     run = prepare_training(doc, overrides, device=args.device)
+    number, started_at = len(saved_runs(doc.training)) + 1, time.strftime("%H:%M")
     session = TrainingSession(
         run,
-        record=RunRecord(run_name(doc, run.settings), run_settings(run.settings)),
+        record=RunRecord(f"run {number}", run_settings(run.settings)),
         metrics=args.metrics,
         snapshots=_snapshots(args),
         snapshot_budget=int(args.snapshot_budget * 2**20),
@@ -96,6 +98,7 @@ def cmd_train(args) -> int:
         progress = {**doc.training["progress"], "interrupted": where}
         doc.set_training({**doc.training, "progress": progress})
     if args.save:
+        record.name = finished_name(number, started_at, session)
         doc.set_training(with_run(doc.training, record))
         save_document(doc, args.save)
         kept = f"the project so far ({where}; train it again to continue)"

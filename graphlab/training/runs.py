@@ -177,12 +177,6 @@ def run_settings(settings: dict) -> dict:
     return {k: v for k, v in settings.items() if k != "runs"}
 
 
-def run_name(doc, settings: dict) -> str:
-    """The name of a document's next run: ``run N: adam, lr 0.001``."""
-    number = len(saved_runs(doc.training)) + 1
-    return f"run {number}: {settings['optimizer']}, lr {settings['lr']:g}"
-
-
 def record_from_metrics(path: str | Path, name: str = "run") -> RunRecord:
     """A run's record rebuilt from its metrics file, read in chunks (memory stays bounded).
 

@@ -153,8 +153,11 @@ def test_clicking_a_tensor_label_on_the_canvas_opens_its_heatmap(open_stepper, q
     from ui.stepper.heatmap import TensorDialog
 
     stepper = open_stepper("vector-norm")
-    stepper.model.run_forward()
+    stepper.window.resize(1600, 1000)  # chips keep their pixel size: a view with room for them
     view = stepper.window.view
+    qtbot.waitUntil(lambda: view.width() > 600)
+    view.fit_to_view()
+    stepper.model.run_forward()
     label = next(
         lbl for pair in stepper.overlay.labels.values() for lbl in pair if lbl.array is not None
     )

@@ -39,9 +39,10 @@ def test_screenshot_after_backward_steps_shows_labels_and_the_explanation(tmp_pa
     canvas = (240, 100, 1290, 820)  # the canvas between the side docks
     assert count_colour(plain, GRAD_COLOUR, canvas) == 0
     assert count_colour(plain, VALUE_COLOUR, canvas) == 0
-    assert count_colour(stepped, GRAD_COLOUR, canvas) > 50
-    assert count_colour(stepped, VALUE_COLOUR, canvas) > 50
-    assert count_colour(forward, VALUE_COLOUR, canvas) > 50
+    # chips are 9 pt on screen at any zoom: a few of them colour some tens of sampled pixels
+    assert count_colour(stepped, GRAD_COLOUR, canvas) > 20
+    assert count_colour(stepped, VALUE_COLOUR, canvas) > 20
+    assert count_colour(forward, VALUE_COLOUR, canvas) > 20
     assert count_colour(forward, GRAD_COLOUR, canvas) == 0  # no gradient yet
     # the explanation dock (above the status bar) shows text only once a step was taken
     dock = [(x, y) for y in range(850, 960, 3) for x in range(0, 900, 3)]

@@ -23,6 +23,8 @@ SHAPE_H = 18.0
 PORT_R = 4.5
 #: how far from a port's centre a press or drop still hits it (scene units)
 PORT_HIT = 9.0
+#: the smallest a port's hit area gets on screen, at any zoom (pixels)
+PORT_MIN_PX = 8.0
 #: below this view scale a node shows only its title, in a font that stays FAR_TITLE_PX
 #: pixels tall on screen (its ordinary 9-point labels would be 3-4 pixels: unreadable)
 FAR_ZOOM = 0.55
@@ -92,7 +94,9 @@ class NodeItem(QGraphicsItem):
             | QGraphicsItem.ItemSendsGeometryChanges
         )
         self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
-        self.setToolTip(f"{node.op}: {get_op(node.op).formula}")
+        self.op_tip = f"{node.op}: {get_op(node.op).formula}"
+        self.setToolTip(self.op_tip)
+        self.setAcceptHoverEvents(True)  # port names on hover
         self.setPos(*node.pos)
 
     # -- geometry -------------------------------------------------------------------------
@@ -109,14 +113,32 @@ class NodeItem(QGraphicsItem):
         """Scene position of the output dot (right edge, first body row)."""
         return self.pos() + QPointF(NODE_WIDTH, TITLE_H + 0.5 * ROW_H)
 
-    def port_at(self, scene_pos: QPointF) -> tuple[str, str] | None:
-        """("out", "") or ("in", port name) when ``scene_pos`` is on a port, else None."""
+    def port_at(self, scene_pos: QPointF, zoom: float = 1.0) -> tuple[str, str] | None:
+        """("out", "") or ("in", port name) of the nearest port whose hit area holds
+        ``scene_pos``, else None; at view scale ``zoom`` the area is at least PORT_MIN_PX
+        pixels a side."""
+        reach = PORT_MIN_PX / 2 / max(zoom, 1e-6)
+        reach_x, reach_y = max(PORT_HIT, reach), max(ROW_H / 2, reach)
         candidates = [("out", "", self.output_pos())]
         candidates += [("in", p, self.input_pos(p)) for p in self.inputs]
+        best, nearest = None, None
         for side, port, at in candidates:
-            if abs(at.x() - scene_pos.x()) <= PORT_HIT and abs(at.y() - scene_pos.y()) <= ROW_H / 2:
-                return side, port
-        return None
+            dx, dy = abs(at.x() - scene_pos.x()), abs(at.y() - scene_pos.y())
+            if dx <= reach_x and dy <= reach_y and (nearest is None or dx + dy < nearest):
+                best, nearest = (side, port), dx + dy
+        return best
+
+    def hoverMoveEvent(self, event) -> None:
+        """Over a port, the tooltip names it (and its shape); elsewhere it shows the op."""
+        views = self.scene().views() if self.scene() else []
+        hit = self.port_at(event.scenePos(), views[0].transform().m11() if views else 1.0)
+        if hit is None:
+            self.setToolTip(self.op_tip)
+        elif hit[0] == "out":
+            self.setToolTip(f"output of {self.title}: {self.shape_text or 'shape unknown'}")
+        else:
+            self.setToolTip(f"input {hit[1]} of {self.title}")
+        super().hoverMoveEvent(event)
 
     # -- state shown ----------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from graphlab.analysis import Analysis
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change, DocEdge, GraphDocument
 from ui.canvas.edge_item import EdgeItem
-from ui.canvas.node_item import PORT_HIT, NodeItem
+from ui.canvas.node_item import PORT_HIT, PORT_MIN_PX, NodeItem
 from ui.canvas.overview import OverviewItem, overview_wanted
 from ui.canvas.wiring import Wiring
 from ui.commands import MoveNodes
@@ -220,10 +220,13 @@ class GraphScene(QGraphicsScene):
 
     def port_at(self, pos: QPointF) -> tuple[NodeItem, str, str] | None:
         """(node item, "in" or "out", input port name) of the port at ``pos``, if any."""
-        near = QRectF(pos.x() - PORT_HIT, pos.y() - PORT_HIT, 2 * PORT_HIT, 2 * PORT_HIT)
+        views = self.views()
+        zoom = views[0].transform().m11() if views else 1.0
+        reach = max(PORT_HIT, PORT_MIN_PX / 2 / max(zoom, 1e-6))
+        near = QRectF(pos.x() - reach, pos.y() - reach, 2 * reach, 2 * reach)
         for item in self.items(near):
             if isinstance(item, NodeItem):
-                hit = item.port_at(pos)
+                hit = item.port_at(pos, zoom)
                 if hit is not None:
                     return item, hit[0], hit[1]
         return None

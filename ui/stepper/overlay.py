@@ -1,26 +1,66 @@
 """The stepper's drawing on the canvas: what the shown trace events say, edge by edge.
 
-Each edge ``src -> dst.port`` has a value label (green, above its middle: src's output once
-its forward event is shown) and a gradient label (red, below: dL/d(src) through this edge
+Each edge ``src -> dst.port`` has a value chip (green, above its curve: src's output once
+its forward event is shown) and a gradient chip (red, below: dL/d(src) through this edge
 once dst's backward event is shown). Nodes that feed nothing (the loss) carry the same two
-labels at their output port. The node of the latest event is framed.
+chips at their output port. The chips keep their pixel size at any zoom and never cover a
+node or each other (``ui/stepper/chip_layout.py``): where there is no room they collapse to
+dots with a tooltip; the selected node's and the current node's edges get room first. The node of the latest event
+is framed.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QTimer
 
 from engine.graph import TraceEvent
 from ui.canvas.node_item import NodeItem
+from ui.stepper.chip_layout import place_chips
 from ui.stepper.labels import GRAD_COLOUR, VALUE_COLOUR, NodeHighlight, ValueLabel
 
-#: where along an edge its labels may sit, best first, and the room they need (scene units)
+#: where along an edge its chips may sit, best first, and its dots (finer, nearer the ends)
 ANCHOR_CHOICES = (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)
-LABEL_ROOM = (56.0, 44.0)
+DOT_CHOICES = (0.5, 0.35, 0.65, 0.25, 0.75, 0.42, 0.58, 0.15, 0.85, 0.1, 0.9, 0.05, 0.95)
+#: a sink's chips sit this far right of its output port (scene units)
+SINK_OFFSET = 28.0
 
 
 def edge_key(edge) -> str:
     return f"{edge.src}->{edge.dst}.{edge.port}"
+
+
+def visible_rect(view) -> QRectF:
+    """The scene rect ``view`` shows."""
+    return view.mapToScene(view.viewport().rect()).boundingRect()
+
+
+class _ViewWatch(QObject):
+    """Lays the chips out again after the view's scale or visible rect changed (seen at its
+    next paint): only the chips in view are placed with care."""
+
+    def __init__(self, overlay) -> None:
+        super().__init__()
+        self.overlay, self.view, self.seen = overlay, None, None
+        self.pending = False
+
+    def watch(self, view) -> None:
+        if view is not self.view:
+            if self.view is not None:
+                self.view.viewport().removeEventFilter(self)
+            self.view = view
+            view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        view = self.view
+        paint = event.type() == QEvent.Paint and view is not None and not self.pending
+        if paint and (view.transform().m11(), visible_rect(view)) != self.seen:
+            self.pending = True
+            QTimer.singleShot(0, view, self._relayout)
+        return False
+
+    def _relayout(self) -> None:
+        self.pending = False
+        self.overlay.layout()
 
 
 class StepOverlay:
@@ -32,24 +72,30 @@ class StepOverlay:
         self.labels: dict[str, tuple[ValueLabel, ValueLabel]] = {}
         self.highlight = NodeHighlight()
         self._built_for: tuple | None = None
+        self._watch = _ViewWatch(self)
+        self._anchor_cache: dict | None = None
+        self.current = ""  # the node of the latest event shown
+        scene.selectedNodesChanged.connect(lambda _ids: self.layout())
 
-    def _edge_anchor(self, edge_item) -> QPointF:
-        """The middle of the edge, or the point nearest it whose labels cover no node."""
-        path = edge_item.path()
-        for t in ANCHOR_CHOICES:
-            point = path.pointAtPercent(t)
-            room = QRectF(point.x() - LABEL_ROOM[0] / 2, point.y() - LABEL_ROOM[1] / 2, *LABEL_ROOM)
-            if not any(isinstance(item, NodeItem) for item in self.scene.items(room)):
-                return point
-        return path.pointAtPercent(0.5)
-
-    def _anchors(self) -> dict[str, QPointF]:
-        anchors = {edge_key(e): self._edge_anchor(item) for e, item in self.scene.edges.items()}
-        feeding = {e.src for e in self.scene.edges}
-        for nid, item in self.scene.nodes.items():
-            if nid not in feeding:
-                anchors[nid] = item.output_pos() + QPointF(28.0, 0.0)
-        return anchors
+    def _anchors(self) -> dict[str, tuple[list[QPointF], list[QPointF]]]:
+        """Each key's candidate points for a chip and for a dot, best first: along its edge,
+        or right of a sink's output (kept until a node moves or the scene is rebuilt)."""
+        if self._anchor_cache is None:
+            anchors = {}
+            for edge, item in self.scene.edges.items():
+                path = item.path()
+                anchors[edge_key(edge)] = (
+                    [path.pointAtPercent(t) for t in ANCHOR_CHOICES],
+                    [path.pointAtPercent(t) for t in DOT_CHOICES],
+                )
+            feeding = {e.src for e in self.scene.edges}
+            for nid, item in self.scene.nodes.items():
+                if nid not in feeding:
+                    out = item.output_pos()
+                    points = [out + QPointF(SINK_OFFSET + dx, 0.0) for dx in (0.0, 12.0, 24.0)]
+                    anchors[nid] = (points[:1], points)
+            self._anchor_cache = anchors
+        return self._anchor_cache
 
     def _build(self) -> None:
         """Make the labels for the scene's current nodes and edges (after it rebuilt)."""
@@ -71,16 +117,33 @@ class StepOverlay:
                     label.scene().removeItem(label)
         if self.highlight.scene() is not None:
             self.highlight.scene().removeItem(self.highlight)
-        self.labels, self._built_for = {}, None
+        self.labels, self._built_for, self._anchor_cache = {}, None, None
 
     def place(self) -> None:
-        """Put the labels by their edges (after building them, and when a node moved)."""
-        for key, anchor in self._anchors().items():
-            if key in self.labels:
-                for label in self.labels[key]:
-                    label.place(anchor)
+        """Lay the chips out again (after building them, and when a node moved)."""
+        self._anchor_cache = None
+        self.layout()
         if self.highlight.nid in self.scene.nodes:
             self.highlight.frame(self.highlight.nid, self.scene.nodes[self.highlight.nid])
+
+    def layout(self) -> None:
+        """Place every chip in view that holds a value: full where there is room at the view's
+        scale (the selected node's edges first), else a dot, never over a node or another."""
+        views = self.scene.views()
+        scale, visible = 1.0, None
+        if views:
+            scale, visible = views[0].transform().m11(), visible_rect(views[0])
+            self._watch.watch(views[0])
+            self._watch.seen = (scale, visible)
+        selected = {item.nid for item in self.scene.selectedItems() if isinstance(item, NodeItem)}
+        selected.add(self.current)  # the node being computed: its numbers are the lesson
+        first = {edge_key(e) for e in self.scene.edges if {e.src, e.dst} & selected} | selected
+        chips = []
+        for key, (points, dots) in self._anchors().items():
+            for label in self.labels.get(key, ()):
+                if label.has_value:
+                    chips.append((key, label, points, dots, -1 if label.above else 1))
+        place_chips(self.scene, scale, chips, first, visible)
 
     def show(self, events: list[TraceEvent]) -> None:
         """Draw the state after ``events`` (a prefix of the trace, in order)."""
@@ -105,6 +168,8 @@ class StepOverlay:
                 self._set(value_label, key, values.get(key))
                 self._set(grad_label, f"dL/d{key}", sink_grads.get(key))
         last = events[-1].node if events else ""
+        self.current = last
+        self.layout()
         if last in self.scene.nodes:
             self.highlight.frame(last, self.scene.nodes[last])
         else:

@@ -8,7 +8,7 @@ Training menu (show, Start, Pause, Stop) and sets ``window.training`` to the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
@@ -16,6 +16,7 @@ from ui.training.augment_panel import install_augment
 from ui.training.dashboard import TrainingDashboard
 from ui.training.ensemble_view import install_ensemble
 from ui.training.features_panel import install_features
+from ui.training.model_binding import install_model_binding
 
 
 def install_training(window) -> TrainingDashboard:
@@ -24,6 +25,7 @@ def install_training(window) -> TrainingDashboard:
     install_augment(dashboard)
     install_features(dashboard)
     install_ensemble(dashboard)
+    install_model_binding(dashboard)
     dock = QDockWidget("Training", window)
     dock.setObjectName("dock:training")
     dock.setWidget(dashboard)
@@ -53,6 +55,8 @@ def install_training(window) -> TrainingDashboard:
 
 #: the dock's height when shown from code (a good share of a 1000-pixel window)
 DOCK_HEIGHT = 470
+#: the width left to each other bottom dock (the Explanation) when the dashboard is shown
+BESIDE_WIDTH = 340
 
 
 def show_dashboard(window) -> None:
@@ -61,6 +65,19 @@ def show_dashboard(window) -> None:
     dock.show()
     dock.raise_()
     window.resizeDocks([dock], [DOCK_HEIGHT], Qt.Vertical)
+    beside = [
+        other
+        for other in window.findChildren(QDockWidget)
+        if other is not dock
+        and other.isVisible()
+        and not other.isFloating()
+        and window.dockWidgetArea(other) == Qt.BottomDockWidgetArea
+        and not window.tabifiedDockWidgets(other).count(dock)
+    ]
+    if beside:  # the plots take most of the width; the docks beside keep a column
+        wide = max(window.width() - BESIDE_WIDTH * len(beside), window.width() // 2)
+        window.resizeDocks([dock, *beside], [wide] + [BESIDE_WIDTH] * len(beside), Qt.Horizontal)
+    QTimer.singleShot(0, window.view.fit_to_view)  # the canvas got smaller: the graph fits
 
 
 def _press(dock, button) -> None:
@@ -70,9 +87,11 @@ def _press(dock, button) -> None:
 
 
 def _first_preview(dashboard: TrainingDashboard) -> None:
-    """The dataset preview loads when the dock is first shown (the digits take a second)."""
-    if not dashboard.panel.preview.counts.size:
+    """The dataset preview (and a reopened project's activation maps) load when the dock is
+    shown after the document changed (the digits take a second)."""
+    if dashboard.preview_stale:
         dashboard.preview_dataset()
+        dashboard.live.selectionChanged.emit()
 
 
 __all__ = ["TrainingDashboard", "install_training", "show_dashboard"]

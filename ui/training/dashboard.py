@@ -16,13 +16,16 @@ longer fit, nothing goes back into the document; the run's record stays in the d
 from __future__ import annotations
 
 import sys
+import time
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine.errors import GraphLabError
 from graphlab.training import prepare_training, training_settings
-from graphlab.training.runs import RunRecord, run_name, saved_runs, with_run
+from graphlab.training.run_names import ended_text, finished_name, run_name
+from graphlab.training.runs import RunRecord, saved_runs, with_run
+from graphlab.training.saved_stats import saved_statistics
 from graphlab.training.session import TrainingSession, new_metrics_path, use_process
 from graphlab.training.worker import activation_maps
 from ui.training.live import LiveView, ResultsView
@@ -57,7 +60,7 @@ class TrainingDashboard(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(390)
+        scroll.setMinimumWidth(300)
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(scroll)
         splitter.addWidget(self.tabs)
@@ -65,7 +68,8 @@ class TrainingDashboard(QWidget):
         splitter.setSizes([390, 1200])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(splitter)
+        layout.addWidget(self.panel.header)  # run controls and progress stay in view
+        layout.addWidget(splitter, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -75,6 +79,8 @@ class TrainingDashboard(QWidget):
         #: records of runs whose results did not go back into their document
         self.kept_runs: list[RunRecord] = []
         self.record = RunRecord()
+        self.preview_stale = True
+        self._number, self._started = 0, ""
         self._switch_interval = sys.getswitchinterval()
         self._tick, self._maps_shown = 0, None
         self._pending: dict[str, list] = {part: [] for part in PARTS}
@@ -123,13 +129,20 @@ class TrainingDashboard(QWidget):
         self.live.set_runs(runs + self.kept_runs)
         self.record = runs[-1] if runs else RunRecord()
         self.live.show_record(self.record, reset=True)
+        self.run, self.preview_stale = None, True
+        self.live.clear_histograms()
+        self._selection_changed()  # the saved weights' filters and activation maps
+        if self.isVisible():
+            self.preview_dataset()
 
     def preview_dataset(self) -> None:
         """Load the chosen dataset (or the graph's) for the preview; errors go to the panel."""
         from graphlab.datasets import load_dataset
 
         spec = self.panel.dataset_spec() or self.doc.dataset.get("spec")
+        self.preview_stale = False
         if not spec:
+            self.panel.preview.clear()
             return
         try:
             self.panel.preview.show_dataset(load_dataset(spec))
@@ -169,7 +182,10 @@ class TrainingDashboard(QWidget):
             return False
         stored = {k: v for k, v in overrides.items() if k != "epochs" or not epochs}
         self.doc.set_training({**self.doc.training, **stored})
-        name = run_name(self.doc, run.settings)
+        self._number = len(saved_runs(self.doc.training)) + 1
+        self._started = time.strftime("%H:%M")
+        epochs = (0, run.trainer.epochs)
+        name = run_name(self._number, self._started, run.settings, (0, 0), epochs, {})
         self.record = RunRecord(name=name, settings={**overrides, "device": panel.device_name})
         session = TrainingSession(
             run,
@@ -299,6 +315,8 @@ class TrainingDashboard(QWidget):
         if self.detached is None and not session.run.fits():
             self.detached = "its parameters no longer fit the graph"
         session.finish(write_back=self.detached is None)
+        self.panel.speed.setText(ended_text(session, snap.elapsed))
+        self.record.name = finished_name(self._number, self._started, session)
         if self.detached is not None:
             self._keep_apart(snap)
             return
@@ -350,8 +368,21 @@ class TrainingDashboard(QWidget):
             worker.set_weights(param)
         else:  # between runs: computed here, the graph is idle
             self.live.show_filters(self.doc.params.get(param) if param else None)
-            if self.run is not None and layer:
-                self.live.show_activations(activation_maps(self.run, layer, index))
+            run = self.run or (self._idle_run() if layer else None)
+            if run is not None and layer:
+                self.live.show_activations(activation_maps(run, layer, index))
+
+    def _idle_run(self):
+        """A run on the document's saved weights (a reopened project): its activation maps
+        and histograms show without training. None while hidden or when it cannot run."""
+        if not self.isVisible() or not self.doc.params:
+            return None
+        try:
+            self.run = prepare_training(self.doc, {}, "cpu")
+        except (GraphLabError, ValueError):
+            return None
+        self.live.add_histograms([saved_statistics(self.run, self.record.last_step)])
+        return self.run
 
     def _compare(self, record) -> None:
         self.live.show_overlay(record)

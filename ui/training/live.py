@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -33,6 +32,7 @@ from ui.training.plots import (
     LossPlot,
     RatioPlot,
 )
+from ui.training.reflow import FlowLayout, PlotGrid, scrolled
 
 
 def _combo(tooltip: str) -> QComboBox:
@@ -62,19 +62,22 @@ class LiveView(QWidget):
         self.compare_choice = _combo("a saved run to overlay on the loss and accuracy")
         self.png_button = QPushButton("Export PNGs...")
         self.csv_button = QPushButton("Export CSV...")
-        controls = QGridLayout()  # two rows, so that the controls never widen the plots
-        for index, (label, widget) in enumerate((
+        controls = FlowLayout()  # wraps to more rows in a narrow dock
+        self.cells: dict[QWidget, QWidget] = {}
+        for label, widget in (
             ("filters", self.filter_choice), ("maps", self.layer_choice),
             ("image", self.image_choice), ("histograms", self.histogram_choice),
             ("", self.log_axis), ("compare", self.compare_choice),
             ("", self.png_button), ("", self.csv_button),
-        )):  # fmt: skip
-            row, column = divmod(index, 4)
-            cell = QHBoxLayout()
+        ):  # fmt: skip
+            cell = QWidget()
+            row = QHBoxLayout(cell)
+            row.setContentsMargins(0, 0, 0, 0)
             if label:
-                cell.addWidget(QLabel(label))
-            cell.addWidget(widget, 1)
-            controls.addLayout(cell, row, column)
+                row.addWidget(QLabel(label))
+            row.addWidget(widget, 1)
+            controls.addWidget(cell)
+            self.cells[widget] = cell
         for combo in (self.filter_choice, self.layer_choice, self.histogram_choice):
             combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(6)
@@ -86,14 +89,11 @@ class LiveView(QWidget):
         self.gradient_hist = HistogramPlot("Gradients")
         self.boundary = BoundaryPlot()
         self.boundary.hide()  # until a run on 2-D data
-        grid = QGridLayout()
-        for index, plot in enumerate(self.plots().values()):
-            plot.setMinimumSize(160, 120)
-            grid.addWidget(plot, index // 5, index % 5)
+        self.grid = PlotGrid(list(self.plots().values()))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
-        layout.addLayout(grid, 1)
+        layout.addWidget(self.grid, 1)
         self.record = RunRecord()
         self.runs: list[RunRecord] = []
         #: plots outside this tab that the PNG export includes (the results)
@@ -128,6 +128,9 @@ class LiveView(QWidget):
         weights = [w for w in (doc.source_of(nid, "w") for nid in convs) if w]
         self.filters.setVisible(bool(weights))
         self.activations.setVisible(bool(convs))
+        self.cells[self.filter_choice].setVisible(bool(weights))
+        for widget in (self.layer_choice, self.image_choice):
+            self.cells[widget].setVisible(bool(convs))
         for combo, items in ((self.layer_choice, convs), (self.filter_choice, weights)):
             current = combo.currentText()
             combo.blockSignals(True)
@@ -172,10 +175,7 @@ class LiveView(QWidget):
         self.ratios.prepare(run.trainer.trainable)
         for plot in (self.loss, self.lr, self.ratios, self.activation_hist, self.gradient_hist):
             plot.setXRange(first, max(last, first + 1), padding=0.02)
-        self.histories = []
-        self.histogram_choice.clear()
-        for plot in (self.activation_hist, self.gradient_hist):
-            plot.reset()
+        self.clear_histograms()
         train = run.data.splits.train
         two_d = train.X.ndim == 2 and train.X.shape[1] == 2
         self.boundary.setVisible(two_d)
@@ -221,6 +221,13 @@ class LiveView(QWidget):
     def show_activations(self, maps) -> None:
         self.activations.show_maps(maps, self.conv_layer() or "")
 
+    def clear_histograms(self) -> None:
+        self.histories = []
+        self.histogram_choice.clear()
+        self.cells[self.histogram_choice].hide()
+        for plot in (self.activation_hist, self.gradient_hist):
+            plot.reset()
+
     def add_histograms(self, events) -> None:
         """Keep the histograms of new events (thinned past MAX_COLUMNS) and redraw them."""
         new = [
@@ -239,6 +246,7 @@ class LiveView(QWidget):
             self.histogram_choice.clear()
             self.histogram_choice.addItems(nodes)
             self.histogram_choice.blockSignals(False)
+            self.cells[self.histogram_choice].show()
             self._redraw_histograms()
             return
         node = self.histogram_choice.currentText()
@@ -288,6 +296,10 @@ class LiveView(QWidget):
             self.record.write_csv(path)
 
 
+#: the smallest cell of the results tab (its matrix, samples and forms need more than a curve)
+RESULT_MIN = (340, 230)
+
+
 class ResultsView(QWidget):
     """Confusion matrix and misclassified samples of the last run; kNN and search baselines."""
 
@@ -295,14 +307,11 @@ class ResultsView(QWidget):
         super().__init__()
         self.confusion, self.misclassified = ConfusionView(), MisclassifiedGrid()
         self.knn, self.search = KnnPanel(doc), SearchPanel(doc)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        for column, widget in enumerate(
-            (self.confusion, self.misclassified, self.knn, self.search)
-        ):
-            widget.setMinimumSize(200, 160)
-            grid.addWidget(widget, 0, column)
-        grid.setColumnStretch(1, 2)
+        panels = [scrolled(self.knn), scrolled(self.search)]  # their forms scroll inside
+        self.grid = PlotGrid([self.confusion, self.misclassified, *panels], RESULT_MIN)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.grid)
 
     def clear(self) -> None:
         self.confusion.show_matrix(None)

@@ -8,8 +8,6 @@ whenever they change (undo, open)."""
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,49 +35,11 @@ from graphlab.document import GraphDocument
 from graphlab.training import training_settings
 from ui.commands import SetTraining
 from ui.training.attr_form import AttrForm
-from ui.training.images import ImagePlot, as_rgb, tile
+from ui.training.preview import DatasetPreview
 
 DOCUMENT_DATASET = "(the graph's dataset)"
 #: file formats whose path is picked as a folder (CIFAR-10: the extracted batches' folder)
 FOLDER_FORMATS = ("folder", "cifar10")
-
-
-class DatasetPreview(QWidget):
-    """A few samples (images tiled, or the 2-D points) and the class balance as bars."""
-
-    SAMPLES = 8
-
-    def __init__(self) -> None:
-        super().__init__()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.samples = ImagePlot("Samples")
-        self.scatter = pg.PlotWidget(title="Samples")
-        self.balance = pg.PlotWidget(title="Class balance")
-        for plot in (self.samples, self.scatter, self.balance):
-            plot.setMinimumHeight(110)
-            layout.addWidget(plot)
-        self.bars: pg.BarGraphItem | None = None
-        self.counts = np.zeros(0)
-
-    def show_dataset(self, dataset) -> None:
-        self.samples.setVisible(dataset.is_image)
-        self.scatter.setVisible(not dataset.is_image)
-        if dataset.is_image:
-            picks = np.linspace(0, len(dataset) - 1, self.SAMPLES).astype(int)
-            self.samples.show_rgb(tile(as_rgb(dataset.X[picks]), self.SAMPLES // 2))
-        else:
-            self.scatter.clear()
-            self.scatter.plot(dataset.X[:, 0], dataset.X[:, -1], pen=None, symbolSize=3,
-                              symbolBrush=pg.intColor(0))  # fmt: skip
-        self.counts = np.bincount(dataset.y, minlength=dataset.num_classes)
-        if self.bars is not None:
-            self.balance.removeItem(self.bars)
-        self.bars = pg.BarGraphItem(x=np.arange(len(self.counts)), height=self.counts, width=0.8)
-        self.balance.addItem(self.bars)
-        self.balance.getAxis("bottom").setTicks(
-            [list(enumerate(dataset.class_names))] if len(self.counts) <= 12 else None
-        )
 
 
 class TrainingPanel(QWidget):
@@ -108,6 +68,8 @@ class TrainingPanel(QWidget):
             self.dataset.setItemData(self.dataset.count() - 1, description, 3)
         self.dataset.activated.connect(self._dataset_chosen)
         self.file_spec: dict | None = None
+        #: spec -> the dataset binding keys to set when it is chosen (the dashboard's)
+        self.binder = None
         form.addRow("Dataset", self.dataset)
         self.preview = DatasetPreview()
         form.addRow(self.preview)
@@ -170,10 +132,17 @@ class TrainingPanel(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b;")
-        # the buttons, progress and messages first: visible without scrolling
-        for index, widget in enumerate((self.progress, self.speed, self.message)):
-            layout.insertWidget(index, widget)
-        layout.insertLayout(0, buttons)
+        self.message.hide()  # until there is something to say
+        # the buttons, progress and messages first: the dashboard keeps them in view above
+        # the scrolling settings (a fixed header)
+        self.header = QWidget()
+        header = QVBoxLayout(self.header)
+        header.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.speed)
+        header.addLayout(buttons)
+        header.addWidget(self.message)
+        layout.insertWidget(0, self.header)
         layout.addStretch(1)
         self.set_running(False)
         for signal in (
@@ -298,7 +267,13 @@ class TrainingPanel(QWidget):
                 self.dataset.setCurrentIndex(0)
         chosen = self.dataset_spec()
         if self.doc is not None and chosen is not None and chosen != self.doc.dataset.get("spec"):
-            self.stack.push(SetTraining(self.doc, {}, {"spec": chosen}))
+            try:  # a graph without a bound input (an imported model) gets one bound too
+                binding = self.binder(chosen) if self.binder else {"spec": chosen}
+            except GraphLabError as exc:
+                self.dataset.setCurrentIndex(0)
+                self.show_message(str(exc))
+                return
+            self.stack.push(SetTraining(self.doc, {}, binding))
         self.datasetChanged.emit()
 
     def _ask_files(self, fmt: str) -> dict | None:
@@ -330,6 +305,7 @@ class TrainingPanel(QWidget):
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
