@@ -15,11 +15,20 @@ from graphlab.document import DocEdge, DocNode, GraphDocument
 
 
 class AddNodes(QUndoCommand):
-    """Create, paste, duplicate or drop a template: nodes with the edges among/into them."""
+    """Create, paste, duplicate or drop a template: nodes with the edges among/into them,
+    and the values new inputs start from (``inputs``: node id -> value)."""
 
-    def __init__(self, doc: GraphDocument, nodes: list[DocNode], edges: list[DocEdge], text: str):
+    def __init__(
+        self,
+        doc: GraphDocument,
+        nodes: list[DocNode],
+        edges: list[DocEdge],
+        text: str,
+        inputs: dict | None = None,
+    ):
         super().__init__(text)
         self.doc, self.nodes, self.edges = doc, [copy.deepcopy(n) for n in nodes], list(edges)
+        self.inputs = dict(inputs or {})
         self.dropped = None
 
     def redo(self):
@@ -27,6 +36,8 @@ class AddNodes(QUndoCommand):
             self.doc.add_node(copy.deepcopy(node))
         for edge in self.edges:
             self.doc.add_edge(edge)
+        for nid, value in self.inputs.items():
+            self.doc.set_input_value(nid, value)
         self.dropped = self.doc.drop_stale()  # edges into existing nodes may reshape them
 
     def undo(self):
@@ -127,17 +138,24 @@ class SetLabel(QUndoCommand):
 
 
 class SetInputValue(QUndoCommand):
-    """Change the stored value of an input node that has one (the numbers of a scalar circuit)."""
+    """Store an input node's value (the numbers of a scalar circuit); undo puts back the old
+    value, or forgets the value when it had none."""
 
-    def __init__(self, doc: GraphDocument, nid: str, value):
-        super().__init__(f"Set {nid} value")
-        self.doc, self.nid, self.new, self.old = doc, nid, value, doc.inputs[nid]
+    def __init__(self, doc: GraphDocument, nid: str, value, text: str = ""):
+        super().__init__(text or f"Set {nid} value")
+        self.doc, self.nid, self.new, self.old = doc, nid, value, doc.inputs.get(nid, _NONE)
 
     def redo(self):
         self.doc.set_input_value(self.nid, self.new)
 
     def undo(self):
-        self.doc.set_input_value(self.nid, self.old)
+        if self.old is _NONE:
+            self.doc.clear_input_value(self.nid)
+        else:
+            self.doc.set_input_value(self.nid, self.old)
+
+
+_NONE = object()
 
 
 class SetTraining(QUndoCommand):

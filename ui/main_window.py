@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from graphlab.changes import ChangeKind
 from graphlab.document import GraphDocument
 from graphlab.examples import list_examples
+from graphlab.names import with_labels
 from ui.canvas import GraphScene, GraphView
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.course import install_course
@@ -220,6 +221,7 @@ class MainWindow(QMainWindow):
         self.problems.shown.connect(self._analysis_changed)
         guard = self.guard
         self.problems.nodeChosen.connect(guard.slot("Show the node", self.select_node))
+        self.problems.valueWanted.connect(guard.slot("Set value", self.inspector.focus_value))
         self.palette_panel.activated.connect(guard.slot("Add a node", self.add_from_palette))
         self.examples.exampleChosen.connect(guard.slot("Open example", self.files.open_example))
         self.files.stateChanged.connect(lambda: self.setWindowTitle(self.files.title()))
@@ -232,7 +234,8 @@ class MainWindow(QMainWindow):
 
     def _values_dropped(self, change) -> None:
         """A command dropped values that no longer fit the graph: say which."""
-        self.statusBar().showMessage(f"Dropped {'; '.join(change.subject)}.", 8000)
+        text = with_labels(self.doc, "; ".join(change.subject))
+        self.statusBar().showMessage(f"Dropped {text}.", 8000)
 
     def _analysis_changed(self) -> None:
         count = len(self.problems.problems)

@@ -8,7 +8,13 @@ import json
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
-from graphlab.fragments import dropped_nodes, fragment, instantiate, parse_fragment
+from graphlab.fragments import (
+    dropped_nodes,
+    fragment,
+    instantiate,
+    parse_fragment,
+    starter_inputs,
+)
 from graphlab.layout import layered_positions
 from ui.commands import AddNodes, MoveNodes, RemoveNodes
 
@@ -78,7 +84,8 @@ class Editor:
             pos = self.scene.snap(pos)
         nodes, edges = dropped_nodes(self.doc, payload, (pos.x(), pos.y()))
         name = payload.partition(":")[2]
-        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name}"))
+        starts = starter_inputs(nodes)
+        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name}", starts))
         ids = [n.id for n in nodes]
         self.scene.select_ids(ids)
         return ids

@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QDockWidget
 
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change
-from ui.stepper.explanation_panel import ExplanationPanel, explanation_at
+from graphlab.names import display_names
+from ui.stepper.explanation_panel import ExplanationPanel, explanation_at, node_explanation
 from ui.stepper.gradcheck_panel import GradientCheckPanel
 from ui.stepper.model import StepperModel
 from ui.stepper.overlay import StepOverlay
@@ -68,12 +69,22 @@ class Stepper:
         m.changed.connect(self.refresh)
         m.failed.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
         self.gradcheck.nodeChosen.connect(self.window.select_node)
+        self.window.scene.selectedNodesChanged.connect(guard.slot("Explain", self.explain_nodes))
 
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("&Backprop")
-        menu.addActions(self.toolbar.actions())
+        a = self.toolbar.actions_by_name
+        menu.addActions([a[n] for n in ("reset", "step_back", "step_forward", "run_forward")])
+        menu.addActions([a[n] for n in ("step_backward", "run_backward", "play")])
         menu.addSeparator()
-        menu.addActions([dock.toggleViewAction() for dock in self.docks.values()])
+        menu.addActions([a["animate"], a["gradcheck"]])
+        menu.addSeparator()
+        toggles = [dock.toggleViewAction() for dock in self.docks.values()]
+        for toggle, title in zip(
+            toggles, ("Explanation panel", "Gradient check results"), strict=True
+        ):
+            toggle.setText(title)
+        menu.addActions(toggles)
         self.menu = menu
 
     # -- reactions ----------------------------------------------------------------------
@@ -90,7 +101,7 @@ class Stepper:
         if change.kind in VALUES_ONLY:
             # an input's value or the parameters changed: recompute the trace, same place
             if position:
-                self.model.jump(position, remember=False)
+                self.model.jump(position)
         else:
             self.training.clear()  # the edges it drew may be gone
         self.refresh()
@@ -104,7 +115,9 @@ class Stepper:
         m = self.model
         shown = m.shown()
         self.overlay.show(shown)
-        self.panel.show_explanation(explanation_at(shown, m.graph) if shown else None)
+        names = display_names(self.window.doc)
+        self.panel.show_explanation(explanation_at(shown, m.graph, names) if shown else None)
+        self.show_numbers(self.window.inspector.nid)
         phase = m.current.phase if m.current else ""
         self.toolbar.show_position(m.position, len(m.events), phase)
         play = self.toolbar.actions_by_name["play"]
@@ -112,6 +125,31 @@ class Stepper:
             play.blockSignals(True)
             play.setChecked(m.play_timer.isActive())
             play.blockSignals(False)
+
+    def show_numbers(self, nid: str | None) -> None:
+        """The inspector shows node ``nid``'s value and gradient as far as the walk went."""
+        if nid is None:
+            return
+        value = gradient = None
+        for event in self.model.shown():
+            if event.node == nid and event.phase == "forward":
+                value = event.output
+            elif event.node == nid:
+                gradient = event.grad_out
+        self.window.inspector.show_numbers(nid, value, gradient)
+
+    def explain_nodes(self, ids: list[str]) -> None:
+        """The Explanation dock follows the selection: one selected node's forward and
+        backward lines with the numbers shown so far, and the inspector its numbers."""
+        if len(ids) != 1:
+            return
+        self.show_numbers(ids[0])
+        if self.model.graph is None:
+            return
+        names = display_names(self.window.doc)
+        found = node_explanation(self.model.shown(), self.model.graph, ids[0], names)
+        if found is not None:
+            self.panel.show_explanation(found)
 
     # -- commands -------------------------------------------------------------------------
 

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QSlider, QToolBar, QWidget
 
+#: (name, text, tooltip, shortcuts): forward flows right on the canvas, gradients flow left
+STEP_ACTIONS = (
+    ("reset", "Reset", "Clear the walk (nothing computed yet)", ("Home",)),
+    ("step_back", "Step back", "One node back along the timeline", ("Backspace",)),
+    ("step_forward", "Forward step", "Compute the next node", ("Right",)),
+    ("run_forward", "Run forward", "Compute every node", ("Shift+Right",)),
+    ("step_backward", "Backward step", "Send the gradient through the next node", ("Left",)),
+    ("run_backward", "Run backward", "The whole backward pass (animated)", ("Shift+Left",)),
+    ("play", "Play", "Step through the whole trace at the chosen speed", ()),
+)
 #: steps per second at the speed slider's ends
 MIN_SPEED, MAX_SPEED, DEFAULT_SPEED = 1, 20, 3
 
@@ -17,17 +27,10 @@ class StepperToolbar(QToolBar):
         super().__init__("Backprop", parent)
         self.setObjectName("toolbar:stepper")
         self.actions_by_name: dict[str, QAction] = {}
-        for name, text, tip in (
-            ("reset", "Reset", "Clear the walk (nothing computed yet)"),
-            ("step_back", "Step back", "Undo the last step"),
-            ("step_forward", "Forward step", "Compute the next node"),
-            ("run_forward", "Run forward", "Compute every node"),
-            ("step_backward", "Backward step", "Send the gradient through the next node"),
-            ("run_backward", "Run backward", "The whole backward pass (animated)"),
-            ("play", "Play", "Step through the whole trace at the chosen speed"),
-        ):
+        for name, text, tip, keys in STEP_ACTIONS:
             action = QAction(text, self)
-            action.setToolTip(tip)
+            action.setShortcuts([QKeySequence(key) for key in keys])
+            action.setToolTip(f"{tip} ({keys[0]})" if keys else tip)
             self.actions_by_name[name] = action
             self.addAction(action)
         self.actions_by_name["play"].setCheckable(True)
