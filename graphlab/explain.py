@@ -206,3 +206,13 @@ def record_contributions(event: TraceEvent, graph: Graph, contributions) -> None
     """After showing a backward event, remember what it sent to each of its inputs."""
     for port, grad in event.input_grads.items():
         contributions.setdefault(graph.sources[event.node][port], []).append((event.node, grad))
+
+
+def gradient_summary(events: list[TraceEvent], names: dict[str, str] | None = None) -> str:
+    """One line with every node's gradient after a whole backward pass, in its order:
+    ``gradients: dL/df = 1, dL/dq = -4, ...``."""
+    name = _namer(names)
+    parts = [
+        f"dL/d{name(e.node)} = {describe(e.grad_out)}" for e in events if e.phase == "backward"
+    ]
+    return "gradients: " + ", ".join(parts)

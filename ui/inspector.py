@@ -89,11 +89,10 @@ class Inspector(QScrollArea):
 
     def _build(self, node) -> None:
         op = get_op(node.op)
-        name = escape(self.doc.display_name(node.id))
-        title = QLabel(f"<b>{name}</b> &nbsp; {op.name}", textFormat=Qt.RichText)
+        self.title = QLabel(textFormat=Qt.RichText)
         formula = QLabel(op.formula, wordWrap=True, toolTip=op.rule)
         formula.setEnabled(False)
-        self.form.addRow(title)
+        self.form.addRow(self.title)
         self.form.addRow(formula)
         self.label_edit = QLineEdit(node.label, placeholderText="optional display name")
         edit = self.label_edit
@@ -157,6 +156,9 @@ class Inspector(QScrollArea):
             self.input_editor.focus()
 
     def _show_analysis(self) -> None:
+        name, op = self.doc.display_name(self.nid), self.doc.nodes[self.nid].op
+        self.title.setText(f"<b>{escape(name)}</b> &nbsp; {op}")
+        self.title.setToolTip(f"id {self.nid}")
         problem = self.analysis.problems.get(self.nid, "")
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
@@ -166,7 +168,7 @@ class Inspector(QScrollArea):
             label.setText(
                 "not connected"
                 if src is None
-                else f"{self.doc.display_name(src)}: {fmt(shape) if shape else '?'}"
+                else f"{self.doc.display_name(src)}: {'?' if shape is None else fmt(shape)}"
             )
         shape = self.analysis.shapes.get(self.nid)
         self.output_shape.setText(fmt(shape) if shape is not None else "?")

@@ -33,15 +33,28 @@ def edge_pen() -> QPen:
     return _pen
 
 
+#: a selected wire: wider and in the selection colour (Delete removes it)
+SELECTED_PEN = QPen(QColor("#ffb74d"), 2.5)
+SELECTED_PEN.setCosmetic(True)
+
+
 class EdgeItem(QGraphicsPathItem):
-    """The curve of document edge ``edge`` between two node items."""
+    """The curve of document edge ``edge`` between two node items; a click selects it."""
 
     def __init__(self, edge: DocEdge, src, dst) -> None:
         super().__init__()
         self.edge, self.src, self.dst = edge, src, dst
         self.setPen(edge_pen())
         self.setZValue(-1.0)
+        self.setFlag(QGraphicsPathItem.ItemIsSelectable)
         self.refresh()
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self.isSelected():  # the curve itself highlighted, not Qt's dashed box
+            painter.setPen(SELECTED_PEN)
+            painter.drawPath(self.path())
+            return
+        super().paint(painter, option, widget)
 
     def refresh(self) -> None:
         self.setPath(curve(self.src.output_pos(), self.dst.input_pos(self.edge.port)))

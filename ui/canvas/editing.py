@@ -16,7 +16,7 @@ from graphlab.fragments import (
     starter_inputs,
 )
 from graphlab.layout import layered_positions
-from ui.commands import AddNodes, MoveNodes, RemoveNodes
+from ui.commands import AddNodes, Disconnect, MoveNodes, RemoveNodes
 
 #: how far each paste or duplicate lands from the copied nodes (scene units)
 PASTE_OFFSET = 40.0
@@ -34,9 +34,18 @@ class Editor:
         return self.scene.doc
 
     def delete(self) -> None:
+        """Delete the selected nodes (with their wires), or else the selected wires, as one
+        undo step (a rubber band that caught wires beside nodes removes only the nodes)."""
         ids = self.scene.selected_ids()
         if ids:
             self.scene.stack.push(RemoveNodes(self.doc, ids))
+            return
+        wires = self.scene.selected_edges()
+        if wires:
+            self.scene.stack.beginMacro("Delete wire" if len(wires) == 1 else "Delete wires")
+            for edge in wires:
+                self.scene.stack.push(Disconnect(self.doc, edge))
+            self.scene.stack.endMacro()
 
     def copy(self) -> None:
         ids = self.scene.selected_ids()

@@ -198,11 +198,18 @@ class GraphScene(QGraphicsScene):
         chosen = {item.nid for item in self.selectedItems() if isinstance(item, NodeItem)}
         return [nid for nid in self.doc.nodes if nid in chosen]
 
+    def selected_edges(self) -> list[DocEdge]:
+        """The selected wires, in document order."""
+        chosen = {item.edge for item in self.selectedItems() if isinstance(item, EdgeItem)}
+        return [edge for edge in self.doc.edges if edge in chosen]
+
     def select_ids(self, ids) -> None:
         wanted = set(ids)
         self.blockSignals(True)
         for nid, item in self.nodes.items():
             item.setSelected(nid in wanted)
+        for edge_item in self.edges.values():
+            edge_item.setSelected(False)
         self.blockSignals(False)
         self._selection_changed()
 

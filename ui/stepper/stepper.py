@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDockWidget
 
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change
+from graphlab.explain import gradient_summary
 from graphlab.names import display_names
 from ui.stepper.explanation_panel import ExplanationPanel, explanation_at, node_explanation
 from ui.stepper.gradcheck_panel import GradientCheckPanel
@@ -116,7 +117,10 @@ class Stepper:
         shown = m.shown()
         self.overlay.show(shown)
         names = display_names(self.window.doc)
-        self.panel.show_explanation(explanation_at(shown, m.graph, names) if shown else None)
+        explanation = explanation_at(shown, m.graph, names) if shown else None
+        if explanation is not None and m.position == len(m.events) > m.forward_count:
+            explanation.lines.append(gradient_summary(shown, names))  # the whole pass done
+        self.panel.show_explanation(explanation)
         self.show_numbers(self.window.inspector.nid)
         phase = m.current.phase if m.current else ""
         self.toolbar.show_position(m.position, len(m.events), phase)

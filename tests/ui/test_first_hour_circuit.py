@@ -1,0 +1,151 @@
+"""A student's first exercise, in the window with mouse and keyboard: build (x + y) z from
+the palette, type the values into the inspector, rename the nodes, run forward and backward
+with the keyboard, read the numbers and the explanation in their own names, step back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from graphlab.fragments import PALETTE_MIME
+from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
+
+IDS = ("input1", "input2", "input3", "add1", "multiply1")
+LABELS = ("x", "y", "z", "q", "f")
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where the suite writes its screenshots: $GRAPHLAB_SCREENSHOT_DIR, else tmp_path."""
+    folder = Path(os.environ.get("GRAPHLAB_SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def drop(window, payload: str, scene_pos: QPointF) -> None:
+    """A palette drag delivered to the canvas (enter, move, drop) at ``scene_pos``."""
+    viewport, pos = window.view.viewport(), window.view.mapFromScene(scene_pos)
+    mime = QMimeData()
+    mime.setData(PALETTE_MIME, QByteArray(payload.encode()))
+    for event in (
+        QDragEnterEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
+        QDragMoveEvent(pos, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
+        QDropEvent(QPointF(pos), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier),
+    ):
+        QApplication.sendEvent(viewport, event)
+    assert event.isAccepted()
+
+
+def drag(window, start: QPointF, end: QPointF) -> None:
+    viewport = window.view.viewport()
+    a, b = window.view.mapFromScene(start), window.view.mapFromScene(end)
+    QTest.mousePress(viewport, Qt.LeftButton, Qt.NoModifier, a)
+    for i in range(1, 5):
+        QTest.mouseMove(viewport, a + (b - a) * i / 4)
+    QTest.mouseRelease(viewport, Qt.LeftButton, Qt.NoModifier, b)
+
+
+def click_node(window, nid: str) -> None:
+    item = window.scene.nodes[nid]
+    centre = item.sceneBoundingRect().center()
+    QTest.mouseClick(
+        window.view.viewport(), Qt.LeftButton, Qt.NoModifier, window.view.mapFromScene(centre)
+    )
+
+
+def retype(qtbot, edit, text: str) -> None:
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key_Return)
+
+
+@pytest.fixture
+def built(qtbot, isolated_settings, monkeypatch):  # noqa: F811
+    """The window after the student built, valued and renamed the circuit by hand."""
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.Discard)
+    window = make_window(qtbot)
+    window.resize(1280, 800)
+    window.files.new()
+    assert not window.doc.nodes
+    for y in (-110, 0, 110):
+        drop(window, "op:input", QPointF(80, y))
+    drop(window, "op:add", QPointF(330, 0))
+    drop(window, "op:multiply", QPointF(580, 0))
+    assert list(window.doc.nodes) == list(IDS)
+    # new scalar inputs start at 1.0: the circuit runs before any value is typed
+    assert [window.doc.inputs[n] for n in IDS[:3]] == [1.0, 1.0, 1.0]
+    nodes = window.scene.nodes
+    x, y, z, q, f = (nodes[n] for n in IDS)
+    for src, dst, port in ((x, q, "a"), (y, q, "b"), (q, f, "a"), (z, f, "b")):
+        drag(window, src.output_pos(), dst.input_pos(port))
+    assert len(window.doc.edges) == 4
+    for nid, value in zip(IDS[:3], ("-2", "5", "-4"), strict=True):
+        click_node(window, nid)
+        assert window.inspector.nid == nid
+        retype(qtbot, window.inspector.value_editor.edit, value)
+    assert [window.doc.inputs[n] for n in IDS[:3]] == [-2.0, 5.0, -4.0]
+    for nid, label in zip(IDS, LABELS, strict=True):
+        click_node(window, nid)
+        retype(qtbot, window.inspector.label_edit, label)
+        # the renamed node stays selected and inspected
+        assert window.scene.selected_ids() == [nid] and window.inspector.nid == nid
+    assert [window.doc.nodes[n].label for n in IDS] == list(LABELS)
+    window.view.setFocus()
+    return window
+
+
+def test_the_circuit_built_by_hand_runs_with_the_students_names(built, qtbot, tmp_path):
+    window, stepper = built, built.stepper
+    qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)  # Run forward
+    assert stepper.model.position == stepper.model.forward_count
+    qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)  # Run backward
+    assert stepper.model.position == len(stepper.model.events)
+    texts = stepper.overlay.visible_texts()
+    assert texts["add1->multiply1.a:value"] == "3" and texts["multiply1:value"] == "-12"
+    assert texts["input1->add1.a:grad"] == "-4" and texts["input2->add1.b:grad"] == "-4"
+    assert texts["input3->multiply1.b:grad"] == "3"
+    panel = stepper.panel
+    shown = "\n".join([panel.title.text(), panel.rule.text(), *panel.displayed_lines()])
+    for label in LABELS:
+        assert f"dL/d{label} " in shown
+    assert not any(nid in shown for nid in IDS)
+    stepper.pulses.stop()
+    window.grab().save(str(screenshot_dir(tmp_path) / "first-circuit-after-backward.png"))
+
+
+def test_step_back_from_the_end_of_backward_visits_backward_nodes_in_reverse(built, qtbot):
+    window, model = built, built.stepper.model
+    qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)  # Run backward (forward first)
+    backward = [e.node for e in model.events if e.phase == "backward"]
+    visited = []
+    for _ in backward[:-1]:
+        qtbot.keyClick(window.view, Qt.Key_Backspace)
+        visited.append(model.current.node)
+    assert visited == list(reversed(backward[:-1]))
+    qtbot.keyClick(window.view, Qt.Key_Backspace)  # the first backward node undone
+    assert model.position == model.forward_count and model.current.phase == "forward"
+    qtbot.keyClick(window.view, Qt.Key_Home)
+    assert model.position == 0
+
+
+def test_selecting_a_node_shows_its_numbers_and_explanation(built, qtbot):
+    window, stepper = built, built.stepper
+    click_node(window, "add1")
+    assert window.inspector.numbers.displayed()["value"].startswith("not computed")
+    qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)  # Run backward
+    # the inspected node's numbers follow the run; the explanation shows the last step
+    assert window.inspector.numbers.displayed() == {"value": "3", "gradient": "-4"}
+    assert stepper.panel.displayed_lines()[0] == "dL/dx = -4"
+    click_node(window, "input3")
+    click_node(window, "add1")  # the explanation follows the selection
+    lines = stepper.panel.displayed_lines()
+    assert lines[0] == "q = x + y = -2 + 5 = 3"
+    assert "dL/dx = dL/dq * dq/dx = -4 * 1 = -4" in lines
+    click_node(window, "multiply1")
+    assert window.inspector.numbers.displayed() == {"value": "-12", "gradient": "1"}
