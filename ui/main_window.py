@@ -31,6 +31,7 @@ from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
 from ui.guard import ActionGuard
+from ui.help_menu import install_help
 from ui.input_drop import install_input_pad
 from ui.inspector import Inspector
 from ui.palette import PaletteWidget
@@ -38,6 +39,7 @@ from ui.problems import ProblemsPanel
 from ui.stepper import install_stepper
 from ui.theme import THEMES, apply_theme, current_theme
 from ui.training import install_training
+from ui.welcome import install_welcome
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
@@ -93,6 +95,8 @@ class MainWindow(QMainWindow):
         install_training(self)
         install_course(self)
         install_input_pad(self)
+        install_welcome(self)
+        install_help(self)  # last: Help ends the menu bar
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False
