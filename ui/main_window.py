@@ -40,6 +40,7 @@ from ui.stepper import install_stepper
 from ui.theme import THEMES, apply_theme, current_theme
 from ui.training import install_training
 from ui.welcome import install_welcome
+from ui.wheel_guard import install_wheel_guard
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        install_wheel_guard(QApplication.instance())
         self.doc = GraphDocument()
         self.stack = QUndoStack(self)
         self.stack.setUndoLimit(undo_limit())
