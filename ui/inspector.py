@@ -150,9 +150,10 @@ class Inspector(QScrollArea):
         if nid == self.nid and self.numbers is not None:
             self.numbers.show_numbers(value, gradient)
 
-    def focus_value(self) -> None:
-        """Put the keyboard on the inspected input's value (the Problems list's link)."""
-        if self.input_editor is not None:
+    def focus_value(self, nid: str | None = None) -> None:
+        """Put the keyboard on the inspected input's value (the Problems list's link for
+        input ``nid``, which the window selected first)."""
+        if self.input_editor is not None and nid in (None, self.nid):
             self.input_editor.focus()
 
     def _show_analysis(self) -> None:

@@ -90,7 +90,7 @@ class InputValueEditor(QWidget):
             self.text.committed.connect(self.commit)
             layout.addWidget(self.text)
         elif len(self.size) <= 2 and max(self.size, default=0) <= TABLE_LIMIT:
-            rows, cols = (self.size + (1,))[:2] if len(self.size) == 1 else self.size
+            rows, cols = (1, self.size[0]) if len(self.size) == 1 else self.size
             self.table = QTableWidget(rows, cols)
             self.table.setObjectName("input table")
             self.table.setMaximumHeight(28 * rows + 30)

@@ -149,3 +149,42 @@ def test_selecting_a_node_shows_its_numbers_and_explanation(built, qtbot):
     assert "dL/dx = dL/dq * dq/dx = -4 * 1 = -4" in lines
     click_node(window, "multiply1")
     assert window.inspector.numbers.displayed() == {"value": "-12", "gradient": "1"}
+
+
+def test_a_missing_value_is_a_problem_with_a_set_value_link(qtbot, isolated_settings, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.Discard)
+    window = make_window(qtbot)
+    window.files.new()
+    drop(window, "op:input", QPointF(0, 0))
+    drop(window, "op:sum", QPointF(300, 0))
+    x, total = window.scene.nodes["input1"], window.scene.nodes["sum1"]
+    drag(window, x.output_pos(), total.input_pos("x"))
+    click_node(window, "input1")
+    retype(qtbot, window.inspector.editors["shape"].edit, "[3]")  # a vector: 1.0 no longer fits
+    assert window.doc.nodes["input1"].attrs["shape"] == [3], window.doc.nodes["input1"].attrs
+    assert "input1" not in window.doc.inputs
+    qtbot.waitUntil(lambda: window.problems.count() == 1)
+    item = window.problems.item(0)
+    assert item.text().startswith("input1: no value") and "set it" in item.text()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)  # Run forward: not silent
+    assert window.stepper.model.position == 0
+    assert "inputs without values: input1" in window.statusBar().currentMessage()
+    assert window.docks["problems"].isVisible()
+    rect = window.problems.visualItemRect(item)
+    qtbot.mouseClick(window.problems.viewport(), Qt.LeftButton, pos=rect.center())
+    editor = window.inspector.input_editor
+    assert window.inspector.nid == "input1" and editor.table is not None
+    assert editor.table.hasFocus()
+    editor.table.item(0, 1).setText("-2")  # typed into the table's second cell
+    assert window.doc.inputs["input1"] == [0.0, -2.0, 0.0]
+    qtbot.waitUntil(lambda: window.problems.count() == 0)
+    window.stack.undo()
+    assert "input1" not in window.doc.inputs
+    window.stack.redo()
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)
+    model = window.stepper.model
+    assert model.position == model.forward_count == 2, model.error
+    texts = window.stepper.overlay.visible_texts()
+    assert texts["input1->sum1.x:value"] == "(3,) |2|" and texts["sum1:value"] == "-2"

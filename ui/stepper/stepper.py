@@ -68,7 +68,7 @@ class Stepper:
         self.toolbar.timeline.sliderPressed.connect(guard.slot("Timeline", self._timeline_pressed))
         self.toolbar.timeline.valueChanged.connect(guard.slot("Timeline", m.jump))
         m.changed.connect(self.refresh)
-        m.failed.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
+        m.failed.connect(self._failed)
         self.gradcheck.nodeChosen.connect(self.window.select_node)
         self.window.scene.selectedNodesChanged.connect(guard.slot("Explain", self.explain_nodes))
 
@@ -106,6 +106,13 @@ class Stepper:
         else:
             self.training.clear()  # the edges it drew may be gone
         self.refresh()
+
+    def _failed(self, text: str) -> None:
+        """The walk cannot run: say why, and show the Problems list (where a missing input
+        value has its "set value" line)."""
+        self.window.statusBar().showMessage(text, 8000)
+        self.window.docks["problems"].show()
+        self.window.docks["problems"].raise_()
 
     def _timeline_pressed(self) -> None:
         if self.model.ensure_trace():
