@@ -84,7 +84,9 @@ def add_open(sub) -> None:
         help="window size in pixels (default 1600x1000 for screenshots)",
     )
     p.add_argument(
-        "--theme", choices=("light", "dark"), help="colour theme (default: the saved one)"
+        "--theme",
+        choices=("system", "light", "dark"),
+        help="colour theme of the window and canvas (default: the saved one; at first, the system's)",
     )
     p.add_argument(
         "--step",

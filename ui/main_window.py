@@ -37,7 +37,7 @@ from ui.inspector import Inspector
 from ui.palette import PaletteWidget
 from ui.problems import ProblemsPanel
 from ui.stepper import install_stepper
-from ui.theme import THEMES, apply_theme, current_theme
+from ui.theme import THEMES, apply_theme, theme_choice
 from ui.training import install_training
 from ui.welcome import install_welcome
 from ui.wheel_guard import install_wheel_guard
@@ -195,12 +195,14 @@ class MainWindow(QMainWindow):
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_actions = QActionGroup(self)
         for name in THEMES:
-            action = theme_menu.addAction(name.capitalize())
+            action = theme_menu.addAction(
+                "Follow the system" if name == "system" else name.capitalize()
+            )
             action.setCheckable(True)
             action.setData(name)
             self.guard.trigger(action, lambda n=name: self.set_theme(n), "Theme")
             self.theme_actions.addAction(action)
-        self._check_theme(current_theme())
+        self._check_theme(theme_choice())
         toolbar = QToolBar("Main", self, objectName="toolbar:main", movable=False)
         toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         toolbar.addActions([a["new"], a["open"], a["save"]])
@@ -268,7 +270,7 @@ class MainWindow(QMainWindow):
         name = apply_theme(QApplication.instance(), name)
         QSettings().setValue("theme", name)
         self._check_theme(name)
-        self.scene.update()
+        self.scene.restyle()
 
     def _check_theme(self, name: str) -> None:
         for action in self.theme_actions.actions():

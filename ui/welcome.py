@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -95,6 +96,8 @@ class CanvasArea(QStackedWidget):
         super().__init__(parent)
         self.view = view
         self.page = WelcomePage()
+        # the page never asks for room: the window's layout stays the canvas's
+        self.page.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
         self.addWidget(view)
         self.addWidget(self.page)
 

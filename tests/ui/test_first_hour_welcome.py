@@ -155,3 +155,10 @@ def test_about_names_the_versions_and_getting_started_the_first_steps(start):
     assert "PySide6" in text and "Qt" in text
     menu_action(window, "Help", "Getting started").trigger()
     assert "circuit-add-mul" in window.help_dialog.label.text()
+
+
+def test_the_welcome_page_takes_no_room_from_the_docks(start):
+    window = start()
+    area = window.welcome
+    assert area.sizeHint().width() <= window.view.sizeHint().width()
+    assert area.minimumSizeHint().width() <= max(window.view.minimumSizeHint().width(), 0)
