@@ -8,6 +8,7 @@ underneath); an input without a value says so, and the Problems list links here.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from engine.ops.base import fmt
 from ui.commands import SetInputValue
+from ui.guard import run_guarded
 from ui.inspector_widgets import TextAttrEditor, format_value, parse_text
 
 #: the largest table edited cell by cell (rows, columns)
@@ -87,14 +89,16 @@ class InputValueEditor(QWidget):
             self.text = TextAttrEditor(lambda t: check_value(t, self.shape), "")
             self.text.setObjectName("input value")
             self.text.edit.setPlaceholderText("no value yet: type a number")
-            self.text.committed.connect(self.commit)
+            self.text.committed.connect(lambda v: run_guarded(self, "Set value", self.commit, v))
             layout.addWidget(self.text)
         elif len(self.size) <= 2 and max(self.size, default=0) <= TABLE_LIMIT:
             rows, cols = (1, self.size[0]) if len(self.size) == 1 else self.size
             self.table = QTableWidget(rows, cols)
             self.table.setObjectName("input table")
             self.table.setMaximumHeight(28 * rows + 30)
-            self.table.itemChanged.connect(self._cell_changed)
+            self.table.itemChanged.connect(
+                lambda item: run_guarded(self, "Set value", self._cell_changed, item)
+            )
             layout.addWidget(self.table)
         layout.addWidget(self.info)
         if self.shape:
@@ -105,7 +109,7 @@ class InputValueEditor(QWidget):
                 ("Load .npy...", self.load),
             ):
                 button = QPushButton(text)
-                button.clicked.connect(slot)
+                button.clicked.connect(lambda _=False, s=slot, t=text: run_guarded(self, t, s))
                 buttons.addWidget(button)
             layout.addLayout(buttons)
         self.refresh()
@@ -117,17 +121,25 @@ class InputValueEditor(QWidget):
     def refresh(self) -> None:
         """Show the document's current value."""
         value = self.value
-        self.info.setText(summary(value) if self.text is None else "")
-        self.info.setVisible(self.text is None or value is None)
-        if value is None and self.text is not None:
-            self.info.setText("no value yet")
+        fed = self.nid in (self.doc.dataset.get("data_input"), self.doc.dataset.get("label_input"))
+        if value is None and fed:
+            text = "fed by the bound dataset (a value set here is used instead)"
+        elif value is None:
+            text = "no value yet" if self.text is not None else summary(None)
+        else:
+            text = "" if self.text is not None else summary(value)
+        self.info.setText(text)
+        self.info.setVisible(bool(text))
         if self.text is not None:
             shown = "" if value is None else format_value(value)
             if shown != self.text.committed_text:
                 self.text.set_text(shown)
         if self.table is not None:
             cells = np.zeros(self.size) if value is None else np.asarray(value, dtype=np.float64)
-            cells = cells.reshape(self.table.rowCount(), self.table.columnCount())
+            rows, cols = self.table.rowCount(), self.table.columnCount()
+            if cells.size != rows * cols:  # a stored value of another batch size
+                cells, value = np.zeros((rows, cols)), None
+            cells = cells.reshape(rows, cols)
             self.table.blockSignals(True)
             for (row, col), number in np.ndenumerate(cells):
                 item = QTableWidgetItem("" if value is None else f"{number:.6g}")
@@ -187,7 +199,7 @@ class InputValueEditor(QWidget):
             array = np.load(path, allow_pickle=False)
             check_value(format_value(np.asarray(array, dtype=np.float64).tolist()), self.shape)
         except (OSError, ValueError) as exc:
-            self.info.setText(f"Cannot use {path}: {exc}")
+            self.info.setText(f"Cannot use {Path(path).name}: {exc}")
             self.info.setVisible(True)
             return
         self.commit(array)
