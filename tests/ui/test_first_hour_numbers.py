@@ -9,9 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 
 
-def test_a_selected_tensor_node_shows_its_numbers_and_thumbnail(
-    qtbot, isolated_settings, monkeypatch
-):  # noqa: F811
+def test_a_selected_tensor_node_shows_its_numbers(qtbot, isolated_settings, monkeypatch):  # noqa: F811
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: QMessageBox.Discard)
     window = make_window(qtbot, "cnn-digits")
     stepper = window.stepper
