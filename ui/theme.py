@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from ui.wheel_guard import install_wheel_guard
+
 #: the choices in View > Theme ("system": light or dark as the system is)
 THEMES = ("system", "light", "dark")
 DEFAULT_THEME = "system"
@@ -84,7 +86,7 @@ def apply_theme(app: QApplication, name: str) -> str:
     """Restyle the whole application; returns the choice made (an unknown name falls back to
     the default, following the system)."""
     name = name if name in THEMES else DEFAULT_THEME
-    app.setStyle("Fusion")
+    install_wheel_guard(app)  # the Fusion style, with the wheel guard
     app.setPalette(theme_palette(name))
     app.setProperty("graphlabTheme", resolved(name))
     app.setProperty("graphlabThemeChoice", name)
