@@ -25,9 +25,10 @@ GETTING_STARTED = """<h2>Getting started</h2>
 <ol>
 <li><b>Open the first circuit</b>: File &gt; Examples &gt; circuit-add-mul (marked "start
 here" in the Examples gallery), f = (x + y) z.</li>
-<li><b>Run forward</b> (Shift+Right) and <b>Run backward</b> (Shift+Left): green numbers are
-values, red ones gradients. Step one node at a time with Right and Left, back with Backspace,
-Home resets. The Explanation panel shows each node's rule with its numbers.</li>
+<li><b>Run forward</b> (Shift+Right), then <b>Run backward</b> (Shift+Right again): green
+numbers are values, red ones gradients. Right steps one node on, Left one node back,
+Shift+Left runs back to the start of the pass, Home resets. The Explanation panel shows each
+node's rule with its numbers.</li>
 <li><b>Click a node</b>: the Inspector shows its value and gradient; an input's value is typed
 there.</li>
 <li><b>Build your own</b>: File &gt; New, drag ops from the Palette onto the canvas, drag

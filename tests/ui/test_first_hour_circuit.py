@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QByteArray, QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QTreeWidget
 
 from graphlab.fragments import PALETTE_MIME
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
@@ -104,7 +104,7 @@ def test_the_circuit_built_by_hand_runs_with_the_students_names(built, qtbot, tm
     window, stepper = built, built.stepper
     qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)  # Run forward
     assert stepper.model.position == stepper.model.forward_count
-    qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)  # Run backward
+    qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)  # Run backward
     assert stepper.model.position == len(stepper.model.events)
     texts = stepper.overlay.visible_texts()
     assert texts["add1->multiply1.a:value"] == "3" and texts["multiply1:value"] == "-12"
@@ -121,15 +121,27 @@ def test_the_circuit_built_by_hand_runs_with_the_students_names(built, qtbot, tm
 
 def test_step_back_from_the_end_of_backward_visits_backward_nodes_in_reverse(built, qtbot):
     window, model = built, built.stepper.model
-    qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)  # Run backward (forward first)
+    keys = [Qt.Key_Right] * 3 + [Qt.Key_Left]  # three steps on, one back
+    for key in keys:
+        qtbot.keyClick(window.view, key)
+    assert model.position == 2 and model.current.phase == "forward"
+    for _ in range(2):
+        qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)  # Run forward, backward
     backward = [e.node for e in model.events if e.phase == "backward"]
+    assert model.current.node == backward[-1]
     visited = []
     for _ in backward[:-1]:
-        qtbot.keyClick(window.view, Qt.Key_Backspace)
+        qtbot.keyClick(window.view, Qt.Key_Left)  # Step back: one node back
         visited.append(model.current.node)
     assert visited == list(reversed(backward[:-1]))
-    qtbot.keyClick(window.view, Qt.Key_Backspace)  # the first backward node undone
+    qtbot.keyClick(window.view, Qt.Key_Left)  # the first backward node undone
     assert model.position == model.forward_count and model.current.phase == "forward"
+    qtbot.keyClick(window.view, Qt.Key_Right)
+    qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)  # back to the start of backward
+    assert model.position == model.forward_count
+    qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)  # back to the start
+    assert model.position == 0
+    qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)
     qtbot.keyClick(window.view, Qt.Key_Home)
     assert model.position == 0
 
@@ -138,7 +150,8 @@ def test_selecting_a_node_shows_its_numbers_and_explanation(built, qtbot):
     window, stepper = built, built.stepper
     click_node(window, "add1")
     assert window.inspector.numbers.displayed()["value"].startswith("not computed")
-    qtbot.keyClick(window.view, Qt.Key_Left, Qt.ShiftModifier)  # Run backward
+    for _ in range(2):
+        qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)  # Run forward, backward
     # the inspected node's numbers follow the run; the explanation shows the last step
     assert window.inspector.numbers.displayed() == {"value": "3", "gradient": "-4"}
     assert stepper.panel.displayed_lines()[0] == "dL/dx = -4"
@@ -188,3 +201,15 @@ def test_a_missing_value_is_a_problem_with_a_set_value_link(qtbot, isolated_sett
     assert model.position == model.forward_count == 2, model.error
     texts = window.stepper.overlay.visible_texts()
     assert texts["input1->sum1.x:value"] == "(3,) |2|" and texts["sum1:value"] == "-2"
+
+
+def test_arrow_keys_in_the_palette_do_not_step(built, qtbot):
+    window, model = built, built.stepper.model
+    tree = window.palette_panel.findChild(QTreeWidget)
+    tree.setFocus()
+    qtbot.waitUntil(tree.hasFocus)
+    qtbot.keyClick(tree, Qt.Key_Right)
+    assert model.position == 0
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key_Right)
+    assert model.position == 1

@@ -129,10 +129,11 @@ def test_the_shortcuts_dialog_lists_every_action_with_a_shortcut(start, qtbot):
             keys.toString(QKeySequence.NativeText) in shown for t, shown in rows if t == text
         )
     assert ("Late helper command", "Ctrl+Alt+J") in rows
-    for text in ("Run forward", "Run backward", "Step back", "Reset", "Undo", "Fit to view"):
+    for text in ("Next step", "Run this pass", "Step back", "Reset", "Undo", "Fit to view"):
         assert text in listed
-    run_forward = next(shown for t, shown in rows if t == "Run forward")
-    assert run_forward == "Shift+Right"
+    keys = {t: shown for t, shown in rows}
+    assert keys["Next step"] == "Right" and keys["Step back"] == "Left"
+    assert keys["Run this pass"] == "Shift+Right" and keys["Run back"] == "Shift+Left"
     every_owned = [a for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
     assert len(rows) >= len({id(a) for a in every_owned}) > 20
 
@@ -143,7 +144,7 @@ def test_the_backprop_menu_has_no_blank_rows_and_one_gradient_check(start):
     texts = [a.text() for a in menu.actions() if not a.isSeparator()]
     assert all(texts) and texts.count("Gradient check") == 1
     shortcuts = {a.text(): a.shortcut().toString() for a in menu.actions()}
-    assert shortcuts["Step back"] and shortcuts["Reset"] == "Home"
+    assert shortcuts["Step back"] == "Left" and shortcuts["Reset"] == "Home"
 
 
 def test_about_names_the_versions_and_getting_started_the_first_steps(start):

@@ -110,6 +110,16 @@ class StepperModel(QObject):
         if self.position:
             self.jump(self.position - 1)
 
+    def step_next(self) -> None:
+        """One event on along the timeline (forward, then backward)."""
+        if self.ensure_trace():
+            self.jump(self.position + 1)
+
+    def run_back(self) -> None:
+        """Back to the start of this pass: from backward to the end of forward, else to 0."""
+        if self.ensure_trace():
+            self.jump(self.forward_count if self.position > self.forward_count else 0)
+
     def reset(self) -> None:
         self.play_timer.stop()
         self.jump(0)

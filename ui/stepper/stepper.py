@@ -57,9 +57,15 @@ class Stepper:
 
     def _connect(self) -> None:
         a, m, guard = self.toolbar.actions_by_name, self.model, self.window.guard
-        for name in ("reset", "step_back", "step_forward", "run_forward", "step_backward"):
+        moves = ("reset", "step_back", "step_forward", "run_forward", "step_backward", "step_next")
+        for name in (*moves, "run_back"):
             guard.trigger(a[name], lambda n=name: self.move(n))
         guard.trigger(a["run_backward"], self.run_backward)
+        guard.trigger(a["run_next"], self.run_next)
+        for action in a.values():  # arrow keys step only while the canvas has the focus
+            if not action.shortcut().isEmpty():
+                action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+                self.window.view.addAction(action)
         a["play"].toggled.connect(guard.slot("Play", m.play))
         a["animate"].toggled.connect(guard.slot("Animate", self.set_animation))
         guard.trigger(a["gradcheck"], self.check_gradients)
@@ -77,6 +83,8 @@ class Stepper:
         a = self.toolbar.actions_by_name
         menu.addActions([a[n] for n in ("reset", "step_back", "step_forward", "run_forward")])
         menu.addActions([a[n] for n in ("step_backward", "run_backward", "play")])
+        menu.addSeparator()
+        menu.addActions([a["step_next"], a["run_next"], a["run_back"]])
         menu.addSeparator()
         menu.addActions([a["animate"], a["gradcheck"]])
         menu.addSeparator()
@@ -174,6 +182,14 @@ class Stepper:
         self._stop_animation()
         self.model.run_backward()
         self.pulses.start(self.model.shown())
+
+    def run_next(self) -> None:
+        """Shift+Right: Run forward, or once forward is shown, Run backward (animated)."""
+        m = self.model
+        if m.ensure_trace() and m.position >= m.forward_count:
+            self.run_backward()
+        else:
+            self.move("run_forward")
 
     def set_animation(self, on: bool) -> None:
         self.pulses.enabled = on
