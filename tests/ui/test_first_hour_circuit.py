@@ -150,6 +150,8 @@ def test_selecting_a_node_shows_its_numbers_and_explanation(built, qtbot):
     window, stepper = built, built.stepper
     click_node(window, "add1")
     assert window.inspector.numbers.displayed()["value"].startswith("not computed")
+    assert stepper.panel.title.text().startswith("<b>q (add)</b>")  # its rule before the run
+    assert "Run forward" in stepper.panel.displayed_lines()[0]
     for _ in range(2):
         qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)  # Run forward, backward
     # the inspected node's numbers follow the run; the explanation shows the last step

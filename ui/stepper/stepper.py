@@ -5,9 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from engine.ops import get_op
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change
-from graphlab.explain import gradient_summary
+from graphlab.explain import Explanation, gradient_summary
 from graphlab.names import display_names
 from ui.stepper.explanation_panel import ExplanationPanel, explanation_at, node_explanation
 from ui.stepper.gradcheck_panel import GradientCheckPanel
@@ -162,13 +163,16 @@ class Stepper:
         backward lines with the numbers shown so far, and the inspector its numbers."""
         if len(ids) != 1:
             return
-        self.show_numbers(ids[0])
-        if self.model.graph is None:
-            return
-        names = display_names(self.window.doc)
-        found = node_explanation(self.model.shown(), self.model.graph, ids[0], names)
-        if found is not None:
-            self.panel.show_explanation(found)
+        nid, names = ids[0], display_names(self.window.doc)
+        self.show_numbers(nid)
+        found = None
+        if self.model.graph is not None:
+            found = node_explanation(self.model.shown(), self.model.graph, nid, names)
+        if found is None:  # not computed yet: its rule
+            op = get_op(self.window.doc.nodes[nid].op)
+            found = Explanation(nid, "forward", f"{names[nid]} ({op.name})", op.rule)
+            found.lines.append(f"{op.formula}   (Run forward to see its numbers)")
+        self.panel.show_explanation(found)
 
     # -- commands -------------------------------------------------------------------------
 
