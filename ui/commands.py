@@ -63,7 +63,8 @@ class RemoveNodes(QUndoCommand):
 
 class Connect(QUndoCommand):
     def __init__(self, doc: GraphDocument, edge: DocEdge):
-        super().__init__(f"Connect {edge.src} to {edge.dst}.{edge.port}")
+        name = doc.display_name
+        super().__init__(f"Connect {name(edge.src)} to {name(edge.dst)}.{edge.port}")
         self.doc, self.edge, self.dropped = doc, edge, None
 
     def redo(self):
@@ -76,7 +77,8 @@ class Connect(QUndoCommand):
 
 class Disconnect(QUndoCommand):
     def __init__(self, doc: GraphDocument, edge: DocEdge):
-        super().__init__(f"Disconnect {edge.src} from {edge.dst}.{edge.port}")
+        name = doc.display_name
+        super().__init__(f"Disconnect {name(edge.src)} from {name(edge.dst)}.{edge.port}")
         self.doc, self.edge, self.index = doc, edge, doc.edges.index(edge)
         self.dropped = None
 
@@ -112,7 +114,7 @@ class SetAttrs(QUndoCommand):
     """Change a node's attrs (a parameter whose shape changes loses its stored values)."""
 
     def __init__(self, doc: GraphDocument, nid: str, attrs: dict, text: str = ""):
-        super().__init__(text or f"Change {nid}")
+        super().__init__(text or f"Change {doc.display_name(nid)}")
         self.doc, self.nid = doc, nid
         self.new, self.old = dict(attrs), dict(doc.nodes[nid].attrs)
         self.dropped = None
@@ -127,7 +129,7 @@ class SetAttrs(QUndoCommand):
 
 class SetLabel(QUndoCommand):
     def __init__(self, doc: GraphDocument, nid: str, label: str):
-        super().__init__(f"Rename {nid}")
+        super().__init__(f"Rename {doc.display_name(nid)}")
         self.doc, self.nid, self.new, self.old = doc, nid, label, doc.nodes[nid].label
 
     def redo(self):
@@ -142,7 +144,7 @@ class SetInputValue(QUndoCommand):
     value, or forgets the value when it had none."""
 
     def __init__(self, doc: GraphDocument, nid: str, value, text: str = ""):
-        super().__init__(text or f"Set {nid} value")
+        super().__init__(text or f"Set {doc.display_name(nid)} value")
         self.doc, self.nid, self.new, self.old = doc, nid, value, doc.inputs.get(nid, _NONE)
 
     def redo(self):

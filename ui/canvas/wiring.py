@@ -121,7 +121,8 @@ class Wiring:
         if detached is None:
             scene.stack.push(Connect(doc, target))
             return
-        scene.stack.beginMacro(f"Reconnect {target.src} to {target.dst}.{target.port}")
+        name = doc.display_name
+        scene.stack.beginMacro(f"Reconnect {name(target.src)} to {name(target.dst)}.{target.port}")
         scene.stack.push(Disconnect(doc, detached))
         scene.stack.push(Connect(doc, target))
         scene.stack.endMacro()
