@@ -88,8 +88,10 @@ def sample_feeds(doc: GraphDocument, batch: int = 16, seed: int = 0) -> dict[str
         feeds[data.data_input], feeds[data.label_input] = train.X[picks], train.y[picks]
     missing = [nid for nid, node in doc.nodes.items() if node.op == "input" and nid not in feeds]
     if missing:
+        names = ", ".join(doc.display_name(nid) for nid in missing)
         raise GraphError(
-            f"{doc.name}: inputs without values: {', '.join(missing)} (store values or bind a dataset)"
+            f"{doc.name}: inputs without values: {names} (set their values in the inspector, "
+            "or bind a dataset)"
         )
     return feeds
 
@@ -153,3 +155,11 @@ def loss_nodes(doc: GraphDocument) -> tuple[list, list, str]:
     ]
     edges = [DocEdge(outputs[0], loss, "scores"), DocEdge(labels, loss, "labels")]
     return nodes, edges, labels
+
+
+def inputs_without_values(doc: GraphDocument) -> list[str]:
+    """The input nodes that have no stored value and no bound dataset feeding them."""
+    fed = set(doc.inputs)
+    if doc.dataset:
+        fed |= {doc.dataset.get("data_input"), doc.dataset.get("label_input")}
+    return [nid for nid, node in doc.nodes.items() if node.op == "input" and nid not in fed]

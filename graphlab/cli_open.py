@@ -13,7 +13,7 @@ import re
 from engine.errors import GraphLabError
 from graphlab.atomic import save_target
 from graphlab.cli_args import fraction_between, positive_int
-from graphlab.examples import DEFAULT_EXAMPLE, resolve_graph
+from graphlab.examples import resolve_graph
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -57,7 +57,8 @@ def run_ui(entry: str, *args, **kwargs):
 
 
 def cmd_open(args) -> int:
-    resolve_graph(args.graph)  # a bad name fails here, with one line and no window
+    if args.graph is not None:
+        resolve_graph(args.graph)  # a bad name fails here, with one line and no window
     if args.screenshot:  # a folder, FIFO or device is refused before the window opens
         save_target(args.screenshot, lambda message: GraphLabError(f"--screenshot {message}"))
     return run_ui("run_app", args.graph, **window_options(args))
@@ -66,10 +67,11 @@ def cmd_open(args) -> int:
 def add_open(sub) -> None:
     p = sub.add_parser(
         "open",
-        help="open the window on a graph (default: the cnn-digits example)",
+        help="open the window on a graph (default: the last file; the first circuit, with a "
+        "welcome page, on the first start)",
         description="Open the GraphLab window on GRAPH (a file or bundled example name).",
     )
-    p.add_argument("graph", nargs="?", default=DEFAULT_EXAMPLE, metavar="GRAPH")
+    p.add_argument("graph", nargs="?", default=None, metavar="GRAPH")
     p.add_argument(
         "--screenshot",
         metavar="FILE.png",
@@ -82,7 +84,9 @@ def add_open(sub) -> None:
         help="window size in pixels (default 1600x1000 for screenshots)",
     )
     p.add_argument(
-        "--theme", choices=("light", "dark"), help="colour theme (default: the saved one)"
+        "--theme",
+        choices=("system", "light", "dark"),
+        help="colour theme of the window and canvas (default: the saved one; at first, the system's)",
     )
     p.add_argument(
         "--step",

@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from engine.errors import GraphLabError
 from engine.ops import get_op
 from engine.ops.base import fmt
@@ -76,9 +78,20 @@ def stale_references(doc, shapes=None) -> list[Stale]:
             found.append(
                 Stale("state", nid, f"the running averages of {nid}: not {shape[1]} channels")
             )
-    for nid in doc.inputs:
+    for nid, value in doc.inputs.items():
         if op_of(nid) != "input":
             found.append(Stale("inputs", nid, f"the stored value of {nid}: no input {nid}"))
+            continue
+        wanted = tuple(nodes[nid].attrs.get("shape") or ())
+        if -1 not in wanted and np.shape(value) != wanted:  # a fixed shape it no longer fits
+            found.append(
+                Stale(
+                    "inputs",
+                    nid,
+                    f"the stored value of {nid}: shape {fmt(np.shape(value))}, "
+                    f"the input's {fmt(wanted)}",
+                )
+            )
     if doc.loss and doc.loss not in nodes:
         found.append(
             Stale("loss", doc.loss, f"the loss node {doc.loss} (gone; the graph's output is used)")

@@ -25,6 +25,7 @@ from engine.validate import edge_problem
 from graphlab import analysis as _analysis
 from graphlab.changes import STRUCTURE, Change, ChangeKind
 from graphlab.consistency import OPTIMIZER_STATE, Dropped, drop, put_back, stale_references
+from graphlab.names import display_name
 
 __all__ = ["Change", "ChangeKind", "DocEdge", "DocNode", "GraphDocument"]
 
@@ -225,6 +226,10 @@ class GraphDocument:
         self.nodes[nid].label = label
         self._emit(ChangeKind.NODE_CHANGED, nid)
 
+    def display_name(self, nid: str) -> str:
+        """The name teaching text shows for ``nid`` (:func:`graphlab.names.display_name`)."""
+        return display_name(self, nid)
+
     def set_info(self, name: str, description: str) -> None:
         """Set the document's name and description."""
         self.name, self.description = name, description
@@ -339,8 +344,8 @@ class GraphDocument:
 
     def clear_input_value(self, nid: str) -> None:
         """Forget an input's stored value (a bound dataset feeds it again)."""
-        self.inputs.pop(nid, None)
-        self._emit("settings_changed", nid)
+        self.inputs = {k: v for k, v in self.inputs.items() if k != nid}
+        self._emit(ChangeKind.INPUT_CHANGED, nid)
 
     def replace_with(self, other: GraphDocument) -> None:
         """Take over everything from ``other`` (open, undo of a whole-document change)."""

@@ -13,18 +13,43 @@ from graphlab.fileformat import load_document
 from graphlab.zoo import zoo_path
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"
-DEFAULT_EXAMPLE = "cnn-digits"
+#: the course's first exercise: the first start opens it, the gallery marks it "start here"
+START_HERE = "circuit-add-mul"
+DEFAULT_EXAMPLE = START_HERE
+#: the examples in the order the course meets them (backprop on circuits, linear
+#: classifiers and their losses, a two-layer net, deep nets' gradients, CNNs); others follow
+COURSE_ORDER = (
+    "circuit-add-mul",
+    "sigmoid-neuron",
+    "vector-norm",
+    "linear-svm-2d",
+    "linear-svm-spiral",
+    "linear-softmax-spiral",
+    "linear-softmax-mnist",
+    "two-layer-net-spiral",
+    "deep-sigmoid",
+    "deep-relu",
+    "batchnorm-dropout-mlp",
+    "cnn-digits",
+    "cnn-mnist",
+)
 
 
 def example_names() -> list[str]:
     return sorted(p.stem for p in EXAMPLES_DIR.glob("*.json"))
 
 
+def course_order(names) -> list[str]:
+    """``names`` in the course's order (:data:`COURSE_ORDER`), the others after, by name."""
+    rank = {name: index for index, name in enumerate(COURSE_ORDER)}
+    return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
+
+
 def list_examples() -> list[tuple[str, str]]:
-    """(name, one-line description) of every bundled example, by name."""
+    """(name, one-line description) of every bundled example, in the course's order."""
     return [
         (name, json.loads((EXAMPLES_DIR / f"{name}.json").read_text())["description"])
-        for name in example_names()
+        for name in course_order(example_names())
     ]
 
 

@@ -52,38 +52,51 @@ class Explanation:
 
 
 def explain(
-    event: TraceEvent, graph: Graph, contributions: dict[str, list[tuple[str, object]]]
+    event: TraceEvent,
+    graph: Graph,
+    contributions: dict[str, list[tuple[str, object]]],
+    names: dict[str, str] | None = None,
 ) -> Explanation:
     """The explanation of ``event``. contributions maps a node id to the (consumer, gradient)
-    pairs sent to it by backward events already shown (for "gradients add at branches")."""
+    pairs sent to it by backward events already shown (for "gradients add at branches");
+    ``names`` maps node ids to the names the text shows (the student's labels)."""
+    name = _namer(names)
     nid, op = event.node, graph.ops[event.node]
     sources = graph.sources[nid]
-    args = ", ".join(sources[p] for p in op.inputs)
-    title = f"{nid} = {event.op}({args})" if op.inputs else f"{nid} ({event.op})"
+    args = ", ".join(name(sources[p]) for p in op.inputs)
+    title = f"{name(nid)} = {event.op}({args})" if op.inputs else f"{name(nid)} ({event.op})"
     result = Explanation(nid, event.phase, title, op.rule)
     if event.phase == "forward":
-        result.lines.append(_forward_line(event, graph))
+        result.lines.append(_forward_line(event, graph, name))
         result.lines.extend(op.code_lines("forward") if op.user else [])
         return result
-    result.lines.extend(_branch_lines(nid, event, contributions))
+    result.lines.extend(_branch_lines(nid, event, contributions, name))
     scalar = to_numpy(event.output).size == 1
     local = graph.local_gradients(nid) if scalar else {}
+    out = name(nid)
     for port, grad in event.input_grads.items():
         src = sources[port]
         if scalar and to_numpy(grad).size == 1:
             up, lo, total = (
                 float(to_numpy(v).reshape(-1)[0]) for v in (event.grad_out, local[port], grad)
             )
-            text = f"dL/d{src} = dL/d{nid} * d{nid}/d{src} = {up:.4g} * {lo:.4g} = {total:.4g}"
+            s = name(src)
+            text = f"dL/d{s} = dL/d{out} * d{out}/d{s} = {up:.4g} * {lo:.4g} = {total:.4g}"
             result.terms.append(Term(port, src, up, lo, total, text))
         else:
             array = to_numpy(grad)
-            formula = tensor_formula(event.op, port, {p: sources[p] for p in op.inputs})
-            text = f"dL/d{src} = {formula} : {fmt(array.shape)}, norm {float(np.linalg.norm(array)):.4g} (dout = dL/d{nid} : {describe(event.grad_out)})"
+            named = {p: name(sources[p]) for p in op.inputs}
+            formula = tensor_formula(event.op, port, named)
+            text = f"dL/d{name(src)} = {formula} : {fmt(array.shape)}, norm {float(np.linalg.norm(array)):.4g} (dout = dL/d{out} : {describe(event.grad_out)})"
             result.terms.append(Term(port, src, None, None, None, text))
         result.lines.append(text)
     result.lines.extend(op.code_lines("backward") if op.user else [])
     return result
+
+
+def _namer(names: dict[str, str] | None):
+    """A function from node id to shown name (the id itself without ``names``)."""
+    return (lambda nid: nid) if not names else (lambda nid: names.get(nid, nid))
 
 
 #: the vector-Jacobian product of each input port of every op (ports without a gradient, such
@@ -160,36 +173,48 @@ def tensor_formula(op: str, port: str, sources: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: sources.get(m.group(1), m.group(1)), template)
 
 
-def _forward_line(event: TraceEvent, graph: Graph) -> str:
+def _forward_line(event: TraceEvent, graph: Graph, name) -> str:
     nid, op = event.node, graph.ops[event.node]
     if not op.inputs:
-        return f"{nid} = {describe(event.output)}"
+        return f"{name(nid)} = {describe(event.output)}"
     formula = op.formula.split("=", 1)[-1].strip() if "=" in op.formula else op.formula
     values = {p: event.inputs[p] for p in op.inputs}
     ports = re.compile(r"\b(" + "|".join(map(re.escape, op.inputs)) + r")\b")
-    named = ports.sub(lambda m: graph.sources[nid][m.group(1)], formula)
+    named = ports.sub(lambda m: name(graph.sources[nid][m.group(1)]), formula)
     if all(to_numpy(v).size == 1 for v in values.values()) and to_numpy(event.output).size == 1:
         with_values = ports.sub(lambda m: number(values[m.group(1)]), formula)
-        return f"{nid} = {named} = {with_values} = {number(event.output)}"
+        return f"{name(nid)} = {named} = {with_values} = {number(event.output)}"
     shapes = ", ".join(
-        f"{graph.sources[nid][p]} {fmt(to_numpy(v).shape)}" for p, v in values.items()
+        f"{name(graph.sources[nid][p])} {fmt(to_numpy(v).shape)}" for p, v in values.items()
     )
-    return f"{nid} = {named}: {shapes} -> {describe(event.output)}"
+    return f"{name(nid)} = {named}: {shapes} -> {describe(event.output)}"
 
 
-def _branch_lines(nid: str, event: TraceEvent, contributions) -> list[str]:
+def _branch_lines(nid: str, event: TraceEvent, contributions, name) -> list[str]:
     parts = contributions.get(nid, [])
     if len(parts) < 2:
         return []
     total = describe(event.grad_out)
     if all(to_numpy(g).size == 1 for _, g in parts):
-        terms = " + ".join(f"{number(g)} (from {consumer})" for consumer, g in parts)
-        return [f"gradients add at branches: dL/d{nid} = {terms} = {total}"]
-    consumers = ", ".join(consumer for consumer, _ in parts)
-    return [f"gradients add at branches: dL/d{nid} sums the gradients from {consumers}: {total}"]
+        terms = " + ".join(f"{number(g)} (from {name(consumer)})" for consumer, g in parts)
+        return [f"gradients add at branches: dL/d{name(nid)} = {terms} = {total}"]
+    consumers = ", ".join(name(consumer) for consumer, _ in parts)
+    return [
+        f"gradients add at branches: dL/d{name(nid)} sums the gradients from {consumers}: {total}"
+    ]
 
 
 def record_contributions(event: TraceEvent, graph: Graph, contributions) -> None:
     """After showing a backward event, remember what it sent to each of its inputs."""
     for port, grad in event.input_grads.items():
         contributions.setdefault(graph.sources[event.node][port], []).append((event.node, grad))
+
+
+def gradient_summary(events: list[TraceEvent], names: dict[str, str] | None = None) -> str:
+    """One line with every node's gradient after a whole backward pass, in its order:
+    ``gradients: dL/df = 1, dL/dq = -4, ...``."""
+    name = _namer(names)
+    parts = [
+        f"dL/d{name(e.node)} = {describe(e.grad_out)}" for e in events if e.phase == "backward"
+    ]
+    return "gradients: " + ", ".join(parts)

@@ -31,6 +31,8 @@ STARTERS_BY_KIND = {
     "axes": None,
     "value": 0.0,
 }
+#: the value a dropped scalar input starts from
+SCALAR_INPUT_START = 1.0
 #: where a kind's starter would be an odd first choice
 STARTERS = {("conv2d", "kernel"): 3}
 
@@ -118,6 +120,11 @@ def _starter(op_name: str, attr: Attr) -> Any:
     if attr.kind in ("int", "float") and attr.minimum is not None:
         return type(STARTERS_BY_KIND[attr.kind])(attr.minimum)
     return STARTERS_BY_KIND[attr.kind]
+
+
+def starter_inputs(nodes: list[DocNode]) -> dict[str, float]:
+    """The values new scalar inputs start from (1.0), so a dropped circuit runs at once."""
+    return {n.id: SCALAR_INPUT_START for n in nodes if n.op == "input" and not n.attrs.get("shape")}
 
 
 def dropped_nodes(

@@ -18,8 +18,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from engine.errors import GraphLabError
-from graphlab.examples import DEFAULT_EXAMPLE, EXAMPLES_DIR, open_graph, resolve_graph
+from graphlab.examples import DEFAULT_EXAMPLE, EXAMPLES_DIR, START_HERE, open_graph, resolve_graph
 from ui.canvas_export import export_document_picture
+from ui.files import RECENT_KEY
 from ui.main_window import MainWindow
 from ui.preferences import apply_stored_memory_limit
 from ui.theme import DEFAULT_THEME, apply_theme
@@ -29,6 +30,8 @@ APPLICATION = "GraphLab"
 DEFAULT_SIZE = (1600, 1000)
 #: how long the window may settle (layout, first analysis, fit) before a screenshot
 SCREENSHOT_DELAY_MS = 300
+#: QSettings key set once the welcome page was shown (later starts open the last file)
+WELCOMED_KEY = "welcomed"
 
 __all__ = ["export_document_picture", "open_window", "run_app", "start_training"]
 
@@ -48,7 +51,8 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 
 def open_window(graph: str | None = None, theme: str | None = None) -> MainWindow:
-    """A main window on ``graph`` (a path or example name; default cnn-digits), not yet shown.
+    """A main window on ``graph`` (a path or example name; default the first circuit), not
+    yet shown.
 
     Raises FileFormatError when the graph does not load. A bundled example opens as an
     unnamed document, so Save asks for a file instead of overwriting the example.
@@ -61,6 +65,31 @@ def open_window(graph: str | None = None, theme: str | None = None) -> MainWindo
     window = MainWindow()
     example = path.resolve().parent == EXAMPLES_DIR and not Path(graph).is_file()
     window.files.adopt(doc, None if example else path)
+    return window
+
+
+def start_graph() -> tuple[str, bool]:
+    """What a start without a GRAPH opens, and whether the welcome page shows: the first
+    circuit with the welcome the first time, later the last file (if it still exists)."""
+    settings = QSettings()
+    if not settings.value(WELCOMED_KEY, False, type=bool):
+        return START_HERE, True
+    recent = settings.value(RECENT_KEY) or []
+    recent = [recent] if isinstance(recent, str) else list(recent)
+    last = next((p for p in recent if Path(p).is_file()), None)
+    return last or START_HERE, False
+
+
+def start_window(graph: str | None = None, theme: str | None = None) -> MainWindow:
+    """The window a start opens: on ``graph``, or (without one) as :func:`start_graph` says,
+    with the welcome page on the first start (remembered from then on)."""
+    welcome = False
+    if graph is None:
+        graph, welcome = start_graph()
+    window = open_window(graph, theme)
+    if welcome:
+        window.welcome.show_welcome()
+        QSettings().setValue(WELCOMED_KEY, True)
     return window
 
 
@@ -99,7 +128,7 @@ def run_app(
             "xvfb-run, or render it with --screenshot FILE.png)"
         )
     app = application(argv)
-    window = open_window(path, theme)
+    window = open_window(path, theme) if screenshot is not None else start_window(path, theme)
     sys.excepthook = window.guard.excepthook  # the safety net for slots outside the guard
     if step:
         window.stepper.model.goto(*step)

@@ -15,11 +15,20 @@ from graphlab.document import DocEdge, DocNode, GraphDocument
 
 
 class AddNodes(QUndoCommand):
-    """Create, paste, duplicate or drop a template: nodes with the edges among/into them."""
+    """Create, paste, duplicate or drop a template: nodes with the edges among/into them,
+    and the values new inputs start from (``inputs``: node id -> value)."""
 
-    def __init__(self, doc: GraphDocument, nodes: list[DocNode], edges: list[DocEdge], text: str):
+    def __init__(
+        self,
+        doc: GraphDocument,
+        nodes: list[DocNode],
+        edges: list[DocEdge],
+        text: str,
+        inputs: dict | None = None,
+    ):
         super().__init__(text)
         self.doc, self.nodes, self.edges = doc, [copy.deepcopy(n) for n in nodes], list(edges)
+        self.inputs = dict(inputs or {})
         self.dropped = None
 
     def redo(self):
@@ -27,6 +36,8 @@ class AddNodes(QUndoCommand):
             self.doc.add_node(copy.deepcopy(node))
         for edge in self.edges:
             self.doc.add_edge(edge)
+        for nid, value in self.inputs.items():
+            self.doc.set_input_value(nid, value)
         self.dropped = self.doc.drop_stale()  # edges into existing nodes may reshape them
 
     def undo(self):
@@ -52,7 +63,8 @@ class RemoveNodes(QUndoCommand):
 
 class Connect(QUndoCommand):
     def __init__(self, doc: GraphDocument, edge: DocEdge):
-        super().__init__(f"Connect {edge.src} to {edge.dst}.{edge.port}")
+        name = doc.display_name
+        super().__init__(f"Connect {name(edge.src)} to {name(edge.dst)}.{edge.port}")
         self.doc, self.edge, self.dropped = doc, edge, None
 
     def redo(self):
@@ -65,7 +77,8 @@ class Connect(QUndoCommand):
 
 class Disconnect(QUndoCommand):
     def __init__(self, doc: GraphDocument, edge: DocEdge):
-        super().__init__(f"Disconnect {edge.src} from {edge.dst}.{edge.port}")
+        name = doc.display_name
+        super().__init__(f"Disconnect {name(edge.src)} from {name(edge.dst)}.{edge.port}")
         self.doc, self.edge, self.index = doc, edge, doc.edges.index(edge)
         self.dropped = None
 
@@ -101,7 +114,7 @@ class SetAttrs(QUndoCommand):
     """Change a node's attrs (a parameter whose shape changes loses its stored values)."""
 
     def __init__(self, doc: GraphDocument, nid: str, attrs: dict, text: str = ""):
-        super().__init__(text or f"Change {nid}")
+        super().__init__(text or f"Change {doc.display_name(nid)}")
         self.doc, self.nid = doc, nid
         self.new, self.old = dict(attrs), dict(doc.nodes[nid].attrs)
         self.dropped = None
@@ -116,7 +129,7 @@ class SetAttrs(QUndoCommand):
 
 class SetLabel(QUndoCommand):
     def __init__(self, doc: GraphDocument, nid: str, label: str):
-        super().__init__(f"Rename {nid}")
+        super().__init__(f"Rename {doc.display_name(nid)}")
         self.doc, self.nid, self.new, self.old = doc, nid, label, doc.nodes[nid].label
 
     def redo(self):
@@ -127,17 +140,24 @@ class SetLabel(QUndoCommand):
 
 
 class SetInputValue(QUndoCommand):
-    """Change the stored value of an input node that has one (the numbers of a scalar circuit)."""
+    """Store an input node's value (the numbers of a scalar circuit); undo puts back the old
+    value, or forgets the value when it had none."""
 
-    def __init__(self, doc: GraphDocument, nid: str, value):
-        super().__init__(f"Set {nid} value")
-        self.doc, self.nid, self.new, self.old = doc, nid, value, doc.inputs[nid]
+    def __init__(self, doc: GraphDocument, nid: str, value, text: str = ""):
+        super().__init__(text or f"Set {doc.display_name(nid)} value")
+        self.doc, self.nid, self.new, self.old = doc, nid, value, doc.inputs.get(nid, _NONE)
 
     def redo(self):
         self.doc.set_input_value(self.nid, self.new)
 
     def undo(self):
-        self.doc.set_input_value(self.nid, self.old)
+        if self.old is _NONE:
+            self.doc.clear_input_value(self.nid)
+        else:
+            self.doc.set_input_value(self.nid, self.old)
+
+
+_NONE = object()
 
 
 class SetTraining(QUndoCommand):

@@ -1,4 +1,5 @@
-"""The examples gallery: every bundled example with its description; activating one opens it."""
+"""The examples gallery: every bundled example with its description, in the course's order
+with the first exercise marked "start here"; activating one opens it."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphlab.examples import list_examples
+from graphlab.examples import START_HERE, list_examples
 from graphlab.zoo import zoo_entries
 
 NAME_ROLE = Qt.UserRole
 DESCRIPTION_ROLE = Qt.UserRole + 1
 PAD = 6
+START_MARK = "  \u2605 start here"
 
 
 class ExampleDelegate(QStyledItemDelegate):
@@ -51,7 +53,13 @@ class ExampleDelegate(QStyledItemDelegate):
         painter.save()
         painter.setPen(option.palette.color(role))
         painter.setFont(bold)
-        painter.drawText(rect, Qt.AlignLeft | Qt.AlignTop, index.data(NAME_ROLE))
+        name = index.data(NAME_ROLE)
+        painter.drawText(rect, Qt.AlignLeft | Qt.AlignTop, index.data(Qt.DisplayRole))
+        if name == START_HERE:
+            painter.setPen(option.palette.color(role if selected else QPalette.Link))
+            left = QFontMetrics(bold).horizontalAdvance(name)
+            painter.drawText(rect.adjusted(left, 0, 0, 0), Qt.AlignLeft | Qt.AlignTop, START_MARK)
+            painter.setPen(option.palette.color(role))
         painter.setFont(plain)
         rect.setTop(rect.top() + QFontMetrics(bold).height())
         painter.drawText(
@@ -75,7 +83,8 @@ class ExamplesPanel(QListWidget):
             item = QListWidgetItem(name)
             item.setData(NAME_ROLE, name)
             item.setData(DESCRIPTION_ROLE, description)
-            item.setToolTip(f"Double-click to open {name}")
+            start = " (start here: the course's first exercise)" if name == START_HERE else ""
+            item.setToolTip(f"Double-click to open {name}{start}")
             self.addItem(item)
         self.itemActivated.connect(lambda item: self.exampleChosen.emit(item.data(NAME_ROLE)))
 

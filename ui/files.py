@@ -9,8 +9,10 @@ crash, and the next start offers to restore it.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -55,12 +57,32 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def recovery_note(path: Path) -> dict:
+    """The JSON note beside recovery file ``path`` ({} when missing or unreadable)."""
+    try:
+        note = json.loads(path.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return note if isinstance(note, dict) else {}
+
+
+def this_instance() -> dict[str, str]:
+    """Who writes recovery files here: the user and the machine (a shared home folder may
+    hold another machine's files, whose process ids mean nothing here)."""
+    return {"user": getpass.getuser(), "host": socket.gethostname()}
+
+
 def left_by_crash() -> list[Path]:
-    """Recovery files whose process is gone, newest first."""
-    found = []
+    """Recovery files this user's GraphLab on this machine left when its process died,
+    newest first."""
+    found, me = [], this_instance()
     for path in recovery_dir().glob(f"recovery-*{PROJECT_SUFFIX}"):
         pid = path.stem.removeprefix("recovery-")
-        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+        note = recovery_note(path)
+        mine = path.stat().st_uid == os.getuid() and all(
+            note.get(key, value) == value for key, value in me.items()
+        )
+        if mine and pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             found.append(path)
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
@@ -253,7 +275,10 @@ class DocumentFiles(QObject):
         try:
             self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = note.with_name(f".{note.name}.tmp")
-            tmp.write_text(json.dumps({"path": str(self.path or ""), "saved": time.time()}))
+            about = {"title": self.display_name(), "nodes": len(self.doc.nodes), **this_instance()}
+            tmp.write_text(
+                json.dumps({"path": str(self.path or ""), "saved": time.time(), **about})
+            )
             os.replace(tmp, note)
             save_document(self.doc, self.recovery_path)
         except (OSError, GraphLabError) as exc:
@@ -270,16 +295,16 @@ class DocumentFiles(QObject):
             return False
         recovered = found[0]
         note = recovered.with_suffix(".json")
-        try:
-            original = json.loads(note.read_text()).get("path", "")
-        except (OSError, ValueError):
-            original = ""
+        about = recovery_note(recovered)
+        original = str(about.get("path", ""))
+        title = about.get("title") or Path(original).name or "an unsaved graph"
+        nodes = f" ({about['nodes']} nodes)" if isinstance(about.get("nodes"), int) else ""
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(recovered.stat().st_mtime))
         answer = QMessageBox.question(
             self.window,
             "Recover unsaved work",
-            f"GraphLab did not close properly. Restore the unsaved changes to "
-            f"{Path(original).name or 'an unsaved graph'} autosaved at {when}?",
+            f'GraphLab did not close properly. Restore the unsaved changes to "{title}"'
+            f"{nodes}, autosaved at {when}?",
             QMessageBox.Yes | QMessageBox.Discard,
             QMessageBox.Yes,
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QScrollArea, QWidget
@@ -20,15 +19,12 @@ from engine.ops.base import fmt
 from graphlab.analysis import Analysis
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import GraphDocument
-from ui.commands import SetAttrs, SetInputValue, SetLabel
+from ui.commands import SetAttrs, SetLabel
 from ui.input_drop import use_image_button
 from ui.inspector_features import add_feature_section
-from ui.inspector_widgets import (
-    TextAttrEditor,
-    attr_editor,
-    format_value,
-    parse_text,
-)
+from ui.inspector_numbers import NumbersView
+from ui.inspector_value import InputValueEditor
+from ui.inspector_widgets import TextAttrEditor, attr_editor
 from ui.problems import follow_analysis
 from ui.theme import error_colour
 
@@ -47,6 +43,8 @@ class Inspector(QScrollArea):
         self.setters: dict[str, Any] = {}
         self.editors: dict[str, QWidget] = {}
         self.value_editor: TextAttrEditor | None = None
+        self.input_editor: InputValueEditor | None = None
+        self.numbers: NumbersView | None = None
         self.setWidgetResizable(True)
         self.show_node(None)
         self.follower = follow_analysis(
@@ -62,7 +60,7 @@ class Inspector(QScrollArea):
     def show_node(self, nid: str | None, count: int = 0) -> None:
         self.nid = nid if nid in self.doc.nodes else None
         self.setters, self.editors = {}, {}
-        self.value_editor: TextAttrEditor | None = None
+        self.value_editor, self.input_editor, self.numbers = None, None, None
         body = QWidget()
         self.form = QFormLayout(body)
         self.form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
@@ -92,10 +90,10 @@ class Inspector(QScrollArea):
 
     def _build(self, node) -> None:
         op = get_op(node.op)
-        title = QLabel(f"<b>{node.id}</b> &nbsp; {op.name}", textFormat=Qt.RichText)
+        self.title = QLabel(textFormat=Qt.RichText)
         formula = QLabel(op.formula, wordWrap=True, toolTip=op.rule)
         formula.setEnabled(False)
-        self.form.addRow(title)
+        self.form.addRow(self.title)
         self.form.addRow(formula)
         self.label_edit = QLineEdit(node.label, placeholderText="optional display name")
         edit = self.label_edit
@@ -118,14 +116,12 @@ class Inspector(QScrollArea):
             editor.setObjectName(f"attr:{attr.name}")
             self.editors[attr.name], self.setters[attr.name] = editor, setter
             self.form.addRow(attr.name, editor)
-        if node.op == "input" and node.id in self.doc.inputs:
-            self.value_editor = TextAttrEditor(self._check_input_value, "")
-            self.value_editor.set_text(format_value(self.doc.inputs[node.id]))
-            self.value_editor.setObjectName("input value")
-            self.value_editor.committed.connect(
-                lambda v, nid=node.id: self.stack.push(SetInputValue(self.doc, nid, v))
-            )
-            self.form.addRow("value", self.value_editor)
+        if node.op == "input":
+            self.input_editor = InputValueEditor(self.doc, self.stack, node.id)
+            self.value_editor = self.input_editor.text
+            self.form.addRow("set value", self.input_editor)
+        self.numbers = NumbersView()
+        self.form.addRow(self.numbers)
         use_image = use_image_button(self.doc, self.stack, node.id)
         if use_image is not None:
             self.form.addRow(use_image)
@@ -147,13 +143,25 @@ class Inspector(QScrollArea):
             self.setters[attr.name](node.attrs.get(attr.name, attr.default))
         if self.label_edit.text() != node.label and not self.label_edit.hasFocus():
             self.label_edit.setText(node.label)
-        if self.value_editor is not None and self.nid in self.doc.inputs:
-            value = format_value(self.doc.inputs[self.nid])
-            if value != self.value_editor.committed_text:
-                self.value_editor.set_text(value)
+        if self.input_editor is not None:
+            self.input_editor.refresh()
         self._show_analysis()
 
+    def show_numbers(self, nid: str, value, gradient) -> None:
+        """The stepper's numbers of node ``nid`` (None: not computed yet), if it is shown."""
+        if nid == self.nid and self.numbers is not None:
+            self.numbers.show_numbers(value, gradient)
+
+    def focus_value(self, nid: str | None = None) -> None:
+        """Put the keyboard on the inspected input's value (the Problems list's link for
+        input ``nid``, which the window selected first)."""
+        if self.input_editor is not None and nid in (None, self.nid):
+            self.input_editor.focus()
+
     def _show_analysis(self) -> None:
+        name, op = self.doc.display_name(self.nid), self.doc.nodes[self.nid].op
+        self.title.setText(f"<b>{escape(name)}</b> &nbsp; {op}")
+        self.title.setToolTip(f"id {self.nid}")
         problem = self.analysis.problems.get(self.nid, "")
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))
@@ -161,7 +169,9 @@ class Inspector(QScrollArea):
             src = self.doc.source_of(self.nid, port)
             shape = self.analysis.shapes.get(src) if src else None
             label.setText(
-                "not connected" if src is None else f"{src}: {fmt(shape) if shape else '?'}"
+                "not connected"
+                if src is None
+                else f"{self.doc.display_name(src)}: {'?' if shape is None else fmt(shape)}"
             )
         shape = self.analysis.shapes.get(self.nid)
         self.output_shape.setText(fmt(shape) if shape is not None else "?")
@@ -181,20 +191,8 @@ class Inspector(QScrollArea):
         if node is None or node.attrs.get(name, _MISSING) == value:
             return
         attrs = {**node.attrs, name: value}
-        self.stack.push(SetAttrs(self.doc, nid, attrs, f"Change {nid} {name}"))
-
-    def _check_input_value(self, text: str) -> Any:
-        value = parse_text("value", text)
-        shape = tuple(self.doc.nodes[self.nid].attrs.get("shape", ()))
-        try:
-            array = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError("expected a number or a nested list of numbers") from None
-        if value is None or not np.all(np.isfinite(array)):
-            raise ValueError("expected finite numbers")
-        if array.shape != shape:
-            raise ValueError(f"expected shape {fmt(shape)}, got {fmt(array.shape)}")
-        return value
+        who = self.doc.display_name(nid)
+        self.stack.push(SetAttrs(self.doc, nid, attrs, f"Change {who} {name}"))
 
 
 _MISSING = object()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from graphlab.changes import ChangeKind
 from graphlab.document import GraphDocument
 from graphlab.examples import list_examples
+from graphlab.names import with_labels
 from ui.canvas import GraphScene, GraphView
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.course import install_course
@@ -31,6 +32,7 @@ from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
 from ui.guard import ActionGuard
+from ui.help_menu import install_help
 from ui.import_weights import install_import_weights
 from ui.input_drop import install_input_pad
 from ui.inspector import Inspector
@@ -39,9 +41,11 @@ from ui.palette import PaletteWidget
 from ui.preferences import install_preferences, undo_limit
 from ui.problems import ProblemsPanel
 from ui.stepper import install_stepper
-from ui.theme import THEMES, apply_theme, current_theme
+from ui.theme import THEMES, apply_theme, theme_choice
 from ui.training import install_training
 from ui.training.replay_view import install_replay
+from ui.welcome import install_welcome
+from ui.wheel_guard import install_wheel_guard
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
@@ -52,6 +56,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        install_wheel_guard(QApplication.instance())
         self.doc = GraphDocument()
         self.stack = QUndoStack(self)
         self.stack.setUndoLimit(undo_limit())
@@ -91,6 +96,8 @@ class MainWindow(QMainWindow):
         install_lessons(self)
         install_custom_ops(self)
         install_import_weights(self)
+        install_welcome(self)
+        install_help(self)  # last: Help ends the menu bar
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False
@@ -188,12 +195,14 @@ class MainWindow(QMainWindow):
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_actions = QActionGroup(self)
         for name in THEMES:
-            action = theme_menu.addAction(name.capitalize())
+            action = theme_menu.addAction(
+                "Follow the system" if name == "system" else name.capitalize()
+            )
             action.setCheckable(True)
             action.setData(name)
             self.guard.trigger(action, lambda n=name: self.set_theme(n), "Theme")
             self.theme_actions.addAction(action)
-        self._check_theme(current_theme())
+        self._check_theme(theme_choice())
         toolbar = QToolBar("Main", self, objectName="toolbar:main", movable=False)
         toolbar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         toolbar.addActions([a["new"], a["open"], a["save"]])
@@ -220,6 +229,7 @@ class MainWindow(QMainWindow):
         self.problems.shown.connect(self._analysis_changed)
         guard = self.guard
         self.problems.nodeChosen.connect(guard.slot("Show the node", self.select_node))
+        self.problems.valueWanted.connect(guard.slot("Set value", self.inspector.focus_value))
         self.palette_panel.activated.connect(guard.slot("Add a node", self.add_from_palette))
         self.examples.exampleChosen.connect(guard.slot("Open example", self.files.open_example))
         self.files.stateChanged.connect(lambda: self.setWindowTitle(self.files.title()))
@@ -232,7 +242,8 @@ class MainWindow(QMainWindow):
 
     def _values_dropped(self, change) -> None:
         """A command dropped values that no longer fit the graph: say which."""
-        self.statusBar().showMessage(f"Dropped {'; '.join(change.subject)}.", 8000)
+        text = with_labels(self.doc, "; ".join(change.subject))
+        self.statusBar().showMessage(f"Dropped {text}.", 8000)
 
     def _analysis_changed(self) -> None:
         count = len(self.problems.problems)
@@ -259,7 +270,7 @@ class MainWindow(QMainWindow):
         name = apply_theme(QApplication.instance(), name)
         QSettings().setValue("theme", name)
         self._check_theme(name)
-        self.scene.update()
+        self.scene.restyle()
 
     def _check_theme(self, name: str) -> None:
         for action in self.theme_actions.actions():

@@ -12,10 +12,15 @@ from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
 from graphlab.analysis import Analysis
-from graphlab.changes import STRUCTURE
+from graphlab.binding import inputs_without_values
+from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import GraphDocument
+from graphlab.names import display_names, with_labels
 
 NODE_ROLE = Qt.UserRole
+#: whether a line is an input without a value (a click puts the keyboard on its value)
+VALUE_ROLE = Qt.UserRole + 1
+NO_VALUE = "no value: click here to set it in the inspector"
 EMPTY_TEXT = "No problems: every node is connected and its shapes fit."
 
 
@@ -42,16 +47,21 @@ def follow_analysis(
 
 
 class ProblemsPanel(QListWidget):
-    """Lists ``analysis.problems`` (of ``doc``'s analysis, followed when given);
-    ``nodeChosen(node id)`` when a line is clicked, ``shown`` after each new analysis."""
+    """Lists ``analysis.problems`` (of ``doc``'s analysis, followed when given) and, with a
+    document, its inputs without values, nodes named by their labels; ``nodeChosen(node id)``
+    when a line is clicked (``valueWanted(node id)`` too for a missing value), ``shown``
+    after each new analysis."""
 
     nodeChosen = Signal(str)
+    valueWanted = Signal(str)
     shown = Signal()
 
     def __init__(self, doc: GraphDocument | None = None, parent: QWidget | None = None):
         super().__init__(parent)
+        self.doc = doc
         if doc is not None:
-            follow_analysis(self, doc, self.set_analysis)
+            kinds = STRUCTURE | {ChangeKind.INPUT_CHANGED, ChangeKind.DATASET_CHANGED}
+            follow_analysis(self, doc, self.set_analysis, kinds)
         self.setWordWrap(True)
         self.setAlternatingRowColors(True)
         self.problems: dict[str, str] = {}
@@ -62,18 +72,26 @@ class ProblemsPanel(QListWidget):
 
     def set_analysis(self, analysis: Analysis) -> None:
         """Show the problems of a new analysis and update :attr:`latest`."""
-        new = [nid for nid in analysis.problems if self.problems.get(nid) != analysis.problems[nid]]
-        self.problems = dict(analysis.problems)
+        problems = dict(analysis.problems)
+        missing = [] if self.doc is None else inputs_without_values(self.doc)
+        for nid in missing:
+            problems.setdefault(nid, NO_VALUE)
+        names = {} if self.doc is None else display_names(self.doc)
+        if self.doc is not None:
+            problems = {nid: with_labels(self.doc, text) for nid, text in problems.items()}
+        new = [nid for nid in problems if self.problems.get(nid) != problems[nid]]
+        self.problems = problems
+        line = {nid: f"{names.get(nid, nid)}: {text}" for nid, text in problems.items()}
         if new:
-            self.latest = f"{new[-1]}: {self.problems[new[-1]]}"
-        elif self.latest.split(":", 1)[0] not in self.problems:
-            first = next(iter(self.problems), None)
-            self.latest = f"{first}: {self.problems[first]}" if first else ""
+            self.latest = line[new[-1]]
+        elif self.latest not in line.values():
+            self.latest = next(iter(line.values()), "")
         self.clear()
         icon = self.style().standardIcon(QStyle.SP_MessageBoxWarning)
         for nid, message in self.problems.items():
-            item = QListWidgetItem(icon, f"{nid}: {message}")
+            item = QListWidgetItem(icon, line[nid])
             item.setData(NODE_ROLE, nid)
+            item.setData(VALUE_ROLE, message == NO_VALUE)
             item.setToolTip(message)
             self.addItem(item)
         self.shown.emit()
@@ -89,3 +107,5 @@ class ProblemsPanel(QListWidget):
 
     def _choose(self, item: QListWidgetItem) -> None:
         self.nodeChosen.emit(item.data(NODE_ROLE))
+        if item.data(VALUE_ROLE):
+            self.valueWanted.emit(item.data(NODE_ROLE))

@@ -1,6 +1,7 @@
 """File actions: save and open, corrupt files, unsaved-changes prompts, recent files,
 autosave and recovery after the process is killed."""
 
+import json
 import os
 import signal
 import subprocess
@@ -169,11 +170,24 @@ def test_unsaved_edits_are_recovered_after_the_process_is_killed(qtbot, tmp_path
     assert window.doc.nodes["q"].label == ""
     assert window.files.offer_recovery()
     assert answers.shown[0][:2] == ("question", "Recover unsaved work")
+    assert '"circuit-add-mul" (5 nodes), autosaved at ' in answers.shown[0][2]
     assert window.doc.nodes["q"].label == "recovered sum"
     assert window.windowTitle() == "circuit-add-mul* - GraphLab"
     assert not recovery.exists() and window.files.recovery_path.exists()
     assert not window.files.offer_recovery()  # offered once
     window.files.unsaved_outside_stack = False
+
+
+def test_only_this_users_instances_files_are_offered(window, monkeypatch):
+    folder = recovery_dir()
+    folder.mkdir(parents=True)
+    other = folder / "recovery-999999998.graphlab"
+    other.write_text("{}")
+    note = {"path": "", "title": "theirs", "nodes": 3, "user": "someone-else", "host": "x"}
+    other.with_suffix(".json").write_text(json.dumps(note))
+    answers = Answers(monkeypatch, QMessageBox.Discard)
+    assert not window.files.offer_recovery() and not answers.shown
+    assert other.exists()  # not ours to remove
 
 
 def test_discarding_a_recovery_file_removes_it(window, monkeypatch):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 from engine.ops import REGISTRY
 from graphlab.analysis import analyse
 from graphlab.document import DocNode, GraphDocument
-from graphlab.examples import example_names, open_graph
+from graphlab.examples import START_HERE, example_names, list_examples, open_graph
 from graphlab.fileformat import document_to_dict
 from graphlab.templates import LAYER_TEMPLATES
 from graphlab.zoo import zoo_entries
@@ -190,13 +190,15 @@ def test_problems_list_and_click_chooses_the_node(qtbot):
 def test_examples_gallery_lists_every_example(qtbot):
     panel = ExamplesPanel()
     qtbot.addWidget(panel)
-    assert panel.names() == [*example_names(), *(name for name, _ in zoo_entries())]
+    examples = [name for name, _ in list_examples()]  # the course's order
+    assert panel.names() == [*examples, *(name for name, _ in zoo_entries())]  # then the zoo
+    assert sorted(examples) == example_names() and examples[0] == START_HERE
     assert all(panel.item(i).data(DESCRIPTION_ROLE) for i in range(panel.count()))
     panel.show()
     panel.setCurrentRow(1)
     with qtbot.waitSignal(panel.exampleChosen) as signal:
         qtbot.keyClick(panel, Qt.Key_Return)
-    assert signal.args == [example_names()[1]]
+    assert signal.args == [panel.names()[1]]
 
 
 def test_inspector_has_a_fitting_editor_for_every_attr_of_every_op(qtbot):

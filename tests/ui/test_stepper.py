@@ -66,7 +66,8 @@ def test_sigmoid_neuron_labels_match_the_engine(open_stepper):
 def test_step_back_restores_exactly_the_previous_display(open_stepper):
     stepper = open_stepper("sigmoid-neuron")
     model, snapshots = stepper.model, []
-    for move in [model.step_forward] * 3 + [model.run_forward] + [model.step_backward] * 4:
+    model.ensure_trace()
+    for move in [model.step_forward] * model.forward_count + [model.step_backward] * 4:
         snapshots.append((stepper.overlay.snapshot(), stepper.panel.displayed_lines()))
         move()
     for before in reversed(snapshots):
@@ -115,8 +116,8 @@ def test_toolbar_buttons_drive_the_model(open_stepper):
     actions["step_backward"].trigger()
     assert stepper.model.position == stepper.model.forward_count + 1
     assert stepper.toolbar.tick_label.text().strip().endswith("backward")
-    actions["step_back"].trigger()
-    assert stepper.model.position == 1
+    actions["step_back"].trigger()  # one node back along the timeline: the end of forward
+    assert stepper.model.position == stepper.model.forward_count
     actions["reset"].trigger()
     assert stepper.model.position == 0 and not stepper.overlay.highlight.isVisible()
 

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from graphlab.document import DocEdge
+from ui.theme import canvas_colour
 
 #: width of the band around a curve that a right-click or hover still hits (scene units)
 HIT_WIDTH = 10.0
@@ -28,20 +29,41 @@ def edge_pen() -> QPen:
     2-unit pen took several times longer to repaint 1,500 edges)."""
     global _pen
     if _pen is None:
-        _pen = QPen(QColor("#a3aeba"), 1.0)
+        _pen = QPen(canvas_colour("edge"), 1.0)
         _pen.setCosmetic(True)
     return _pen
 
 
+def restyle_edges(items) -> None:
+    """Edges in the theme's colour (after a theme change)."""
+    global _pen
+    _pen = None
+    for item in items:
+        item.setPen(edge_pen())
+
+
+#: a selected wire: wider and in the selection colour (Delete removes it)
+SELECTED_PEN = QPen(QColor("#ffb74d"), 2.5)
+SELECTED_PEN.setCosmetic(True)
+
+
 class EdgeItem(QGraphicsPathItem):
-    """The curve of document edge ``edge`` between two node items."""
+    """The curve of document edge ``edge`` between two node items; a click selects it."""
 
     def __init__(self, edge: DocEdge, src, dst) -> None:
         super().__init__()
         self.edge, self.src, self.dst = edge, src, dst
         self.setPen(edge_pen())
         self.setZValue(-1.0)
+        self.setFlag(QGraphicsPathItem.ItemIsSelectable)
         self.refresh()
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self.isSelected():  # the curve itself highlighted, not Qt's dashed box
+            painter.setPen(SELECTED_PEN)
+            painter.drawPath(self.path())
+            return
+        super().paint(painter, option, widget)
 
     def refresh(self) -> None:
         self.setPath(curve(self.src.output_pos(), self.dst.input_pos(self.edge.port)))

@@ -8,9 +8,15 @@ import json
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
-from graphlab.fragments import dropped_nodes, fragment, instantiate, parse_fragment
+from graphlab.fragments import (
+    dropped_nodes,
+    fragment,
+    instantiate,
+    parse_fragment,
+    starter_inputs,
+)
 from graphlab.layout import layered_positions
-from ui.commands import AddNodes, MoveNodes, RemoveNodes
+from ui.commands import AddNodes, Disconnect, MoveNodes, RemoveNodes
 
 #: how far each paste or duplicate lands from the copied nodes (scene units)
 PASTE_OFFSET = 40.0
@@ -28,9 +34,18 @@ class Editor:
         return self.scene.doc
 
     def delete(self) -> None:
+        """Delete the selected nodes (with their wires), or else the selected wires, as one
+        undo step (a rubber band that caught wires beside nodes removes only the nodes)."""
         ids = self.scene.selected_ids()
         if ids:
             self.scene.stack.push(RemoveNodes(self.doc, ids))
+            return
+        wires = self.scene.selected_edges()
+        if wires:
+            self.scene.stack.beginMacro("Delete wire" if len(wires) == 1 else "Delete wires")
+            for edge in wires:
+                self.scene.stack.push(Disconnect(self.doc, edge))
+            self.scene.stack.endMacro()
 
     def copy(self) -> None:
         ids = self.scene.selected_ids()
@@ -78,7 +93,8 @@ class Editor:
             pos = self.scene.snap(pos)
         nodes, edges = dropped_nodes(self.doc, payload, (pos.x(), pos.y()))
         name = payload.partition(":")[2]
-        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name}"))
+        starts = starter_inputs(nodes)
+        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name}", starts))
         ids = [n.id for n in nodes]
         self.scene.select_ids(ids)
         return ids

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from engine.ops import get_op
 from graphlab.document import DocNode
 from ui.canvas.badge import BadgeItem
+from ui.theme import canvas_colour
 
 NODE_WIDTH = 160.0
 TITLE_H = 20.0
@@ -35,18 +36,18 @@ class _Style:
     """Pens, brushes and fonts shared by every node (made once a QGuiApplication exists)."""
 
     def __init__(self) -> None:
-        self.body = QBrush(QColor("#2f343b"))
-        self.title = QBrush(QColor("#3d4550"))
-        self.border = QPen(QColor("#1b1e22"), 1.0)
+        self.body = QBrush(canvas_colour("node_body"))
+        self.title = QBrush(canvas_colour("node_title"))
+        self.border = QPen(canvas_colour("node_border"), 1.0)
         self.selected = QPen(QColor("#ffa726"), 2.5)
         self.invalid = QPen(QColor("#e53935"), 1.5)
-        self.text = QColor("#eceff1")
-        self.muted = QColor("#aab4be")
-        self.shape_ok = QColor("#80cbc4")
-        self.shape_bad = QColor("#ef9a9a")
+        self.text = canvas_colour("node_text")
+        self.muted = canvas_colour("node_muted")
+        self.shape_ok = canvas_colour("shape_ok")
+        self.shape_bad = canvas_colour("shape_bad")
         self.port_in = QBrush(QColor("#90caf9"))
         self.port_out = QBrush(QColor("#ffcc80"))
-        self.port_pen = QPen(QColor("#1b1e22"), 1.0)
+        self.port_pen = QPen(canvas_colour("node_border"), 1.0)
         self.title_font = QFont()
         self.title_font.setPointSizeF(9.0)
         self.title_font.setBold(True)
@@ -64,6 +65,12 @@ def style() -> _Style:
     if _style is None:
         _style = _Style()
     return _style
+
+
+def restyle() -> None:
+    """Take the theme's colours again (nodes drawn from now on use them)."""
+    global _style
+    _style = None
 
 
 def group_colour(group: str) -> QColor:

@@ -11,18 +11,20 @@ import weakref
 
 import shiboken6
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QUndoStack
+from PySide6.QtGui import QPainter, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from engine.ops.base import fmt
 from graphlab.analysis import Analysis
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change, DocEdge, GraphDocument
-from ui.canvas.edge_item import EdgeItem
+from ui.canvas import node_item
+from ui.canvas.edge_item import EdgeItem, restyle_edges
 from ui.canvas.node_item import PORT_HIT, PORT_MIN_PX, NodeItem
 from ui.canvas.overview import OverviewItem, overview_wanted
 from ui.canvas.wiring import Wiring
 from ui.commands import MoveNodes
+from ui.theme import canvas_colour
 
 GRID = 20.0
 #: the scene is this far in every direction from the origin (room to pan and zoom)
@@ -63,8 +65,7 @@ class GraphScene(QGraphicsScene):
         self.snap_to_grid = False
         self._syncing = False
         self.setSceneRect(-SCENE_HALF, -SCENE_HALF, 2 * SCENE_HALF, 2 * SCENE_HALF)
-        self.setBackgroundBrush(QColor("#22262b"))
-        self._grid_pens = (QPen(QColor("#2a2f35"), 0), QPen(QColor("#323840"), 0))
+        self._take_colours()
         self._analysis_timer = QTimer(self)
         self._analysis_timer.setSingleShot(True)
         self._analysis_timer.setInterval(0)
@@ -75,6 +76,22 @@ class GraphScene(QGraphicsScene):
         self._rebuild()
         self.refresh_analysis()
         doc.subscribe(self._on_change, STRUCTURE | {ChangeKind.NODE_MOVED})
+
+    def _take_colours(self) -> None:
+        self.setBackgroundBrush(canvas_colour("background"))
+        self._grid_pens = tuple(QPen(canvas_colour(r), 0) for r in ("grid_minor", "grid_major"))
+
+    def restyle(self) -> None:
+        """Draw in the current theme's colours (after a theme change)."""
+        self._take_colours()
+        node_item.restyle()
+        restyle_edges(self.edges.values())
+        for item in self.nodes.values():
+            item.set_node(self.doc.nodes[item.nid])  # drops its cached labels
+            item.update()
+        for view in self.views():
+            view.resetCachedContent()  # the cached background
+        self.update()
 
     def detach(self) -> None:
         """Stop following the document (before dropping this scene); safe to repeat."""
@@ -198,11 +215,18 @@ class GraphScene(QGraphicsScene):
         chosen = {item.nid for item in self.selectedItems() if isinstance(item, NodeItem)}
         return [nid for nid in self.doc.nodes if nid in chosen]
 
+    def selected_edges(self) -> list[DocEdge]:
+        """The selected wires, in document order."""
+        chosen = {item.edge for item in self.selectedItems() if isinstance(item, EdgeItem)}
+        return [edge for edge in self.doc.edges if edge in chosen]
+
     def select_ids(self, ids) -> None:
         wanted = set(ids)
         self.blockSignals(True)
         for nid, item in self.nodes.items():
             item.setSelected(nid in wanted)
+        for edge_item in self.edges.values():
+            edge_item.setSelected(False)
         self.blockSignals(False)
         self._selection_changed()
 

@@ -268,10 +268,13 @@ class GraphView(QGraphicsView):
         self.scene().stack.push(Disconnect(self.scene().doc, edge))
 
     def rename(self, nid: str) -> None:
-        """Ask for a new label of node ``nid`` (empty shows the id) and push SetLabel."""
+        """Ask for a new label of node ``nid`` (empty shows the id) and push SetLabel; the
+        node is selected afterwards (the inspector stays on it)."""
         doc = self.scene().doc
         label, ok = QInputDialog.getText(
             self, "Rename node", f"Label of {nid}:", text=doc.nodes[nid].label
         )
         if ok and label != doc.nodes[nid].label:
             self.scene().stack.push(SetLabel(doc, nid, label))
+        if nid in doc.nodes:
+            self.scene().select_ids([nid])

@@ -7,15 +7,18 @@ added). A refused wire shows the reason next to the cursor for a moment and chan
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
 
 from graphlab.document import DocEdge
+from graphlab.names import with_labels
 from ui.canvas.badge import MessageItem
 from ui.canvas.edge_item import WireItem
 from ui.commands import Connect, Disconnect
 
 #: how long a refusal stays next to the cursor
 MESSAGE_MS = 3000
+#: what a release on another output port says
+OUTPUT_TO_OUTPUT = "an output connects to an input port (the dots on a node's left side)"
 
 
 class Wiring:
@@ -26,6 +29,8 @@ class Wiring:
         self.source = ""
         self.detached: DocEdge | None = None
         self._hovered: DocEdge | None = None
+        #: whether the cursor is over another node's output port (not allowed)
+        self.over_output = False
         #: target wire -> its verdict (None when it may be added), for this drag
         self._verdicts: dict[DocEdge, str | None] = {}
         self.wire = WireItem()
@@ -66,11 +71,24 @@ class Wiring:
     def move(self, pos: QPointF) -> None:
         """Follow the cursor; over an input port, colour the wire by whether it may go there."""
         self.wire.follow(self.scene.nodes[self.source].output_pos(), pos)
-        target = self._target_at(pos)
-        if target != self._hovered:
-            self._hovered = target
+        target, over_output = self._target_at(pos), self._over_output(pos)
+        if target != self._hovered or over_output != self.over_output:
+            self._hovered, self.over_output = target, over_output
             verdict = None if target in (None, self.detached) else not self._problem(target)
-            self.wire.set_verdict(verdict)
+            self.wire.set_verdict(False if over_output else verdict)
+            self._set_cursor(Qt.ForbiddenCursor if over_output else None)
+
+    def _over_output(self, pos: QPointF) -> bool:
+        hit = self.scene.port_at(pos)
+        return hit is not None and hit[1] == "out" and hit[0].nid != self.source
+
+    def _set_cursor(self, cursor) -> None:
+        """The not-allowed cursor over the canvas (None: the canvas's own cursor again)."""
+        for view in self.scene.views():
+            if cursor is None:
+                view.viewport().unsetCursor()
+            else:
+                view.viewport().setCursor(cursor)
 
     def _target_at(self, pos: QPointF) -> DocEdge | None:
         hit = self.scene.port_at(pos)
@@ -86,7 +104,11 @@ class Wiring:
         scene, doc = self.scene, self.scene.doc
         target, detached = self._target_at(pos), self.detached
         problem = None if target in (None, detached) else self._problem(target)
+        over_output = self._over_output(pos)
         self.cancel()
+        if over_output:
+            self.show_message(OUTPUT_TO_OUTPUT, pos)
+            return
         if target == detached:
             return
         if target is None:
@@ -99,7 +121,8 @@ class Wiring:
         if detached is None:
             scene.stack.push(Connect(doc, target))
             return
-        scene.stack.beginMacro(f"Reconnect {target.src} to {target.dst}.{target.port}")
+        name = doc.display_name
+        scene.stack.beginMacro(f"Reconnect {name(target.src)} to {name(target.dst)}.{target.port}")
         scene.stack.push(Disconnect(doc, detached))
         scene.stack.push(Connect(doc, target))
         scene.stack.endMacro()
@@ -109,12 +132,14 @@ class Wiring:
         if self.detached is not None and self.detached in self.scene.edges:
             self.scene.edges[self.detached].show()
         self.source, self.detached, self._hovered = "", None, None
-        self._verdicts = {}
+        self._verdicts, self.over_output = {}, False
+        self._set_cursor(None)
         self.wire.set_verdict(None)
         self.wire.hide()
 
     def show_message(self, text: str, pos: QPointF) -> None:
-        self.message.set_text(text)
+        """``text`` next to the cursor for a moment, nodes named by their labels."""
+        self.message.set_text(with_labels(self.scene.doc, text))
         self.message.setPos(pos)
         self.message.show()
         self._timer.start()

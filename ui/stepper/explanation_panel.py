@@ -17,19 +17,42 @@ from graphlab.explain import Explanation, describe, explain, record_contribution
 EMPTY_TEXT = "Step forward or backward to see how each node computes its value and gradient."
 
 
-def explanation_at(events: list[TraceEvent], graph: Graph) -> Explanation | None:
-    """The explanation of the last of ``events`` (a prefix of the trace)."""
+def explanation_at(
+    events: list[TraceEvent], graph: Graph, names: dict[str, str] | None = None
+) -> Explanation | None:
+    """The explanation of the last of ``events`` (a prefix of the trace), nodes called by
+    ``names`` (id -> the student's label)."""
     if not events:
         return None
     contributions: dict = {}
     for event in events[:-1]:
         if event.phase == "backward":
             record_contributions(event, graph, contributions)
-    explanation = explain(events[-1], graph, contributions)
+    explanation = explain(events[-1], graph, contributions, names)
     event = events[-1]
     if event.phase == "backward" and not event.input_grads:  # a leaf: the gradient arrives
-        explanation.lines.append(f"dL/d{event.node} = {describe(event.grad_out)}")
+        name = (names or {}).get(event.node, event.node)
+        explanation.lines.append(f"dL/d{name} = {describe(event.grad_out)}")
     return explanation
+
+
+def node_explanation(
+    events: list[TraceEvent], graph: Graph, nid: str, names: dict[str, str] | None = None
+) -> Explanation | None:
+    """Node ``nid``'s forward and backward explanations among ``events`` (shown so far) as
+    one: the forward line, then the backward lines; None when neither is shown yet."""
+    found = None
+    for index, event in enumerate(events):
+        if event.node != nid:
+            continue
+        part = explanation_at(events[: index + 1], graph, names)
+        if found is None:
+            found = part
+        else:
+            found.lines.extend(part.lines)
+            found.terms.extend(part.terms)
+            found.phase = part.phase
+    return found
 
 
 class ExplanationPanel(QWidget):

@@ -15,6 +15,7 @@ from engine.gradcheck import CheckResult, gradient_check
 from graphlab.binding import sample_feeds
 from graphlab.document import GraphDocument
 from graphlab.jobs import CANCELLED, FAILED, Job
+from graphlab.names import display_names
 from ui.jobs import JobWatcher
 
 NODE_ROLE = Qt.UserRole
@@ -76,10 +77,11 @@ class GradientCheckPanel(QListWidget):
             self.addItem(f"Gradient check failed: {job.error}")
             return
         self.results, scene = job.result, self._scene
+        names = display_names(scene.doc)
         for nid, result in sorted(self.results.items(), key=lambda kv: -kv[1].error):
             colour, verdict = grade(result.error)
             text = (
-                f"{nid} ({result.kind}): relative error {result.error:.2e} over "
+                f"{names.get(nid, nid)} ({result.kind}): relative error {result.error:.2e} over "
                 f"{result.checked} elements - {verdict}"
             )
             if result.kinks:

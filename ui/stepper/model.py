@@ -1,7 +1,7 @@
 """The stepper's state: the engine's trace of one run and how much of it is shown.
 
 ``position`` counts the events shown (0: nothing yet, ``len(events)``: the whole backward
-pass). Steps are remembered, so :meth:`StepperModel.step_back` undoes the last one.
+pass). :meth:`StepperModel.step_back` moves one event back along the timeline.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ class StepperModel(QObject):
         self.graph: Graph | None = None
         self.events: list[TraceEvent] = []
         self.position = 0
-        self.history: list[int] = []
         self.error = ""
         #: a past training step to walk instead of the document (graphlab.replay.ReplayedStep)
         self.replayed = None
@@ -45,7 +44,7 @@ class StepperModel(QObject):
     def invalidate(self) -> None:
         """Forget the trace (the document changed); the next move recomputes it from the start."""
         self.play_timer.stop()
-        self.graph, self.events, self.history, self.error = None, [], [], ""
+        self.graph, self.events, self.error = None, [], ""
         if self.position:
             self.position = 0
             self.changed.emit(0)
@@ -82,15 +81,13 @@ class StepperModel(QObject):
 
     # -- moving -------------------------------------------------------------------------
 
-    def jump(self, position: int, remember: bool = True) -> None:
+    def jump(self, position: int) -> None:
         """Show the first ``position`` events (clamped to the trace)."""
         if not self.ensure_trace():
             return
         position = max(0, min(position, len(self.events)))
         if position == self.position:
             return
-        if remember:
-            self.history.append(self.position)
         self.position = position
         self.changed.emit(position)
 
@@ -113,10 +110,20 @@ class StepperModel(QObject):
             self.jump(len(self.events))
 
     def step_back(self) -> None:
-        """Undo the last move."""
-        if self.history:
-            self.position = self.history.pop()
-            self.changed.emit(self.position)
+        """One event back along the timeline (from the end of backward: the previous
+        backward node; from the first forward node: nothing shown)."""
+        if self.position:
+            self.jump(self.position - 1)
+
+    def step_next(self) -> None:
+        """One event on along the timeline (forward, then backward)."""
+        if self.ensure_trace():
+            self.jump(self.position + 1)
+
+    def run_back(self) -> None:
+        """Back to the start of this pass: from backward to the end of forward, else to 0."""
+        if self.ensure_trace():
+            self.jump(self.forward_count if self.position > self.forward_count else 0)
 
     def reset(self) -> None:
         self.play_timer.stop()

@@ -5,9 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from engine.ops import get_op
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change
-from ui.stepper.explanation_panel import ExplanationPanel, explanation_at
+from graphlab.explain import Explanation, gradient_summary
+from graphlab.names import display_names
+from ui.stepper.explanation_panel import ExplanationPanel, explanation_at, node_explanation
 from ui.stepper.gradcheck_panel import GradientCheckPanel
 from ui.stepper.model import StepperModel
 from ui.stepper.overlay import StepOverlay
@@ -55,9 +58,15 @@ class Stepper:
 
     def _connect(self) -> None:
         a, m, guard = self.toolbar.actions_by_name, self.model, self.window.guard
-        for name in ("reset", "step_back", "step_forward", "run_forward", "step_backward"):
+        moves = ("reset", "step_back", "step_forward", "run_forward", "step_backward", "step_next")
+        for name in (*moves, "run_back"):
             guard.trigger(a[name], lambda n=name: self.move(n))
         guard.trigger(a["run_backward"], self.run_backward)
+        guard.trigger(a["run_next"], self.run_next)
+        for action in a.values():  # arrow keys step only while the canvas has the focus
+            if not action.shortcut().isEmpty():
+                action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+                self.window.view.addAction(action)
         a["play"].toggled.connect(guard.slot("Play", m.play))
         a["animate"].toggled.connect(guard.slot("Animate", self.set_animation))
         guard.trigger(a["gradcheck"], self.check_gradients)
@@ -66,14 +75,26 @@ class Stepper:
         self.toolbar.timeline.sliderPressed.connect(guard.slot("Timeline", self._timeline_pressed))
         self.toolbar.timeline.valueChanged.connect(guard.slot("Timeline", m.jump))
         m.changed.connect(self.refresh)
-        m.failed.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
+        m.failed.connect(self._failed)
         self.gradcheck.nodeChosen.connect(self.window.select_node)
+        self.window.scene.selectedNodesChanged.connect(guard.slot("Explain", self.explain_nodes))
 
     def _build_menu(self) -> None:
         menu = self.window.menuBar().addMenu("&Backprop")
-        menu.addActions(self.toolbar.actions())
+        a = self.toolbar.actions_by_name
+        menu.addActions([a[n] for n in ("reset", "step_back", "step_forward", "run_forward")])
+        menu.addActions([a[n] for n in ("step_backward", "run_backward", "play")])
         menu.addSeparator()
-        menu.addActions([dock.toggleViewAction() for dock in self.docks.values()])
+        menu.addActions([a["step_next"], a["run_next"], a["run_back"]])
+        menu.addSeparator()
+        menu.addActions([a["animate"], a["gradcheck"]])
+        menu.addSeparator()
+        toggles = [dock.toggleViewAction() for dock in self.docks.values()]
+        for toggle, title in zip(
+            toggles, ("Explanation panel", "Gradient check results"), strict=True
+        ):
+            toggle.setText(title)
+        menu.addActions(toggles)
         self.menu = menu
 
     # -- reactions ----------------------------------------------------------------------
@@ -90,10 +111,17 @@ class Stepper:
         if change.kind in VALUES_ONLY:
             # an input's value or the parameters changed: recompute the trace, same place
             if position:
-                self.model.jump(position, remember=False)
+                self.model.jump(position)
         else:
             self.training.clear()  # the edges it drew may be gone
         self.refresh()
+
+    def _failed(self, text: str) -> None:
+        """The walk cannot run: say why, and show the Problems list (where a missing input
+        value has its "set value" line)."""
+        self.window.statusBar().showMessage(text, 8000)
+        self.window.docks["problems"].show()
+        self.window.docks["problems"].raise_()
 
     def _timeline_pressed(self) -> None:
         if self.model.ensure_trace():
@@ -104,7 +132,12 @@ class Stepper:
         m = self.model
         shown = m.shown()
         self.overlay.show(shown)
-        self.panel.show_explanation(explanation_at(shown, m.graph) if shown else None)
+        names = display_names(self.window.doc)
+        explanation = explanation_at(shown, m.graph, names) if shown else None
+        if explanation is not None and m.position == len(m.events) > m.forward_count:
+            explanation.lines.append(gradient_summary(shown, names))  # the whole pass done
+        self.panel.show_explanation(explanation)
+        self.show_numbers(self.window.inspector.nid)
         phase = m.current.phase if m.current else ""
         self.toolbar.show_position(m.position, len(m.events), phase)
         play = self.toolbar.actions_by_name["play"]
@@ -112,6 +145,34 @@ class Stepper:
             play.blockSignals(True)
             play.setChecked(m.play_timer.isActive())
             play.blockSignals(False)
+
+    def show_numbers(self, nid: str | None) -> None:
+        """The inspector shows node ``nid``'s value and gradient as far as the walk went."""
+        if nid is None:
+            return
+        value = gradient = None
+        for event in self.model.shown():
+            if event.node == nid and event.phase == "forward":
+                value = event.output
+            elif event.node == nid:
+                gradient = event.grad_out
+        self.window.inspector.show_numbers(nid, value, gradient)
+
+    def explain_nodes(self, ids: list[str]) -> None:
+        """The Explanation dock follows the selection: one selected node's forward and
+        backward lines with the numbers shown so far, and the inspector its numbers."""
+        if len(ids) != 1:
+            return
+        nid, names = ids[0], display_names(self.window.doc)
+        self.show_numbers(nid)
+        found = None
+        if self.model.graph is not None:
+            found = node_explanation(self.model.shown(), self.model.graph, nid, names)
+        if found is None:  # not computed yet: its rule
+            op = get_op(self.window.doc.nodes[nid].op)
+            found = Explanation(nid, "forward", f"{names[nid]} ({op.name})", op.rule)
+            found.lines.append(f"{op.formula}   (Run forward to see its numbers)")
+        self.panel.show_explanation(found)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -125,6 +186,14 @@ class Stepper:
         self._stop_animation()
         self.model.run_backward()
         self.pulses.start(self.model.shown())
+
+    def run_next(self) -> None:
+        """Shift+Right: Run forward, or once forward is shown, Run backward (animated)."""
+        m = self.model
+        if m.ensure_trace() and m.position >= m.forward_count:
+            self.run_backward()
+        else:
+            self.move("run_forward")
 
     def set_animation(self, on: bool) -> None:
         self.pulses.enabled = on
