@@ -17,6 +17,7 @@ from tests.ui.test_first_hour_circuit import drop, screenshot_dir
 from tests.ui.test_main_window import isolated_settings  # noqa: F401
 from ui.app import start_window
 from ui.help_menu import ShortcutsDialog
+from ui.lessons.gallery import TITLE as LESSONS_ENTRY
 
 
 @pytest.fixture
@@ -92,7 +93,8 @@ def test_open_an_example_shows_the_gallery(start, qtbot):
     window = start()
     qtbot.mouseClick(window.welcome.page.buttons["example"], Qt.LeftButton)
     assert not window.welcome.welcoming and window.docks["examples"].isVisible()
-    assert window.examples.names()[0] == START_HERE
+    # the guided lessons come first, then the course's first exercise
+    assert window.examples.names()[:2] == [LESSONS_ENTRY, START_HERE]
 
 
 def every_menu_shortcut(window) -> set[tuple[str, str]]:

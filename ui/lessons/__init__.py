@@ -20,6 +20,7 @@ from ui.jobs import JobWatcher
 from ui.lessons.canvas import LessonHighlight
 from ui.lessons.gallery import GalleryEntry
 from ui.lessons.panel import LessonPanel
+from ui.training.reflow import scrolled
 
 __all__ = ["Lessons", "install_lessons", "progress_path"]
 
@@ -42,7 +43,7 @@ class Lessons:
         self.panel = LessonPanel()
         self.dock = QDockWidget("Lesson", window)
         self.dock.setObjectName("dock:lesson")
-        self.dock.setWidget(self.panel)
+        self.dock.setWidget(scrolled(self.panel))  # the window still fits 1280x800
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.docks["inspector"], self.dock)
         window.docks["inspector"].raise_()

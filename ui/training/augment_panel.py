@@ -25,6 +25,7 @@ from graphlab.image_previews import augmented_grid, training_images
 from ui.commands import SetTraining
 from ui.jobs import JobWatcher
 from ui.training.images import ImagePlot, as_rgb, tile
+from ui.training.reflow import scrolled
 
 #: what each option's number shows before and after it (its range and unit)
 AFFIXES = {"crop_padding": ("", " px"), "translate": ("≤ ", " × size"), "rotate": ("± ", "°"),
@@ -89,10 +90,14 @@ class AugmentPanel(QWidget):
         holder.setLayout(side)
         holder.setMaximumWidth(330)
         self.preview = ImagePlot("Augmented training images")
-        layout = QHBoxLayout(self)
+        inner = QWidget()
+        layout = QHBoxLayout(inner)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(holder)
         layout.addWidget(self.preview, 1)
+        outer = QHBoxLayout(self)  # scrolls in a short or narrow dock (the window fits 1280x800)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolled(inner))
         self.watcher = JobWatcher(self)
         self.watcher.finished.connect(self._preview_done)
         self.dirty, self.pending, self._loading = True, False, False

@@ -21,6 +21,7 @@ from graphlab.datasets.features import STAGES, FeatureSpec
 from graphlab.document import GraphDocument
 from graphlab.image_previews import feature_count
 from ui.commands import SetTraining
+from ui.training.reflow import scrolled
 
 TITLES = {
     "hog": "HoG: histogram of oriented gradients",
@@ -62,12 +63,16 @@ class FeaturesPanel(QWidget):
         self.message = QLabel(wordWrap=True, objectName="features:count")
         note = QLabel(NOTE, wordWrap=True)
         note.setEnabled(False)
-        layout = QVBoxLayout(self)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(stages)
         layout.addWidget(note)
         layout.addWidget(self.message)
         layout.addStretch(1)
+        outer = QVBoxLayout(self)  # scrolls in a short or narrow dock (the window fits 1280x800)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolled(inner))
         doc.subscribe(self._document_changed)
         self.load()
 

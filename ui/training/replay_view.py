@@ -33,6 +33,7 @@ from graphlab.jobs import DONE
 from ui.jobs import JobWatcher
 from ui.stepper import show_gradient_norms, show_saturation
 from ui.stepper.training_overlay import saturation_from_histograms
+from ui.training.reflow import scrolled
 
 HEADERS = ("node", "|grad| at step", "|grad| pinned", "change")
 BINS = 30
@@ -121,7 +122,7 @@ class ReplayController:
         self.panel = ReplayPanel()
         self.dock = QDockWidget("Replay", window)
         self.dock.setObjectName("dock:replay")
-        self.dock.setWidget(self.panel)
+        self.dock.setWidget(scrolled(self.panel))  # the window still fits 1280x800
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         if "problems" in window.docks:  # a tab beside Problems and Gradient check
             window.tabifyDockWidget(window.docks["problems"], self.dock)
