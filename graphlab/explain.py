@@ -104,6 +104,8 @@ TENSOR_FORMULAS = {
     "log": {"x": "dout / {x}"},
     "power": {"x": "dout * p {x}^(p - 1)"},
     "abs": {"x": "dout * sign({x})"},
+    "sqrt": {"x": "dout / (2 sqrt({x})) (twice the output, under dout)"},
+    "clip": {"x": "dout where low <= {x} <= high, 0 where it was clipped"},
     "matmul": {"a": "dout {b}^T", "b": "{a}^T dout"},
     "affine": {"x": "dout {w}^T", "w": "{x}^T dout", "b": "sum of dout over the batch"},
     "conv2d": {
@@ -124,7 +126,16 @@ TENSOR_FORMULAS = {
     "softmax": {"x": "p * (dout - sum(dout * p)) along the axis, p = softmax({x})"},
     "log_softmax": {"x": "dout - softmax({x}) * sum(dout) along the axis"},
     "maxpool": {"x": "dout routed to each window's first maximum"},
-    "avgpool": {"x": "dout / K^2 spread over each window"},
+    "avgpool": {"x": "dout / K^2 spread over each window (/ its cell count near padding)"},
+    "concat": {
+        "a": "dout split along the axis: a's part",
+        "b": "dout split along the axis: b's part",
+    },
+    "pad": {"x": "dout cropped back to {x} (reflected or edge copies add their dout)"},
+    "squeeze": {"x": "dout reshaped to {x}'s shape"},
+    "unsqueeze": {"x": "dout reshaped to {x}'s shape"},
+    "reduce_max": {"x": "dout routed to the maximum (shared among ties)"},
+    "reduce_min": {"x": "dout routed to the minimum (shared among ties)"},
     "batchnorm": {
         "x": "{gamma} / (M sigma) * (M dout - sum dout - x_hat * sum(dout * x_hat)), sums per channel",
         "gamma": "sum of dout * x_hat per channel",

@@ -46,12 +46,18 @@ def add_conv(
     name: str,
     pad: int = 0,
     stride: int = 1,
+    groups: int = 1,
+    **attrs,
 ) -> str:
-    """Conv layer: conv2d(x, W (F, C, K, K), b (F,)); returns the conv node."""
-    w = add_parameter(doc, f"{name}_W", (filters, channels, kernel, kernel), "he", group=name)
+    """Conv layer: conv2d(x, W (F, C/groups, K, K), b (F,)); returns the conv node (``attrs``:
+    conv2d's others, such as dilation or pads)."""
+    shape = (filters, channels // groups, kernel, kernel)
+    w = add_parameter(doc, f"{name}_W", shape, "he", group=name)
     b = add_parameter(doc, f"{name}_b", (filters,), "zeros", group=name)
+    if groups != 1:
+        attrs["groups"] = groups
     return add_op(
-        doc, "conv2d", x, w, b, id=name, group=name, kernel=kernel, pad=pad, stride=stride
+        doc, "conv2d", x, w, b, id=name, group=name, kernel=kernel, pad=pad, stride=stride, **attrs
     )
 
 

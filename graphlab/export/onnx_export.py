@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.ops.base import fmt, normalise_axes
-from engine.ops.cnn import Pool
+from engine.ops.cnn import Pool, padding
 from engine.ops.linalg import permutation
 from graphlab.document import GraphDocument
 from graphlab.export import LEAF_OPS, ExportError, export_plan, unsupported
@@ -43,6 +43,7 @@ SAME_INPUTS = {
     "relu": "Relu",
     "prelu": "PRelu",
     "matmul": "MatMul",
+    "sqrt": "Sqrt",
 }
 
 
@@ -89,7 +90,7 @@ class _Builder:
 
 
 def _flatten(b, nid, ins, attrs, shapes):
-    b.node("Flatten", ins, nid, axis=1)
+    b.node("Flatten", ins, nid, axis=attrs["axis"])
 
 
 def _power(b, nid, ins, attrs, shapes):
@@ -138,15 +139,59 @@ def _softmax(op_type):
     return emit
 
 
+def _onnx_pads(attrs) -> list[int]:
+    """(top, left, bottom, right) as ONNX's [top, left, bottom, right] (H, W begins, ends)."""
+    return list(padding(attrs))
+
+
 def _conv2d(b, nid, ins, attrs, shapes):
-    k, s, p = attrs["kernel"], attrs["stride"], attrs["pad"]
-    b.node("Conv", ins, nid, kernel_shape=[k, k], strides=[s, s], pads=[p, p, p, p])
+    k, s, d = attrs["kernel"], attrs["stride"], attrs["dilation"]
+    b.node(
+        "Conv", ins, nid, kernel_shape=[k, k], strides=[s, s], pads=_onnx_pads(attrs),
+        dilations=[d, d], group=attrs["groups"],
+    )  # fmt: skip
 
 
 def _pool(op_type):
     def emit(b, nid, ins, attrs, shapes):
         kernel, stride = Pool.window(attrs)
-        b.node(op_type, ins, nid, kernel_shape=[kernel] * 2, strides=[stride] * 2)
+        extra = {"dilations": [attrs["dilation"]] * 2} if attrs["dilation"] != 1 else {}
+        if "count_include_pad" in attrs:  # AveragePool has dilations only from opset 19
+            if extra:
+                raise ExportError(
+                    f'node "{nid}" (avgpool): ONNX AveragePool has dilations only from opset '
+                    f"19 (GraphLab writes opset {OPSET})"
+                )
+            extra = {"count_include_pad": int(attrs["count_include_pad"])}
+        sizes = {"kernel_shape": [kernel] * 2, "strides": [stride] * 2}
+        ceil = int(attrs["ceil_mode"])
+        b.node(op_type, ins, nid, **sizes, pads=_onnx_pads(attrs), ceil_mode=ceil, **extra)
+
+    return emit
+
+
+def _concat(b, nid, ins, attrs, shapes):
+    b.node("Concat", ins, nid, axis=attrs["axis"])
+
+
+def _pad(b, nid, ins, attrs, shapes):
+    pads = b.const(f"{nid}::pads", attrs["pads"], np.int64)
+    value = b.const(f"{nid}::value", attrs["value"])
+    b.node("Pad", [ins[0], pads, value], nid, mode=attrs["mode"])
+
+
+def _clip(b, nid, ins, attrs, shapes):
+    bounds = [
+        "" if attrs[key] is None else b.const(f"{nid}::{key}", attrs[key])
+        for key in ("low", "high")
+    ]
+    b.node("Clip", [ins[0], *bounds], nid)
+
+
+def _axes_op(op_type):
+    def emit(b, nid, ins, attrs, shapes):
+        axes = [] if attrs["axes"] is None else [b.const(f"{nid}::axes", attrs["axes"], np.int64)]
+        b.node(op_type, [ins[0], *axes], nid)
 
     return emit
 
@@ -228,6 +273,13 @@ EMITTERS = {
     "transpose": _transpose,
     "sum": _reduction("ReduceSum"),
     "mean": _reduction("ReduceMean"),
+    "reduce_max": _reduction("ReduceMax"),
+    "reduce_min": _reduction("ReduceMin"),
+    "concat": _concat,
+    "pad": _pad,
+    "clip": _clip,
+    "squeeze": _axes_op("Squeeze"),
+    "unsqueeze": _axes_op("Unsqueeze"),
     "softmax": _softmax("Softmax"),
     "log_softmax": _softmax("LogSoftmax"),
     "conv2d": _conv2d,

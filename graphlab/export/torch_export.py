@@ -21,12 +21,18 @@ import numpy as np
 
 from engine.backend import to_numpy
 from engine.ops.base import normalise_axes
-from engine.ops.cnn import Pool
 from engine.ops.linalg import permutation
 from engine.optim import optimizer_class, validate_settings
 from graphlab.atomic import save_target
 from graphlab.document import GraphDocument
-from graphlab.export import LEAF_OPS, ExportPlan, export_plan, python_names, unsupported
+from graphlab.export import (
+    LEAF_OPS,
+    ExportPlan,
+    export_plan,
+    python_names,
+    torch_fields,
+    unsupported,
+)
 from graphlab.fileformat import write_atomically
 
 #: names the generated file uses for itself
@@ -52,13 +58,25 @@ EXPRESSIONS = {
     "elu": "F.elu({x}, {alpha})",
     "prelu": "torch.where({x} > 0, {x}, {x} * {slope})",
     "maxout": "{x}.unflatten(1, (-1, {k})).max(dim=2).values",
-    "conv2d": "F.conv2d({x}, {w}, {b}, stride={stride}, padding={pad})",
-    "maxpool": "F.max_pool2d({x}, {kernel}, {window_stride})",
-    "avgpool": "F.avg_pool2d({x}, {kernel}, {window_stride})",
+    "conv2d": (
+        "F.conv2d({conv_x}, {w}, {b}, stride={stride}, padding={conv_pad}{conv_extra})"
+    ),
+    "maxpool": (
+        "F.max_pool2d({pool_x}, {kernel}, {window_stride}{pool_extra})"
+    ),
+    "avgpool": (
+        "F.avg_pool2d({pool_x}, {kernel}, {window_stride}{pool_extra}){divide}"
+    ),
     "matmul": "{a} @ {b}",
     "affine": "{x}{flat} @ {w} + {b}",
     "reshape": "{x}.reshape({shape})",
-    "flatten": "{x}.flatten(1)",
+    "flatten": "{flat_expr}",
+    "concat": "torch.cat([{a}, {b}], dim={axis})",
+    "pad": "F.pad({x}, {pad_args})",
+    "squeeze": "{x}.squeeze({dims})",
+    "unsqueeze": "{x}{unsqueezes}",
+    "sqrt": "torch.sqrt({x})",
+    "clip": "torch.clamp({x}, {low}, {high})",
     "transpose": "{x}.permute({perm})",
     "softmax": "torch.softmax({x}, dim={axis})",
     "log_softmax": "torch.log_softmax({x}, dim={axis})",
@@ -76,6 +94,8 @@ EXPRESSIONS = {
     "dropout": "F.dropout({x}, p={drop}, training=self.training)",
     "sum": "{x}.sum({reduce})",
     "mean": "{x}.mean({reduce})",
+    "reduce_max": "{x}.amax({reduce})",
+    "reduce_min": "{x}.amin({reduce})",
 }
 SUPPORTED = {*LEAF_OPS, *EXPRESSIONS}
 #: op -> why PyTorch cannot express it (the export's error message says it); none today
@@ -121,11 +141,11 @@ def _expression(plan: ExportPlan, nid: str, names: dict[str, str]) -> str:
     ports = graph.ops[nid].inputs
     fields = {port: names[graph.sources[nid][port]] for port in ports}
     shape = graph.shapes[graph.sources[nid][ports[0]]] if ports else ()
-    if op in ("maxpool", "avgpool"):
-        fields["window_stride"] = Pool.window(attrs)[1]
+    if ports:
+        fields.update(torch_fields.fields(op, fields[ports[0]], attrs, shape))
     if op == "transpose":
         fields["perm"] = permutation(attrs["axes"], shape)
-    if op in ("sum", "mean"):
+    if op in ("sum", "mean", "reduce_max", "reduce_min"):
         axes = normalise_axes(attrs["axis"], len(shape))
         whole = attrs["axis"] is None and not attrs["keepdims"]
         fields["reduce"] = "" if whole else f"dim={axes}, keepdim={attrs['keepdims']}"
