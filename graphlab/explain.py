@@ -104,6 +104,7 @@ TENSOR_FORMULAS = {
     "log": {"x": "dout / {x}"},
     "power": {"x": "dout * p {x}^(p - 1)"},
     "abs": {"x": "dout * sign({x})"},
+    "pow": {"a": "dout * {b} {a}^({b} - 1)", "b": "dout * {a}^{b} ln {a}"},
     "sqrt": {"x": "dout / (2 sqrt({x})) (twice the output, under dout)"},
     "clip": {"x": "dout where low <= {x} <= high, 0 where it was clipped"},
     "matmul": {"a": "dout {b}^T", "b": "{a}^T dout"},
@@ -148,6 +149,7 @@ TENSOR_FORMULAS = {
     "reshape": {"x": "dout reshaped to {x}'s shape"},
     "transpose": {"x": "dout transposed back by the inverse permutation"},
     "softmax_cross_entropy": {"scores": "(softmax({scores}) - onehot(y)) / N"},
+    "nll_loss": {"logp": "-w[y] * dout at each label's class (/ sum w for the mean), 0 elsewhere"},
     "svm_loss": {
         "scores": "+1/N at each class whose margin is violated, -(their count)/N at the correct class"
     },

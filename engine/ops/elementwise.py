@@ -106,6 +106,21 @@ class Minimum(Binary):
         return g * first, g * ~first
 
 
+@register
+class Pow(Binary):
+    name = "pow"
+    formula = "out = a ^ b (elementwise; an integer a keeps its integer type, as in ONNX)"
+    rule = "pow gate: d/da = b a^(b-1), d/db = a^b ln a (needs a > 0)"
+
+    def compute(self, xp, a, b):
+        out = xp.power(a, b)
+        return out.astype(a.dtype) if a.dtype.kind in "iu" else out
+
+    def local_grads(self, xp, a, b, g):
+        out = xp.power(a, b)
+        return g * b * xp.power(a, b - 1), g * out * xp.log(a)
+
+
 class Unary(Op):
     category = "Arithmetic"
     inputs = ("x",)

@@ -123,6 +123,11 @@ class Reshaping(Op):
     category = CATEGORY
     inputs = ("x",)
 
+    def forward(self, xp, inputs, attrs, ctx):
+        """x -> x with its inferred shape; a fed batch that does not fit raises a ShapeError."""
+        (x,) = inputs
+        return x.reshape(self.infer_shape([x.shape], attrs)), x.shape
+
     def backward(self, xp, saved, grad_out, attrs, needed=None):
         return [grad_out.reshape(saved)]
 
@@ -147,11 +152,6 @@ class Reshape(Reshaping):
                 "x", f"cannot reshape {fmt(shape)} ({size} elements) to {fmt(target)}"
             )
         return tuple(size // rest if d == -1 else d for d in target)
-
-    def forward(self, xp, inputs, attrs, ctx):
-        """x -> x.reshape(shape); a fed batch that does not fit raises a ShapeError."""
-        (x,) = inputs
-        return x.reshape(self.infer_shape([x.shape], attrs)), x.shape
 
 
 @register

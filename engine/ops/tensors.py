@@ -136,10 +136,6 @@ class Squeeze(Reshaping):
         axes = _squeezed(shape, attrs["axes"])
         return tuple(d for i, d in enumerate(shape) if i not in axes)
 
-    def forward(self, xp, inputs, attrs, ctx):
-        (x,) = inputs
-        return x.reshape(self.infer_shape([x.shape], attrs)), x.shape
-
 
 @register
 class Unsqueeze(Reshaping):
@@ -153,7 +149,3 @@ class Unsqueeze(Reshaping):
         axes = normalise_axes(attrs["axes"], len(shape) + len(attrs["axes"]))
         rest = iter(shape)
         return tuple(1 if i in axes else next(rest) for i in range(len(shape) + len(axes)))
-
-    def forward(self, xp, inputs, attrs, ctx):
-        (x,) = inputs
-        return x.reshape(self.infer_shape([x.shape], attrs)), x.shape

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from graphlab.document import GraphDocument
 
 #: data losses and weight penalties: what an inference export leaves out
-LOSS_OPS = frozenset({"softmax_cross_entropy", "svm_loss", "mse"})
+LOSS_OPS = frozenset({"softmax_cross_entropy", "svm_loss", "mse", "nll_loss"})
 PENALTY_OPS = frozenset({"l1_penalty", "l2_penalty", "elastic_penalty"})
 LEAF_OPS = frozenset({"input", "parameter", "constant"})
 
@@ -123,11 +123,12 @@ def export_onnx(doc: GraphDocument, path, include_loss: bool = False) -> None:
     export(doc, path, include_loss=include_loss)
 
 
-def import_onnx(path) -> GraphDocument:
-    """Read an ONNX model as an editable document (see :mod:`graphlab.export.onnx_import`)."""
+def import_onnx(path, values=None) -> GraphDocument:
+    """Read an ONNX model as an editable document (see :mod:`graphlab.export.onnx_import`);
+    ``values`` gives graph inputs (name -> array) that feed settings or weights."""
     from graphlab.export.onnx_import import import_onnx as load
 
-    return load(path)
+    return load(path, values)
 
 
 def export_torch(doc: GraphDocument, path) -> list:

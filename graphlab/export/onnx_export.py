@@ -44,6 +44,7 @@ SAME_INPUTS = {
     "prelu": "PRelu",
     "matmul": "MatMul",
     "sqrt": "Sqrt",
+    "pow": "Pow",
 }
 
 
@@ -215,6 +216,14 @@ def _cross_entropy(b, nid, ins, attrs, shapes):
     b.node("SoftmaxCrossEntropyLoss", ins, nid, reduction="mean")
 
 
+def _nll_loss(b, nid, ins, attrs, shapes):
+    inputs = list(ins)
+    if attrs["class_weights"] is not None:
+        inputs.append(b.const(f"{nid}::weights", attrs["class_weights"]))
+    ignore = {} if attrs["ignore_index"] is None else {"ignore_index": attrs["ignore_index"]}
+    b.node("NegativeLogLikelihoodLoss", inputs, nid, reduction=attrs["reduction"], **ignore)
+
+
 def _mse(b, nid, ins, attrs, shapes):
     diff = b.node("Sub", ins, f"{nid}::diff")
     square = b.node("Mul", [diff, diff], f"{nid}::square")
@@ -290,6 +299,7 @@ EMITTERS = {
     "maxout": _maxout,
     "softmax_cross_entropy": _cross_entropy,
     "svm_loss": _svm_loss,
+    "nll_loss": _nll_loss,
     "mse": _mse,
     "l2_penalty": _penalty("ReduceSumSquare"),
     "l1_penalty": _penalty("ReduceL1"),

@@ -16,13 +16,16 @@ from graphlab.export.onnx_layers import check
 from graphlab.export.onnx_read import tensor_array
 
 #: ONNX op type -> engine op, for ops with the same inputs and no attributes
-#: (Max and Min take any number of inputs in ONNX, so they have handlers of their own)
-SAME_OPS = {onnx_op: op for op, onnx_op in SAME_INPUTS.items() if op not in ("max", "min")}
+#: (Max and Min take any number of inputs in ONNX, and Pow with a constant number is the
+#: power node, so they have handlers of their own)
+HANDLED = ("max", "min", "pow")
+SAME_OPS = {onnx_op: op for op, onnx_op in SAME_INPUTS.items() if op not in HANDLED}
 #: ONNX ops whose engine form keeps integer tensors' results (others refuse integer inputs)
 INTEGER_OK = {
     *("Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Neg", "Abs", "Relu", "Clip"),
     *("Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Pad", "Identity"),
     *("ReduceSum", "ReduceMax", "ReduceMin", "MaxPool", "GlobalMaxPool", "Constant", "Pow"),
+    "NegativeLogLikelihoodLoss",
 }
 
 
@@ -53,10 +56,14 @@ def _flatten(im, node, attrs):
 
 
 def _pow(im, node, attrs):
-    exponent = im.array(node.input[1], "exponent")
-    check(exponent.size == 1, "the exponent must be one number (an elementwise power has no engine op)")  # fmt: skip
-    check(not im.is_integer(node.input[0]), "integer base: ONNX keeps an integer result")
-    im.add("power", node.output[0], [im.node_of(node.input[0])], exponent=float(exponent))
+    """x ** p with one constant number p is the power node; otherwise pow of two tensors."""
+    base, exponent = node.input
+    constant = exponent in im.arrays or exponent in im.values
+    if constant and im.array(exponent, "exponent").size == 1 and not im.is_integer(base):
+        value = float(im.array(exponent, "exponent"))
+        im.add("power", node.output[0], [im.node_of(base)], exponent=value)
+        return
+    im.add("pow", node.output[0], [im.node_of(base), im.node_of(exponent)])
 
 
 def _reshape(im, node, attrs):
@@ -177,14 +184,33 @@ def _constant(im, node, attrs):
 
 
 def _cross_entropy(im, node, attrs):
-    check(attrs.get("reduction", "mean") == "mean", "only reduction='mean'")
-    check(len(node.input) == 2 and "ignore_index" not in attrs, "class weights and ignore_index are not supported")  # fmt: skip
-    check(len(node.output) == 1, "the log_prob output is not supported")
-    scores = im.shape(node.input[0])
-    check(scores is None or len(scores) == 2, "only scores (N, C): one class per sample")
-    im.doc.set_loss(
-        im.add("softmax_cross_entropy", node.output[0], [im.node_of(t) for t in node.input])
-    )
+    """The course's softmax_cross_entropy when it is one (mean over (N, C) scores, no
+    options), else log_softmax over the classes then nll_loss (the log_prob output)."""
+    scores, out = node.input[0], node.output[0]
+    shape = im.shape(scores)
+    plain = attrs.get("reduction", "mean") == "mean" and shape is not None and len(shape) == 2
+    if plain and not _optional(node, 2) and "ignore_index" not in attrs and len(node.output) == 1:
+        inputs = [im.node_of(t) for t in node.input]
+        im.doc.set_loss(im.add("softmax_cross_entropy", out, inputs))
+        return
+    log_prob = node.output[1] if len(node.output) > 1 and node.output[1] else f"{out}_log_prob"
+    logp = im.add("log_softmax", log_prob, [im.node_of(scores)], axis=1)
+    _nll_nodes(im, node, attrs, logp)
+
+
+def _nll_loss(im, node, attrs):
+    _nll_nodes(im, node, attrs, im.node_of(node.input[0]))
+
+
+def _nll_nodes(im, node, attrs, logp: str) -> None:
+    weights = None
+    if _optional(node, 2):
+        weights = [float(w) for w in im.array(node.input[2], "the class weights")]
+    reduction = attrs.get("reduction", "mean")
+    settings = {"reduction": reduction, "ignore_index": attrs.get("ignore_index")}
+    nid = im.add("nll_loss", node.output[0], [logp, im.node_of(node.input[1])], **settings, class_weights=weights)  # fmt: skip
+    if reduction != "none":
+        im.doc.set_loss(nid)
 
 
 HANDLERS = {
@@ -222,6 +248,7 @@ HANDLERS = {
     "Identity": _identity,
     "Constant": _constant,
     "SoftmaxCrossEntropyLoss": _cross_entropy,
+    "NegativeLogLikelihoodLoss": _nll_loss,
 }
 
 
@@ -235,6 +262,7 @@ IMPORTED = {
     "min": "Min (any number of inputs, chained)",
     "flatten": "Flatten (any axis)",
     "power": "Pow with a constant exponent",
+    "pow": "Pow with a tensor exponent",
     "leaky_relu": "LeakyRelu",
     "elu": "Elu",
     "softmax": "Softmax",
@@ -258,7 +286,9 @@ IMPORTED = {
     "avgpool": "AveragePool",
     "batchnorm": "BatchNormalization (inference, with its running statistics)",
     "dropout": "Dropout",
-    "softmax_cross_entropy": "SoftmaxCrossEntropyLoss (mean)",
+    "softmax_cross_entropy": "SoftmaxCrossEntropyLoss (mean over (N, C) scores, no options)",
+    "nll_loss": "NegativeLogLikelihoodLoss; SoftmaxCrossEntropyLoss with options (after a "
+    "log_softmax)",
 }
 #: engine op -> why no ONNX model imports as it (the import reads its exported form back as
 #: other nodes, or not at all)

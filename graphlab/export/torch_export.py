@@ -58,15 +58,9 @@ EXPRESSIONS = {
     "elu": "F.elu({x}, {alpha})",
     "prelu": "torch.where({x} > 0, {x}, {x} * {slope})",
     "maxout": "{x}.unflatten(1, (-1, {k})).max(dim=2).values",
-    "conv2d": (
-        "F.conv2d({conv_x}, {w}, {b}, stride={stride}, padding={conv_pad}{conv_extra})"
-    ),
-    "maxpool": (
-        "F.max_pool2d({pool_x}, {kernel}, {window_stride}{pool_extra})"
-    ),
-    "avgpool": (
-        "F.avg_pool2d({pool_x}, {kernel}, {window_stride}{pool_extra}){divide}"
-    ),
+    "conv2d": ("F.conv2d({conv_x}, {w}, {b}, stride={stride}, padding={conv_pad}{conv_extra})"),
+    "maxpool": ("F.max_pool2d({pool_x}, {kernel}, {window_stride}{pool_extra})"),
+    "avgpool": ("F.avg_pool2d({pool_x}, {kernel}, {window_stride}{pool_extra}){divide}"),
     "matmul": "{a} @ {b}",
     "affine": "{x}{flat} @ {w} + {b}",
     "reshape": "{x}.reshape({shape})",
@@ -76,12 +70,14 @@ EXPRESSIONS = {
     "squeeze": "{x}.squeeze({dims})",
     "unsqueeze": "{x}{unsqueezes}",
     "sqrt": "torch.sqrt({x})",
+    "pow": "torch.pow({a}, {b})",
     "clip": "torch.clamp({x}, {low}, {high})",
     "transpose": "{x}.permute({perm})",
     "softmax": "torch.softmax({x}, dim={axis})",
     "log_softmax": "torch.log_softmax({x}, dim={axis})",
     "softmax_cross_entropy": "F.cross_entropy({scores}, {labels})",
     "svm_loss": "svm_loss({scores}, {labels}, {margin})",
+    "nll_loss": "F.nll_loss({logp}, {labels}{nll_options})",
     "mse": "F.mse_loss({prediction}, {target})",
     "l2_penalty": "{strength} * ({w} * {w}).sum()",
     "l1_penalty": "{strength} * {w}.abs().sum()",

@@ -30,9 +30,7 @@ def _window_input(x: str, attrs, fill: str, limit: int) -> tuple[str, int]:
 
 def _conv(x, attrs, shape):
     conv_x, pad = _window_input(x, attrs, "0.0", max(padding(attrs)))
-    extra = "".join(
-        f", {key}={attrs[key]}" for key in ("dilation", "groups") if attrs[key] != 1
-    )
+    extra = "".join(f", {key}={attrs[key]}" for key in ("dilation", "groups") if attrs[key] != 1)
     return {"conv_x": conv_x, "conv_pad": pad, "conv_extra": extra}
 
 
@@ -92,7 +90,18 @@ def _unsqueeze(x, attrs, shape):
     return {"unsqueezes": "".join(f".unsqueeze({a})" for a in axes)}
 
 
+def _nll(x, attrs, shape):
+    options = f", reduction={attrs['reduction']!r}"
+    if attrs["ignore_index"] is not None:
+        options += f", ignore_index={attrs['ignore_index']}"
+    if attrs["class_weights"] is not None:
+        weights = list(attrs["class_weights"])
+        options += f", weight=torch.tensor({weights}, dtype={x}.dtype)"
+    return {"nll_options": options}
+
+
 FIELDS = {
+    "nll_loss": _nll,
     "conv2d": _conv,
     "maxpool": _maxpool,
     "avgpool": _avgpool,

@@ -117,3 +117,13 @@ CASES += [
         label="high-only",
     ),  # fmt: skip
 ]
+
+CASES += [
+    OpCase(
+        "pow",
+        {"a": _positive(rng, *sa), "b": rand(rng, *sb)},
+        torch=lambda t, a, b: t.pow(a, b),
+        label=label,
+    )  # fmt: skip
+    for sa, sb, label in SHAPES
+]
