@@ -142,7 +142,9 @@ class Inspector(QScrollArea):
         node = self.doc.nodes[self.nid]
         op = get_op(node.op)
         for attr in op.attrs:
-            self.setters[attr.name](node.attrs.get(attr.name, attr.default))
+            self.setters[attr.name](
+                node.attrs.get(attr.name, None if attr.required else attr.default)
+            )
         if self.label_edit.text() != node.label and not self.label_edit.hasFocus():
             self.label_edit.setText(node.label)
         if self.value_editor is not None and self.nid in self.doc.inputs:
