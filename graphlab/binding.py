@@ -6,7 +6,7 @@ A document's dataset binding is ``{"spec": <load_dataset spec>, "data_input": id
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,11 +22,17 @@ class BoundData:
     preprocessing: object  # graphlab.datasets.Preprocessing
     data_input: str
     label_input: str
+    #: the statistics stored in the project ({} when they were fitted by this load)
+    record: dict = field(default_factory=dict)
+    #: one sentence when the dataset changed since the stored statistics were fitted
+    note: str = ""
 
 
 def bound_data(doc: GraphDocument) -> BoundData:
-    """Load, split and preprocess the document's dataset; DatasetError names what is wrong."""
+    """Load, split and preprocess the document's dataset; DatasetError names what is wrong.
+    Statistics stored in the project are used as they are (see graphlab.preprocess_store)."""
     from graphlab.datasets import load_dataset, preprocess_splits, split_dataset
+    from graphlab.preprocess_store import change_note, preprocessing_of, stored_record
 
     binding = doc.dataset
     if not binding:
@@ -44,12 +50,19 @@ def bound_data(doc: GraphDocument) -> BoundData:
             test=split.get("test", 0.1),
             seed=split.get("seed", 0),
         )
+        record = stored_record(binding)
         splits, stats = preprocess_splits(
-            splits, center=preprocess.get("center", "none"), scale=preprocess.get("scale")
+            splits,
+            center=preprocess.get("center", "none"),
+            scale=preprocess.get("scale"),
+            stats=preprocessing_of(record) if record else None,
         )
     except (TypeError, AttributeError) as exc:
         raise DatasetError(f"{doc.name}: the dataset binding is malformed ({exc})") from None
-    return BoundData(splits, stats, binding["data_input"], binding["label_input"])
+    note = change_note(record, splits.train.X) if record else ""
+    return BoundData(
+        splits, stats, binding["data_input"], binding["label_input"], record or {}, note
+    )
 
 
 def sample_feeds(doc: GraphDocument, batch: int = 16, seed: int = 0) -> dict[str, np.ndarray]:

@@ -22,6 +22,7 @@ from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import GraphDocument
 from ui.commands import SetAttrs, SetInputValue, SetLabel
 from ui.input_drop import use_image_button
+from ui.inspector_preprocess import add_preprocessing_rows
 from ui.inspector_widgets import (
     TextAttrEditor,
     attr_editor,
@@ -84,6 +85,7 @@ class Inspector(QScrollArea):
             spec = doc.dataset["spec"]
             text = spec.get("name", "") if isinstance(spec, dict) else str(spec)
             self.form.addRow("dataset", QLabel(text or str(spec), wordWrap=True))
+        add_preprocessing_rows(self.form, doc)
         text = f"{count} nodes selected." if count > 1 else "Select a node to inspect it."
         hint = QLabel(text, wordWrap=True)
         hint.setEnabled(False)
@@ -125,6 +127,7 @@ class Inspector(QScrollArea):
                 lambda v, nid=node.id: self.stack.push(SetInputValue(self.doc, nid, v))
             )
             self.form.addRow("value", self.value_editor)
+        add_preprocessing_rows(self.form, self.doc, node.id)
         use_image = use_image_button(self.doc, self.stack, node.id)
         if use_image is not None:
             self.form.addRow(use_image)

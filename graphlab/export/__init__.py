@@ -116,11 +116,11 @@ def python_names(ids, reserved=()) -> dict[str, str]:
     return names
 
 
-def export_onnx(doc: GraphDocument, path, include_loss: bool = False) -> None:
+def export_onnx(doc: GraphDocument, path, include_loss: bool = False, preprocess="embed") -> None:
     """Write ``doc`` as an ONNX model (see :mod:`graphlab.export.onnx_export`)."""
     from graphlab.export.onnx_export import export_onnx as export
 
-    export(doc, path, include_loss=include_loss)
+    export(doc, path, include_loss=include_loss, preprocess=preprocess)
 
 
 def import_onnx(path, values=None) -> GraphDocument:

@@ -21,6 +21,7 @@ from engine.ops.cnn import Pool, padding
 from engine.ops.linalg import permutation
 from graphlab.document import GraphDocument
 from graphlab.export import LEAF_OPS, ExportError, export_plan, unsupported
+from graphlab.export.preprocess_export import onnx_metadata, onnx_preprocess, stored_preprocessing
 from graphlab.fileformat import write_atomically
 
 OPSET = 18
@@ -66,6 +67,7 @@ class _Builder:
         self.onnx, self.graph = onnx, graph
         self.nodes: list = []
         self.initializers: list = []
+        self.renames: dict[str, str] = {}  # tensor -> what consumers read instead
 
     def node(self, op_type: str, inputs, output: str, **attrs) -> str:
         """Add one ONNX node (named like its output); returns the output's name."""
@@ -83,11 +85,12 @@ class _Builder:
         """The ONNX nodes computing node ``nid`` into the tensor named ``nid``."""
         graph = self.graph
         op, attrs = graph.nodes[nid].op, graph.attrs[nid]
-        ins = [graph.sources[nid][port] for port in graph.ops[nid].inputs]
+        sources = [graph.sources[nid][port] for port in graph.ops[nid].inputs]
+        ins = [self.renames.get(name, name) for name in sources]
         if op in SAME_INPUTS:
             self.node(SAME_INPUTS[op], ins, nid)
         else:
-            EMITTERS[op](self, nid, ins, attrs, [graph.shapes[i] for i in ins])
+            EMITTERS[op](self, nid, ins, attrs, [graph.shapes[i] for i in sources])
 
 
 def _flatten(b, nid, ins, attrs, shapes):
@@ -310,19 +313,24 @@ SUPPORTED = {*LEAF_OPS, *SAME_INPUTS, *EMITTERS}
 UNSUPPORTED: dict[str, str] = {}
 
 
-def to_onnx_model(doc: GraphDocument, include_loss: bool = False):
-    """The checked ``onnx.ModelProto`` of ``doc`` (float32; labels int64)."""
+def to_onnx_model(doc: GraphDocument, include_loss: bool = False, preprocess: str = "embed"):
+    """The checked ``onnx.ModelProto`` of ``doc`` (float32; labels int64). A model trained
+    with preprocessing statistics starts with them (``preprocess="embed"``: it takes raw
+    samples) or documents them in its metadata (``"metadata"``: it takes preprocessed ones)."""
     onnx = require_onnx()
     plan = export_plan(doc, include_loss)
     graph = plan.graph
     unsupported(graph, plan.nodes, SUPPORTED, "ONNX", UNSUPPORTED)
     builder = _Builder(onnx, graph)
+    stored = stored_preprocessing(doc, plan.nodes)
     inputs = []
     for nid in plan.nodes:
         op = graph.nodes[nid].op
         if op == "input":
             integer = graph.attrs[nid]["dtype"] == "int"
             inputs.append(_value_info(onnx, nid, graph.shapes[nid], integer))
+            if stored and stored[0] == nid:
+                builder.renames = onnx_preprocess(builder, nid, stored[1], preprocess)
         elif op == "parameter":
             builder.const(nid, np.asarray(graph.params[nid]))
         elif op == "constant":
@@ -337,6 +345,8 @@ def to_onnx_model(doc: GraphDocument, include_loss: bool = False):
     opset = onnx.helper.make_opsetid("", OPSET)
     model = onnx.helper.make_model(body, opset_imports=[opset], producer_name="graphlab")
     model.ir_version = onnx.helper.find_min_ir_version_for([opset])
+    if stored:
+        onnx_metadata(onnx, model, *stored, preprocess)
     try:
         onnx.checker.check_model(model, full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
@@ -350,7 +360,10 @@ def _value_info(onnx, name: str, shape, integer: bool):
     return onnx.helper.make_tensor_value_info(name, elem, dims)
 
 
-def export_onnx(doc: GraphDocument, path: str | os.PathLike, include_loss: bool = False) -> None:
-    """Write ``doc`` to ``path`` as an ONNX model, atomically."""
-    data = to_onnx_model(doc, include_loss).SerializeToString()
+def export_onnx(
+    doc: GraphDocument, path: str | os.PathLike, include_loss: bool = False, preprocess="embed"
+) -> None:
+    """Write ``doc`` to ``path`` as an ONNX model, atomically (``preprocess``: see
+    :func:`to_onnx_model`)."""
+    data = to_onnx_model(doc, include_loss, preprocess).SerializeToString()
     write_atomically(Path(path), lambda f: f.write(data))

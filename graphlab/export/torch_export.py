@@ -33,6 +33,7 @@ from graphlab.export import (
     torch_fields,
     unsupported,
 )
+from graphlab.export.preprocess_export import stored_preprocessing, torch_arrays, torch_lines
 from graphlab.fileformat import write_atomically
 
 #: names the generated file uses for itself
@@ -255,6 +256,10 @@ def module_source(doc: GraphDocument, plan: ExportPlan, npz_name: str) -> str:
                     else _default(graph, nid, stat)
                 )
                 init.append(f'self.register_buffer("{name}_{stat}", {value})')
+    stored = stored_preprocessing(doc, plan.nodes)
+    if stored:
+        lines, first = torch_lines(names[stored[0]], stored[1], bool(graph.params))
+        init, body = [*init, *lines], [first, *body]
     cls = class_name(doc.name)
     returns = [names[nid] for nid in plan.outputs]
     helpers = SVM_LOSS if any(graph.nodes[n].op == "svm_loss" for n in plan.nodes) else ""
@@ -357,6 +362,8 @@ def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
         arrays = {f"param:{k}": to_numpy(v) for k, v in graph.params.items()}
         for nid, state in graph.state.items():
             arrays.update({f"state:{nid}:{k}": to_numpy(v) for k, v in state.items()})
+        stored = stored_preprocessing(doc, plan.nodes)
+        arrays.update(torch_arrays(stored[1]) if stored else {})
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         write_atomically(npz_path, lambda f: f.write(buffer.getvalue()))
