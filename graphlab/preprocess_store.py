@@ -32,32 +32,45 @@ def fingerprint(X: np.ndarray) -> dict[str, float]:
     return {"samples": int(len(X)), "sum": round(total, 3), "sum_squares": round(squares, 3)}
 
 
-def fitted_record(data, settings: dict) -> dict:
-    """The JSON record of ``data``'s statistics (a BoundData) fitted with ``settings``
-    ({center, scale}), with the raw images' pixel scale from up to CHUNK samples."""
+def record_settings(binding: dict) -> dict:
+    """What statistics depend on: the preprocess settings, the dataset spec and the split
+    (another dataset or split is fitted again, not reused)."""
+    preprocess = binding.get("preprocess") or {}
+    return {
+        "center": preprocess.get("center", "none"),
+        "scale": preprocess.get("scale"),
+        "spec": binding.get("spec"),
+        "split": binding.get("split", {}),
+    }
+
+
+def fitted_record(data, binding: dict) -> dict:
+    """The JSON record of ``data``'s statistics (a BoundData) fitted under ``binding``, with
+    the raw images' pixel scale from up to CHUNK samples."""
     from graphlab.user_input import pixel_scale_of
 
     stats, train = data.preprocessing, data.splits.train.X
     pixels = pixel_scale_of(train[:CHUNK] * stats.scale + stats.mean, stats)
     return {
-        "settings": {"center": settings.get("center", "none"), "scale": settings.get("scale")},
+        "settings": record_settings(binding),
         "center": stats.center,
         "mean": stats.mean.tolist(),
         "scale": stats.scale.tolist(),
         "pixel_top": float(pixels.top),
         "dark_background": pixels.dark_background,
         "fingerprint": fingerprint(train),
+        "class_names": [str(name) for name in data.splits.train.class_names],
     }
 
 
 def stored_record(binding: dict) -> dict | None:
-    """The stored record when it was fitted with the binding's current settings."""
+    """The stored record when it was fitted under the binding's current settings, dataset
+    spec and split."""
     preprocess = binding.get("preprocess", {}) if isinstance(binding, dict) else {}
     record = preprocess.get("fitted") if isinstance(preprocess, dict) else None
     if not isinstance(record, dict):
         return None
-    settings = {"center": preprocess.get("center", "none"), "scale": preprocess.get("scale")}
-    return record if record.get("settings") == settings else None
+    return record if record.get("settings") == record_settings(binding) else None
 
 
 def preprocessing_of(record: dict) -> Preprocessing:

@@ -13,6 +13,7 @@ from graphlab.binding import bound_data
 from graphlab.examples import open_graph
 from graphlab.export import export_onnx
 from graphlab.fileformat import load_document, save_document
+from graphlab.predict import class_names
 from graphlab.preprocess_store import preprocessing_of
 from graphlab.user_input import dataset_pixel_scale
 
@@ -47,7 +48,8 @@ def test_the_fitted_statistics_are_stored_and_used_again(trained):
     doc, _, _ = trained
     record = doc.dataset["preprocess"]["fitted"]
     assert record["center"] == "mean" and np.asarray(record["mean"]).shape == (1, 8, 8)
-    assert record["settings"] == {"center": "mean", "scale": 16.0}
+    assert record["settings"]["center"] == "mean" and record["settings"]["scale"] == 16.0
+    assert record["settings"]["spec"] == doc.dataset["spec"]
     data = bound_data(doc)
     np.testing.assert_array_equal(data.preprocessing.mean, np.asarray(record["mean"], np.float32))
     assert data.record == record and data.note == ""
@@ -99,6 +101,7 @@ def test_reloaded_without_its_dataset_the_project_keeps_its_statistics(trained, 
         scale = dataset_pixel_scale(again)  # --input and predict need no dataset
         np.testing.assert_array_equal(scale.preprocessing.mean, preprocessing_of(record).mean)
         assert scale.top == 16.0
+        assert class_names(again, 10) == record["class_names"] == [str(k) for k in range(10)]
         export_onnx(again, tmp_path / "again.onnx")
         (scores,) = ort.InferenceSession(str(tmp_path / "again.onnx")).run(["fc"], {"x": raw})
         np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-4)
@@ -107,12 +110,18 @@ def test_reloaded_without_its_dataset_the_project_keeps_its_statistics(trained, 
 
 
 def test_a_dataset_that_changed_is_noted_and_the_stored_statistics_kept(trained, tmp_path):
-    doc, _, _ = trained
-    changed = tmp_path / "changed.npz"
-    with np.load(doc.dataset["spec"]["path"]) as data:
-        np.savez(changed, X=data["X"][:900] * 0.5, y=data["y"][:900])
-    copy = doc.snapshot()
-    copy.set_dataset({**doc.dataset, "spec": {"format": "npz", "path": str(changed)}})
-    data = bound_data(copy)
-    assert "the dataset changed since its preprocessing statistics were fitted" in data.note
-    np.testing.assert_array_equal(data.preprocessing.mean, bound_data(doc).preprocessing.mean)
+    doc, _, npz = trained
+    stored = bound_data(doc).preprocessing.mean
+    original = npz.read_bytes()
+    with np.load(npz) as data:
+        X, y = data["X"], data["y"]
+    np.savez(npz, X=X[:900] * 0.5, y=y[:900])  # the same file, other samples
+    try:
+        data = bound_data(doc)
+        assert "the dataset changed since its preprocessing statistics were fitted" in data.note
+        np.testing.assert_array_equal(data.preprocessing.mean, stored)
+    finally:
+        npz.write_bytes(original)
+    other = doc.snapshot()  # another split is fitted again, not reused
+    other.set_dataset({**doc.dataset, "split": {"val": 0.3, "test": 0.1, "seed": 1}})
+    assert bound_data(other).record == {} and bound_data(doc).record

@@ -7,11 +7,10 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLabel
 
 from graphlab.examples import open_graph
-from graphlab.preprocess_store import with_record
+from graphlab.preprocess_store import record_settings, with_record
 from ui.inspector import Inspector
 
 RECORD = {
-    "settings": {"center": "mean", "scale": 16.0},
     "center": "mean",
     "mean": (np.arange(64, dtype=float).reshape(1, 8, 8) / 8).tolist(),
     "scale": [[[16.0]]],
@@ -32,7 +31,8 @@ def test_the_stored_statistics_show_on_the_summary_and_the_data_input(qtbot, tmp
     inspector.show_node(None)
     assert "preprocess:center" not in texts(inspector)  # not trained: nothing stored yet
     assert any("fitted on the training split when a run starts" in w.text() for w in inspector.findChildren(QLabel))  # fmt: skip
-    doc.set_dataset(with_record(doc.dataset, RECORD))
+    record = {**RECORD, "settings": record_settings(doc.dataset)}  # fitted on this binding
+    doc.set_dataset(with_record(doc.dataset, record))
     inspector.show_node("x")
     shown = texts(inspector)
     assert shown["preprocess:center"] == "mean"
