@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from engine.kernels.windows import (
     fold_windows,
     pad_spatial,
@@ -39,8 +41,9 @@ def pool_pads(shape, kernel: int, stride: int, pad=0, dilation: int = 1, ceil_mo
 
 
 def _lowest(xp, dtype):
-    """The value padding never wins a maximum against."""
-    return -xp.inf if xp.dtype(dtype).kind == "f" else xp.iinfo(dtype).min
+    """The value padding never wins a maximum against (dtype metadata is numpy's on any
+    device)."""
+    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
 
 
 def maxpool_forward(xp, x, kernel: int, stride: int, pads=(0, 0, 0, 0), dilation: int = 1):

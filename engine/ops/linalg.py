@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np  # shape arithmetic only (tuples), on any device
+
 from engine.errors import AttrError
 from engine.ops.base import (
     Attr,
@@ -63,7 +65,7 @@ class MatMul(Op):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = grad_out.reshape(
-            xp.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
+            np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
         )
         da = (
             unbroadcast(xp, g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
