@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graphlab.export import ExportError
 from graphlab.export import onnx_layers as layers
 from graphlab.export.onnx_export import SAME_INPUTS
 from graphlab.export.onnx_layers import check
@@ -154,10 +155,6 @@ def _variadic(op, mean: bool = False):
     return handle
 
 
-def _batchnorm(im, node, attrs):
-    layers.batchnorm(im, node, attrs)
-
-
 def _dropout(im, node, attrs):
     ratio = float(attrs.get("ratio", 0.5))
     if _optional(node, 1):
@@ -180,7 +177,7 @@ def _constant(im, node, attrs):
         if key in attrs:
             im.arrays[node.output[0]] = np.asarray(attrs[key], np.int64 if "int" in key else np.float32)  # fmt: skip
             return
-    raise layers.ExportError("only numeric constants (value, value_float(s), value_int(s))")
+    raise ExportError("only numeric constants (value, value_float(s), value_int(s))")
 
 
 def _cross_entropy(im, node, attrs):
@@ -243,7 +240,7 @@ HANDLERS = {
     "AveragePool": layers.pool("avgpool"),
     "GlobalAveragePool": layers.global_pool("mean"),
     "GlobalMaxPool": layers.global_pool("reduce_max"),
-    "BatchNormalization": _batchnorm,
+    "BatchNormalization": layers.batchnorm,
     "Dropout": _dropout,
     "Identity": _identity,
     "Constant": _constant,

@@ -13,8 +13,6 @@ import numpy as np
 
 from graphlab.export import ExportError
 
-__all__ = ["ExportError", "check"]
-
 
 def check(condition: bool, message: str) -> None:
     if not condition:
