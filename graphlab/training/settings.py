@@ -73,8 +73,7 @@ class TrainingRun:
         self.doc.set_params(params, state, extra)
         self.doc.set_training({**self.doc.training, "progress": progress})
         if not self.data.record and self.doc.dataset.get("spec"):  # keep the fitted statistics
-            settings = self.doc.dataset.get("preprocess", {})
-            record = fitted_record(self.data, settings)
+            record = fitted_record(self.data, self.doc.dataset)
             self.doc.set_dataset(with_record(self.doc.dataset, record))
 
 
