@@ -133,16 +133,16 @@ NETS = {
 def trained_looking(net: nn.Module, seed: int) -> nn.Module:
     """``net`` in eval mode with batchnorm statistics moved away from 0 and 1."""
     torch.manual_seed(seed)
-    net.train()
+    net = net.float().train()  # float32 whatever torch's default dtype (a test may change it)
     with torch.no_grad():
         for _ in range(3):
-            net(torch.randn(8, 3, 15, 15))
+            net(torch.randn(8, 3, 15, 15, dtype=torch.float32))
     return net.eval()
 
 
 def export(net: nn.Module, path, dynamo: bool) -> None:
     """torch.onnx.export with a dynamic batch: TorchScript at opset 18, or dynamo at 20."""
-    x = torch.randn(2, 3, 15, 15)
+    x = torch.randn(2, 3, 15, 15, dtype=torch.float32)
     if dynamo:
         batch = torch.export.Dim("batch", min=1, max=64)
         torch.onnx.export(net, (x,), path, dynamo=True, opset_version=20, input_names=["x"], output_names=["scores"], dynamic_shapes={"x": {0: batch}})  # fmt: skip

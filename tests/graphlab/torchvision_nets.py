@@ -136,5 +136,5 @@ class MobileNetV2(nn.Module):
 
 def export_onnx(net: nn.Module, path, size: int = 64) -> None:
     """The eval-mode TorchScript export (opset 18) with a dynamic batch, input x, output scores."""
-    x = torch.randn(2, 3, size, size)
-    torch.onnx.export(net.eval(), (x,), path, dynamo=False, opset_version=18, input_names=["x"], output_names=["scores"], dynamic_axes={"x": {0: "N"}, "scores": {0: "N"}})  # fmt: skip
+    x = torch.randn(2, 3, size, size, dtype=torch.float32)
+    torch.onnx.export(net.float().eval(), (x,), path, dynamo=False, opset_version=18, input_names=["x"], output_names=["scores"], dynamic_axes={"x": {0: "N"}, "scores": {0: "N"}})  # fmt: skip
