@@ -8,7 +8,7 @@ image by its feature vector before preprocessing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +24,10 @@ class BoundData:
     preprocessing: object  # graphlab.datasets.Preprocessing
     data_input: str
     label_input: str
+    #: the statistics stored in the project ({} when they were fitted by this load)
+    record: dict = field(default_factory=dict)
+    #: one sentence when the dataset changed since the stored statistics were fitted
+    note: str = ""
 
 
 def raw_splits(binding: dict):
@@ -40,8 +44,10 @@ def raw_splits(binding: dict):
 
 
 def bound_data(doc: GraphDocument) -> BoundData:
-    """Load, split and preprocess the document's dataset; DatasetError names what is wrong."""
+    """Load, split and preprocess the document's dataset; DatasetError names what is wrong.
+    Statistics stored in the project are used as they are (see graphlab.preprocess_store)."""
     from graphlab.datasets import preprocess_splits
+    from graphlab.preprocess_store import change_note, preprocessing_of, stored_record
 
     binding = doc.dataset
     if not binding:
@@ -58,12 +64,19 @@ def bound_data(doc: GraphDocument) -> BoundData:
             from graphlab.datasets.feature_cache import featurize_splits
 
             splits = featurize_splits(splits, binding["features"], split.get("seed", 0))
+        record = stored_record(binding)
         splits, stats = preprocess_splits(
-            splits, center=preprocess.get("center", "none"), scale=preprocess.get("scale")
+            splits,
+            center=preprocess.get("center", "none"),
+            scale=preprocess.get("scale"),
+            stats=preprocessing_of(record) if record else None,
         )
     except (TypeError, AttributeError) as exc:
         raise DatasetError(f"{doc.name}: the dataset binding is malformed ({exc})") from None
-    return BoundData(splits, stats, binding["data_input"], binding["label_input"])
+    note = change_note(record, splits.train.X) if record else ""
+    return BoundData(
+        splits, stats, binding["data_input"], binding["label_input"], record or {}, note
+    )
 
 
 def sample_feeds(doc: GraphDocument, batch: int = 16, seed: int = 0) -> dict[str, np.ndarray]:

@@ -29,7 +29,7 @@ def cmd_export(args) -> int:
     for kind, path in targets:
         note = ""
         if kind == "onnx":
-            export_onnx(doc, path, include_loss=args.with_loss)
+            export_onnx(doc, path, include_loss=args.with_loss, preprocess=args.preprocess)
             written = [path]
         elif kind == "torch":
             written = export_torch(doc, path)
@@ -61,6 +61,14 @@ def add_export(sub) -> None:
     p.add_argument("--onnx", metavar="FILE.onnx", help="write an ONNX model (opset 18)")
     p.add_argument(
         "--with-loss", action="store_true", help="with --onnx: include the labels and the loss"
+    )
+    p.add_argument(
+        "--preprocess",
+        choices=("embed", "metadata"),
+        default="embed",
+        help="with --onnx, for a graph trained with preprocessing: embed (default) starts the "
+        "model with (x - mean) / scale, so it takes raw samples; metadata keeps the input "
+        "preprocessed and writes the statistics into the model's metadata only",
     )
     p.add_argument("--torch", metavar="FILE.py", help="write a PyTorch module (and FILE.npz)")
     p.add_argument(

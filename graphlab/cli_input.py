@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 
 from graphlab.cli_args import add_graph_argument
+from graphlab.custom_ops.cli import open_trusted
 from graphlab.document import GraphDocument
 from graphlab.examples import open_graph
 from graphlab.predict import predict_files
-from graphlab.user_input import InputReader
+from graphlab.user_input import InputReader, read_array
 
 
 def assignment(text: str) -> tuple[str, str]:
@@ -31,6 +32,27 @@ def dataset_spec(text: str) -> dict:
     if path.suffix.lower() == ".npz":
         return {"format": "npz", "path": str(path)}
     return {"name": text}
+
+
+def open_run_graph(args) -> GraphDocument:
+    """The GRAPH of ``graphlab run``: an ONNX model is imported with the ``--input`` arrays
+    (.npy, .npz) of its graph inputs given, so inputs that feed shapes, axes or weights
+    become constants; the --input entries it consumed that way are then dropped. Any other
+    GRAPH loads as ``open_trusted`` does."""
+    if Path(args.graph).suffix.lower() != ".onnx":
+        return open_trusted(args)  # a project's custom op code runs only with --trust
+    from graphlab.export import import_onnx
+
+    given = getattr(args, "input", None) or []
+    arrays = {name: read_array(Path(src)) for name, src in given if _is_array_file(src)}
+    doc = import_onnx(args.graph, values=arrays)
+    args.input = [(nid, src) for nid, src in given if doc.nodes.get(nid) and doc.nodes[nid].op == "input"]  # fmt: skip
+    return doc
+
+
+def _is_array_file(source: str) -> bool:
+    path = Path(source).expanduser()
+    return path.suffix.lower() in (".npy", ".npz") and path.is_file()
 
 
 def apply_user_inputs(doc: GraphDocument, args) -> None:

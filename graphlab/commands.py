@@ -24,7 +24,7 @@ from graphlab.cli_args import (
     positive_int,
 )
 from graphlab.cli_export import add_export, add_import
-from graphlab.cli_input import add_input_options, add_predict, apply_user_inputs
+from graphlab.cli_input import add_input_options, add_predict, apply_user_inputs, open_run_graph
 from graphlab.cli_open import add_open
 from graphlab.custom_ops.cli import add_trust_argument, open_trusted
 from graphlab.examples import list_examples, open_graph
@@ -115,7 +115,7 @@ def add_describe(sub) -> None:
 
 
 def cmd_run(args) -> int:
-    doc = open_trusted(args)
+    doc = open_run_graph(args)
     apply_user_inputs(doc, args)
     graph = doc.compile(device=args.device, seed=args.seed)
     feeds = sample_feeds(doc, batch=args.batch, seed=args.seed)

@@ -119,6 +119,9 @@ TENSOR_FORMULAS = {
     "log": {"x": "dout / {x}"},
     "power": {"x": "dout * p {x}^(p - 1)"},
     "abs": {"x": "dout * sign({x})"},
+    "pow": {"a": "dout * {b} {a}^({b} - 1)", "b": "dout * {a}^{b} ln {a}"},
+    "sqrt": {"x": "dout / (2 sqrt({x})) (twice the output, under dout)"},
+    "clip": {"x": "dout where low <= {x} <= high, 0 where it was clipped"},
     "matmul": {"a": "dout {b}^T", "b": "{a}^T dout"},
     "affine": {"x": "dout {w}^T", "w": "{x}^T dout", "b": "sum of dout over the batch"},
     "conv2d": {
@@ -139,7 +142,16 @@ TENSOR_FORMULAS = {
     "softmax": {"x": "p * (dout - sum(dout * p)) along the axis, p = softmax({x})"},
     "log_softmax": {"x": "dout - softmax({x}) * sum(dout) along the axis"},
     "maxpool": {"x": "dout routed to each window's first maximum"},
-    "avgpool": {"x": "dout / K^2 spread over each window"},
+    "avgpool": {"x": "dout / K^2 spread over each window (/ its cell count near padding)"},
+    "concat": {
+        "a": "dout split along the axis: a's part",
+        "b": "dout split along the axis: b's part",
+    },
+    "pad": {"x": "dout cropped back to {x} (reflected or edge copies add their dout)"},
+    "squeeze": {"x": "dout reshaped to {x}'s shape"},
+    "unsqueeze": {"x": "dout reshaped to {x}'s shape"},
+    "reduce_max": {"x": "dout routed to the maximum (shared among ties)"},
+    "reduce_min": {"x": "dout routed to the minimum (shared among ties)"},
     "batchnorm": {
         "x": "{gamma} / (M sigma) * (M dout - sum dout - x_hat * sum(dout * x_hat)), sums per channel",
         "gamma": "sum of dout * x_hat per channel",
@@ -152,6 +164,7 @@ TENSOR_FORMULAS = {
     "reshape": {"x": "dout reshaped to {x}'s shape"},
     "transpose": {"x": "dout transposed back by the inverse permutation"},
     "softmax_cross_entropy": {"scores": "(softmax({scores}) - onehot(y)) / N"},
+    "nll_loss": {"logp": "-w[y] * dout at each label's class (/ sum w for the mean), 0 elsewhere"},
     "svm_loss": {
         "scores": "+1/N at each class whose margin is violated, -(their count)/N at the correct class"
     },

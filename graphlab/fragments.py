@@ -34,7 +34,11 @@ STARTERS_BY_KIND = {
 #: the value a dropped scalar input starts from
 SCALAR_INPUT_START = 1.0
 #: where a kind's starter would be an odd first choice
-STARTERS = {("conv2d", "kernel"): 3}
+STARTERS = {
+    ("conv2d", "kernel"): 3,
+    ("pad", "pads"): [0, 0, 1, 1, 0, 0, 1, 1],  # one cell around H and W of (N, C, H, W)
+    ("unsqueeze", "axes"): [1],
+}
 
 
 def fragment(doc: GraphDocument, ids) -> dict[str, Any]:

@@ -62,7 +62,13 @@ def class_probabilities(
 
 
 def class_names(doc: GraphDocument, count: int) -> list[str]:
-    """The bound dataset's class names when it has ``count`` of them, else "0", "1", ..."""
+    """The bound dataset's class names when it has ``count`` of them (those stored with the
+    preprocessing statistics need no dataset), else "0", "1", ..."""
+    from graphlab.preprocess_store import stored_record
+
+    record = stored_record(doc.dataset) or {}
+    if len(record.get("class_names", [])) == count:
+        return list(record["class_names"])
     if doc.dataset.get("spec"):
         from graphlab.binding import bound_data
 

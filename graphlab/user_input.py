@@ -156,14 +156,25 @@ class InputReader:
 
 
 def dataset_pixel_scale(doc: GraphDocument) -> PixelScale:
-    """How the images of ``doc``'s bound dataset are scaled (pixels in [0, 1] without one)."""
+    """How the images of ``doc``'s bound dataset are scaled (pixels in [0, 1] without one);
+    statistics stored in the project answer without loading the dataset."""
+    from graphlab.preprocess_store import preprocessing_of, stored_record
+
+    record = stored_record(doc.dataset)
+    if record is not None:
+        stats = preprocessing_of(record)
+        return PixelScale(record["pixel_top"], record["dark_background"], stats)
     if not doc.dataset.get("spec"):
         return PixelScale()
     from graphlab.binding import bound_data
 
     data = bound_data(doc)
     stats = data.preprocessing
-    raw = data.splits.train.X * stats.scale + stats.mean
+    return pixel_scale_of(data.splits.train.X * stats.scale + stats.mean, stats)
+
+
+def pixel_scale_of(raw: np.ndarray, stats) -> PixelScale:
+    """The PixelScale of raw training samples ``raw`` preprocessed by ``stats``."""
     top = float(raw.max()) or 1.0
     if raw.ndim != 4 or raw.shape[1] != 1:  # vectors or colour photos: no plain background
         return PixelScale(top, None, stats)

@@ -29,6 +29,10 @@ RUNS = {
         rf"load and show .* x{NUMBER} headless",
     ),
     "training_ui.py": (["--rounds", "1", "--epochs", "3"], rf"app/headless {NUMBER},"),
+    "onnx_resnet18.py": (
+        ["--batch", "1", "--rounds", "1"],
+        rf"\| resnet18 \| [\d.]+ \| [\d.]+ \| {NUMBER} \|",
+    ),
     "training_soak.py": (
         [
             "--examples",

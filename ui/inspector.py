@@ -23,6 +23,7 @@ from ui.commands import SetAttrs, SetLabel
 from ui.input_drop import use_image_button
 from ui.inspector_features import add_feature_section
 from ui.inspector_numbers import NumbersView
+from ui.inspector_preprocess import add_preprocessing_rows
 from ui.inspector_value import InputValueEditor
 from ui.inspector_widgets import TextAttrEditor, attr_editor
 from ui.problems import follow_analysis
@@ -83,6 +84,7 @@ class Inspector(QScrollArea):
             spec = doc.dataset["spec"]
             text = spec.get("name", "") if isinstance(spec, dict) else str(spec)
             self.form.addRow("dataset", QLabel(text or str(spec), wordWrap=True))
+        add_preprocessing_rows(self.form, doc)
         text = f"{count} nodes selected." if count > 1 else "Select a node to inspect it."
         hint = QLabel(text, wordWrap=True)
         hint.setEnabled(False)
@@ -122,6 +124,7 @@ class Inspector(QScrollArea):
             self.form.addRow("set value", self.input_editor)
         self.numbers = NumbersView()
         self.form.addRow(self.numbers)
+        add_preprocessing_rows(self.form, self.doc, node.id)
         use_image = use_image_button(self.doc, self.stack, node.id)
         if use_image is not None:
             self.form.addRow(use_image)
@@ -140,7 +143,9 @@ class Inspector(QScrollArea):
         node = self.doc.nodes[self.nid]
         op = get_op(node.op)
         for attr in op.attrs:
-            self.setters[attr.name](node.attrs.get(attr.name, attr.default))
+            self.setters[attr.name](
+                node.attrs.get(attr.name, None if attr.required else attr.default)
+            )
         if self.label_edit.text() != node.label and not self.label_edit.hasFocus():
             self.label_edit.setText(node.label)
         if self.input_editor is not None:

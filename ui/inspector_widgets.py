@@ -151,10 +151,11 @@ class TextAttrEditor(QWidget):
 def attr_editor(attr: Attr, value: Any, commit: Callable[[Any], None]) -> tuple[QWidget, Callable]:
     """A widget editing ``attr`` (current ``value``) and a function that shows a new value.
 
-    int/float: spin boxes bounded by the attr's range; choice: a combo box; bool: a check
-    box; shape/ints/axes/value: a validated line edit.
+    int/float: spin boxes bounded by the attr's range (a line edit when null is allowed, as
+    in clip's bounds); choice: a combo box; bool: a check box; shape/ints/axes/value: a
+    validated line edit.
     """
-    if attr.kind in ("int", "float"):
+    if attr.kind in ("int", "float") and attr.default is not None:
         return _number_editor(attr, value, commit)
     if attr.kind == "choice":
         box = QComboBox()

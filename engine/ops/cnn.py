@@ -1,19 +1,28 @@
-"""Convolution and pooling over (N, C, H, W) images (lecture 7), vectorised with strided views."""
+"""Convolution and pooling over (N, C, H, W) images (lecture 7), vectorised with strided views.
+
+Windows are K x K. Padding is ``pad`` on every side, or ``pads`` (top, left, bottom, right)
+when given; ``dilation`` spaces a window's taps; conv's ``groups`` splits the channels
+(depthwise when groups = C); pooling's ``ceil_mode`` keeps a last partial window.
+"""
 
 from __future__ import annotations
 
 from engine.kernels.conv import conv_backward, conv_forward
 from engine.kernels.pool import (
     avgpool_backward,
+    avgpool_divisor,
     avgpool_forward,
     maxpool_backward,
     maxpool_forward,
+    pool_pads,
 )
-from engine.kernels.windows import out_size
+from engine.kernels.windows import sides
 from engine.ops.base import Attr, Op, fmt, same_dim, shape_error
 from engine.ops.registry import register
 
 CATEGORY = "Convolution and pooling"
+PADS = Attr("pads", "ints", None, "(top, left, bottom, right) padding; null: pad on every side")
+DILATION = Attr("dilation", "int", 1, "spacing of a window's taps (1: adjacent)", minimum=1)
 
 
 def _check_image(port: str, shape) -> None:
@@ -21,20 +30,31 @@ def _check_image(port: str, shape) -> None:
         raise shape_error(port, f"expected an image batch (N, C, H, W), got {fmt(shape)}")
 
 
-def _spatial_out(port: str, shape, kernel: int, stride: int, pad: int) -> tuple:
+def padding(attrs) -> tuple[int, int, int, int]:
+    """(top, left, bottom, right) from ``pads`` or ``pad``; a bad ``pads`` is a ShapeError."""
+    pads = attrs.get("pads")
+    if pads is None:
+        return sides(attrs.get("pad", 0))
+    if len(pads) != 4 or min(pads) < 0:
+        raise shape_error("x", f"attr pads must be 4 sizes >= 0 (top, left, bottom, right), got {list(pads)}")  # fmt: skip
+    return tuple(pads)
+
+
+def _spatial_out(port: str, shape, kernel: int, stride: int, pads, dilation: int) -> tuple:
     """(Ho, Wo) for windows of ``kernel`` over the (H, W) of ``shape``; unknown stays None."""
+    span = dilation * (kernel - 1) + 1
     sizes = []
-    for axis, size in zip("HW", shape[2:], strict=True):
+    for axis, size, before, after in zip("HW", shape[2:], pads[:2], pads[2:], strict=True):
         if size is None:
             sizes.append(None)
             continue
-        if size + 2 * pad < kernel:
+        if size + before + after < span:
             raise shape_error(
                 port,
-                f"{axis} = {size} (padded by {pad} on each side) is smaller than the "
-                f"{kernel}x{kernel} window of {fmt(shape)}",
+                f"{axis} = {size} (padded by {before} and {after}) is smaller than the "
+                f"{kernel}x{kernel} window (spanning {span}) of {fmt(shape)}",
             )
-        sizes.append(out_size(size, kernel, stride, pad))
+        sizes.append((size + before + after - span) // stride + 1)
     return tuple(sizes)
 
 
@@ -44,21 +64,30 @@ class Conv2d(Op):
     category = CATEGORY
     inputs = ("x", "w", "b")
     attrs = (
-        Attr("kernel", "int", doc="filter size K (w is F x C x K x K)", minimum=1),
+        Attr("kernel", "int", doc="filter size K (w is F x C/groups x K x K)", minimum=1),
         Attr("stride", "int", 1, "step between filter positions", minimum=1),
         Attr("pad", "int", 0, "zeros added on each side of H and W", minimum=0),
+        PADS,
+        DILATION,
+        Attr("groups", "int", 1, "channel groups (C for a depthwise conv)", minimum=1),
     )
-    formula = "out[n,f] = b[f] + sum_c,i,j w[f,c,i,j] x[n,c,s*y+i,s*x+j]"
+    formula = "out[n,f] = b[f] + sum_c,i,j w[f,c,i,j] x[n,g(f)+c,s*y+d*i,s*x+d*j]"
     rule = "conv gate: dW correlates x with the upstream gradient; dx is the full convolution of it with w"
 
     def infer_shape(self, shapes, attrs):
         x, w, b = shapes
-        kernel = attrs["kernel"]
+        kernel, groups = attrs["kernel"], attrs["groups"]
         _check_image("x", x)
         if len(w) != 4:
-            raise shape_error("w", f"expected filters (F, C, K, K), got {fmt(w)}")
-        if not same_dim(x[1], w[1]):
-            raise shape_error("w", f"x has {x[1]} channels {fmt(x)} but w expects {w[1]} {fmt(w)}")
+            raise shape_error("w", f"expected filters (F, C/groups, K, K), got {fmt(w)}")
+        if not same_dim(x[1], None if w[1] is None else w[1] * groups):
+            raise shape_error(
+                "w",
+                f"x has {x[1]} channels {fmt(x)} but w {fmt(w)} with groups = {groups} "
+                f"expects {w[1]} x {groups}",
+            )
+        if w[0] is not None and w[0] % groups:
+            raise shape_error("w", f"{w[0]} filters {fmt(w)} do not split into {groups} groups")
         if w[2:] != (kernel, kernel):
             raise shape_error(
                 "w",
@@ -68,19 +97,24 @@ class Conv2d(Op):
             raise shape_error(
                 "b", f"expected one bias per filter ({w[0]},) for w {fmt(w)}, got {fmt(b)}"
             )
-        return (x[0], w[0], *_spatial_out("x", x, kernel, attrs["stride"], attrs["pad"]))
+        out = _spatial_out("x", x, kernel, attrs["stride"], padding(attrs), attrs["dilation"])
+        return (x[0], w[0], *out)
 
     def forward(self, xp, inputs, attrs, ctx):
         x, w, b = inputs
-        out, cols = conv_forward(xp, x, w, b, attrs["stride"], attrs["pad"])
+        out, cols = conv_forward(
+            xp, x, w, b, attrs["stride"], padding(attrs), attrs["dilation"], attrs["groups"]
+        )
         return out, (cols, w, x.shape)
 
     def backward(self, xp, saved, grad_out, attrs, needed=None):
         cols, w, x_shape = saved
         need_x = needed is None or needed[0]
-        return list(
-            conv_backward(xp, cols, w, grad_out, x_shape, attrs["stride"], attrs["pad"], need_x)
-        )
+        grads = conv_backward(
+            xp, cols, w, grad_out, x_shape, attrs["stride"], padding(attrs), need_x,
+            attrs["dilation"], attrs["groups"],
+        )  # fmt: skip
+        return list(grads)
 
 
 class Pool(Op):
@@ -91,6 +125,9 @@ class Pool(Op):
     attrs = (
         Attr("kernel", "int", 2, "window size K", minimum=1),
         Attr("stride", "int", 0, "step between windows; 0 means the same as kernel", minimum=0),
+        PADS,
+        DILATION,
+        Attr("ceil_mode", "bool", False, "keep a last window that runs past the edge"),
     )
 
     @staticmethod
@@ -98,37 +135,69 @@ class Pool(Op):
         """(kernel, stride) with the stride default resolved."""
         return attrs["kernel"], attrs["stride"] or attrs["kernel"]
 
+    @classmethod
+    def geometry(cls, attrs, shape) -> tuple:
+        """(kernel, stride, pads with ceil mode's extra cells, dilation) for input ``shape``."""
+        kernel, stride = cls.window(attrs)
+        pads = padding(attrs)
+        full = pool_pads(shape, kernel, stride, pads, attrs["dilation"], attrs["ceil_mode"])
+        return kernel, stride, full, attrs["dilation"]
+
     def infer_shape(self, shapes, attrs):
         (x,) = shapes
         _check_image("x", x)
-        return (x[0], x[1], *_spatial_out("x", x, *self.window(attrs), 0))
+        kernel, stride = self.window(attrs)
+        pads, dilation = padding(attrs), attrs["dilation"]
+        if attrs["ceil_mode"] and None not in x[2:]:
+            pads = pool_pads(x, kernel, stride, pads, dilation, True)
+        sizes = _spatial_out("x", x, kernel, stride, pads, dilation)
+        if attrs["ceil_mode"] and None in x[2:]:
+            sizes = tuple(None for _ in sizes)
+        return (x[0], x[1], *sizes)
 
 
 @register
 class MaxPool(Pool):
     name = "maxpool"
-    formula = "out[n,c,y,x] = max over the K x K window of x"
+    formula = "out[n,c,y,x] = max over the K x K window of x (padding never wins)"
     rule = "max gate: gradient router (each window's first maximum gets all of its gradient)"
 
     def forward(self, xp, inputs, attrs, ctx):
         (x,) = inputs
-        out, first = maxpool_forward(xp, x, *self.window(attrs))
+        out, first = maxpool_forward(xp, x, *self.geometry(attrs, x.shape))
         return out, (first, x.shape)
 
     def backward(self, xp, saved, grad_out, attrs, needed=None):
         first, x_shape = saved
-        return [maxpool_backward(xp, first, grad_out, x_shape, *self.window(attrs))]
+        return [maxpool_backward(xp, first, grad_out, x_shape, *self.geometry(attrs, x_shape))]
 
 
 @register
 class AvgPool(Pool):
     name = "avgpool"
+    attrs = (
+        *Pool.attrs,
+        Attr("count_include_pad", "bool", False, "padding cells count in each window's mean"),
+    )
     formula = "out[n,c,y,x] = mean over the K x K window of x"
-    rule = "average gate: each cell of a window gets 1/K^2 of its gradient"
+    rule = "average gate: each cell of a window gets 1/K^2 of its gradient (1/count near padding)"
+
+    def _divisor(self, xp, attrs, shape, dtype):
+        """None for plain K x K windows, else the (Ho, Wo) count of cells each one averages."""
+        kernel, stride, pads, dilation = self.geometry(attrs, shape)
+        if pads == (0, 0, 0, 0):
+            return None
+        return avgpool_divisor(
+            xp, shape, kernel, stride, padding(attrs), pads, dilation,
+            attrs["count_include_pad"], dtype,
+        )  # fmt: skip
 
     def forward(self, xp, inputs, attrs, ctx):
         (x,) = inputs
-        return avgpool_forward(xp, x, *self.window(attrs)), x.shape
+        divisor = self._divisor(xp, attrs, x.shape, x.dtype)
+        return avgpool_forward(xp, x, *self.geometry(attrs, x.shape), divisor), (x.shape, divisor)
 
     def backward(self, xp, saved, grad_out, attrs, needed=None):
-        return [avgpool_backward(xp, grad_out, saved, *self.window(attrs))]
+        x_shape, divisor = saved
+        geometry = self.geometry(attrs, x_shape)
+        return [avgpool_backward(xp, grad_out, x_shape, *geometry, divisor)]

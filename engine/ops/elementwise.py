@@ -65,10 +65,13 @@ class Multiply(Binary):
 @register
 class Divide(Binary):
     name = "divide"
-    formula = "out = a / b"
+    formula = "out = a / b (integers: truncated toward zero, as in ONNX and C)"
     rule = "divide gate: d/da = 1/b, d/db = -a/b^2"
 
     def compute(self, xp, a, b):
+        if xp.asarray(a).dtype.kind in "iu" and xp.asarray(b).dtype.kind in "iu":
+            floor, rest = xp.floor_divide(a, b), xp.remainder(a, b)
+            return floor + ((rest != 0) & ((a < 0) != (b < 0)))
         return a / b
 
     def local_grads(self, xp, a, b, g):
@@ -101,6 +104,21 @@ class Minimum(Binary):
     def local_grads(self, xp, a, b, g):
         first = a <= b
         return g * first, g * ~first
+
+
+@register
+class Pow(Binary):
+    name = "pow"
+    formula = "out = a ^ b (elementwise; an integer a keeps its integer type, as in ONNX)"
+    rule = "pow gate: d/da = b a^(b-1), d/db = a^b ln a (needs a > 0)"
+
+    def compute(self, xp, a, b):
+        out = xp.power(a, b)
+        return out.astype(a.dtype) if a.dtype.kind in "iu" else out
+
+    def local_grads(self, xp, a, b, g):
+        out = xp.power(a, b)
+        return g * b * xp.power(a, b - 1), g * out * xp.log(a)
 
 
 class Unary(Op):
@@ -198,3 +216,41 @@ class Abs(Unary):
 
     def local_grad(self, xp, x, out, g, attrs):
         return g * xp.sign(x)
+
+
+@register
+class Sqrt(Unary):
+    name = "sqrt"
+    formula = "out = sqrt(x)"
+    rule = "sqrt gate: d/dx = 1 / (2 sqrt(x))"
+
+    def compute(self, xp, x, attrs):
+        return xp.sqrt(x)
+
+    def local_grad(self, xp, x, out, g, attrs):
+        return g / (2 * out)
+
+
+@register
+class Clip(Unary):
+    name = "clip"
+    attrs = (
+        Attr("low", "float", None, "the smallest output; null: no lower bound"),
+        Attr("high", "float", None, "the largest output; null: no upper bound (ReLU6: 0 and 6)"),
+    )
+    formula = "out = min(max(x, low), high)"
+    rule = "clip gate: the gradient passes where low <= x <= high, and is 0 outside"
+
+    def compute(self, xp, x, attrs):
+        low, high = attrs["low"], attrs["high"]
+        out = x if low is None else xp.maximum(x, xp.asarray(low, dtype=x.dtype))
+        return out if high is None else xp.minimum(out, xp.asarray(high, dtype=x.dtype))
+
+    def local_grad(self, xp, x, out, g, attrs):
+        low, high = attrs["low"], attrs["high"]
+        inside = xp.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return g * inside

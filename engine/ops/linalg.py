@@ -7,8 +7,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np  # shape arithmetic only (tuples), on any device
+
 from engine.errors import AttrError
-from engine.ops.base import Attr, Op, fmt, known_size, same_dim, shape_error
+from engine.ops.base import (
+    Attr,
+    Op,
+    broadcast_shapes,
+    fmt,
+    known_size,
+    same_dim,
+    shape_error,
+    unbroadcast,
+)
 from engine.ops.registry import register
 
 CATEGORY = "Linear algebra and shape"
@@ -24,34 +35,48 @@ class MatMul(Op):
     name = "matmul"
     category = CATEGORY
     inputs = ("a", "b")
-    formula = "out = a @ b"
+    formula = "out = a @ b (stacks of matrices broadcast over the leading axes)"
     rule = "matmul gate: da = g @ b^T, db = a^T @ g (each input gets the upstream gradient times the other)"
 
     def infer_shape(self, shapes, attrs):
         a, b = shapes
-        _require_ndim("a", a, (1, 2), "a vector (K,) or a matrix (M, K)")
-        _require_ndim("b", b, (1, 2), "a vector (K,) or a matrix (K, N)")
-        if not same_dim(a[-1], b[0]):
+        if not a or not b:
+            raise shape_error("a" if not a else "b", "expected a vector or a matrix, got a scalar")
+        inner_b = b[0] if len(b) == 1 else b[-2]
+        if not same_dim(a[-1], inner_b):
             raise shape_error(
                 "b",
-                f"inner sizes differ: a {fmt(a)} has {a[-1]} columns, b {fmt(b)} has {b[0]} rows",
+                f"inner sizes differ: a {fmt(a)} has {a[-1]} columns, b {fmt(b)} has {inner_b} rows",
             )
-        return a[:-1] + b[1:]
+        rows = a[-2:-1]
+        cols = b[-1:] if len(b) > 1 else ()
+        batch = broadcast_shapes([a[:-2], b[:-2]], self.inputs) if len(a) > 2 or len(b) > 2 else ()
+        return (*batch, *rows, *cols)
 
     def forward(self, xp, inputs, attrs, ctx):
-        """a (M, K) or (K,), b (K, N) or (K,) -> numpy matmul of the two."""
+        """a (..., M, K) or (K,), b (..., K, N) or (K,) -> numpy matmul of the two."""
         a, b = inputs
         return xp.asarray(a @ b), (a, b)
 
     def backward(self, xp, saved, grad_out, attrs, needed=None):
         a, b = saved
         needed = needed or (True, True)
-        # promote vectors to matrices: a (1, K), b (K, 1), g (M, N)
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        g2 = grad_out.reshape(a2.shape[0], b2.shape[1])
-        da = (g2 @ b2.T).reshape(a.shape) if needed[0] else None
-        db = (a2.T @ g2).reshape(b.shape) if needed[1] else None
+        # promote vectors to matrices: a (..., 1, K), b (..., K, 1), g (..., M, N)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad_out.reshape(
+            np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]) + (a2.shape[-2], b2.shape[-1])
+        )
+        da = (
+            unbroadcast(xp, g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            if needed[0]
+            else None
+        )
+        db = (
+            unbroadcast(xp, xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+            if needed[1]
+            else None
+        )
         return [da, db]
 
 
@@ -100,6 +125,11 @@ class Reshaping(Op):
     category = CATEGORY
     inputs = ("x",)
 
+    def forward(self, xp, inputs, attrs, ctx):
+        """x -> x with its inferred shape; a fed batch that does not fit raises a ShapeError."""
+        (x,) = inputs
+        return x.reshape(self.infer_shape([x.shape], attrs)), x.shape
+
     def backward(self, xp, saved, grad_out, attrs, needed=None):
         return [grad_out.reshape(saved)]
 
@@ -125,30 +155,31 @@ class Reshape(Reshaping):
             )
         return tuple(size // rest if d == -1 else d for d in target)
 
-    def forward(self, xp, inputs, attrs, ctx):
-        """x -> x.reshape(shape); a fed batch that does not fit raises a ShapeError."""
-        (x,) = inputs
-        return x.reshape(self.infer_shape([x.shape], attrs)), x.shape
-
 
 @register
 class Flatten(Reshaping):
     name = "flatten"
-    formula = "out = x.reshape(N, -1)"
+    attrs = (Attr("axis", "int", 1, "axes before it make the rows, the rest the columns"),)
+    formula = "out = x.reshape(prod(x.shape[:axis]), -1)  (axis 1: (N, -1))"
     rule = "flatten gate: the gradient is reshaped back to x's shape"
 
     def infer_shape(self, shapes, attrs):
         (shape,) = shapes
-        if len(shape) < 2:
+        axis = attrs["axis"]
+        if not -len(shape) <= axis <= len(shape):
+            raise shape_error("x", f"attr axis = {axis} is out of range for {fmt(shape)}")
+        axis = axis + len(shape) if axis < 0 else axis
+        if axis == 1 and len(shape) < 2:
             raise shape_error(
                 "x", f"expected a batch (N, ...) with 2 or more axes, got {fmt(shape)}"
             )
-        return (shape[0], known_size(shape[1:]))
+        return (known_size(shape[:axis]), known_size(shape[axis:]))
 
     def forward(self, xp, inputs, attrs, ctx):
-        """x (N, d1, d2, ...) -> (N, d1*d2*...)."""
+        """x (d0, ..., d_axis, ...) -> (d0*...*d_(axis-1), d_axis*...)."""
         (x,) = inputs
-        return x.reshape(x.shape[0], -1), x.shape
+        axis = attrs["axis"] + x.ndim if attrs["axis"] < 0 else attrs["axis"]
+        return x.reshape(math.prod(x.shape[:axis]), -1), x.shape
 
 
 def permutation(axes, shape) -> tuple[int, ...]:

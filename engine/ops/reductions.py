@@ -1,4 +1,4 @@
-"""Reductions over axes: sum and mean (the scores-to-loss step of every network).
+"""Reductions over axes: sum, mean, max and min (global pooling, the scores-to-loss step).
 
 ``axis`` is None (every axis), one axis or a list of axes; ``keepdims`` keeps the reduced
 axes as size 1. Backward spreads the upstream gradient back over the reduced axes.
@@ -77,3 +77,42 @@ class Mean(Reduction):
 
     def scale(self, shape, axes) -> float:
         return 1 / math.prod(shape[i] for i in axes)
+
+
+class Extreme(Reduction):
+    """Max or min over axes; backward shares each gradient among the elements that tie for it
+    (PyTorch's amax/amin rule)."""
+
+    def forward(self, xp, inputs, attrs, ctx):
+        (x,) = inputs
+        axes = reduced_axes(attrs["axis"], x.shape)
+        kept = self.reduce(xp, x, axes)
+        out = kept if attrs["keepdims"] else kept.reshape(self.infer_shape([x.shape], attrs))
+        return xp.asarray(out), (x == kept, axes)
+
+    def backward(self, xp, saved, grad_out, attrs, needed=None):
+        winners, axes = saved
+        if not attrs["keepdims"]:
+            grad_out = xp.expand_dims(grad_out, axes)
+        share = winners.astype(grad_out.dtype)
+        return [grad_out * share / share.sum(axis=axes, keepdims=True)]
+
+
+@register
+class ReduceMax(Extreme):
+    name = "reduce_max"
+    formula = "out = max of x over axis"
+    rule = "max gate: gradient router (the maximum gets the gradient; ties share it)"
+
+    def reduce(self, xp, x, axes):
+        return x.max(axis=axes, keepdims=True)
+
+
+@register
+class ReduceMin(Extreme):
+    name = "reduce_min"
+    formula = "out = min of x over axis"
+    rule = "min gate: gradient router (the minimum gets the gradient; ties share it)"
+
+    def reduce(self, xp, x, axes):
+        return x.min(axis=axes, keepdims=True)

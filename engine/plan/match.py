@@ -83,6 +83,10 @@ def _main_port(graph, nid: str) -> tuple[str, list[str]]:
         side_ports["add"] = (other, (one_d[-1],))
     if op not in side_ports:
         raise NotCovered(f"{graph.label(nid)}: the plan has no stage for {op!r}")
+    if op == "conv2d" and not _plain_window(graph.attrs[nid]):
+        raise NotCovered(
+            f"{graph.label(nid)}: the plan has no grouped, dilated or padded-by-side conv"
+        )
     main, sides = side_ports[op]
     if not all(_is_param(graph, sources[p]) for p in sides):
         raise NotCovered(f"{graph.label(nid)}: its {', '.join(sides)} must be parameter nodes")
@@ -144,10 +148,18 @@ def _stages(graph, nodes: list[str]) -> list:
 
 def _is_pool2x2(graph, nid: str) -> bool:
     attrs = graph.attrs[nid]
-    return graph.nodes[nid].op == "maxpool" and attrs["kernel"] == 2 and attrs["stride"] in (0, 2)
+    is_pool = graph.nodes[nid].op == "maxpool" and _plain_window(attrs)
+    return is_pool and attrs["kernel"] == 2 and attrs["stride"] in (0, 2) and not attrs["ceil_mode"]
+
+
+def _plain_window(attrs) -> bool:
+    """Equal padding on every side, adjacent taps and one channel group (the plan's kernels)."""
+    return attrs["pads"] is None and attrs["dilation"] == 1 and attrs.get("groups", 1) == 1
 
 
 def _flattens(graph, nid: str) -> bool:
     """The node reshapes (N, ...) to (N, D): batch kept, the rest flattened."""
     before, after = graph.shapes[graph.sources[nid]["x"]], graph.shapes[nid]
+    if graph.attrs[nid].get("axis", 1) != 1:
+        return False
     return len(after) == 2 and after[0] == before[0] and after[1] == known_size(before[1:])

@@ -113,10 +113,14 @@ def _std(X: np.ndarray, mean: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 
 def preprocess_splits(
-    splits: DatasetSplits, center: str = "mean", scale: float | str | None = None
+    splits: DatasetSplits,
+    center: str = "mean",
+    scale: float | str | None = None,
+    stats: Preprocessing | None = None,
 ) -> tuple[DatasetSplits, Preprocessing]:
-    """Fit on ``splits.train`` only and apply to all three parts."""
-    stats = fit_preprocessing(splits.train.X, center, scale)
+    """Fit on ``splits.train`` only (unless fitted ``stats`` are given) and apply to all
+    three parts."""
+    stats = stats or fit_preprocessing(splits.train.X, center, scale)
     parts = {
         name: dataclasses.replace(part, X=stats.apply(part.X))
         for name, part in (("train", splits.train), ("val", splits.val), ("test", splits.test))

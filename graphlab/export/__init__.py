@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from graphlab.document import GraphDocument
 
 #: data losses and weight penalties: what an inference export leaves out
-LOSS_OPS = frozenset({"softmax_cross_entropy", "svm_loss", "mse"})
+LOSS_OPS = frozenset({"softmax_cross_entropy", "svm_loss", "mse", "nll_loss"})
 PENALTY_OPS = frozenset({"l1_penalty", "l2_penalty", "elastic_penalty"})
 LEAF_OPS = frozenset({"input", "parameter", "constant"})
 
@@ -116,18 +116,19 @@ def python_names(ids, reserved=()) -> dict[str, str]:
     return names
 
 
-def export_onnx(doc: GraphDocument, path, include_loss: bool = False) -> None:
+def export_onnx(doc: GraphDocument, path, include_loss: bool = False, preprocess="embed") -> None:
     """Write ``doc`` as an ONNX model (see :mod:`graphlab.export.onnx_export`)."""
     from graphlab.export.onnx_export import export_onnx as export
 
-    export(doc, path, include_loss=include_loss)
+    export(doc, path, include_loss=include_loss, preprocess=preprocess)
 
 
-def import_onnx(path) -> GraphDocument:
-    """Read an ONNX model as an editable document (see :mod:`graphlab.export.onnx_import`)."""
+def import_onnx(path, values=None) -> GraphDocument:
+    """Read an ONNX model as an editable document (see :mod:`graphlab.export.onnx_import`);
+    ``values`` gives graph inputs (name -> array) that feed settings or weights."""
     from graphlab.export.onnx_import import import_onnx as load
 
-    return load(path)
+    return load(path, values)
 
 
 def export_torch(doc: GraphDocument, path) -> list:

@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from engine.ops.base import fmt, normalise_axes
-from engine.ops.cnn import Pool
+from engine.ops.cnn import Pool, padding
 from engine.ops.linalg import permutation
 from graphlab.document import GraphDocument
 from graphlab.export import LEAF_OPS, ExportError, export_plan, unsupported
+from graphlab.export.preprocess_export import onnx_metadata, onnx_preprocess, stored_preprocessing
 from graphlab.fileformat import write_atomically
 
 OPSET = 18
@@ -43,6 +44,8 @@ SAME_INPUTS = {
     "relu": "Relu",
     "prelu": "PRelu",
     "matmul": "MatMul",
+    "sqrt": "Sqrt",
+    "pow": "Pow",
 }
 
 
@@ -64,6 +67,7 @@ class _Builder:
         self.onnx, self.graph = onnx, graph
         self.nodes: list = []
         self.initializers: list = []
+        self.renames: dict[str, str] = {}  # tensor -> what consumers read instead
 
     def node(self, op_type: str, inputs, output: str, **attrs) -> str:
         """Add one ONNX node (named like its output); returns the output's name."""
@@ -81,15 +85,16 @@ class _Builder:
         """The ONNX nodes computing node ``nid`` into the tensor named ``nid``."""
         graph = self.graph
         op, attrs = graph.nodes[nid].op, graph.attrs[nid]
-        ins = [graph.sources[nid][port] for port in graph.ops[nid].inputs]
+        sources = [graph.sources[nid][port] for port in graph.ops[nid].inputs]
+        ins = [self.renames.get(name, name) for name in sources]
         if op in SAME_INPUTS:
             self.node(SAME_INPUTS[op], ins, nid)
         else:
-            EMITTERS[op](self, nid, ins, attrs, [graph.shapes[i] for i in ins])
+            EMITTERS[op](self, nid, ins, attrs, [graph.shapes[i] for i in sources])
 
 
 def _flatten(b, nid, ins, attrs, shapes):
-    b.node("Flatten", ins, nid, axis=1)
+    b.node("Flatten", ins, nid, axis=attrs["axis"])
 
 
 def _power(b, nid, ins, attrs, shapes):
@@ -138,15 +143,59 @@ def _softmax(op_type):
     return emit
 
 
+def _onnx_pads(attrs) -> list[int]:
+    """(top, left, bottom, right) as ONNX's [top, left, bottom, right] (H, W begins, ends)."""
+    return list(padding(attrs))
+
+
 def _conv2d(b, nid, ins, attrs, shapes):
-    k, s, p = attrs["kernel"], attrs["stride"], attrs["pad"]
-    b.node("Conv", ins, nid, kernel_shape=[k, k], strides=[s, s], pads=[p, p, p, p])
+    k, s, d = attrs["kernel"], attrs["stride"], attrs["dilation"]
+    b.node(
+        "Conv", ins, nid, kernel_shape=[k, k], strides=[s, s], pads=_onnx_pads(attrs),
+        dilations=[d, d], group=attrs["groups"],
+    )  # fmt: skip
 
 
 def _pool(op_type):
     def emit(b, nid, ins, attrs, shapes):
         kernel, stride = Pool.window(attrs)
-        b.node(op_type, ins, nid, kernel_shape=[kernel] * 2, strides=[stride] * 2)
+        extra = {"dilations": [attrs["dilation"]] * 2} if attrs["dilation"] != 1 else {}
+        if "count_include_pad" in attrs:  # AveragePool has dilations only from opset 19
+            if extra:
+                raise ExportError(
+                    f'node "{nid}" (avgpool): ONNX AveragePool has dilations only from opset '
+                    f"19 (GraphLab writes opset {OPSET})"
+                )
+            extra = {"count_include_pad": int(attrs["count_include_pad"])}
+        sizes = {"kernel_shape": [kernel] * 2, "strides": [stride] * 2}
+        ceil = int(attrs["ceil_mode"])
+        b.node(op_type, ins, nid, **sizes, pads=_onnx_pads(attrs), ceil_mode=ceil, **extra)
+
+    return emit
+
+
+def _concat(b, nid, ins, attrs, shapes):
+    b.node("Concat", ins, nid, axis=attrs["axis"])
+
+
+def _pad(b, nid, ins, attrs, shapes):
+    pads = b.const(f"{nid}::pads", attrs["pads"], np.int64)
+    value = b.const(f"{nid}::value", attrs["value"])
+    b.node("Pad", [ins[0], pads, value], nid, mode=attrs["mode"])
+
+
+def _clip(b, nid, ins, attrs, shapes):
+    bounds = [
+        "" if attrs[key] is None else b.const(f"{nid}::{key}", attrs[key])
+        for key in ("low", "high")
+    ]
+    b.node("Clip", [ins[0], *bounds], nid)
+
+
+def _axes_op(op_type):
+    def emit(b, nid, ins, attrs, shapes):
+        axes = [] if attrs["axes"] is None else [b.const(f"{nid}::axes", attrs["axes"], np.int64)]
+        b.node(op_type, [ins[0], *axes], nid)
 
     return emit
 
@@ -168,6 +217,14 @@ def _dropout(b, nid, ins, attrs, shapes):
 
 def _cross_entropy(b, nid, ins, attrs, shapes):
     b.node("SoftmaxCrossEntropyLoss", ins, nid, reduction="mean")
+
+
+def _nll_loss(b, nid, ins, attrs, shapes):
+    inputs = list(ins)
+    if attrs["class_weights"] is not None:
+        inputs.append(b.const(f"{nid}::weights", attrs["class_weights"]))
+    ignore = {} if attrs["ignore_index"] is None else {"ignore_index": attrs["ignore_index"]}
+    b.node("NegativeLogLikelihoodLoss", inputs, nid, reduction=attrs["reduction"], **ignore)
 
 
 def _mse(b, nid, ins, attrs, shapes):
@@ -228,6 +285,13 @@ EMITTERS = {
     "transpose": _transpose,
     "sum": _reduction("ReduceSum"),
     "mean": _reduction("ReduceMean"),
+    "reduce_max": _reduction("ReduceMax"),
+    "reduce_min": _reduction("ReduceMin"),
+    "concat": _concat,
+    "pad": _pad,
+    "clip": _clip,
+    "squeeze": _axes_op("Squeeze"),
+    "unsqueeze": _axes_op("Unsqueeze"),
     "softmax": _softmax("Softmax"),
     "log_softmax": _softmax("LogSoftmax"),
     "conv2d": _conv2d,
@@ -238,6 +302,7 @@ EMITTERS = {
     "maxout": _maxout,
     "softmax_cross_entropy": _cross_entropy,
     "svm_loss": _svm_loss,
+    "nll_loss": _nll_loss,
     "mse": _mse,
     "l2_penalty": _penalty("ReduceSumSquare"),
     "l1_penalty": _penalty("ReduceL1"),
@@ -248,19 +313,24 @@ SUPPORTED = {*LEAF_OPS, *SAME_INPUTS, *EMITTERS}
 UNSUPPORTED: dict[str, str] = {}
 
 
-def to_onnx_model(doc: GraphDocument, include_loss: bool = False):
-    """The checked ``onnx.ModelProto`` of ``doc`` (float32; labels int64)."""
+def to_onnx_model(doc: GraphDocument, include_loss: bool = False, preprocess: str = "embed"):
+    """The checked ``onnx.ModelProto`` of ``doc`` (float32; labels int64). A model trained
+    with preprocessing statistics starts with them (``preprocess="embed"``: it takes raw
+    samples) or documents them in its metadata (``"metadata"``: it takes preprocessed ones)."""
     onnx = require_onnx()
     plan = export_plan(doc, include_loss)
     graph = plan.graph
     unsupported(graph, plan.nodes, SUPPORTED, "ONNX", UNSUPPORTED)
     builder = _Builder(onnx, graph)
+    stored = stored_preprocessing(doc, plan.nodes)
     inputs = []
     for nid in plan.nodes:
         op = graph.nodes[nid].op
         if op == "input":
             integer = graph.attrs[nid]["dtype"] == "int"
             inputs.append(_value_info(onnx, nid, graph.shapes[nid], integer))
+            if stored and stored[0] == nid:
+                builder.renames = onnx_preprocess(builder, nid, stored[1], preprocess)
         elif op == "parameter":
             builder.const(nid, np.asarray(graph.params[nid]))
         elif op == "constant":
@@ -275,6 +345,8 @@ def to_onnx_model(doc: GraphDocument, include_loss: bool = False):
     opset = onnx.helper.make_opsetid("", OPSET)
     model = onnx.helper.make_model(body, opset_imports=[opset], producer_name="graphlab")
     model.ir_version = onnx.helper.find_min_ir_version_for([opset])
+    if stored:
+        onnx_metadata(onnx, model, *stored, preprocess)
     try:
         onnx.checker.check_model(model, full_check=True)
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
@@ -288,7 +360,10 @@ def _value_info(onnx, name: str, shape, integer: bool):
     return onnx.helper.make_tensor_value_info(name, elem, dims)
 
 
-def export_onnx(doc: GraphDocument, path: str | os.PathLike, include_loss: bool = False) -> None:
-    """Write ``doc`` to ``path`` as an ONNX model, atomically."""
-    data = to_onnx_model(doc, include_loss).SerializeToString()
+def export_onnx(
+    doc: GraphDocument, path: str | os.PathLike, include_loss: bool = False, preprocess="embed"
+) -> None:
+    """Write ``doc`` to ``path`` as an ONNX model, atomically (``preprocess``: see
+    :func:`to_onnx_model`)."""
+    data = to_onnx_model(doc, include_loss, preprocess).SerializeToString()
     write_atomically(Path(path), lambda f: f.write(data))

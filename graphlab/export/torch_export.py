@@ -21,13 +21,20 @@ import numpy as np
 
 from engine.backend import to_numpy
 from engine.ops.base import normalise_axes
-from engine.ops.cnn import Pool
 from engine.ops.linalg import permutation
 from engine.optim import optimizer_class, validate_settings
 from graphlab.atomic import save_target
 from graphlab.custom_ops import torch_code
 from graphlab.document import GraphDocument
-from graphlab.export import LEAF_OPS, ExportPlan, export_plan, python_names, unsupported
+from graphlab.export import (
+    LEAF_OPS,
+    ExportPlan,
+    export_plan,
+    python_names,
+    torch_fields,
+    unsupported,
+)
+from graphlab.export.preprocess_export import stored_preprocessing, torch_arrays, torch_lines
 from graphlab.fileformat import write_atomically
 
 #: names the generated file uses for itself
@@ -53,18 +60,26 @@ EXPRESSIONS = {
     "elu": "F.elu({x}, {alpha})",
     "prelu": "torch.where({x} > 0, {x}, {x} * {slope})",
     "maxout": "{x}.unflatten(1, (-1, {k})).max(dim=2).values",
-    "conv2d": "F.conv2d({x}, {w}, {b}, stride={stride}, padding={pad})",
-    "maxpool": "F.max_pool2d({x}, {kernel}, {window_stride})",
-    "avgpool": "F.avg_pool2d({x}, {kernel}, {window_stride})",
+    "conv2d": ("F.conv2d({conv_x}, {w}, {b}, stride={stride}, padding={conv_pad}{conv_extra})"),
+    "maxpool": ("F.max_pool2d({pool_x}, {kernel}, {window_stride}{pool_extra})"),
+    "avgpool": ("F.avg_pool2d({pool_x}, {kernel}, {window_stride}{pool_extra}){divide}"),
     "matmul": "{a} @ {b}",
     "affine": "{x}{flat} @ {w} + {b}",
     "reshape": "{x}.reshape({shape})",
-    "flatten": "{x}.flatten(1)",
+    "flatten": "{flat_expr}",
+    "concat": "torch.cat([{a}, {b}], dim={axis})",
+    "pad": "F.pad({x}, {pad_args})",
+    "squeeze": "{x}.squeeze({dims})",
+    "unsqueeze": "{x}{unsqueezes}",
+    "sqrt": "torch.sqrt({x})",
+    "pow": "torch.pow({a}, {b})",
+    "clip": "torch.clamp({x}, {low}, {high})",
     "transpose": "{x}.permute({perm})",
     "softmax": "torch.softmax({x}, dim={axis})",
     "log_softmax": "torch.log_softmax({x}, dim={axis})",
     "softmax_cross_entropy": "F.cross_entropy({scores}, {labels})",
     "svm_loss": "svm_loss({scores}, {labels}, {margin})",
+    "nll_loss": "F.nll_loss({logp}, {labels}{nll_options})",
     "mse": "F.mse_loss({prediction}, {target})",
     "l2_penalty": "{strength} * ({w} * {w}).sum()",
     "l1_penalty": "{strength} * {w}.abs().sum()",
@@ -77,6 +92,8 @@ EXPRESSIONS = {
     "dropout": "F.dropout({x}, p={drop}, training=self.training)",
     "sum": "{x}.sum({reduce})",
     "mean": "{x}.mean({reduce})",
+    "reduce_max": "{x}.amax({reduce})",
+    "reduce_min": "{x}.amin({reduce})",
 }
 SUPPORTED = {*LEAF_OPS, *EXPRESSIONS}
 #: op -> why PyTorch cannot express it (the export's error message says it); none today
@@ -141,11 +158,11 @@ def _expression(plan: ExportPlan, nid: str, names: dict[str, str]) -> str:
     if graph.ops[nid].user:
         return torch_code.expression(graph.ops[nid], list(fields.values()), attrs)
     shape = graph.shapes[graph.sources[nid][ports[0]]] if ports else ()
-    if op in ("maxpool", "avgpool"):
-        fields["window_stride"] = Pool.window(attrs)[1]
+    if ports:
+        fields.update(torch_fields.fields(op, fields[ports[0]], attrs, shape))
     if op == "transpose":
         fields["perm"] = permutation(attrs["axes"], shape)
-    if op in ("sum", "mean"):
+    if op in ("sum", "mean", "reduce_max", "reduce_min"):
         axes = normalise_axes(attrs["axis"], len(shape))
         whole = attrs["axis"] is None and not attrs["keepdims"]
         fields["reduce"] = "" if whole else f"dim={axes}, keepdim={attrs['keepdims']}"
@@ -260,6 +277,10 @@ def module_source(doc: GraphDocument, plan: ExportPlan, npz_name: str, main: boo
                     else _default(graph, nid, stat)
                 )
                 init.append(f'self.register_buffer("{name}_{stat}", {value})')
+    stored = stored_preprocessing(doc, plan.nodes)
+    if stored:
+        lines, first = torch_lines(names[stored[0]], stored[1], bool(graph.params))
+        init, body = [*init, *lines], [first, *body]
     cls = class_name(doc.name)
     returns = [names[nid] for nid in plan.outputs]
     helpers = SVM_LOSS if any(graph.nodes[n].op == "svm_loss" for n in plan.nodes) else ""
@@ -365,8 +386,11 @@ def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
     for target in (path, npz_path) if graph.params else (path,):
         save_target(target)  # both checked before either is written
     if graph.params:
+        arrays = parameter_arrays(graph)
+        stored = stored_preprocessing(doc, plan.nodes)
+        arrays.update(torch_arrays(stored[1]) if stored else {})
         buffer = io.BytesIO()
-        np.savez(buffer, **parameter_arrays(graph))
+        np.savez(buffer, **arrays)
         write_atomically(npz_path, lambda f: f.write(buffer.getvalue()))
     text = module_source(doc, plan, npz_path.name).encode()
     write_atomically(path, lambda f: f.write(text))

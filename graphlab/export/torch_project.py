@@ -93,8 +93,11 @@ def export_torch_project(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"{folder}: cannot make the folder ({exc.strerror or exc})") from None
+    # data.py applies the preprocessing, so the module takes preprocessed input (without the
+    # statistics a trained project stores, which the plain PyTorch export builds in)
+    model = module_source(_without_stored_statistics(doc), plan, "weights.npz", main=False)
     files = {
-        "model.py": module_source(doc, plan, "weights.npz", main=False).encode(),
+        "model.py": model.encode(),
         "weights.npz": _npz(parameter_arrays(plan.graph)),
         "preprocessing.npz": _npz(
             {"mean": data.preprocessing.mean, "scale": data.preprocessing.scale}
@@ -211,3 +214,11 @@ def _readme(doc: GraphDocument, config: dict, graph: str | None) -> str:
         batch_size=training["batch_size"],
         seed=training["seed"],
     )
+
+
+def _without_stored_statistics(doc: GraphDocument) -> GraphDocument:
+    """A copy of ``doc`` whose binding keeps no fitted preprocessing statistics."""
+    copy = doc.snapshot()
+    preprocess = {k: v for k, v in copy.dataset.get("preprocess", {}).items() if k != "fitted"}
+    copy.set_dataset({**copy.dataset, "preprocess": preprocess})
+    return copy

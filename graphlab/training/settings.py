@@ -22,6 +22,7 @@ from engine.trainer import Trainer
 from graphlab.binding import BoundData, bound_data
 from graphlab.consistency import OPTIMIZER_STATE  # optimizer state saved between runs
 from graphlab.document import GraphDocument
+from graphlab.preprocess_store import fitted_record, with_record
 
 DEFAULTS: dict[str, Any] = {
     "optimizer": "adam",
@@ -71,6 +72,9 @@ class TrainingRun:
         params = {k: to_numpy(v).copy() for k, v in graph.params.items()}
         self.doc.set_params(params, state, extra)
         self.doc.set_training({**self.doc.training, "progress": progress})
+        if not self.data.record and self.doc.dataset.get("spec"):  # keep the fitted statistics
+            record = fitted_record(self.data, self.doc.dataset)
+            self.doc.set_dataset(with_record(self.doc.dataset, record))
 
 
 def training_settings(

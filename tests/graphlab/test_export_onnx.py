@@ -81,6 +81,7 @@ def op_zoo(every_op: bool = False) -> tuple[GraphDocument, dict]:
     average = add_op(doc, "mean", logp, id="average", axis=[1])  # (N,)
     both = add_op(doc, "multiply", total, average, id="both")  # (N, N)
     out = add_op(doc, "mean", both, id="out")
+    out = add_op(doc, "add", out, add_op(doc, "mean", cnn_ops(doc, "x", one)))
     rng = np.random.default_rng(3)
     feeds = {"x": rng.standard_normal((5, 3, 6, 6))}
     if every_op:
@@ -98,6 +99,26 @@ def op_zoo(every_op: bool = False) -> tuple[GraphDocument, dict]:
     doc.loss = out
     trained_running_statistics(doc, feeds)
     return doc, feeds
+
+
+def cnn_ops(doc: GraphDocument, x: str, one: str) -> str:
+    """The ops of classification CNNs on x (N, 3, 6, 6): a dilated depthwise conv with
+    uneven pads, ReLU6, reflect padding, ceil-mode pooling, concat, global max, squeeze,
+    unsqueeze, flatten on axis 2, sqrt and a batched matmul; returns a (N, 1, 2) node."""
+    dw = add_conv(doc, x, 3, 3, 3, "dw", groups=3, dilation=2, pads=[2, 1, 2, 3])  # (N,3,6,6)
+    relu6 = add_op(doc, "clip", dw, id="relu6", low=0.0, high=6.0)
+    padded = add_op(doc, "pad", relu6, id="padded", pads=[0, 0, 1, 0, 0, 0, 0, 1], mode="reflect")
+    pooled = add_op(doc, "maxpool", padded, id="pooled", kernel=3, stride=2, ceil_mode=True, pads=[1, 1, 1, 1])  # fmt: skip
+    averaged = add_op(doc, "avgpool", padded, id="averaged", kernel=2, ceil_mode=True, pads=[1, 0, 0, 0])  # fmt: skip
+    joined = add_op(doc, "concat", pooled, averaged, id="joined", axis=1)  # (N, 6, 4, 4)
+    peak = add_op(doc, "reduce_max", joined, id="peak", axis=[2, 3], keepdims=True)
+    rows = add_op(doc, "squeeze", peak, id="rows6", axes=[2, 3])  # (N, 6)
+    lifted = add_op(doc, "unsqueeze", rows, id="lifted", axes=[1])  # (N, 1, 6)
+    flat = add_op(doc, "flatten", lifted, id="flat2", axis=2)  # (N, 6)
+    root = add_op(doc, "sqrt", add_op(doc, "add", add_op(doc, "abs", flat), one), id="root")
+    again = add_op(doc, "unsqueeze", root, id="again", axes=[1])  # (N, 1, 6)
+    weights = add_parameter(doc, "bm_W", (6, 2), "xavier")
+    return add_op(doc, "matmul", again, weights, id="batched")
 
 
 def onnx_feeds(session, feeds) -> dict:
@@ -233,15 +254,17 @@ def graphlab(*args):
 
 
 def test_a_model_the_import_cannot_read_exits_2_naming_the_onnx_op(ort, tmp_path):
-    doc = GraphDocument("maxout-net")
+    doc = GraphDocument("hinge-net")
     add_op(doc, "input", id="x", shape=[-1, 4])
-    add_op(doc, "maxout", "x", id="pairs", k=2)
-    save_document(doc, tmp_path / "maxout.json")
-    model, target = tmp_path / "maxout.onnx", tmp_path / "back.json"
-    assert graphlab("export", str(tmp_path / "maxout.json"), "--onnx", str(model)).returncode == 0
+    add_op(doc, "input", id="y", shape=[-1], dtype="int")
+    doc.loss = add_op(doc, "svm_loss", "x", "y", id="hinge")
+    save_document(doc, tmp_path / "hinge.json")
+    model, target = tmp_path / "hinge.onnx", tmp_path / "back.json"
+    exported = graphlab("export", str(tmp_path / "hinge.json"), "--onnx", str(model), "--with-loss")
+    assert exported.returncode == 0
     result = graphlab("import", str(model), "-o", str(target))
     assert result.returncode == 2
-    assert "unsupported ONNX ops ReduceMax" in result.stderr
+    assert "unsupported ONNX ops GatherElements" in result.stderr
     assert "Traceback" not in result.stderr and not target.exists()
 
 

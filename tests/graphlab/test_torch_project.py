@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from engine.backend import to_numpy
+from graphlab.api_train import train_document
 from graphlab.binding import bound_data
 from graphlab.cli import main
 from graphlab.examples import open_graph
@@ -100,7 +101,19 @@ def test_torchrun_two_processes_train_cnn_digits_and_the_weights_come_back(
 
 @pytest.mark.parametrize("example", ["cnn-digits", "linear-softmax-mnist"])  # the 2nd: L2 penalty
 def test_data_and_first_step_equal_graphlab(tmp_path, project_modules, example):
-    doc = open_graph(example)
+    assert_first_step_equal(open_graph(example), tmp_path, project_modules)
+
+
+def test_a_trained_project_is_preprocessed_once(tmp_path, project_modules):
+    """A trained project stores its preprocessing statistics; data.py applies them, so the
+    project's module must not apply them again."""
+    doc = open_graph("cnn-digits")
+    train_document(doc, {"epochs": 1}, progress=False)
+    assert doc.dataset["preprocess"].get("fitted")  # the statistics travel with the project
+    assert_first_step_equal(doc, tmp_path, project_modules)
+
+
+def assert_first_step_equal(doc, tmp_path, project_modules):
     export_torch_project(doc, tmp_path)
     data, train = project_modules(tmp_path)
     splits = data.prepared_splits()
@@ -112,7 +125,7 @@ def test_data_and_first_step_equal_graphlab(tmp_path, project_modules, example):
     X, y = next(iter(loader))
     model = train.make_model(torch.device("cpu"))
     torch_loss = float(train.outputs_of(model, X, y)[-1].detach())
-    graph = doc.compile(seed=0)  # the weights GraphLab's training starts from
+    graph = doc.compile(seed=0)  # the weights GraphLab's training starts from (or the trained)
     for name, nid in data.CONFIG["model"]["parameters"].items():
         assert (
             getattr(model, name).detach().numpy().tobytes() == to_numpy(graph.params[nid]).tobytes()

@@ -42,7 +42,7 @@ def test_dropping_a_template_adds_its_wired_group_in_one_command(canvas):
     assert {n.op for n in c.doc.nodes.values()} == {"conv2d", "parameter"}
     assert {n.group for n in c.doc.nodes.values()} == {"conv1"}
     assert sorted(e.port for e in c.doc.edges) == ["b", "w"]
-    assert set(LAYER_TEMPLATES) == {"Linear layer", "Conv layer", "BatchNorm layer"}
+    assert {"Linear layer", "Conv layer", "BatchNorm layer"} <= set(LAYER_TEMPLATES)
 
 
 def test_dropping_an_unknown_op_changes_nothing(canvas):

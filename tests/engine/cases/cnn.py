@@ -1,4 +1,5 @@
-"""Cases for conv2d, maxpool and avgpool, against torch.nn.functional."""
+"""Cases for conv2d (groups, dilation, pads) and pooling (pads, ceil mode, dilation), against
+torch.nn.functional."""
 
 import numpy as np
 
@@ -7,20 +8,37 @@ from tests.engine.cases import OpCase, rand
 rng = np.random.default_rng(3)
 
 
-def _conv(t, x, w, b, kernel, stride=1, pad=0):
-    return t.nn.functional.conv2d(x, w, b, stride=stride, padding=pad)
+def _padded(t, x, pads, value=0.0):
+    """x with (top, left, bottom, right) cells of ``value`` (torch pads take left, right,
+    top, bottom)."""
+    if pads is None:
+        return x
+    top, left, bottom, right = pads
+    return t.nn.functional.pad(x, (left, right, top, bottom), value=value)
 
 
-def _maxpool(t, x, kernel=2, stride=0):
-    return t.nn.functional.max_pool2d(x, kernel, stride or kernel)
+def _conv(t, x, w, b, kernel, stride=1, pad=0, pads=None, dilation=1, groups=1):
+    x = _padded(t, x, pads)
+    pad = 0 if pads is not None else pad
+    return t.nn.functional.conv2d(x, w, b, stride, pad, dilation, groups)
 
 
-def _avgpool(t, x, kernel=2, stride=0):
-    return t.nn.functional.avg_pool2d(x, kernel, stride or kernel)
+def _maxpool(t, x, kernel=2, stride=0, pads=None, dilation=1, ceil_mode=False):
+    x = _padded(t, x, pads, value=-float("inf"))
+    return t.nn.functional.max_pool2d(x, kernel, stride or kernel, 0, dilation, ceil_mode)
+
+
+def _avgpool(t, x, kernel=2, stride=0, pads=None, ceil_mode=False, count_include_pad=False):
+    """Symmetric pads through torch's own padding (it counts them or not, as asked)."""
+    pad = 0 if pads is None else pads[0]
+    assert pads is None or len(set(pads)) == 1, "torch pads pooling symmetrically"
+    return t.nn.functional.avg_pool2d(
+        x, kernel, stride or kernel, pad, ceil_mode, count_include_pad
+    )
 
 
 def conv_case(x_shape, filters, kernel, label, **attrs):
-    channels = x_shape[1]
+    channels = x_shape[1] // attrs.get("groups", 1)
     inputs = {
         "x": rand(rng, *x_shape),
         "w": rand(rng, filters, channels, kernel, kernel),
@@ -35,6 +53,10 @@ CONV_CASES = [
     conv_case((2, 2, 7, 7), 3, 3, "stride2-pad", stride=2, pad=1),
     conv_case((3, 2, 4, 6), 2, 1, "kernel1"),
     conv_case((1, 2, 9, 8), 2, 4, "kernel4-stride3-pad2", stride=3, pad=2),
+    conv_case((2, 4, 6, 6), 4, 3, "depthwise", groups=4, pad=1),
+    conv_case((1, 6, 7, 5), 4, 3, "groups2-stride2", groups=2, stride=2),
+    conv_case((2, 2, 9, 9), 3, 3, "dilation2", dilation=2, pad=2),
+    conv_case((1, 3, 6, 7), 2, 3, "asymmetric-pads", stride=2, pads=[1, 0, 2, 1]),
 ]
 
 POOL_SHAPES = [
@@ -42,13 +64,42 @@ POOL_SHAPES = [
     ((2, 3, 5, 7), {}, "odd-nonsquare"),
     ((2, 2, 7, 6), {"kernel": 3, "stride": 2}, "overlap-stride2"),
     ((1, 2, 6, 9), {"kernel": 3}, "kernel3"),
+    ((2, 2, 7, 7), {"kernel": 3, "stride": 2, "pads": [1, 1, 1, 1]}, "pads"),
+    ((1, 3, 7, 6), {"kernel": 2, "ceil_mode": True}, "ceil-mode"),
+    (
+        (2, 1, 6, 8),
+        {"kernel": 3, "stride": 2, "pads": [1, 1, 1, 1], "ceil_mode": True},
+        "pads-ceil",
+    ),
+]
+MAX_ONLY = [
+    ((1, 2, 8, 7), {"kernel": 2, "stride": 1, "dilation": 2}, "dilation2"),
+    ((2, 1, 5, 6), {"kernel": 3, "stride": 2, "pads": [1, 0, 2, 1]}, "asymmetric-pads"),
+]
+AVG_ONLY = [
+    (
+        (2, 2, 6, 5),
+        {"kernel": 3, "stride": 2, "pads": [1, 1, 1, 1], "count_include_pad": True},
+        "count-pad",
+    ),
+    (
+        (1, 2, 7, 7),
+        {
+            "kernel": 3,
+            "stride": 2,
+            "pads": [1, 1, 1, 1],
+            "ceil_mode": True,
+            "count_include_pad": True,
+        },
+        "count-pad-ceil",
+    ),
 ]
 
 CASES = [
     *CONV_CASES,
     *[
         OpCase(op, {"x": rand(rng, *shape)}, attrs, fn, label=label)
-        for op, fn in (("maxpool", _maxpool), ("avgpool", _avgpool))
-        for shape, attrs, label in POOL_SHAPES
+        for op, fn, only in (("maxpool", _maxpool, MAX_ONLY), ("avgpool", _avgpool, AVG_ONLY))
+        for shape, attrs, label in POOL_SHAPES + only
     ],
 ]

@@ -76,6 +76,14 @@ for shape, label in (((3, 4), "matrix"), ((1, 5), "batch1"), ((3, 1, 5), "odd"))
         ),
         OpCase("exp", {"x": rand(rng, *shape)}, torch=lambda t, x: t.exp(x), label=label),
         OpCase("log", {"x": _positive(rng, *shape)}, torch=lambda t, x: t.log(x), label=label),
+        OpCase("sqrt", {"x": _positive(rng, *shape)}, torch=lambda t, x: t.sqrt(x), label=label),
+        OpCase(
+            "clip",
+            {"x": 3 * away_from(rng, *shape, kink=0.0) + 3},
+            {"low": 0.0, "high": 6.0},
+            lambda t, x, low, high: t.clamp(x, low, high),
+            label=f"relu6-{label}",
+        ),
         OpCase("abs", {"x": away_from(rng, *shape)}, torch=lambda t, x: t.abs(x), label=label),
         OpCase(
             "power",
@@ -92,3 +100,30 @@ for shape, label in (((3, 4), "matrix"), ((1, 5), "batch1"), ((3, 1, 5), "odd"))
             label=label + "-root",
         ),
     ]
+
+CASES += [
+    OpCase(
+        "clip",
+        {"x": away_from(rng, 2, 3, kink=1.0)},
+        {"low": 1.0},
+        lambda t, x, low: t.clamp(x, min=low),
+        label="low-only",
+    ),  # fmt: skip
+    OpCase(
+        "clip",
+        {"x": away_from(rng, 4, kink=-1.0)},
+        {"high": -1.0},
+        lambda t, x, high: t.clamp(x, max=high),
+        label="high-only",
+    ),  # fmt: skip
+]
+
+CASES += [
+    OpCase(
+        "pow",
+        {"a": _positive(rng, *sa), "b": rand(rng, *sb)},
+        torch=lambda t, a, b: t.pow(a, b),
+        label=label,
+    )  # fmt: skip
+    for sa, sb, label in SHAPES
+]

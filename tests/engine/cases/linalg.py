@@ -1,4 +1,4 @@
-"""Cases for matmul, affine, reshape, flatten and transpose."""
+"""Cases for matmul (batched too), affine, reshape, flatten (any axis) and transpose."""
 
 import numpy as np
 
@@ -31,6 +31,11 @@ def _reshape(t, x, shape):
     return x.reshape(shape)
 
 
+def _flatten(t, x, axis):
+    axis = axis + x.dim() if axis < 0 else axis
+    return x.reshape(int(np.prod(x.shape[:axis])), -1)
+
+
 def _transpose(t, x, axes=None):
     return x.permute(*(axes if axes is not None else reversed(range(x.dim()))))
 
@@ -41,6 +46,9 @@ CASES = [
     _matmul((3,), (3, 5), "vector-matrix"),
     _matmul((7,), (7,), "dot"),
     _matmul((1, 5), (5, 3), "batch1"),
+    _matmul((2, 3, 4), (4, 5), "batched"),
+    _matmul((3, 1, 2, 4), (2, 4, 3), "broadcast-batch"),
+    _matmul((4,), (2, 4, 3), "vector-batch"),
     _affine((4, 6), 3, "matrix"),
     _affine((1, 5), 2, "batch1"),
     _affine((3, 2, 3, 5), 7, "odd-image"),
@@ -52,6 +60,15 @@ CASES = [
         "flatten", {"x": rand(rng, 1, 2, 2, 2)}, torch=lambda t, x: x.flatten(1), label="batch1"
     ),
     OpCase("flatten", {"x": rand(rng, 3, 5, 1, 7)}, torch=lambda t, x: x.flatten(1), label="odd"),
+    *[
+        OpCase("flatten", {"x": rand(rng, *shape)}, {"axis": axis}, _flatten, label=label)
+        for shape, axis, label in (
+            ((2, 3, 4, 5), 2, "axis2"),
+            ((2, 3, 4), 0, "axis0"),
+            ((3, 2, 5), -1, "negative"),
+            ((2, 3), 2, "axis-last"),
+        )
+    ],
     OpCase("transpose", {"x": rand(rng, 3, 4)}, torch=_transpose, label="reverse"),
     OpCase("transpose", {"x": rand(rng, 1, 3, 2)}, {"axes": [0, 2, 1]}, _transpose, label="batch1"),
     OpCase(

@@ -1,4 +1,4 @@
-"""Cases for the reductions sum and mean."""
+"""Cases for the reductions sum, mean, reduce_max and reduce_min."""
 
 import numpy as np
 
@@ -31,3 +31,29 @@ CASES = [
     for op in ("sum", "mean")
     for shape, attrs, label in AXES
 ]
+
+
+def _torch_extreme(method):
+    """torch.amax/amin over ``axis`` (None: every axis): ties share the gradient as here."""
+
+    def reference(t, x, axis=None, keepdims=False):
+        dims = tuple(range(x.dim())) if axis is None else axis
+        return getattr(t, method)(x, dim=dims, keepdim=keepdims)
+
+    return reference
+
+
+CASES += [
+    OpCase(op, {"x": rand(rng, *shape)}, attrs, _torch_extreme(method), label=label)
+    for op, method in (("reduce_max", "amax"), ("reduce_min", "amin"))
+    for shape, attrs, label in AXES
+]
+CASES.append(
+    OpCase(
+        "reduce_max",
+        {"x": rand(rng, 2, 3, 4, 5)},
+        {"axis": [2, 3], "keepdims": True},
+        _torch_extreme("amax"),
+        label="global-max-pool",
+    )
+)
