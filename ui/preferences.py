@@ -7,7 +7,7 @@ bounds the undo history. Both apply at once and at every start.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -82,10 +82,7 @@ class PreferencesDialog(QDialog):
 def install_preferences(window, menu: QMenu) -> QAction:
     """Add Preferences... (Ctrl+,) to ``menu``; accepting the dialog stores and applies it."""
 
-    def edit() -> None:
-        dialog = PreferencesDialog(window, window.stack.undoLimit())
-        if dialog.exec() != QDialog.Accepted:
-            return
+    def store(dialog: PreferencesDialog) -> None:
         settings = QSettings()
         settings.setValue(MEMORY_LIMIT_KEY, dialog.memory.value())
         settings.setValue(UNDO_LIMIT_KEY, dialog.undo.value())
@@ -98,6 +95,12 @@ def install_preferences(window, menu: QMenu) -> QAction:
             window.statusBar().showMessage(
                 "Preferences saved; the new undo limit applies from the next start.", 8000
             )
+
+    def edit() -> None:
+        dialog = PreferencesDialog(window, window.stack.undoLimit())
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.accepted.connect(window.guard.slot("Preferences", lambda: store(dialog)))
+        dialog.open()  # window-modal, without blocking the event loop
 
     action = QAction("&Preferences...", window)
     action.setShortcut(QKeySequence("Ctrl+,"))

@@ -21,17 +21,19 @@ def default_budget():
     budget.set_memory_limit(None)
 
 
-def answer_preferences(memory_mib: int, undo_steps: int) -> None:
-    """Fill the Preferences dialog, when it shows, and press OK."""
+def answer_preferences(window, memory_mib: int, undo_steps: int) -> None:
+    """Open Edit > Preferences, fill it in and press OK."""
+    dialog = open_preferences(window)
+    dialog.memory.setValue(memory_mib)
+    dialog.undo.setValue(undo_steps)
+    dialog.accept()
 
-    def fill():
-        dialog = QApplication.activeModalWidget()
-        assert isinstance(dialog, PreferencesDialog)
-        dialog.memory.setValue(memory_mib)
-        dialog.undo.setValue(undo_steps)
-        dialog.accept()
 
-    QTimer.singleShot(0, fill)
+def open_preferences(window) -> PreferencesDialog:
+    window.actions["preferences"].trigger()
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, PreferencesDialog) and dialog.isVisible()
+    return dialog
 
 
 def test_the_memory_limit_set_in_the_window_refuses_a_larger_file(qtbot, tmp_path):
@@ -42,8 +44,7 @@ def test_the_memory_limit_set_in_the_window_refuses_a_larger_file(qtbot, tmp_pat
     doc.set_params({"W": np.full((1024, 512), 0.5, np.float32)})  # 2 MiB
     save_document(doc, big)
 
-    answer_preferences(memory_mib=1, undo_steps=42)
-    window.actions["preferences"].trigger()
+    answer_preferences(window, memory_mib=1, undo_steps=42)
     assert budget.memory_limit() == 2**20
     assert QSettings().value(MEMORY_LIMIT_KEY) in (1, "1")
     assert window.stack.undoLimit() == 42  # nothing was undoable yet
@@ -72,10 +73,8 @@ def test_a_command_line_limit_wins_over_the_stored_one(qtbot, tmp_path):
 
 def test_zero_means_the_default_and_cancel_changes_nothing(qtbot, tmp_path):
     window = make_window(qtbot)
-    answer_preferences(memory_mib=0, undo_steps=500)
-    window.actions["preferences"].trigger()
+    answer_preferences(window, memory_mib=0, undo_steps=500)
     assert not budget.limit_is_set()
     assert budget.memory_limit() == budget.default_limit()
-    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
-    window.actions["preferences"].trigger()
+    open_preferences(window).reject()
     assert QSettings().value(MEMORY_LIMIT_KEY) in (0, "0")
