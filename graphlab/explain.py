@@ -127,7 +127,9 @@ TENSOR_FORMULAS = {
     "softmax": {"x": "p * (dout - sum(dout * p)) along the axis, p = softmax({x})"},
     "log_softmax": {"x": "dout - softmax({x}) * sum(dout) along the axis"},
     "maxpool": {"x": "dout routed to each window's first maximum"},
-    "avgpool": {"x": "dout / K^2 spread over each window (/ its cell count near padding)"},
+    "avgpool": {
+        "x": "dout / K^2 (K^d over d axes) spread over each window (/ its cell count near padding)"
+    },
     "concat": {
         "a": "dout split along the axis: a's part",
         "b": "dout split along the axis: b's part",

@@ -143,9 +143,9 @@ def _softmax(op_type):
     return emit
 
 
-def _onnx_pads(attrs) -> list[int]:
-    """(top, left, bottom, right) as ONNX's [top, left, bottom, right] (H, W begins, ends)."""
-    return list(padding(attrs))
+def _onnx_pads(attrs, ndim: int = 2) -> list[int]:
+    """The engine's pads (each spatial axis's begin, then each one's end) are ONNX's."""
+    return list(padding(attrs, ndim))
 
 
 def _conv2d(b, nid, ins, attrs, shapes):
@@ -159,7 +159,8 @@ def _conv2d(b, nid, ins, attrs, shapes):
 def _pool(op_type):
     def emit(b, nid, ins, attrs, shapes):
         kernel, stride = Pool.window(attrs)
-        extra = {"dilations": [attrs["dilation"]] * 2} if attrs["dilation"] != 1 else {}
+        ndim = len(shapes[0]) - 2
+        extra = {"dilations": [attrs["dilation"]] * ndim} if attrs["dilation"] != 1 else {}
         if "count_include_pad" in attrs:  # AveragePool has dilations only from opset 19
             if extra:
                 raise ExportError(
@@ -167,9 +168,9 @@ def _pool(op_type):
                     f"19 (GraphLab writes opset {OPSET})"
                 )
             extra = {"count_include_pad": int(attrs["count_include_pad"])}
-        sizes = {"kernel_shape": [kernel] * 2, "strides": [stride] * 2}
-        ceil = int(attrs["ceil_mode"])
-        b.node(op_type, ins, nid, **sizes, pads=_onnx_pads(attrs), ceil_mode=ceil, **extra)
+        sizes = {"kernel_shape": [kernel] * ndim, "strides": [stride] * ndim}
+        pads, ceil = _onnx_pads(attrs, ndim), int(attrs["ceil_mode"])
+        b.node(op_type, ins, nid, **sizes, pads=pads, ceil_mode=ceil, **extra)
 
     return emit
 
