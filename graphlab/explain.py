@@ -134,7 +134,7 @@ TENSOR_FORMULAS = {
         "a": "dout split along the axis: a's part",
         "b": "dout split along the axis: b's part",
     },
-    "pad": {"x": "dout cropped back to {x} (reflected or edge copies add their dout)"},
+    "pad": {"x": "dout cropped back to {x} (reflected, edge or wrapped copies add their dout)"},
     "squeeze": {"x": "dout reshaped to {x}'s shape"},
     "unsqueeze": {"x": "dout reshaped to {x}'s shape"},
     "reduce_max": {"x": "dout routed to the maximum (shared among ties)"},

@@ -180,6 +180,11 @@ def _concat(b, nid, ins, attrs, shapes):
 
 
 def _pad(b, nid, ins, attrs, shapes):
+    if attrs["mode"] == "wrap":
+        raise ExportError(
+            f'node "{nid}" (pad): ONNX Pad has mode wrap only from opset 19 (GraphLab writes '
+            f"opset {OPSET})"
+        )
     pads = b.const(f"{nid}::pads", attrs["pads"], np.int64)
     value = b.const(f"{nid}::value", attrs["value"])
     b.node("Pad", [ins[0], pads, value], nid, mode=attrs["mode"])

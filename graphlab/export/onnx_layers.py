@@ -191,7 +191,7 @@ def batchnorm(im, node, attrs):
 
 def pad(im, node, attrs):
     mode = attrs.get("mode", "constant")
-    check(mode in ("constant", "reflect", "edge"), f"mode {mode!r} (only constant, reflect and edge)")  # fmt: skip
+    check(mode in ("constant", "reflect", "edge", "wrap"), f"mode {mode!r} (only constant, reflect, edge and wrap)")  # fmt: skip
     pads = [int(p) for p in (im.array(node.input[1], "the pads") if len(node.input) > 1 else attrs["pads"])]  # fmt: skip
     check(min(pads, default=0) >= 0, "negative pads (cropping) are not supported")
     value = 0.0

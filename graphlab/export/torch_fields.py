@@ -10,7 +10,7 @@ from engine.ops.cnn import Pool, padding
 from graphlab.export import ExportError
 
 #: engine pad mode -> torch's F.pad mode
-PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}
+PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
 
 
 def _torch_pad(pads) -> tuple[int, ...]:
