@@ -1,4 +1,4 @@
-"""A document as an ONNX model (opset 18): inference mode, parameters as initializers.
+"""A document as an ONNX model (opset 18; 19 where a pad wraps around): inference mode, parameters as initializers.
 
 Each tensor is named after the node that computes it, so the ONNX graph reads like the
 GraphLab one. Input nodes become graph inputs with a symbolic batch dimension ``N``;
@@ -180,11 +180,6 @@ def _concat(b, nid, ins, attrs, shapes):
 
 
 def _pad(b, nid, ins, attrs, shapes):
-    if attrs["mode"] == "wrap":
-        raise ExportError(
-            f'node "{nid}" (pad): ONNX Pad has mode wrap only from opset 19 (GraphLab writes '
-            f"opset {OPSET})"
-        )
     pads = b.const(f"{nid}::pads", attrs["pads"], np.int64)
     value = b.const(f"{nid}::value", attrs["value"])
     b.node("Pad", [ins[0], pads, value], nid, mode=attrs["mode"])
@@ -348,7 +343,7 @@ def to_onnx_model(doc: GraphDocument, include_loss: bool = False, preprocess: st
         builder.nodes, doc.name or "graphlab", inputs, outputs, builder.initializers
     )
     body.doc_string = doc.description
-    opset = onnx.helper.make_opsetid("", OPSET)
+    opset = onnx.helper.make_opsetid("", opset_version(graph, plan.nodes))
     model = onnx.helper.make_model(body, opset_imports=[opset], producer_name="graphlab")
     model.ir_version = onnx.helper.find_min_ir_version_for([opset])
     if stored:
@@ -358,6 +353,12 @@ def to_onnx_model(doc: GraphDocument, include_loss: bool = False, preprocess: st
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
         raise ExportError(f"{doc.name}: the ONNX model does not check: {exc}") from None
     return model
+
+
+def opset_version(graph, nodes) -> int:
+    """:data:`OPSET`, or 19 where a pad wraps around (Pad's wrap mode is new in opset 19)."""
+    wraps = any(graph.nodes[n].op == "pad" and graph.attrs[n]["mode"] == "wrap" for n in nodes)
+    return 19 if wraps else OPSET
 
 
 def _value_info(onnx, name: str, shape, integer: bool):

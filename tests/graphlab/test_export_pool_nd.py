@@ -75,37 +75,28 @@ def test_1d_and_3d_pooling_export_to_pytorch_with_gradients(torch, tmp_path):
     assert "F.max_pool1d(" in text and "F.avg_pool3d(" in text
 
 
-def wrap_padded() -> tuple[GraphDocument, dict]:
-    """An image batch (N, 2, 4, 5) padded around H and W by wrapping around, then its mean."""
+def wrap_padded(with_loss: bool) -> tuple[GraphDocument, dict]:
+    """An image batch (N, 2, 4, 5) padded around H and W by wrapping around (``with_loss``:
+    then its mean)."""
     doc = GraphDocument("wrap-pad")
     add_op(doc, "input", id="x", shape=[-1, 2, 4, 5])
     add_op(doc, "pad", "x", id="wrapped", pads=[0, 0, 3, 1, 0, 0, 2, 4], mode="wrap")
-    doc.loss = add_op(doc, "mean", "wrapped", id="loss")
+    if with_loss:
+        doc.loss = add_op(doc, "mean", "wrapped", id="loss")
     return doc, {"x": np.random.default_rng(6).standard_normal((3, 2, 4, 5))}
 
 
-def test_wrap_padding_exports_to_pytorch_and_imports_from_onnx_but_not_to_opset_18(ort, torch, tmp_path):  # fmt: skip
-    import onnx
-
-    from graphlab.export import ExportError
+def test_wrap_padding_exports_to_pytorch_and_to_onnx_opset_19_and_imports_back(ort, torch, tmp_path):  # fmt: skip
     from graphlab.export.onnx_export import to_onnx_model
-    from graphlab.export.onnx_import import document_from_onnx
 
-    doc, feeds = wrap_padded()
+    doc, feeds = wrap_padded(with_loss=True)
     written = assert_torch_matches_engine(torch, doc, feeds, tmp_path)
     assert "mode='circular'" in written[0].read_text()
-    with pytest.raises(ExportError, match=r'"wrapped" \(pad\).*wrap only from opset 19'):
-        to_onnx_model(doc)
-
-    x = onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [3, 2, 4, 5])
-    y = onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
-    pads = onnx.numpy_helper.from_array(np.array([0, 0, 3, 1, 0, 0, 2, 4], np.int64), "pads")
-    node = onnx.helper.make_node("Pad", ["x", "pads"], ["y"], mode="wrap")
-    graph = onnx.helper.make_graph([node], "wrap", [x], [y], [pads])
-    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 19)])
-    data = feeds["x"].astype(np.float32)
-    expected = ort.InferenceSession(model.SerializeToString()).run(None, {"x": data})[0]
-    imported = document_from_onnx(model)
-    got = imported.compile().forward({"x": data}, train=False)["y"]
-    np.testing.assert_array_equal(got, expected)
-    assert got.shape == (3, 2, 9, 10)
+    doc, feeds = wrap_padded(with_loss=False)
+    model = to_onnx_model(doc)
+    assert [o.version for o in model.opset_import] == [19]  # Pad's wrap mode
+    assert [n.op_type for n in model.graph.node] == ["Pad"]
+    assert assert_runtime_matches_engine(ort, doc, feeds) == ["wrapped"]
+    imported = assert_round_trip(doc, feeds)
+    assert imported.nodes["wrapped"].attrs["mode"] == "wrap"
+    assert imported.compile().shapes["wrapped"] == (None, 2, 9, 10)
