@@ -46,10 +46,12 @@ def pool_pads(shape, kernel: int, stride: int, pad=0, dilation: int = 1, ceil_mo
     return (*pads[:ndim], *ends)
 
 
-def _lowest(xp, dtype):
-    """The value padding never wins a maximum against (dtype metadata is numpy's on any
-    device)."""
-    return -np.inf if np.dtype(dtype).kind == "f" else np.iinfo(dtype).min
+def dtype_bound(dtype, highest: bool = False):
+    """The lowest value of ``dtype`` (padding never wins a maximum against it), or the highest
+    (dtype metadata is numpy's on any device)."""
+    if np.dtype(dtype).kind == "f":
+        return np.inf if highest else -np.inf
+    return np.iinfo(dtype).max if highest else np.iinfo(dtype).min
 
 
 def maxpool_forward(xp, x, kernel: int, stride: int, pads=(0, 0, 0, 0), dilation: int = 1):
@@ -61,7 +63,7 @@ def maxpool_forward(xp, x, kernel: int, stride: int, pads=(0, 0, 0, 0), dilation
     first maximum in window order, as in PyTorch. Padding never wins.
     """
     ndim = len(pads) // 2
-    padded = pad_spatial(xp, x, pads, _lowest(xp, x.dtype))
+    padded = pad_spatial(xp, x, pads, dtype_bound(x.dtype))
     view = window_view(xp, padded, kernel, stride, dilation, ndim)  # (N, C, *out, *K)
     positions = view.shape[:-ndim]
     taps = kernel**ndim
