@@ -142,12 +142,14 @@ TENSOR_FORMULAS = {
     "softmax": {"x": "p * (dout - sum(dout * p)) along the axis, p = softmax({x})"},
     "log_softmax": {"x": "dout - softmax({x}) * sum(dout) along the axis"},
     "maxpool": {"x": "dout routed to each window's first maximum"},
-    "avgpool": {"x": "dout / K^2 spread over each window (/ its cell count near padding)"},
+    "avgpool": {
+        "x": "dout / K^2 (K^d over d axes) spread over each window (/ its cell count near padding)"
+    },
     "concat": {
         "a": "dout split along the axis: a's part",
         "b": "dout split along the axis: b's part",
     },
-    "pad": {"x": "dout cropped back to {x} (reflected or edge copies add their dout)"},
+    "pad": {"x": "dout cropped back to {x} (reflected, edge or wrapped copies add their dout)"},
     "squeeze": {"x": "dout reshaped to {x}'s shape"},
     "unsqueeze": {"x": "dout reshaped to {x}'s shape"},
     "reduce_max": {"x": "dout routed to the maximum (shared among ties)"},

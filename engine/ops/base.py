@@ -30,8 +30,8 @@ class Attr:
     """One attribute of an op: its kind, default and what values are allowed.
 
     kind is one of 'int', 'float', 'bool', 'choice', 'ints' (list of ints), 'shape' (list of
-    ints, -1 allowed), 'axes' (None, an int or a list of ints), 'value' (a number or nested
-    list of numbers).
+    sizes >= ``minimum``, 1 unless given, and -1 allowed), 'axes' (None, an int or a list of
+    ints), 'value' (a number or nested list of numbers).
     """
 
     name: str
@@ -59,10 +59,14 @@ class Attr:
             "float": "a number",
             "bool": "true or false",
             "ints": "a list of integers",
-            "shape": "a list of positive integers (-1 for one unknown size)",
+            "shape": "a list of positive integers (-1 for one unknown size)"
+            if self.minimum is None
+            else f"a list of integers >= {self.minimum:g} (-1 for one unknown size)",
             "axes": "null, an integer axis or a list of axes",
             "value": "a finite number or a nested list of finite numbers",
         }[self.kind]
+        if self.kind == "shape":  # its minimum bounds each size, said above
+            return words
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
             left, right = (
@@ -102,7 +106,8 @@ class Attr:
             ints = tuple(_as_int(v) for v in value)
             if any(v is None for v in ints):
                 return None
-            if kind == "shape" and (ints.count(-1) > 1 or any(v < 1 and v != -1 for v in ints)):
+            smallest = 1 if self.minimum is None else self.minimum
+            if kind == "shape" and (ints.count(-1) > 1 or any(v < smallest and v != -1 for v in ints)):  # fmt: skip
                 return None
             return ints
         if kind == "axes":
@@ -121,7 +126,7 @@ class Attr:
         raise AssertionError(f"unknown attr kind {kind}")
 
     def _in_range(self, value: Any) -> bool:
-        if self.kind not in ("int", "float") or value is None:
+        if self.kind not in ("int", "float") or value is None:  # a shape's sizes: _normalise
             return True
         below = self.minimum is not None and (
             value < self.minimum or (self.exclusive_minimum and value == self.minimum)

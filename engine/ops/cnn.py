@@ -1,7 +1,9 @@
-"""Convolution and pooling over (N, C, H, W) images (lecture 7), vectorised with strided views.
+"""Convolution over (N, C, H, W) images and pooling over (N, C, L), (N, C, H, W) or
+(N, C, D, H, W) inputs (lecture 7), vectorised with strided views.
 
-Windows are K x K. Padding is ``pad`` on every side, or ``pads`` (top, left, bottom, right)
-when given; ``dilation`` spaces a window's taps; conv's ``groups`` splits the channels
+Windows are K x K (K^d for d spatial axes). Padding is ``pad`` on every side, or ``pads``
+(each spatial axis's begin, then each one's end: top, left, bottom, right for images) when
+given; ``dilation`` spaces a window's taps; conv's ``groups`` splits the channels
 (depthwise when groups = C); pooling's ``ceil_mode`` keeps a last partial window.
 """
 
@@ -21,8 +23,10 @@ from engine.ops.base import Attr, Op, fmt, same_dim, shape_error
 from engine.ops.registry import register
 
 CATEGORY = "Convolution and pooling"
-PADS = Attr("pads", "ints", None, "(top, left, bottom, right) padding; null: pad on every side")
+PADS = Attr("pads", "ints", None, "padding: each spatial axis's begin, then each one's end (top, left, bottom, right for images); null: pad on every side")  # fmt: skip
 DILATION = Attr("dilation", "int", 1, "spacing of a window's taps (1: adjacent)", minimum=1)
+#: the spatial axes' names for 1, 2 and 3 of them
+AXES = {1: "L", 2: "HW", 3: "DHW"}
 
 
 def _check_image(port: str, shape) -> None:
@@ -30,21 +34,25 @@ def _check_image(port: str, shape) -> None:
         raise shape_error(port, f"expected an image batch (N, C, H, W), got {fmt(shape)}")
 
 
-def padding(attrs) -> tuple[int, int, int, int]:
-    """(top, left, bottom, right) from ``pads`` or ``pad``; a bad ``pads`` is a ShapeError."""
+def padding(attrs, ndim: int = 2) -> tuple[int, ...]:
+    """Begins then ends of ``ndim`` spatial axes from ``pads`` or ``pad``; a bad ``pads`` is a
+    ShapeError."""
     pads = attrs.get("pads")
     if pads is None:
-        return sides(attrs.get("pad", 0))
-    if len(pads) != 4 or min(pads) < 0:
-        raise shape_error("x", f"attr pads must be 4 sizes >= 0 (top, left, bottom, right), got {list(pads)}")  # fmt: skip
+        return sides(attrs.get("pad", 0), ndim)
+    if len(pads) != 2 * ndim or min(pads) < 0:
+        names = ", ".join(f"{a} begin" for a in AXES[ndim]) + ", " + ", ".join(f"{a} end" for a in AXES[ndim])  # fmt: skip
+        raise shape_error("x", f"attr pads must be {2 * ndim} sizes >= 0 ({names}), got {list(pads)}")  # fmt: skip
     return tuple(pads)
 
 
 def _spatial_out(port: str, shape, kernel: int, stride: int, pads, dilation: int) -> tuple:
-    """(Ho, Wo) for windows of ``kernel`` over the (H, W) of ``shape``; unknown stays None."""
+    """The output's spatial sizes for windows of ``kernel`` over the spatial axes of
+    ``shape``; unknown stays None."""
+    ndim = len(pads) // 2
     span = dilation * (kernel - 1) + 1
     sizes = []
-    for axis, size, before, after in zip("HW", shape[2:], pads[:2], pads[2:], strict=True):
+    for axis, size, before, after in zip(AXES[ndim], shape[2:], pads[:ndim], pads[ndim:], strict=True):  # fmt: skip
         if size is None:
             sizes.append(None)
             continue
@@ -52,7 +60,7 @@ def _spatial_out(port: str, shape, kernel: int, stride: int, pads, dilation: int
             raise shape_error(
                 port,
                 f"{axis} = {size} (padded by {before} and {after}) is smaller than the "
-                f"{kernel}x{kernel} window (spanning {span}) of {fmt(shape)}",
+                f"{'x'.join([str(kernel)] * ndim)} window (spanning {span}) of {fmt(shape)}",
             )
         sizes.append((size + before + after - span) // stride + 1)
     return tuple(sizes)
@@ -118,12 +126,13 @@ class Conv2d(Op):
 
 
 class Pool(Op):
-    """Pooling over K x K windows; stride 0 means 'the same as kernel' (windows do not overlap)."""
+    """Pooling over K^d windows of (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs; stride 0
+    means 'the same as kernel' (windows do not overlap)."""
 
     category = CATEGORY
     inputs = ("x",)
     attrs = (
-        Attr("kernel", "int", 2, "window size K", minimum=1),
+        Attr("kernel", "int", 2, "window size K along every spatial axis", minimum=1),
         Attr("stride", "int", 0, "step between windows; 0 means the same as kernel", minimum=0),
         PADS,
         DILATION,
@@ -139,15 +148,16 @@ class Pool(Op):
     def geometry(cls, attrs, shape) -> tuple:
         """(kernel, stride, pads with ceil mode's extra cells, dilation) for input ``shape``."""
         kernel, stride = cls.window(attrs)
-        pads = padding(attrs)
+        pads = padding(attrs, len(shape) - 2)
         full = pool_pads(shape, kernel, stride, pads, attrs["dilation"], attrs["ceil_mode"])
         return kernel, stride, full, attrs["dilation"]
 
     def infer_shape(self, shapes, attrs):
         (x,) = shapes
-        _check_image("x", x)
+        if len(x) not in (3, 4, 5):
+            raise shape_error("x", f"expected (N, C, L), (N, C, H, W) or (N, C, D, H, W), got {fmt(x)}")  # fmt: skip
         kernel, stride = self.window(attrs)
-        pads, dilation = padding(attrs), attrs["dilation"]
+        pads, dilation = padding(attrs, len(x) - 2), attrs["dilation"]
         if attrs["ceil_mode"] and None not in x[2:]:
             pads = pool_pads(x, kernel, stride, pads, dilation, True)
         sizes = _spatial_out("x", x, kernel, stride, pads, dilation)
@@ -159,7 +169,7 @@ class Pool(Op):
 @register
 class MaxPool(Pool):
     name = "maxpool"
-    formula = "out[n,c,y,x] = max over the K x K window of x (padding never wins)"
+    formula = "out[n,c,y,x] = max over the K x K window of x (K^d over d axes; padding never wins)"
     rule = "max gate: gradient router (each window's first maximum gets all of its gradient)"
 
     def forward(self, xp, inputs, attrs, ctx):
@@ -179,16 +189,16 @@ class AvgPool(Pool):
         *Pool.attrs,
         Attr("count_include_pad", "bool", False, "padding cells count in each window's mean"),
     )
-    formula = "out[n,c,y,x] = mean over the K x K window of x"
-    rule = "average gate: each cell of a window gets 1/K^2 of its gradient (1/count near padding)"
+    formula = "out[n,c,y,x] = mean over the K x K window of x (K^d over d axes)"
+    rule = "average gate: each cell of a window gets 1/K^2 (1/K^d) of its gradient (1/count near padding)"
 
     def _divisor(self, xp, attrs, shape, dtype):
-        """None for plain K x K windows, else the (Ho, Wo) count of cells each one averages."""
+        """None for plain K^d windows, else the (*out) count of cells each one averages."""
         kernel, stride, pads, dilation = self.geometry(attrs, shape)
-        if pads == (0, 0, 0, 0):
+        if not any(pads):
             return None
         return avgpool_divisor(
-            xp, shape, kernel, stride, padding(attrs), pads, dilation,
+            xp, shape, kernel, stride, padding(attrs, len(shape) - 2), pads, dilation,
             attrs["count_include_pad"], dtype,
         )  # fmt: skip
 

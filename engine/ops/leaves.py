@@ -35,7 +35,12 @@ class Input(Leaf):
     name = "input"
     source = "feed"
     attrs = (
-        Attr("shape", "shape", doc="size of each axis; -1 for any size (the batch)"),
+        Attr(
+            "shape",
+            "shape",
+            doc="size of each axis; -1 for any size (the batch); 0 for an empty tensor",
+            minimum=0,
+        ),
         Attr(
             "dtype",
             "choice",

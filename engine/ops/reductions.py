@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from engine.errors import ShapeError
+from engine.kernels.pool import dtype_bound
 from engine.ops.base import Attr, Op, fmt, normalise_axes
 from engine.ops.registry import register
 
@@ -86,9 +87,15 @@ class Extreme(Reduction):
     def forward(self, xp, inputs, attrs, ctx):
         (x,) = inputs
         axes = reduced_axes(attrs["axis"], x.shape)
-        kept = self.reduce(xp, x, axes)
+        kept = self.reduce(xp, x, axes) if x.size else self.empty(xp, x, axes)
         out = kept if attrs["keepdims"] else kept.reshape(self.infer_shape([x.shape], attrs))
         return xp.asarray(out), (x == kept, axes)
+
+    def empty(self, xp, x, axes):
+        """The extreme of no values (ONNX's rule): the lowest value for a max, the highest for
+        a min, (1, ...) along the reduced axes."""
+        shape = tuple(1 if axis in axes else d for axis, d in enumerate(x.shape))
+        return xp.full(shape, dtype_bound(x.dtype, highest=self.name == "reduce_min"), x.dtype)
 
     def backward(self, xp, saved, grad_out, attrs, needed=None):
         winners, axes = saved

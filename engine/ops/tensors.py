@@ -54,6 +54,8 @@ def _pad_widths(pads, ndim: int) -> list[tuple[int, int]]:
 def _source_index(xp, size: int, before: int, after: int, mode: str):
     """For each cell of a padded axis, the index of the input cell it copies."""
     index = xp.arange(-before, size + after)
+    if mode == "wrap":  # ... 2 3 [0 1 2 3] 0 1 ...
+        return index % size
     if mode == "edge":
         return xp.clip(index, 0, size - 1)
     period = 2 * (size - 1) or 1  # reflect: ... 2 1 [0 1 2 3] 2 1 0 ...
@@ -73,11 +75,11 @@ class Pad(Op):
             "choice",
             "constant",
             "what the new cells hold",
-            choices=("constant", "reflect", "edge"),
+            choices=("constant", "reflect", "edge", "wrap"),
         ),  # fmt: skip
         Attr("value", "float", 0.0, "the value of constant padding"),
     )
-    formula = "out = x with pads cells around it (constant value, reflected or edge copies)"
+    formula = "out = x with pads cells around it (constant value; reflected, edge or wrapped-around copies)"
     rule = "pad gate: x's cells get their gradient back; a copied cell adds its copies' gradient"
 
     def infer_shape(self, shapes, attrs):

@@ -1,4 +1,4 @@
-"""A document as an ONNX model (opset 18): inference mode, parameters as initializers.
+"""A document as an ONNX model (opset 18; 19 where a pad wraps around): inference mode, parameters as initializers.
 
 Each tensor is named after the node that computes it, so the ONNX graph reads like the
 GraphLab one. Input nodes become graph inputs with a symbolic batch dimension ``N``;
@@ -143,9 +143,9 @@ def _softmax(op_type):
     return emit
 
 
-def _onnx_pads(attrs) -> list[int]:
-    """(top, left, bottom, right) as ONNX's [top, left, bottom, right] (H, W begins, ends)."""
-    return list(padding(attrs))
+def _onnx_pads(attrs, ndim: int = 2) -> list[int]:
+    """The engine's pads (each spatial axis's begin, then each one's end) are ONNX's."""
+    return list(padding(attrs, ndim))
 
 
 def _conv2d(b, nid, ins, attrs, shapes):
@@ -159,7 +159,8 @@ def _conv2d(b, nid, ins, attrs, shapes):
 def _pool(op_type):
     def emit(b, nid, ins, attrs, shapes):
         kernel, stride = Pool.window(attrs)
-        extra = {"dilations": [attrs["dilation"]] * 2} if attrs["dilation"] != 1 else {}
+        ndim = len(shapes[0]) - 2
+        extra = {"dilations": [attrs["dilation"]] * ndim} if attrs["dilation"] != 1 else {}
         if "count_include_pad" in attrs:  # AveragePool has dilations only from opset 19
             if extra:
                 raise ExportError(
@@ -167,9 +168,9 @@ def _pool(op_type):
                     f"19 (GraphLab writes opset {OPSET})"
                 )
             extra = {"count_include_pad": int(attrs["count_include_pad"])}
-        sizes = {"kernel_shape": [kernel] * 2, "strides": [stride] * 2}
-        ceil = int(attrs["ceil_mode"])
-        b.node(op_type, ins, nid, **sizes, pads=_onnx_pads(attrs), ceil_mode=ceil, **extra)
+        sizes = {"kernel_shape": [kernel] * ndim, "strides": [stride] * ndim}
+        pads, ceil = _onnx_pads(attrs, ndim), int(attrs["ceil_mode"])
+        b.node(op_type, ins, nid, **sizes, pads=pads, ceil_mode=ceil, **extra)
 
     return emit
 
@@ -342,7 +343,7 @@ def to_onnx_model(doc: GraphDocument, include_loss: bool = False, preprocess: st
         builder.nodes, doc.name or "graphlab", inputs, outputs, builder.initializers
     )
     body.doc_string = doc.description
-    opset = onnx.helper.make_opsetid("", OPSET)
+    opset = onnx.helper.make_opsetid("", opset_version(graph, plan.nodes))
     model = onnx.helper.make_model(body, opset_imports=[opset], producer_name="graphlab")
     model.ir_version = onnx.helper.find_min_ir_version_for([opset])
     if stored:
@@ -352,6 +353,12 @@ def to_onnx_model(doc: GraphDocument, include_loss: bool = False, preprocess: st
     except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
         raise ExportError(f"{doc.name}: the ONNX model does not check: {exc}") from None
     return model
+
+
+def opset_version(graph, nodes) -> int:
+    """:data:`OPSET`, or 19 where a pad wraps around (Pad's wrap mode is new in opset 19)."""
+    wraps = any(graph.nodes[n].op == "pad" and graph.attrs[n]["mode"] == "wrap" for n in nodes)
+    return 19 if wraps else OPSET
 
 
 def _value_info(onnx, name: str, shape, integer: bool):

@@ -30,6 +30,7 @@ from graphlab.layout import layered_positions
 
 #: TensorProto element types of integer and boolean tensors
 INTEGER_TYPES = {2, 3, 4, 5, 6, 7, 9, 12, 13}
+BOOL = 9
 
 
 class _Importer:
@@ -157,9 +158,9 @@ class _Importer:
         tensor = value.type.tensor_type
         if not value.type.HasField("tensor_type") or not tensor.HasField("shape"):
             raise ExportError(f"input {value.name!r} has no tensor shape")
-        dims = [d.dim_value if d.dim_value > 0 else -1 for d in tensor.shape.dim]
-        if any(d.HasField("dim_value") and d.dim_value == 0 for d in tensor.shape.dim):
-            raise ExportError(f"input {value.name!r} has an axis of size 0")
+        dims = [d.dim_value if d.HasField("dim_value") else -1 for d in tensor.shape.dim]
+        if tensor.elem_type == BOOL and 0 in dims:
+            raise ExportError(f"input {value.name!r} is an empty boolean tensor (GraphLab holds booleans as integers, whose extremes over no values differ)")  # fmt: skip
         if dims.count(-1) > 1:
             raise ExportError(
                 f"input {value.name!r}: only one dimension may be unknown, got {dims}"

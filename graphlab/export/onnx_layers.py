@@ -1,8 +1,8 @@
 """ONNX import handlers of the layers: Conv, pooling, Gemm, BatchNormalization, Pad and Concat.
 
-A window op reads square 2-D windows with equal strides and dilations; its ``pads`` (top,
-left, bottom, right) may differ per side, and ``auto_pad`` is resolved from the input's
-known height and width. Anything else is refused with its reason (listed in docs/onnx.md).
+A window op reads square 2-D windows (pooling also 1-D and cubic 3-D ones) with equal
+strides and dilations along every axis; its ``pads`` (each axis's begin, then each one's end)
+may differ per side, and ``auto_pad`` is resolved from the input's known spatial sizes. Anything else is refused with its reason (listed in docs/onnx.md).
 """
 
 from __future__ import annotations
@@ -20,23 +20,30 @@ def check(condition: bool, message: str) -> None:
 
 
 def _same(values, what: str) -> int:
-    check(len(set(values)) == 1, f"only equal {what} along H and W, got {list(values)}")
+    check(len(set(values)) == 1, f"only equal {what} along every spatial axis, got {list(values)}")  # fmt: skip
     return int(values[0])
 
 
-def window(im, node, attrs, kernel_shape) -> dict:
-    """Engine attrs (kernel, stride, pads, dilation) of a 2-D ONNX window op."""
+#: the inputs a window op of 1, 2 or 3 spatial axes reads
+LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+
+
+def window(im, node, attrs, kernel_shape, dims=(2,)) -> dict:
+    """Engine attrs (kernel, stride, pads, dilation) of an ONNX window op over ``dims``
+    spatial axes (one of them)."""
     kernel = list(attrs.get("kernel_shape", kernel_shape))
-    check(len(kernel) == 2, f"only 2-D windows over (N, C, H, W), got a {len(kernel)}-D one")
+    layouts = " or ".join(f"{d}-D windows over {LAYOUTS[d]}" for d in dims)
+    check(len(kernel) in dims, f"only {layouts}, got a {len(kernel)}-D one")
     size = _same(kernel, "window sizes (square windows)")
-    stride = _same(list(attrs.get("strides", [1, 1])), "strides")
-    dilation = _same(list(attrs.get("dilations", [1, 1])), "dilations")
-    pads = [int(p) for p in attrs.get("pads", [0, 0, 0, 0])]
+    ones = [1] * len(kernel)
+    stride = _same(list(attrs.get("strides", ones)), "strides")
+    dilation = _same(list(attrs.get("dilations", ones)), "dilations")
+    pads = [int(p) for p in attrs.get("pads", [0] * 2 * len(kernel))]
     auto = attrs.get("auto_pad", "NOTSET")
     if auto in ("SAME_UPPER", "SAME_LOWER"):
         pads = _same_pads(im.shape(node.input[0]), size, stride, dilation, auto)
     elif auto == "VALID":
-        pads = [0, 0, 0, 0]
+        pads = [0] * 2 * len(kernel)
     else:
         check(auto == "NOTSET", f"unknown auto_pad {auto!r}")
     return {"kernel": size, "stride": stride, "pads": pads, "dilation": dilation}
@@ -45,7 +52,7 @@ def window(im, node, attrs, kernel_shape) -> dict:
 def _same_pads(shape, kernel, stride, dilation, mode) -> list[int]:
     """ONNX's SAME padding: output size ceil(size / stride), the odd cell at the end (UPPER)
     or the start (LOWER)."""
-    check(shape is not None and len(shape) == 4 and None not in shape[2:], "auto_pad SAME needs the input's height and width")  # fmt: skip
+    check(shape is not None and len(shape) > 2 and None not in shape[2:], "auto_pad SAME needs the input's spatial sizes")  # fmt: skip
     begins, ends = [], []
     for size in shape[2:]:
         total = max((math.ceil(size / stride) - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
@@ -87,10 +94,11 @@ def conv(im, node, attrs):
 def pool(op):
     def handle(im, node, attrs):
         check(len(node.output) == 1 or not node.output[1], "the indices output is not supported")
-        settings = window(im, node, attrs, [])
-        for key, plain in (("pads", [0, 0, 0, 0]), ("dilation", 1)):
-            if settings[key] == plain:
-                del settings[key]
+        settings = window(im, node, attrs, [], dims=(1, 2, 3))
+        if not any(settings["pads"]):
+            del settings["pads"]
+        if settings["dilation"] == 1:
+            del settings["dilation"]
         settings["ceil_mode"] = bool(attrs.get("ceil_mode", 0))
         if op == "avgpool":
             settings["count_include_pad"] = bool(attrs.get("count_include_pad", 0))
@@ -183,7 +191,7 @@ def batchnorm(im, node, attrs):
 
 def pad(im, node, attrs):
     mode = attrs.get("mode", "constant")
-    check(mode in ("constant", "reflect", "edge"), f"mode {mode!r} (only constant, reflect and edge)")  # fmt: skip
+    check(mode in ("constant", "reflect", "edge", "wrap"), f"mode {mode!r} (only constant, reflect, edge and wrap)")  # fmt: skip
     pads = [int(p) for p in (im.array(node.input[1], "the pads") if len(node.input) > 1 else attrs["pads"])]  # fmt: skip
     check(min(pads, default=0) >= 0, "negative pads (cropping) are not supported")
     value = 0.0

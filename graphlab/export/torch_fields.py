@@ -10,19 +10,20 @@ from engine.ops.cnn import Pool, padding
 from graphlab.export import ExportError
 
 #: engine pad mode -> torch's F.pad mode
-PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}
+PAD_MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
 
 
-def _torch_pad(pads) -> tuple[int, int, int, int]:
-    """(top, left, bottom, right) in F.pad's order: (left, right, top, bottom)."""
-    top, left, bottom, right = pads
-    return (left, right, top, bottom)
+def _torch_pad(pads) -> tuple[int, ...]:
+    """Begins then ends of the spatial axes in F.pad's order, last axis first: (left, right,
+    top, bottom) for images."""
+    ndim = len(pads) // 2
+    return tuple(w for axis in reversed(range(ndim)) for w in (pads[axis], pads[ndim + axis]))
 
 
-def _window_input(x: str, attrs, fill: str, limit: int) -> tuple[str, int]:
+def _window_input(x: str, attrs, fill: str, limit: int, ndim: int = 2) -> tuple[str, int]:
     """(the input expression, torch's own symmetric padding): torch pads symmetrically by at
     most ``limit``; anything else is an explicit F.pad of ``fill`` first."""
-    pads = padding(attrs)
+    pads = padding(attrs, ndim)
     if len(set(pads)) == 1 and pads[0] <= limit:
         return x, pads[0]
     return f"F.pad({x}, {_torch_pad(pads)}, value={fill})", 0
@@ -35,26 +36,32 @@ def _conv(x, attrs, shape):
 
 
 def _maxpool(x, attrs, shape):
-    pool_x, pad = _window_input(x, attrs, "float('-inf')", attrs["kernel"] // 2)
+    ndim = len(shape) - 2
+    pool_x, pad = _window_input(x, attrs, "float('-inf')", attrs["kernel"] // 2, ndim)
     plain = pad == 0 and attrs["dilation"] == 1 and not attrs["ceil_mode"]
     extra = "" if plain else f", {pad}, {attrs['dilation']}, {attrs['ceil_mode']}"
-    return {"pool_x": pool_x, "pool_extra": extra, "window_stride": Pool.window(attrs)[1]}
+    stride = Pool.window(attrs)[1]
+    return {"pool_x": pool_x, "pool_extra": extra, "window_stride": stride, "d": ndim}
 
 
 def _avgpool(x, attrs, shape):
+    ndim = len(shape) - 2
     if attrs["dilation"] != 1:
-        raise ExportError("PyTorch's avg_pool2d has no dilation")
+        raise ExportError(f"PyTorch's avg_pool{ndim}d has no dilation")
     kernel, stride = Pool.window(attrs)
-    pool_x, pad = _window_input(x, attrs, "0.0", attrs["kernel"] // 2)
-    include = attrs["count_include_pad"] or pool_x == x
+    pool_x, pad = _window_input(x, attrs, "0.0", attrs["kernel"] // 2, ndim)
+    explicit = pool_x != x  # an F.pad whose cells torch counts as the input's
+    include = attrs["count_include_pad"] or explicit  # torch's own padding counts as asked
     plain = pad == 0 and not attrs["ceil_mode"] and include
     extra = "" if plain else f", {pad}, {attrs['ceil_mode']}, {include}"
     fields = {"pool_x": pool_x, "pool_extra": extra, "window_stride": stride, "divide": ""}
-    if not include:  # the mean over the image cells only: a pooled mask gives the counts
+    fields["d"] = ndim
+    if explicit and not attrs["count_include_pad"]:  # the mean over the input's cells only:
+        # a pooled mask gives the counts
         ones = f"torch.ones_like({x}[:1, :1])"
-        mask = f"F.pad({ones}, {_torch_pad(padding(attrs))})"
+        mask = f"F.pad({ones}, {_torch_pad(padding(attrs, ndim))})"
         fields["divide"] = (
-            f" / F.avg_pool2d({mask}, {kernel}, {stride}, 0, {attrs['ceil_mode']}, True)"
+            f" / F.avg_pool{ndim}d({mask}, {kernel}, {stride}, 0, {attrs['ceil_mode']}, True)"
         )
     return fields
 
@@ -70,8 +77,7 @@ def _flatten(x, attrs, shape):
 
 
 def _pad(x, attrs, shape):
-    ndim, pads = len(shape), attrs["pads"]
-    widths = [w for axis in reversed(range(ndim)) for w in (pads[axis], pads[ndim + axis])]
+    widths = list(_torch_pad(attrs["pads"]))
     while len(widths) > 2 and widths[-2:] == [0, 0]:  # torch pads only the last axes
         widths = widths[:-2]
     mode = PAD_MODES[attrs["mode"]]

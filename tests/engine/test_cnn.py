@@ -74,10 +74,16 @@ def test_conv_shape_errors_name_port_and_shapes(x_shape, w_shape, b_shape, attrs
 
 @pytest.mark.parametrize("op", ["maxpool", "avgpool"])
 def test_pool_shape_errors(op):
-    with pytest.raises(ShapeError, match=r"'x'.*\(N, 4, 4\)"):
-        pool_graph((-1, 4, 4), op)
+    with pytest.raises(ShapeError, match=r"'x'.*\(N, C, L\).*\(N, 4\)"):
+        pool_graph((-1, 4), op)
+    with pytest.raises(ShapeError, match=r"'x'.*\(N, 1, 2, 2, 2, 2\)"):
+        pool_graph((-1, 1, 2, 2, 2, 2), op)
     with pytest.raises(ShapeError, match=r"W = 2.*\(N, 1, 5, 2\)"):
         pool_graph((-1, 1, 5, 2), op, kernel=3)
+    with pytest.raises(ShapeError, match=r"D = 2 .*3x3x3 window.*\(N, 1, 2, 5, 5\)"):
+        pool_graph((-1, 1, 2, 5, 5), op, kernel=3)
+    with pytest.raises(ShapeError, match=r"2 sizes >= 0 \(L begin, L end\), got \[1, 1, 1, 1\]"):
+        pool_graph((-1, 1, 6), op, pads=[1, 1, 1, 1])
 
 
 def test_unknown_batch_stays_unknown():

@@ -1,5 +1,5 @@
-"""Cases for conv2d (groups, dilation, pads) and pooling (pads, ceil mode, dilation), against
-torch.nn.functional."""
+"""Cases for conv2d (groups, dilation, pads) and pooling (pads, ceil mode, dilation; 1-D, 2-D
+and 3-D), against torch.nn.functional."""
 
 import numpy as np
 
@@ -9,12 +9,13 @@ rng = np.random.default_rng(3)
 
 
 def _padded(t, x, pads, value=0.0):
-    """x with (top, left, bottom, right) cells of ``value`` (torch pads take left, right,
-    top, bottom)."""
+    """x with pads (each spatial axis's begin, then each one's end) cells of ``value`` (torch
+    pads take the last axis's begin and end first)."""
     if pads is None:
         return x
-    top, left, bottom, right = pads
-    return t.nn.functional.pad(x, (left, right, top, bottom), value=value)
+    ndim = len(pads) // 2
+    widths = [w for axis in reversed(range(ndim)) for w in (pads[axis], pads[ndim + axis])]
+    return t.nn.functional.pad(x, widths, value=value)
 
 
 def _conv(t, x, w, b, kernel, stride=1, pad=0, pads=None, dilation=1, groups=1):
@@ -25,16 +26,16 @@ def _conv(t, x, w, b, kernel, stride=1, pad=0, pads=None, dilation=1, groups=1):
 
 def _maxpool(t, x, kernel=2, stride=0, pads=None, dilation=1, ceil_mode=False):
     x = _padded(t, x, pads, value=-float("inf"))
-    return t.nn.functional.max_pool2d(x, kernel, stride or kernel, 0, dilation, ceil_mode)
+    pool = getattr(t.nn.functional, f"max_pool{x.ndim - 2}d")
+    return pool(x, kernel, stride or kernel, 0, dilation, ceil_mode)
 
 
 def _avgpool(t, x, kernel=2, stride=0, pads=None, ceil_mode=False, count_include_pad=False):
     """Symmetric pads through torch's own padding (it counts them or not, as asked)."""
     pad = 0 if pads is None else pads[0]
     assert pads is None or len(set(pads)) == 1, "torch pads pooling symmetrically"
-    return t.nn.functional.avg_pool2d(
-        x, kernel, stride or kernel, pad, ceil_mode, count_include_pad
-    )
+    pool = getattr(t.nn.functional, f"avg_pool{x.ndim - 2}d")
+    return pool(x, kernel, stride or kernel, pad, ceil_mode, count_include_pad)
 
 
 def conv_case(x_shape, filters, kernel, label, **attrs):
@@ -61,6 +62,9 @@ CONV_CASES = [
 
 POOL_SHAPES = [
     ((1, 1, 4, 4), {}, "batch1"),
+    ((2, 3, 7), {"kernel": 3, "stride": 2}, "1d"),
+    ((2, 2, 4, 5, 6), {}, "3d"),
+    ((1, 2, 5, 7, 6), {"kernel": 3, "stride": 2, "ceil_mode": True}, "3d-ceil"),
     ((2, 3, 5, 7), {}, "odd-nonsquare"),
     ((2, 2, 7, 6), {"kernel": 3, "stride": 2}, "overlap-stride2"),
     ((1, 2, 6, 9), {"kernel": 3}, "kernel3"),
@@ -75,6 +79,12 @@ POOL_SHAPES = [
 MAX_ONLY = [
     ((1, 2, 8, 7), {"kernel": 2, "stride": 1, "dilation": 2}, "dilation2"),
     ((2, 1, 5, 6), {"kernel": 3, "stride": 2, "pads": [1, 0, 2, 1]}, "asymmetric-pads"),
+    ((2, 2, 9), {"kernel": 3, "stride": 2, "pads": [0, 2], "dilation": 2}, "1d-dilation-pads"),
+    (
+        (1, 2, 5, 6, 7),
+        {"kernel": 3, "stride": 2, "pads": [1, 0, 1, 0, 2, 1], "dilation": 2, "ceil_mode": True},
+        "3d-dilation-pads-ceil",
+    ),
 ]
 AVG_ONLY = [
     (
@@ -92,6 +102,12 @@ AVG_ONLY = [
             "count_include_pad": True,
         },
         "count-pad-ceil",
+    ),
+    ((2, 3, 9), {"kernel": 3, "stride": 2, "pads": [1, 1], "ceil_mode": True}, "1d-pads-ceil"),
+    (
+        (1, 2, 5, 6, 5),
+        {"kernel": 3, "stride": 2, "pads": [1, 1, 1, 1, 1, 1], "count_include_pad": True},
+        "3d-count-pad",
     ),
 ]
 

@@ -5,7 +5,7 @@ import numpy as np
 from tests.engine.cases import OpCase, rand
 
 rng = np.random.default_rng(5)
-MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}
+MODES = {"constant": "constant", "reflect": "reflect", "edge": "replicate", "wrap": "circular"}
 
 
 def _concat(t, a, b, axis=1):
@@ -65,6 +65,13 @@ CASES = [
         {"pads": [0, 0, 2, 1, 0, 0, 3, 2], "mode": "edge"},
         _pad,
         label="edge",
+    ),  # fmt: skip
+    OpCase(
+        "pad",
+        {"x": rand(rng, 2, 3, 4, 5)},
+        {"pads": [0, 0, 3, 1, 0, 0, 2, 4], "mode": "wrap"},
+        _pad,
+        label="wrap",
     ),  # fmt: skip
     OpCase(
         "squeeze",
