@@ -226,6 +226,11 @@ class GraphDocument:
         self.nodes[nid].label = label
         self._emit(ChangeKind.NODE_CHANGED, nid)
 
+    def set_group(self, nid: str, group: str) -> None:
+        """Put node ``nid`` in the layer group ``group`` (one block on the canvas)."""
+        self.nodes[nid].group = group
+        self._emit(ChangeKind.NODE_CHANGED, nid)
+
     def display_name(self, nid: str) -> str:
         """The name teaching text shows for ``nid`` (:func:`graphlab.names.display_name`)."""
         return display_name(self, nid)

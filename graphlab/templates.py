@@ -79,7 +79,7 @@ def _conv_bn(doc, x, channels, filters, kernel, name, **conv) -> str:
 def _grouped(doc: GraphDocument, before: set[str], group: str) -> None:
     """Put every node added since ``before`` into ``group`` (one block on the canvas)."""
     for nid in set(doc.nodes) - before:
-        doc.nodes[nid].group = group
+        doc.set_group(nid, group)
 
 
 def add_residual_block(doc: GraphDocument, x: str, channels: int, name: str) -> str:

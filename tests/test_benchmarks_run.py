@@ -33,6 +33,7 @@ RUNS = {
         ["--batch", "1", "--rounds", "1"],
         rf"\| resnet18 \| [\d.]+ \| [\d.]+ \| {NUMBER} \|",
     ),
+    "replay.py": (["--epochs", "1", "--rounds", "1", "--opens", "2"], rf"ratio {NUMBER} \(target"),
     "training_soak.py": (
         [
             "--examples",

@@ -46,13 +46,17 @@ class ReplayError(GraphLabError):
 
 def graph_fingerprint(doc) -> str:
     """A hash of what a run's computation depends on in ``doc``: its nodes (ids, ops, attrs),
-    edges, loss node and dataset binding (not positions, labels or values)."""
+    edges, loss node and dataset binding (not positions, labels or values, nor the
+    preprocessing statistics a run stores when it ends: they are the ones it fitted)."""
     from graphlab.fileformat import document_to_dict
 
     data = document_to_dict(doc)
     nodes = sorted((n["id"], n["op"], n["attrs"]) for n in data["nodes"])
     edges = sorted((e["from"], e["to"], e["port"]) for e in data["edges"])
-    text = json.dumps([nodes, edges, data["loss"], data["dataset"]], sort_keys=True)
+    dataset = dict(data["dataset"])
+    if isinstance(dataset.get("preprocess"), dict):
+        dataset["preprocess"] = {k: v for k, v in dataset["preprocess"].items() if k != "fitted"}
+    text = json.dumps([nodes, edges, data["loss"], dataset], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

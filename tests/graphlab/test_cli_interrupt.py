@@ -79,6 +79,8 @@ def test_two_ctrl_c_stop_at_once_leaving_no_half_file(tmp_path):
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130 and "Traceback" not in err, err
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert set(names) <= {"p.graphlab", "m.csv"}, names  # no temporary files
+    # no temporary files (m.snapshots: the replay store beside the metrics it kept)
+    assert set(names) <= {"p.graphlab", "m.csv", "m.snapshots"}, names
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
     if "p.graphlab" in names:
         load_document(tmp_path / "p.graphlab")
