@@ -22,6 +22,7 @@ class ChangeKind(StrEnum):
     DATASET_CHANGED = "dataset_changed"  # the dataset binding
     LOSS_CHANGED = "loss_changed"  # the node backward starts from
     INFO_CHANGED = "info_changed"  # name or description
+    GROUPS_CHANGED = "groups_changed"  # groups made, dissolved, renamed or moved
     DROPPED = "dropped"  # stale values dropped by a command; subject: tuple of sentences
     RESET = "reset"  # everything replaced (open, new)
 

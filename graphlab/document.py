@@ -25,13 +25,14 @@ from engine.validate import edge_problem
 from graphlab import analysis as _analysis
 from graphlab.changes import STRUCTURE, Change, ChangeKind
 from graphlab.consistency import OPTIMIZER_STATE, Dropped, drop, put_back, stale_references
+from graphlab.groups import Group, prune
 
 __all__ = ["Change", "ChangeKind", "DocEdge", "DocNode", "GraphDocument"]
 
 #: the stored values and references besides the graph
 VALUE_FIELDS = ("params", "state", "inputs", "dataset", "training", "loss", "extra_arrays")
 #: what a document holds besides its listeners
-DOCUMENT_FIELDS = ("name", "description", "nodes", "edges", *VALUE_FIELDS)
+DOCUMENT_FIELDS = ("name", "description", "nodes", "edges", "groups", *VALUE_FIELDS)
 _VALUE_KINDS = {
     "params": ChangeKind.PARAMS_CHANGED,
     "state": ChangeKind.PARAMS_CHANGED,
@@ -72,6 +73,8 @@ class Removal:
     nodes: list[tuple[int, DocNode]]
     edges: list[tuple[int, DocEdge]]
     dropped: Dropped
+    #: the groups before members were pruned (None when no group changed)
+    groups: dict[str, Group] | None = None
 
 
 class GraphDocument:
@@ -82,6 +85,8 @@ class GraphDocument:
         self.description = description
         self.nodes: dict[str, DocNode] = {}
         self.edges: list[DocEdge] = []
+        #: group id -> Group (graphlab/groups.py): drawn as one node, changes no value
+        self.groups: dict[str, Group] = {}
         #: parameter node id -> numpy array (trained values); missing ones are initialised
         self.params: dict[str, np.ndarray] = {}
         #: node id -> persistent op state (batchnorm running averages)
@@ -162,7 +167,7 @@ class GraphDocument:
         """A fresh id like ``conv2`` that no node has."""
         base = re.sub(r"\W+", "_", prefix).strip("_") or "node"
         n = 1
-        while f"{base}{n}" in self.nodes:
+        while f"{base}{n}" in self.nodes or f"{base}{n}" in self.groups:
             n += 1
         return f"{base}{n}"
 
@@ -195,6 +200,10 @@ class GraphDocument:
             del self.nodes[node.id]
             self._emit(ChangeKind.NODE_REMOVED, node.id)
         removal.dropped = self.drop_stale()
+        kept = prune(self.groups, self.nodes)
+        if kept != self.groups:
+            removal.groups = self.groups
+            self.set_groups(kept)
         return removal
 
     def restore_nodes(self, removal: Removal) -> None:
@@ -204,6 +213,8 @@ class GraphDocument:
         for index, edge in removal.edges:
             self.add_edge(edge, index)
         self.restore(removal.dropped)
+        if removal.groups is not None:
+            self.set_groups(removal.groups)
 
     def remove_node(self, nid: str) -> Removal:
         return self.remove_nodes([nid])
@@ -222,6 +233,11 @@ class GraphDocument:
     def set_label(self, nid: str, label: str) -> None:
         self.nodes[nid].label = label
         self._emit(ChangeKind.NODE_CHANGED, nid)
+
+    def set_groups(self, groups: dict[str, Group]) -> None:
+        """Replace the groups (group, ungroup, rename, move: graphlab/groups.py)."""
+        self.groups = dict(groups)
+        self._emit(ChangeKind.GROUPS_CHANGED)
 
     def set_info(self, name: str, description: str) -> None:
         """Set the document's name and description."""

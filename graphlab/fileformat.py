@@ -28,6 +28,7 @@ from engine.validate import dependency_graph, edge_problem, find_cycle
 from graphlab.atomic import write_atomically
 from graphlab.budget import open_zip, read_file, read_member
 from graphlab.document import DOCUMENT_FIELDS, DocEdge, DocNode, GraphDocument
+from graphlab.groups import groups_from_json, groups_to_json
 from graphlab.npzfile import npz_headers, read_npz
 
 FORMAT = "graphlab"
@@ -67,6 +68,7 @@ def document_to_dict(doc: GraphDocument) -> dict[str, Any]:
         "dataset": _jsonable(doc.dataset),
         "training": _jsonable(doc.training),
         "loss": doc.loss,
+        **({"groups": groups_to_json(doc.groups)} if doc.groups else {}),
     }
 
 
@@ -220,6 +222,7 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     for i, item in enumerate(edges):
         doc.edges.append(_edge_from_dict(item, f"edges[{i}]", doc, sources, fail))
     doc.inputs = _inputs_from_dict(data.get("inputs", {}), doc, fail)
+    doc.groups = groups_from_json(data.get("groups", []), doc.nodes, fail)
     for key in ("dataset", "training"):
         value = data.get(key, {})
         if not isinstance(value, dict):
