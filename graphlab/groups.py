@@ -152,6 +152,22 @@ def ungroup(groups: dict[str, Group], gid: str) -> dict[str, Group]:
     return result
 
 
+def moved(groups: dict[str, Group], positions: dict[str, tuple]) -> dict[str, Group]:
+    """Groups with new positions (group id -> (x, y))."""
+    result = dict(groups)
+    for gid, (x, y) in positions.items():
+        result[gid] = replace(groups[gid], pos=(float(x), float(y)))
+    return result
+
+
+def renamed(groups: dict[str, Group], gid: str, label: str, ports=None) -> dict[str, Group]:
+    """Groups with group ``gid`` titled ``label`` and its port names updated by ``ports``
+    (key -> name; an empty name goes back to the node's)."""
+    names = {**groups[gid].ports, **(ports or {})}
+    names = {k: v for k, v in names.items() if v}
+    return {**groups, gid: replace(groups[gid], label=label, ports=names)}
+
+
 def prune(groups: dict[str, Group], nodes: Iterable[str]) -> dict[str, Group]:
     """Groups without members that are gone (node ids not in ``nodes``); emptied groups go."""
     alive, result = set(nodes), dict(groups)

@@ -18,11 +18,14 @@ from engine.ops.base import fmt
 from graphlab.analysis import Analysis
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change, DocEdge, GraphDocument
+from graphlab.groups import moved as moved_groups
 from ui.canvas.edge_item import EdgeItem
+from ui.canvas.groups_layer import GroupLayer
 from ui.canvas.node_item import PORT_HIT, NodeItem
 from ui.canvas.overview import OverviewItem, overview_wanted
 from ui.canvas.wiring import Wiring
 from ui.commands import MoveNodes
+from ui.group_commands import SetGroups
 
 GRID = 20.0
 #: the scene is this far in every direction from the origin (room to pan and zoom)
@@ -75,11 +78,16 @@ class GraphScene(QGraphicsScene):
         self._rebuild()
         self.refresh_analysis()
         doc.subscribe(self._on_change, STRUCTURE | {ChangeKind.NODE_MOVED})
+        #: groups: the scope shown, group items, rerouted wires (subscribed after the scene)
+        self.groups = GroupLayer(self)
+        self.groups.apply()
 
     def detach(self) -> None:
         """Stop following the document (before dropping this scene); safe to repeat."""
         with contextlib.suppress(ValueError):
             self.doc.unsubscribe(self._on_change)
+        with contextlib.suppress(ValueError):
+            self.doc.unsubscribe(self.groups._on_change)
 
     # -- following the document -----------------------------------------------------------
 
@@ -240,8 +248,8 @@ class GraphScene(QGraphicsScene):
         return next((i for i in self.items(pos) if isinstance(i, EdgeItem)), None)
 
     def nodes_rect(self) -> QRectF:
-        """The rectangle holding every node (one pass over the nodes; empty when none)."""
-        items = list(self.nodes.values())
+        """The rectangle holding every node shown (one pass over the nodes; empty when none)."""
+        items = [i for i in self.nodes.values() if i.isVisible()] + [*self.groups.items.values()]
         if not items:
             return QRectF()
         xs = [i.x() for i in items]
@@ -283,6 +291,11 @@ class GraphScene(QGraphicsScene):
                 moved[nid] = (item.x(), item.y())
         if moved:
             self.stack.push(MoveNodes(self.doc, moved))
+        positions = self.groups.moved()
+        if positions:
+            self.stack.push(
+                SetGroups(self.doc, moved_groups(self.doc.groups, positions), "Move group")
+            )
 
     # -- background grid ------------------------------------------------------------------
 

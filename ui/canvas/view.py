@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGraphicsView, QInputDialog, QMenu
 from engine.errors import GraphLabError
 from graphlab.fragments import PALETTE_MIME
 from ui.canvas.editing import Editor
+from ui.canvas.grouping import Breadcrumb, Grouper
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.commands import Disconnect, SetLabel
 from ui.guard import ActionGuard
@@ -28,6 +29,7 @@ class GraphView(QGraphicsView):
     def __init__(self, scene, parent=None) -> None:
         super().__init__(scene, parent)
         self.editor = Editor(scene)
+        self.grouper = Grouper(self)
         #: runs the view's actions and menus (a window puts its own guard here)
         self.guard = ActionGuard(scene.doc, scene.stack, self)
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
@@ -44,6 +46,7 @@ class GraphView(QGraphicsView):
         self._space = False
         self._pan_from: QPointF | None = None
         self._actions = self._make_actions()
+        self.breadcrumb = Breadcrumb(self)
 
     # -- actions --------------------------------------------------------------------------
 
@@ -59,6 +62,10 @@ class GraphView(QGraphicsView):
             ("fit", "Fit to view", QKeySequence("F"), self.fit_to_view),
             ("layout", "Automatic layout", QKeySequence("Ctrl+L"), self.layout),
             ("snap", "Snap to grid", QKeySequence(), self._set_snap),
+            ("group", "Group", QKeySequence("Ctrl+G"), self.grouper.group),
+            ("ungroup", "Ungroup", QKeySequence("Ctrl+Shift+G"), self.grouper.ungroup),
+            ("enter_group", "Enter group", QKeySequence("Tab"), self.tab),
+            ("leave_group", "Leave group", QKeySequence("Alt+Up"), self.grouper.leave),
         ]
         actions = {}
         for name, text, keys, slot in specs:
@@ -76,8 +83,13 @@ class GraphView(QGraphicsView):
         return actions
 
     def edit_actions(self) -> dict[str, QAction]:
-        """name -> QAction: delete, cut, copy, paste, duplicate, select_all, fit, layout, snap."""
+        """name -> QAction: delete, cut, copy, paste, duplicate, select_all, fit, layout, snap,
+        group, ungroup, enter_group, leave_group."""
         return dict(self._actions)
+
+    def tab(self) -> None:
+        """Tab: enter the selected group."""
+        self.grouper.enter()
 
     def _set_snap(self, on: bool) -> None:
         self.scene().snap_to_grid = on
@@ -229,6 +241,11 @@ class GraphView(QGraphicsView):
         """The menu for what lies at ``view_pos``: a node, an edge or the background."""
         scene, menu = self.scene(), QMenu(self)
         at = self.mapToScene(view_pos)
+        group = scene.groups.item_at(at)
+        if group is not None:
+            scene.clearSelection()
+            group.setSelected(True)
+            return self.grouper.menu(group.gid)
         node = scene.node_at(at)
         edge = None if node else scene.edge_at(at)
         if node is not None:
@@ -249,8 +266,14 @@ class GraphView(QGraphicsView):
         return menu
 
     def mouseDoubleClickEvent(self, event) -> None:
-        """A double click on a node renames it."""
-        node = self.scene().node_at(self.mapToScene(event.position().toPoint()))
+        """A double click on a node renames it; on a group enters it."""
+        at = self.mapToScene(event.position().toPoint())
+        group = self.scene().groups.item_at(at)
+        if group is not None and event.button() == Qt.LeftButton:
+            self.guard.run("Enter group", self.grouper.enter, group.gid)
+            event.accept()
+            return
+        node = self.scene().node_at(at)
         if node is not None and event.button() == Qt.LeftButton:
             self.rename(node.nid)
             event.accept()

@@ -1,0 +1,116 @@
+"""Groups on the canvas, as the user does it (issue 29 item 3): select the sigmoid neuron's
+gates, Ctrl+G, the group drawn as one node with the crossing wires as ports; double-click
+enters (breadcrumb), Alt+Up leaves, Ctrl+Shift+G ungroups; undo and redo; save and reload."""
+
+from PySide6.QtCore import QPointF, Qt
+
+from graphlab.examples import open_graph
+from graphlab.fileformat import document_to_dict, load_document, save_document
+from ui.canvas.group_item import GroupItem
+
+GATES = ["neg", "e", "one", "den", "f"]
+
+
+def grouped(canvas):
+    c = canvas(open_graph("sigmoid-neuron"))
+    original = document_to_dict(c.doc)
+    c.scene.select_ids(GATES)
+    c.key(Qt.Key_G, Qt.ControlModifier)
+    return c, original
+
+
+def test_ctrl_g_collapses_the_selection_into_one_gate_with_the_crossing_wires(canvas):
+    c, original = grouped(canvas)
+    (gid,) = c.doc.groups
+    assert set(c.doc.groups[gid].members) == set(GATES)
+    item = c.scene.groups.items[gid]
+    assert isinstance(item, GroupItem) and item.isVisible()
+    assert item.ports.inputs == ("s",) and item.ports.outputs == ("f",)
+    assert not any(c.scene.nodes[n].isVisible() for n in GATES)
+    assert c.scene.nodes["s"].isVisible()
+    # the wire s -> neg now ends at the group's input port
+    (proxy,) = [p for p in c.scene.groups.proxies if p.edge.src == "s"]
+    end = proxy.path().pointAtPercent(1.0)
+    assert (end - item.input_pos("s")).manhattanLength() < 1e-6
+    assert document_to_dict(c.doc)["nodes"] == original["nodes"]  # no value changed
+    c.stack.undo()
+    assert c.doc.groups == {} and all(c.scene.nodes[n].isVisible() for n in GATES)
+    assert document_to_dict(c.doc) == original
+    c.stack.redo()
+    assert list(c.doc.groups) == [gid] and c.scene.groups.items[gid].isVisible()
+
+
+def test_double_click_enters_with_a_breadcrumb_and_alt_up_leaves(canvas, qtbot):
+    c, _ = grouped(canvas)
+    (gid,) = c.doc.groups
+    item = c.scene.groups.items[gid]
+    title = item.pos() + QPointF(60.0, 10.0)
+    qtbot.mouseDClick(c.viewport, Qt.LeftButton, Qt.NoModifier, c.at(title))
+    assert c.scene.groups.path == [gid]
+    assert all(c.scene.nodes[n].isVisible() for n in GATES)
+    assert gid not in c.scene.groups.items and not c.scene.nodes["s"].isVisible()
+    assert c.view.breadcrumb.isVisible() and c.view.breadcrumb.path_text() == f"Graph › {gid}"
+    c.key(Qt.Key_Up, Qt.AltModifier)
+    assert c.scene.groups.path == [] and not c.view.breadcrumb.isVisible()
+    assert c.scene.groups.items[gid].isVisible()
+
+
+def test_tab_enters_the_selected_group_and_groups_nest(canvas):
+    c, _ = grouped(canvas)
+    (inner,) = c.doc.groups
+    c.scene.clearSelection()
+    c.scene.select_ids(["s", "w2"])
+    c.scene.groups.items[inner].setSelected(True)
+    c.key(Qt.Key_G, Qt.ControlModifier)
+    outer = next(g for g in c.doc.groups if g != inner)
+    assert set(c.doc.groups[outer].members) == {"s", "w2", inner}
+    c.scene.clearSelection()
+    c.scene.groups.items[outer].setSelected(True)
+    c.key(Qt.Key_Tab)
+    assert c.scene.groups.path == [outer]
+    assert c.scene.groups.items[inner].isVisible() and c.scene.nodes["s"].isVisible()
+    c.scene.groups.items[inner].setSelected(True)
+    c.key(Qt.Key_Tab)
+    assert c.scene.groups.path == [outer, inner]
+    assert c.view.breadcrumb.path_text() == f"Graph › {outer} › {inner}"
+
+
+def test_ungroup_restores_the_document_and_save_reload_round_trips(canvas, tmp_path):
+    c, original = grouped(canvas)
+    (gid,) = c.doc.groups
+    path = tmp_path / "grouped.graphlab"
+    save_document(c.doc, path)
+    again = load_document(path)
+    assert again.groups == c.doc.groups
+    c.scene.clearSelection()
+    c.scene.groups.items[gid].setSelected(True)
+    c.key(Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
+    assert c.doc.groups == {} and document_to_dict(c.doc) == original
+    assert all(c.scene.nodes[n].isVisible() for n in GATES)
+    c.stack.undo()
+    assert list(c.doc.groups) == [gid]
+
+
+def test_dragging_a_group_moves_it_as_one_undo_step(canvas):
+    c, _ = grouped(canvas)
+    (gid,) = c.doc.groups
+    item = c.scene.groups.items[gid]
+    start = item.pos() + QPointF(60.0, 10.0)
+    before = c.doc.groups[gid].pos
+    c.drag(start, start + QPointF(100.0, 60.0))
+    after = c.doc.groups[gid].pos
+    assert after != before and (item.x(), item.y()) == after
+    c.stack.undo()
+    assert c.doc.groups[gid].pos == before and (item.x(), item.y()) == before
+
+
+def test_deleting_the_gates_removes_the_group_and_undo_brings_both_back(canvas):
+    c, _ = grouped(canvas)
+    (gid,) = c.doc.groups
+    c.scene.groups.enter(gid)
+    c.scene.select_ids(GATES)
+    c.key(Qt.Key_Delete)
+    assert c.doc.groups == {} and not set(GATES) & set(c.doc.nodes)
+    assert c.scene.groups.path == []
+    c.stack.undo()
+    assert list(c.doc.groups) == [gid] and set(GATES) <= set(c.doc.nodes)
