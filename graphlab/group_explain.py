@@ -16,7 +16,7 @@ import numpy as np
 from engine.backend import to_numpy
 from engine.graph import Edge, Graph, Node, TraceEvent
 from graphlab.explain import Explanation, describe
-from graphlab.groups import Ports
+from graphlab.groups import Ports, leaves, ports_of
 
 
 @dataclass
@@ -108,3 +108,28 @@ def explain_group(
                 f"dout = dL/d{out} : {describe(upstream)}"
             )
     return result
+
+
+def step_over(events: list[TraceEvent], index: int, inside: set[str]) -> int:
+    """Where stepping over a group ends: the position after the last event of its nodes
+    (``inside``) in the phase of ``events[index]``, scanning from ``index``."""
+    phase, end = events[index].phase, index
+    for j in range(index, len(events)):
+        if events[j].phase != phase:
+            break
+        if events[j].node in inside:
+            end = j
+    return end + 1
+
+
+def explain_group_at(events: list[TraceEvent], graph: Graph, doc, gid: str) -> Explanation:
+    """The explanation of group ``gid`` of ``doc`` after ``events`` (a prefix of ``graph``'s
+    trace ending in one of its nodes): its output's value, or its local gradient."""
+    inside = set(leaves(doc.groups, gid))
+    ports = ports_of(inside, doc.nodes, doc.edges)
+    phase = events[-1].phase
+    shown = {e.node: e for e in events if e.phase == phase}
+    output = next((k for k in ports.outputs if k in shown), ports.outputs[0])
+    gate = group_gate(graph, inside, ports, output)
+    members = [nid for nid in doc.nodes if nid in inside]
+    return explain_group(gate, doc.groups[gid].title, members, shown.get(output, events[-1]))

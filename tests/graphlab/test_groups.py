@@ -136,3 +136,12 @@ def test_onnx_export_of_a_grouped_graph_gives_the_ungrouped_outputs():
     assert len(plain) == len(grouped) == 1
     assert np.array_equal(plain[0], grouped[0])
     assert plain[0].item() == pytest.approx(0.7311, abs=1e-4)
+
+
+def test_the_pytorch_export_of_a_grouped_graph_is_the_ungrouped_one(tmp_path):
+    from graphlab.export import export_torch
+
+    export_torch(open_graph("sigmoid-neuron"), tmp_path / "plain.py")
+    export_torch(grouped_neuron(), tmp_path / "grouped.py")
+    plain = (tmp_path / "plain.py").read_text()
+    assert "class" in plain and (tmp_path / "grouped.py").read_text() == plain

@@ -38,7 +38,7 @@ class _End:
 class GroupLayer(QObject):
     """Groups on ``scene`` (a GraphScene): scope, group items and rerouted wires."""
 
-    #: the scope's path changed: [(group id, title), ...] from the outermost
+    #: the scope changed (entered, left, or its group dissolved): [(group id, title), ...]
     scopeChanged = Signal(list)
 
     def __init__(self, scene) -> None:
@@ -47,6 +47,9 @@ class GroupLayer(QObject):
         self.path: list[str] = []
         self.items: dict[str, GroupItem] = {}
         self.proxies: list[EdgeItem] = []
+        #: doc edge -> the rerouted wire drawn for it; node id -> what is drawn for it
+        self.proxy_of: dict = {}
+        self.reps: dict[str, str] = {}
         self._shown_all = True
         self.doc.subscribe(self._on_change, STRUCTURE | {ChangeKind.GROUPS_CHANGED})
 
@@ -59,9 +62,13 @@ class GroupLayer(QObject):
             with contextlib.suppress(ValueError):
                 self.doc.unsubscribe(self._on_change)
             return
+        path = list(self.path)
         if change.kind == ChangeKind.RESET:  # the scene removed every item already
             self.path, self.items, self.proxies, self._shown_all = [], {}, [], False
+            self.proxy_of = {}
         self.apply()
+        if self.path != path:
+            self.scopeChanged.emit(self.titles())
 
     # -- moving between scopes --------------------------------------------------------------
 
@@ -69,12 +76,14 @@ class GroupLayer(QObject):
         """Show the inside of group ``gid`` (a member of the current scope)."""
         self.path.append(gid)
         self.apply()
+        self.scopeChanged.emit(self.titles())
 
     def leave(self, levels: int = 1) -> None:
         """Go ``levels`` groups out (towards the whole graph)."""
         if self.path:
             del self.path[max(0, len(self.path) - levels) :]
             self.apply()
+            self.scopeChanged.emit(self.titles())
 
     def go_to(self, depth: int) -> None:
         """Show the scope at ``depth`` of the path (0: the whole graph)."""
@@ -91,7 +100,7 @@ class GroupLayer(QObject):
         self.path = [gid for gid in self.path if gid in groups]
         if not groups and not self.path and self._shown_all:
             return  # nothing grouped: every item shows as itself (the common, cheap case)
-        reps = representatives(groups, self.doc.nodes, self.scope)
+        self.reps = reps = representatives(groups, self.doc.nodes, self.scope)
         scene = self.scene
         for nid, item in scene.nodes.items():
             shown = reps.get(nid) == nid
@@ -104,7 +113,7 @@ class GroupLayer(QObject):
                 if end.item.edges and proxy in end.item.edges:
                     end.item.edges.remove(proxy)
             scene.removeItem(proxy)
-        self.proxies, routed = [], set()
+        self.proxies, self.proxy_of, routed = [], {}, {}
         for edge, item in scene.edges.items():
             rs, rd = reps.get(edge.src), reps.get(edge.dst)
             item.setVisible(rs == edge.src and rd == edge.dst)
@@ -112,10 +121,9 @@ class GroupLayer(QObject):
                 continue
             key = (rs, rd, edge.src, edge.port if rd == edge.dst else "")
             if key not in routed:
-                routed.add(key)
-                self._proxy(edge, rs, rd)
+                routed[key] = self._proxy(edge, rs, rd)
+            self.proxy_of[edge] = routed[key]
         self._shown_all = not groups and not self.path
-        self.scopeChanged.emit(self.titles())
 
     def _sync_items(self, wanted: set[str]) -> None:
         groups, nodes, edges = self.doc.groups, self.doc.nodes, self.doc.edges
@@ -136,7 +144,7 @@ class GroupLayer(QObject):
                     item.setPos(*groups[gid].pos)
             item.edges = []
 
-    def _proxy(self, edge, rs: str, rd: str) -> None:
+    def _proxy(self, edge, rs: str, rd: str) -> EdgeItem:
         src = self.items.get(rs) or self.scene.nodes[rs]
         dst = self.items.get(rd) or self.scene.nodes[rd]
         proxy = EdgeItem(edge, _End(src, edge.src), _End(dst, edge.src))
@@ -144,6 +152,26 @@ class GroupLayer(QObject):
         self.proxies.append(proxy)
         src.edges.append(proxy)
         dst.edges.append(proxy)
+        return proxy
+
+    # -- what is drawn ----------------------------------------------------------------------
+
+    def drawn(self, edge, item: EdgeItem) -> EdgeItem | None:
+        """The wire drawn for doc edge ``edge`` (its own ``item``, a rerouted one, or None)."""
+        return item if item.isVisible() else self.proxy_of.get(edge)
+
+    def gate_of(self, nid: str) -> str | None:
+        """The collapsed group drawn for node ``nid`` at this scope, if any."""
+        rep = self.reps.get(nid) if self.doc.groups else None
+        return rep if rep in self.doc.groups else None
+
+    def item_of(self, nid: str):
+        """The item drawn for node ``nid`` (its own, its group's) or None."""
+        gid = self.gate_of(nid)
+        if gid is not None:
+            return self.items.get(gid)
+        item = self.scene.nodes.get(nid)
+        return item if item is not None and item.isVisible() else None
 
     # -- what the user picked ----------------------------------------------------------------
 

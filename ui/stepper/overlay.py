@@ -44,7 +44,8 @@ class StepOverlay:
         return path.pointAtPercent(0.5)
 
     def _anchors(self) -> dict[str, QPointF]:
-        anchors = {edge_key(e): self._edge_anchor(item) for e, item in self.scene.edges.items()}
+        drawn = {e: self.scene.groups.drawn(e, item) for e, item in self.scene.edges.items()}
+        anchors = {edge_key(e): self._edge_anchor(i) for e, i in drawn.items() if i is not None}
         feeding = {e.src for e in self.scene.edges}
         for nid, item in self.scene.nodes.items():
             if nid not in feeding:
@@ -95,18 +96,21 @@ class StepOverlay:
                 sink_grads[event.node] = event.grad_out
                 for port, grad in event.input_grads.items():
                     grads[(event.node, port)] = grad
-        for edge in self.scene.edges:
+        groups = self.scene.groups  # a wire or node hidden in a group shows no label
+        for edge, item in self.scene.edges.items():
+            shown = groups.drawn(edge, item) is not None
             value_label, grad_label = self.labels[edge_key(edge)]
-            self._set(value_label, edge.src, values.get(edge.src))
-            grad = grads.get((edge.dst, edge.port))
+            self._set(value_label, edge.src, values.get(edge.src) if shown else None)
+            grad = grads.get((edge.dst, edge.port)) if shown else None
             self._set(grad_label, f"dL/d{edge.src} via {edge.dst}", grad)
         for key, (value_label, grad_label) in self.labels.items():
             if key in self.scene.nodes:
-                self._set(value_label, key, values.get(key))
-                self._set(grad_label, f"dL/d{key}", sink_grads.get(key))
+                shown = self.scene.nodes[key].isVisible()
+                self._set(value_label, key, values.get(key) if shown else None)
+                self._set(grad_label, f"dL/d{key}", sink_grads.get(key) if shown else None)
         last = events[-1].node if events else ""
-        if last in self.scene.nodes:
-            self.highlight.frame(last, self.scene.nodes[last])
+        if groups.item_of(last) is not None:
+            self.highlight.frame(last, groups.item_of(last))
         else:
             self.highlight.clear()
 

@@ -7,8 +7,9 @@ from PySide6.QtWidgets import QDockWidget
 
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change
-from ui.stepper.explanation_panel import ExplanationPanel, explanation_at
+from ui.stepper.explanation_panel import ExplanationPanel
 from ui.stepper.gradcheck_panel import GradientCheckPanel
+from ui.stepper.group_steps import GroupSteps
 from ui.stepper.model import StepperModel
 from ui.stepper.overlay import StepOverlay
 from ui.stepper.pulses import GradientPulses
@@ -27,6 +28,8 @@ class Stepper:
     def __init__(self, window) -> None:
         self.window = window
         self.model = StepperModel(window.doc, window)
+        self.groups = GroupSteps(window)
+        self.model.over = self.groups.over
         self.overlay = StepOverlay(window.scene)
         self.pulses = GradientPulses(window.scene, window)
         self.training = TrainingOverlay(window)
@@ -67,6 +70,9 @@ class Stepper:
         self.toolbar.timeline.valueChanged.connect(guard.slot("Timeline", m.jump))
         m.changed.connect(self.refresh)
         m.failed.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
+        self.window.scene.groups.scopeChanged.connect(
+            lambda _: (self.overlay.place(), self.refresh())
+        )
         self.gradcheck.nodeChosen.connect(self.window.select_node)
 
     def _build_menu(self) -> None:
@@ -104,7 +110,7 @@ class Stepper:
         m = self.model
         shown = m.shown()
         self.overlay.show(shown)
-        self.panel.show_explanation(explanation_at(shown, m.graph) if shown else None)
+        self.panel.show_explanation(self.groups.explanation(shown, m.graph) if shown else None)
         phase = m.current.phase if m.current else ""
         self.toolbar.show_position(m.position, len(m.events), phase)
         play = self.toolbar.actions_by_name["play"]

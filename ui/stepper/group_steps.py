@@ -1,0 +1,35 @@
+"""The stepper and groups: a collapsed group is one gate (a step goes over all its nodes and
+the explanation gives its local gradient); inside an entered group each node is a step."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from engine.graph import Graph, TraceEvent
+from graphlab.explain import Explanation
+from graphlab.group_explain import explain_group_at, step_over
+from graphlab.groups import leaves
+from ui.stepper.explanation_panel import explanation_at
+
+
+class GroupSteps(QObject):
+    """What the stepper asks about groups on ``window``'s canvas (the scope shown there)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def over(self, events: list[TraceEvent], index: int) -> int:
+        """The position one step that shows ``events[index]`` reaches (past its group)."""
+        gid = self.window.scene.groups.gate_of(events[index].node)
+        if gid is None:
+            return index + 1
+        return step_over(events, index, set(leaves(self.window.doc.groups, gid)))
+
+    def explanation(self, shown: list[TraceEvent], graph: Graph) -> Explanation | None:
+        """The group's explanation when the last event is inside a collapsed group, else the
+        node's."""
+        gid = self.window.scene.groups.gate_of(shown[-1].node)
+        if gid is None:
+            return explanation_at(shown, graph)
+        return explain_group_at(shown, graph, self.window.doc, gid)
