@@ -39,7 +39,7 @@ from ui.theme import THEMES, apply_theme, current_theme
 from ui.training import install_training
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
-CANVAS_MENU_EDIT += (None, "group", "ungroup", "enter_group", "leave_group")  # issue 29
+CANVAS_MENU_EDIT += ("rename", None, "group", "ungroup", "enter_group", "leave_group")  # issue 29
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
 #: undo steps kept (QSettings key and default): older steps are dropped, bounding memory
 UNDO_LIMIT_KEY, UNDO_LIMIT = "undoLimit", 500

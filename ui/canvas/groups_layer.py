@@ -101,12 +101,17 @@ class GroupLayer(QObject):
         if not groups and not self.path and self._shown_all:
             return  # nothing grouped: every item shows as itself (the common, cheap case)
         self.reps = reps = representatives(groups, self.doc.nodes, self.scope)
-        scene = self.scene
+        scene, deselected = self.scene, False
+        scene.blockSignals(True)  # one selection change at the end, not one per hidden node
         for nid, item in scene.nodes.items():
             shown = reps.get(nid) == nid
             if not shown and item.isSelected():
                 item.setSelected(False)
+                deselected = True
             item.setVisible(shown)
+        scene.blockSignals(False)
+        if deselected:
+            scene.selectionChanged.emit()
         self._sync_items({r for r in reps.values() if r in groups})
         for proxy in self.proxies:
             for end in (proxy.src, proxy.dst):

@@ -4,7 +4,7 @@ and the edit actions the main window puts in its menus and toolbar."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPixmapCache
+from PySide6.QtGui import QAction, QCursor, QKeySequence, QPainter, QPixmapCache
 from PySide6.QtWidgets import QGraphicsView, QInputDialog, QMenu
 
 from engine.errors import GraphLabError
@@ -12,6 +12,7 @@ from graphlab.fragments import PALETTE_MIME
 from ui.canvas.editing import Editor
 from ui.canvas.grouping import Breadcrumb, Grouper
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
+from ui.canvas.quick_add import QuickAdd
 from ui.commands import Disconnect, SetLabel
 from ui.guard import ActionGuard
 
@@ -47,6 +48,7 @@ class GraphView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._actions = self._make_actions()
         self.breadcrumb = Breadcrumb(self)
+        self.quick_add = QuickAdd(self)
 
     # -- actions --------------------------------------------------------------------------
 
@@ -62,9 +64,10 @@ class GraphView(QGraphicsView):
             ("fit", "Fit to view", QKeySequence("F"), self.fit_to_view),
             ("layout", "Automatic layout", QKeySequence("Ctrl+L"), self.layout),
             ("snap", "Snap to grid", QKeySequence(), self._set_snap),
+            ("rename", "Rename…", QKeySequence("F2"), self.rename_selected),
             ("group", "Group", QKeySequence("Ctrl+G"), self.grouper.group),
             ("ungroup", "Ungroup", QKeySequence("Ctrl+Shift+G"), self.grouper.ungroup),
-            ("enter_group", "Enter group", QKeySequence("Tab"), self.tab),
+            ("enter_group", "Quick add / enter group", QKeySequence("Tab"), self.tab),
             ("leave_group", "Leave group", QKeySequence("Alt+Up"), self.grouper.leave),
         ]
         actions = {}
@@ -84,12 +87,26 @@ class GraphView(QGraphicsView):
 
     def edit_actions(self) -> dict[str, QAction]:
         """name -> QAction: delete, cut, copy, paste, duplicate, select_all, fit, layout, snap,
-        group, ungroup, enter_group, leave_group."""
+        rename, group, ungroup, enter_group, leave_group."""
         return dict(self._actions)
 
     def tab(self) -> None:
-        """Tab: enter the selected group."""
-        self.grouper.enter()
+        """Tab: enter the selected group, else open the quick-add box at the cursor."""
+        if not self.grouper.enter():
+            at = self.viewport().mapFromGlobal(QCursor.pos())
+            if not self.viewport().rect().contains(at):
+                at = self.viewport().rect().center()
+            self.quick_add.open_at(at)
+
+    def rename_selected(self) -> None:
+        """F2: rename the selected node (or group)."""
+        groups, nodes = self.scene().groups.selected_groups(), self.scene().selected_ids()
+        if len(groups) + len(nodes) == 1:
+            self.grouper.rename(groups[0]) if groups else self.rename(nodes[0])
+
+    def add_at(self, payload: str, at: QPointF) -> bool:
+        """Add palette ``payload`` with its title at scene point ``at`` (one undo step)."""
+        return self._drop(payload, at)
 
     def _set_snap(self, on: bool) -> None:
         self.scene().snap_to_grid = on
@@ -171,6 +188,8 @@ class GraphView(QGraphicsView):
         super().keyReleaseEvent(event)
 
     def mousePressEvent(self, event) -> None:
+        if self.quick_add.isVisible():
+            self.quick_add.close_box()
         pan = event.button() == Qt.MiddleButton or (event.button() == Qt.LeftButton and self._space)
         if pan:
             self._pan_from = event.position()
@@ -266,7 +285,8 @@ class GraphView(QGraphicsView):
         return menu
 
     def mouseDoubleClickEvent(self, event) -> None:
-        """A double click on a node renames it; on a group enters it."""
+        """A double click on a node renames it, on a group enters it, on the empty canvas
+        opens the quick-add box there."""
         at = self.mapToScene(event.position().toPoint())
         group = self.scene().groups.item_at(at)
         if group is not None and event.button() == Qt.LeftButton:
@@ -276,6 +296,10 @@ class GraphView(QGraphicsView):
         node = self.scene().node_at(at)
         if node is not None and event.button() == Qt.LeftButton:
             self.rename(node.nid)
+            event.accept()
+            return
+        if event.button() == Qt.LeftButton and self.scene().edge_at(at) is None:
+            self.quick_add.open_at(event.position().toPoint())  # empty canvas: add here
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
