@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from canvas import generated_graph  # noqa: E402
 from PySide6.QtCore import QPoint  # noqa: E402
 from PySide6.QtGui import QUndoStack  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from canvas import generated_graph  # noqa: E402
 from engine.ops import REGISTRY  # noqa: E402
 from ui.canvas import GraphScene, GraphView  # noqa: E402
 
