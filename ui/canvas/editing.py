@@ -8,6 +8,7 @@ import json
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
+from graphlab.document import DocEdge
 from graphlab.fragments import dropped_nodes, fragment, instantiate, parse_fragment
 from graphlab.layout import layered_positions
 from ui.commands import AddNodes, MoveNodes, RemoveNodes
@@ -82,6 +83,19 @@ class Editor:
         ids = [n.id for n in nodes]
         self.scene.select_ids(ids)
         return ids
+
+    def add_wired(self, payload: str, pos: QPointF, src: str, fit: tuple[int, str]) -> str:
+        """Create ``payload`` at ``pos`` with ``src`` wired into port ``fit`` = (index of the
+        dropped node, port), as one undo step; returns the new node's id."""
+        if self.scene.snap_to_grid:
+            pos = self.scene.snap(pos)
+        nodes, edges = dropped_nodes(self.doc, payload, (pos.x(), pos.y()))
+        target = nodes[fit[0]]
+        edges = [*edges, DocEdge(src, target.id, fit[1])]
+        name = payload.partition(":")[2]
+        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name} after {src}"))
+        self.scene.select_ids([n.id for n in nodes])
+        return target.id
 
     def layout(self) -> None:
         """Automatic layered layout as one MoveNodes (nothing when already laid out)."""

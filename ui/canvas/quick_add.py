@@ -13,6 +13,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout
 
+from engine.ops.base import fmt
+from graphlab.wire_targets import wire_targets
+from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.palette import palette_entries
 
 PAYLOAD_ROLE = Qt.UserRole
@@ -83,6 +86,23 @@ class QuickAdd(QFrame):
         self.show()
         self.raise_()
         self.search.setFocus(Qt.PopupFocusReason)
+
+    def open_for_wire(self, src: str, at: QPointF) -> None:
+        """A wire from ``src`` was dropped at scene point ``at``: list what can take it; the
+        choice lands there, wired (one undo step)."""
+        doc = self.view.scene().doc
+        targets = wire_targets(doc, src)
+        shape = doc.analysis().shapes.get(src)
+        what = f"{src} {fmt(shape)}" if shape is not None else src
+        if not targets:
+            self.view.scene().wiring.show_message(f"No op or layer takes {what}.", at)
+            return
+        corner = at - QPointF(NODE_WIDTH / 2, TITLE_H / 2)
+
+        def chosen(payload: str, _at: QPointF) -> None:
+            self.view.editor.add_wired(payload, corner, src, targets[payload])
+
+        self.open_at(self.view.mapFromScene(at), targets, chosen, f"Add a node taking {what}")
 
     def filter(self, text: str) -> None:
         """List the entries matching every typed word, best first (names starting with the

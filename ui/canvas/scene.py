@@ -56,6 +56,8 @@ class GraphScene(QGraphicsScene):
 
     selectedNodesChanged = Signal(list)
     analysisChanged = Signal(object)
+    #: a wire from node ``src`` was released over empty canvas at a scene point
+    wireDropped = Signal(str, QPointF)
 
     def __init__(self, doc: GraphDocument, stack: QUndoStack, parent=None) -> None:
         super().__init__(parent)
@@ -289,6 +291,8 @@ class GraphScene(QGraphicsScene):
             item = self.nodes[nid]
             if (item.x(), item.y()) != self.doc.nodes[nid].pos:
                 moved[nid] = (item.x(), item.y())
+        if len(moved) == 1 and self.wiring.insert_dropped(next(iter(moved)), moved):
+            moved = {}  # dropped onto a wire: moved and inserted as one step
         if moved:
             self.stack.push(MoveNodes(self.doc, moved))
         positions = self.groups.moved()

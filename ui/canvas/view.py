@@ -49,6 +49,9 @@ class GraphView(QGraphicsView):
         self._actions = self._make_actions()
         self.breadcrumb = Breadcrumb(self)
         self.quick_add = QuickAdd(self)
+        scene.wireDropped.connect(
+            lambda src, at: self.guard.run("Add a node", self.quick_add.open_for_wire, src, at)
+        )
 
     # -- actions --------------------------------------------------------------------------
 
