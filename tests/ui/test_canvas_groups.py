@@ -114,3 +114,14 @@ def test_deleting_the_gates_removes_the_group_and_undo_brings_both_back(canvas):
     assert c.scene.groups.path == []
     c.stack.undo()
     assert list(c.doc.groups) == [gid] and set(GATES) <= set(c.doc.nodes)
+
+
+def test_delete_on_a_selected_group_removes_its_nodes_and_undo_restores_them(canvas):
+    c, original = grouped(canvas)
+    (gid,) = c.doc.groups
+    c.scene.clearSelection()
+    c.scene.groups.items[gid].setSelected(True)
+    c.key(Qt.Key_Delete)
+    assert not set(GATES) & set(c.doc.nodes) and c.doc.groups == {}
+    c.stack.undo()
+    assert set(GATES) <= set(c.doc.nodes) and list(c.doc.groups) == [gid]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from graphlab.document import DocEdge
 from graphlab.fragments import dropped_nodes, fragment, instantiate, parse_fragment
+from graphlab.groups import leaves as group_leaves
 from graphlab.layout import layered_positions
 from ui.commands import AddNodes, MoveNodes, RemoveNodes
 
@@ -28,13 +29,20 @@ class Editor:
     def doc(self):
         return self.scene.doc
 
+    def selected(self) -> list[str]:
+        """The selected nodes and every node inside the selected groups, in document order."""
+        chosen = set(self.scene.selected_ids())
+        for gid in self.scene.groups.selected_groups():
+            chosen.update(group_leaves(self.doc.groups, gid))
+        return [nid for nid in self.doc.nodes if nid in chosen]
+
     def delete(self) -> None:
-        ids = self.scene.selected_ids()
+        ids = self.selected()
         if ids:
             self.scene.stack.push(RemoveNodes(self.doc, ids))
 
     def copy(self) -> None:
-        ids = self.scene.selected_ids()
+        ids = self.selected()
         if not ids:
             return
         # plain text: a QMimeData handed to the clipboard crashed Python at exit (offscreen)
@@ -42,7 +50,7 @@ class Editor:
         self._pastes = 0
 
     def cut(self) -> None:
-        ids = self.scene.selected_ids()
+        ids = self.selected()
         if ids:
             self.copy()
             self.scene.stack.push(RemoveNodes(self.doc, ids, "Cut"))
@@ -62,7 +70,7 @@ class Editor:
         self._add(part, offset, "Paste")
 
     def duplicate(self) -> None:
-        ids = self.scene.selected_ids()
+        ids = self.selected()
         if ids:
             part = parse_fragment(fragment(self.doc, ids))
             if part is not None:
