@@ -25,7 +25,8 @@ def cmd_export(args) -> int:
         elif kind == "torch":
             written = export_torch(doc, path)
         else:
-            note = run_ui("export_document_picture", doc, path, kind)  # Qt only when drawing
+            params = args.with_params  # a PNG carries the graph (and with this, parameters)
+            note = run_ui("export_document_picture", doc, path, kind, params)  # Qt when drawing
             written = [path]
         for done in written:
             print(f"wrote {done}" + (f" ({note})" if note else ""))
@@ -52,6 +53,11 @@ def add_export(sub) -> None:
     p.add_argument("--torch", metavar="FILE.py", help="write a PyTorch module (and FILE.npz)")
     p.add_argument("--png", metavar="FILE.png", help="draw the canvas as a PNG")
     p.add_argument("--svg", metavar="FILE.svg", help="draw the canvas as an SVG")
+    p.add_argument(
+        "--with-params",
+        action="store_true",
+        help="with --png: the picture carries the parameters too (it always carries the graph)",
+    )
     p.set_defaults(handler=cmd_export)
 
 

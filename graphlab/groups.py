@@ -228,7 +228,7 @@ def groups_from_json(data: Any, nodes: Iterable[str], fail) -> dict[str, Group]:
         label, pos, ports = item.get("label", ""), item.get("pos", [0, 0]), item.get("ports", {})
         if not isinstance(label, str):
             fail(f"{place}.label", f"expected a string, got {label!r}")
-        if not (isinstance(pos, list) and len(pos) == 2 and all(_finite(v) for v in pos)):
+        if not valid_pos(pos):
             fail(f"{place}.pos", f"expected [x, y] with two finite numbers, got {pos!r}")
         if not isinstance(ports, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in ports.items()
@@ -258,5 +258,12 @@ def _check_tree(groups: dict[str, Group], node_ids: set[str], fail) -> None:
             at = held.get(at)
 
 
-def _finite(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def valid_pos(pos: Any) -> bool:
+    """Whether a saved position is ``[x, y]`` with two finite numbers (nodes and groups)."""
+    return (
+        isinstance(pos, list)
+        and len(pos) == 2
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in pos
+        )
+    )

@@ -29,6 +29,7 @@ from ui.course import install_course
 from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
+from ui.graph_drop import install_graph_drop
 from ui.guard import ActionGuard
 from ui.input_drop import install_input_pad
 from ui.inspector import Inspector
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         install_training(self)
         install_course(self)
         install_input_pad(self)
+        install_graph_drop(self)
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False
