@@ -23,6 +23,7 @@ from engine.graph import Edge, Graph, Node
 from engine.ops import get_op
 from engine.validate import edge_problem
 from graphlab import analysis as _analysis
+from graphlab.canvas_items import bypassed_wiring, prune_canvas
 from graphlab.changes import STRUCTURE, Change, ChangeKind
 from graphlab.consistency import OPTIMIZER_STATE, Dropped, drop, put_back, stale_references
 from graphlab.groups import Group, prune
@@ -32,7 +33,7 @@ __all__ = ["Change", "ChangeKind", "DocEdge", "DocNode", "GraphDocument"]
 #: the stored values and references besides the graph
 VALUE_FIELDS = ("params", "state", "inputs", "dataset", "training", "loss", "extra_arrays")
 #: what a document holds besides its listeners
-DOCUMENT_FIELDS = ("name", "description", "nodes", "edges", "groups", *VALUE_FIELDS)
+DOCUMENT_FIELDS = ("name", "description", "nodes", "edges", "groups", "canvas", *VALUE_FIELDS)
 _VALUE_KINDS = {
     "params": ChangeKind.PARAMS_CHANGED,
     "state": ChangeKind.PARAMS_CHANGED,
@@ -73,8 +74,8 @@ class Removal:
     nodes: list[tuple[int, DocNode]]
     edges: list[tuple[int, DocEdge]]
     dropped: Dropped
-    #: the groups before members were pruned (None when no group changed)
-    groups: dict[str, Group] | None = None
+    #: the groups and canvas before members were pruned (None when neither changed)
+    views: tuple[dict, dict] | None = None
 
 
 class GraphDocument:
@@ -87,6 +88,8 @@ class GraphDocument:
         self.edges: list[DocEdge] = []
         #: group id -> Group (graphlab/groups.py): drawn as one node, changes no value
         self.groups: dict[str, Group] = {}
+        #: bypassed nodes, frames, notes, reroute points, wire style (graphlab/canvas_items.py)
+        self.canvas: dict[str, Any] = {}
         #: parameter node id -> numpy array (trained values); missing ones are initialised
         self.params: dict[str, np.ndarray] = {}
         #: node id -> persistent op state (batchnorm running averages)
@@ -200,10 +203,11 @@ class GraphDocument:
             del self.nodes[node.id]
             self._emit(ChangeKind.NODE_REMOVED, node.id)
         removal.dropped = self.drop_stale()
-        kept = prune(self.groups, self.nodes)
-        if kept != self.groups:
-            removal.groups = self.groups
-            self.set_groups(kept)
+        kept = prune(self.groups, self.nodes), prune_canvas(self.canvas, self.nodes)
+        if kept != (self.groups, self.canvas):
+            removal.views = (self.groups, self.canvas)
+            self.set_groups(kept[0])
+            self.set_canvas(kept[1])
         return removal
 
     def restore_nodes(self, removal: Removal) -> None:
@@ -213,8 +217,9 @@ class GraphDocument:
         for index, edge in removal.edges:
             self.add_edge(edge, index)
         self.restore(removal.dropped)
-        if removal.groups is not None:
-            self.set_groups(removal.groups)
+        if removal.views is not None:
+            self.set_groups(removal.views[0])
+            self.set_canvas(removal.views[1])
 
     def remove_node(self, nid: str) -> Removal:
         return self.remove_nodes([nid])
@@ -238,6 +243,14 @@ class GraphDocument:
         """Replace the groups (group, ungroup, rename, move: graphlab/groups.py)."""
         self.groups = dict(groups)
         self._emit(ChangeKind.GROUPS_CHANGED)
+
+    def set_canvas(self, canvas: dict[str, Any]) -> None:
+        """Replace the canvas extras; a node whose bypass changed emits NODE_CHANGED too."""
+        before, self.canvas = self.canvas.get("bypassed", {}), dict(canvas)
+        self._emit(ChangeKind.CANVAS_CHANGED)
+        after = self.canvas.get("bypassed", {})
+        for nid in [n for n in self.nodes if before.get(n) != after.get(n)]:
+            self._emit(ChangeKind.NODE_CHANGED, nid)
 
     def set_info(self, name: str, description: str) -> None:
         """Set the document's name and description."""
@@ -355,8 +368,9 @@ class GraphDocument:
 
     def compile(self, device: str = "cpu", dtype: str = "float32", seed: int = 0) -> Graph:
         """The engine graph of this document, with its stored parameters and state."""
-        nodes = [Node(n.id, n.op, n.attrs) for n in self.nodes.values()]
-        edges = [Edge(e.src, e.dst, e.port) for e in self.edges]
+        kept, wires = bypassed_wiring(self.nodes, self.edges, self.canvas.get("bypassed", {}))
+        nodes = [Node(nid, self.nodes[nid].op, self.nodes[nid].attrs) for nid in kept]
+        edges = [Edge(e.src, e.dst, e.port) for e in wires]
         graph = Graph(nodes, edges, device=device, dtype=dtype, params=self.params, seed=seed)
         for nid, state in self.state.items():
             graph.state[nid] = {k: graph.xp.asarray(v, dtype=graph.dtype) for k, v in state.items()}

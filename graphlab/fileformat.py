@@ -27,6 +27,7 @@ from engine.validate import dependency_graph, edge_problem, find_cycle
 from graphlab import png_graph
 from graphlab.atomic import write_atomically
 from graphlab.budget import open_zip, read_file, read_member
+from graphlab.canvas_items import canvas_from_json, canvas_to_json
 from graphlab.document import DOCUMENT_FIELDS, DocEdge, DocNode, GraphDocument
 from graphlab.groups import groups_from_json, groups_to_json, valid_pos
 from graphlab.npzfile import npz_headers, read_npz
@@ -69,6 +70,7 @@ def document_to_dict(doc: GraphDocument) -> dict[str, Any]:
         "training": _jsonable(doc.training),
         "loss": doc.loss,
         **({"groups": groups_to_json(doc.groups)} if doc.groups else {}),
+        **({"canvas": c} if (c := canvas_to_json(doc.canvas, doc.edges)) else {}),
     }
 
 
@@ -229,6 +231,7 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
         doc.edges.append(_edge_from_dict(item, f"edges[{i}]", doc, sources, fail))
     doc.inputs = _inputs_from_dict(data.get("inputs", {}), doc, fail)
     doc.groups = groups_from_json(data.get("groups", []), doc.nodes, fail)
+    doc.canvas = canvas_from_json(data.get("canvas", {}), doc.nodes, doc.edges, fail)
     for key in ("dataset", "training"):
         value = data.get(key, {})
         if not isinstance(value, dict):
