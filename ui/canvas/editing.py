@@ -38,6 +38,7 @@ class Editor:
 
     def delete(self) -> None:
         ids = self.selected()
+        self.scene.extras.delete_selected()  # selected frames and notes (their own step)
         if ids:
             self.scene.stack.push(RemoveNodes(self.doc, ids))
 

@@ -20,6 +20,7 @@ from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change, DocEdge, GraphDocument
 from graphlab.groups import moved as moved_groups
 from ui.canvas.edge_item import EdgeItem
+from ui.canvas.extras import CanvasExtras
 from ui.canvas.groups_layer import GroupLayer
 from ui.canvas.node_item import PORT_HIT, NodeItem
 from ui.canvas.overview import OverviewItem, overview_wanted
@@ -83,6 +84,9 @@ class GraphScene(QGraphicsScene):
         #: groups: the scope shown, group items, rerouted wires (subscribed after the scene)
         self.groups = GroupLayer(self)
         self.groups.apply()
+        #: bypass tint, frames, notes, reroute points, wire style (after the groups)
+        self.extras = CanvasExtras(self)
+        self.extras.apply()
 
     def detach(self) -> None:
         """Stop following the document (before dropping this scene); safe to repeat."""
@@ -90,6 +94,7 @@ class GraphScene(QGraphicsScene):
             self.doc.unsubscribe(self._on_change)
         with contextlib.suppress(ValueError):
             self.doc.unsubscribe(self.groups._on_change)
+        self.extras.detach()
 
     # -- following the document -----------------------------------------------------------
 

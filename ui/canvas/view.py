@@ -10,13 +10,17 @@ from PySide6.QtWidgets import QGraphicsView, QInputDialog, QMenu
 from engine.errors import GraphLabError
 from graphlab.fragments import PALETTE_MIME
 from ui.canvas.editing import Editor
+from ui.canvas.extras_items import FrameItem, NoteItem, RerouteHandle
 from ui.canvas.grouping import Breadcrumb, Grouper
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
 from ui.canvas.quick_add import QuickAdd
+from ui.canvas.tools import Tools, tool_specs
 from ui.commands import Disconnect, SetLabel
 from ui.guard import ActionGuard
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
+#: items that take their own double-click (rename a frame, edit a note, remove a point)
+EXTRA_ITEMS = (FrameItem, NoteItem, RerouteHandle)
 #: fit never magnifies beyond this (a lone node should not fill the screen)
 FIT_MAX_ZOOM = 1.5
 FIT_MARGIN = 40.0
@@ -31,6 +35,7 @@ class GraphView(QGraphicsView):
         super().__init__(scene, parent)
         self.editor = Editor(scene)
         self.grouper = Grouper(self)
+        self.tools = Tools(self)
         #: runs the view's actions and menus (a window puts its own guard here)
         self.guard = ActionGuard(scene.doc, scene.stack, self)
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
@@ -74,7 +79,7 @@ class GraphView(QGraphicsView):
             ("leave_group", "Leave group", QKeySequence("Alt+Up"), self.grouper.leave),
         ]
         actions = {}
-        for name, text, keys, slot in specs:
+        for name, text, keys, slot in [*specs, *tool_specs(self)]:
             action = QAction(text, self)
             action.setShortcut(keys)
             # only while the canvas has focus: Del or F typed into a field must not edit nodes
@@ -90,7 +95,7 @@ class GraphView(QGraphicsView):
 
     def edit_actions(self) -> dict[str, QAction]:
         """name -> QAction: delete, cut, copy, paste, duplicate, select_all, fit, layout, snap,
-        rename, group, ungroup, enter_group, leave_group."""
+        rename, group, ungroup, enter_group, leave_group, and the tools of ui/canvas/tools.py."""
         return dict(self._actions)
 
     def tab(self) -> None:
@@ -288,8 +293,8 @@ class GraphView(QGraphicsView):
         return menu
 
     def mouseDoubleClickEvent(self, event) -> None:
-        """A double click on a node renames it, on a group enters it, on the empty canvas
-        opens the quick-add box there."""
+        """A double click on a node renames it, on a group enters it, on a wire adds a reroute
+        point, on the empty canvas opens the quick-add box there."""
         at = self.mapToScene(event.position().toPoint())
         group = self.scene().groups.item_at(at)
         if group is not None and event.button() == Qt.LeftButton:
@@ -301,8 +306,13 @@ class GraphView(QGraphicsView):
             self.rename(node.nid)
             event.accept()
             return
-        if event.button() == Qt.LeftButton and self.scene().edge_at(at) is None:
-            self.quick_add.open_at(event.position().toPoint())  # empty canvas: add here
+        on_extra = any(isinstance(i, EXTRA_ITEMS) for i in self.scene().items(at))
+        edge = self.scene().edge_at(at)
+        if event.button() == Qt.LeftButton and not on_extra:
+            if edge is None:
+                self.quick_add.open_at(event.position().toPoint())  # empty canvas: add here
+            else:
+                self.guard.run("Reroute point", self.scene().extras.add_point, edge.edge, at)
             event.accept()
             return
         super().mouseDoubleClickEvent(event)

@@ -1,5 +1,6 @@
 """The stepper and groups: a collapsed group is one gate (a step goes over all its nodes and
-the explanation gives its local gradient); inside an entered group each node is a step."""
+the explanation gives its local gradient); inside an entered group each node is a step. A
+node reading a bypassed node's value says so."""
 
 from __future__ import annotations
 
@@ -29,7 +30,16 @@ class GroupSteps(QObject):
     def explanation(self, shown: list[TraceEvent], graph: Graph) -> Explanation | None:
         """The group's explanation when the last event is inside a collapsed group, else the
         node's."""
-        gid = self.window.scene.groups.gate_of(shown[-1].node)
-        if gid is None:
-            return explanation_at(shown, graph)
-        return explain_group_at(shown, graph, self.window.doc, gid)
+        doc, nid = self.window.doc, shown[-1].node
+        gid = self.window.scene.groups.gate_of(nid)
+        if gid is not None:
+            return explain_group_at(shown, graph, doc, gid)
+        explanation = explanation_at(shown, graph)
+        bypassed = doc.canvas.get("bypassed", {})
+        for src in doc.sources_of(nid).values():
+            if src in bypassed:
+                through = doc.source_of(src, bypassed[src])
+                explanation.lines.append(
+                    f"{src} is bypassed (Ctrl+B): {through}'s value passes straight through to {nid}"
+                )
+        return explanation
