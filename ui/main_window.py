@@ -25,7 +25,7 @@ from graphlab.document import GraphDocument
 from graphlab.examples import list_examples
 from ui.canvas import GraphScene, GraphView
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
-from ui.canvas_menu import install_canvas_menu
+from ui.canvas.tools import install_canvas_menu
 from ui.course import install_course
 from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
@@ -42,7 +42,7 @@ from ui.training import install_training
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_EDIT += ("rename", "bypass", "find_in_graph", None, "group", "ungroup", "enter_group")
-CANVAS_MENU_EDIT += ("leave_group",)  # issue 29; the other canvas tools: ui/canvas_menu.py
+CANVAS_MENU_EDIT += ("leave_group",)  # issue 29; the others: ui/canvas/tools.py
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
 #: undo steps kept (QSettings key and default): older steps are dropped, bounding memory
 UNDO_LIMIT_KEY, UNDO_LIMIT = "undoLimit", 500

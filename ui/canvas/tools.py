@@ -1,5 +1,6 @@
 """The view's canvas tools (issue 29 items 4-5): bypass, frame, note, find in graph, align,
-distribute and wire styles, each an action with a shortcut (see :func:`tool_specs`)."""
+distribute and wire styles, each an action with a shortcut (see :func:`tool_specs`), and the
+window's Arrange menu of them."""
 
 from __future__ import annotations
 
@@ -146,3 +147,21 @@ def tool_specs(view) -> list[tuple[str, str, QKeySequence, object]]:
             )
         )
     return [(name, text, QKeySequence(keys), slot) for name, text, keys, slot in specs]
+
+
+#: the Arrange menu's actions (None: a separator)
+ARRANGE = (
+    "frame", "note", None, "align_left", "align_right", "align_top", "align_bottom",
+    "distribute_x", "distribute_y", None, "wires_curved", "wires_straight", "wires_angled",
+)  # fmt: skip
+
+
+def install_canvas_menu(window) -> None:
+    """Add the Arrange menu to ``window`` (a MainWindow) from its canvas actions."""
+    menu = window.menuBar().addMenu("&Arrange")
+    for name in ARRANGE:
+        if name is None:
+            menu.addSeparator()
+        else:
+            menu.addAction(window.canvas_actions[name])
+    window.arrange_menu = menu
