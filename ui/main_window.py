@@ -34,6 +34,7 @@ from ui.graph_drop import install_graph_drop
 from ui.guard import ActionGuard
 from ui.input_drop import install_input_pad
 from ui.inspector import Inspector
+from ui.keyboard_settings import install_keyboard_settings
 from ui.palette import PaletteWidget
 from ui.problems import ProblemsPanel
 from ui.stepper import install_stepper
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         install_input_pad(self)
         install_graph_drop(self)
         install_canvas_menu(self)
+        install_keyboard_settings(self)
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False
