@@ -152,6 +152,11 @@ def ungroup(groups: dict[str, Group], gid: str) -> dict[str, Group]:
     return result
 
 
+def with_members(groups: dict[str, Group], gid: str, ids: Iterable[str]) -> dict[str, Group]:
+    """Groups with the node ids ``ids`` added to group ``gid`` (nodes made inside it)."""
+    return {**groups, gid: replace(groups[gid], members=(*groups[gid].members, *ids))}
+
+
 def moved(groups: dict[str, Group], positions: dict[str, tuple]) -> dict[str, Group]:
     """Groups with new positions (group id -> (x, y))."""
     result = dict(groups)

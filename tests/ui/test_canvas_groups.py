@@ -125,3 +125,16 @@ def test_delete_on_a_selected_group_removes_its_nodes_and_undo_restores_them(can
     assert not set(GATES) & set(c.doc.nodes) and c.doc.groups == {}
     c.stack.undo()
     assert set(GATES) <= set(c.doc.nodes) and list(c.doc.groups) == [gid]
+
+
+def test_a_node_added_inside_an_entered_group_joins_it_in_one_undo_step(canvas, qtbot):
+    c, _ = grouped(canvas)
+    (gid,) = c.doc.groups
+    c.scene.groups.enter(gid)
+    count = c.stack.count()
+    c.view.add_at("op:relu", QPointF(900.0, 200.0))
+    (new,) = [n for n in c.doc.nodes if n.startswith("relu")]
+    assert new in c.doc.groups[gid].members and c.scene.nodes[new].isVisible()
+    assert c.stack.count() == count + 1
+    c.stack.undo()
+    assert new not in c.doc.nodes and new not in c.doc.groups[gid].members

@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QApplication
 from graphlab.document import DocEdge
 from graphlab.fragments import dropped_nodes, fragment, instantiate, parse_fragment
 from graphlab.groups import leaves as group_leaves
+from graphlab.groups import with_members
 from graphlab.layout import layered_positions
 from ui.commands import AddNodes, MoveNodes, RemoveNodes
+from ui.group_commands import SetGroups
 
 #: how far each paste or duplicate lands from the copied nodes (scene units)
 PASTE_OFFSET = 40.0
@@ -35,6 +37,16 @@ class Editor:
         for gid in self.scene.groups.selected_groups():
             chosen.update(group_leaves(self.doc.groups, gid))
         return [nid for nid in self.doc.nodes if nid in chosen]
+
+    def push_add(self, nodes, edges, text: str) -> None:
+        """Add ``nodes`` and ``edges`` as one undo step; inside an entered group they join it."""
+        stack, scope = self.scene.stack, self.scene.groups.scope
+        stack.beginMacro(text)
+        stack.push(AddNodes(self.doc, nodes, edges, text))
+        if scope:
+            groups = with_members(self.doc.groups, scope, [n.id for n in nodes])
+            stack.push(SetGroups(self.doc, groups, text))
+        stack.endMacro()
 
     def delete(self) -> None:
         ids = self.selected()
@@ -79,7 +91,7 @@ class Editor:
 
     def _add(self, part, offset, text: str) -> None:
         nodes, edges = instantiate(self.doc, part, offset)
-        self.scene.stack.push(AddNodes(self.doc, nodes, edges, text))
+        self.push_add(nodes, edges, text)
         self.scene.select_ids([n.id for n in nodes])
 
     def drop(self, payload: str, pos: QPointF) -> list[str]:
@@ -88,7 +100,7 @@ class Editor:
             pos = self.scene.snap(pos)
         nodes, edges = dropped_nodes(self.doc, payload, (pos.x(), pos.y()))
         name = payload.partition(":")[2]
-        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name}"))
+        self.push_add(nodes, edges, f"Add {name}")
         ids = [n.id for n in nodes]
         self.scene.select_ids(ids)
         return ids
@@ -102,7 +114,7 @@ class Editor:
         target = nodes[fit[0]]
         edges = [*edges, DocEdge(src, target.id, fit[1])]
         name = payload.partition(":")[2]
-        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name} after {src}"))
+        self.push_add(nodes, edges, f"Add {name} after {src}")
         self.scene.select_ids([n.id for n in nodes])
         return target.id
 
