@@ -138,3 +138,26 @@ def test_a_node_added_inside_an_entered_group_joins_it_in_one_undo_step(canvas, 
     assert c.stack.count() == count + 1
     c.stack.undo()
     assert new not in c.doc.nodes and new not in c.doc.groups[gid].members
+
+
+def test_the_group_and_its_ports_are_renamed_from_its_menu(canvas, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QInputDialog
+
+    c, _ = grouped(canvas)
+    (gid,) = c.doc.groups
+    answers = iter([("sigmoid", True), ("x", True)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+    menu = c.view.context_menu(c.at(c.scene.groups.items[gid].pos() + QPointF(60.0, 10.0)))
+    texts = [a.text() for a in menu.actions()]
+    assert texts[:2] == ["Enter group", "Rename…"] and "Ungroup" in texts
+    next(a for a in menu.actions() if a.text() == "Rename…").trigger()
+    ports = next(a.menu() for a in menu.actions() if a.text() == "Rename port")
+    assert [a.text() for a in ports.actions()] == ["s…", "f…"]
+    ports.actions()[0].trigger()
+    assert c.doc.groups[gid].label == "sigmoid" and c.doc.groups[gid].ports == {"s": "x"}
+    item = c.scene.groups.items[gid]
+    assert item.title == "sigmoid" and item.names["s"] == "x"
+    save_document(c.doc, tmp_path / "g.graphlab")
+    assert load_document(tmp_path / "g.graphlab").groups[gid].ports == {"s": "x"}
+    c.stack.undo()
+    assert c.doc.groups[gid].ports == {}
