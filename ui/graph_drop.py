@@ -6,46 +6,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QGraphicsItem
 
 from ui.canvas.node_item import NodeItem
+from ui.input_drop import ImageDrop
 
 SUFFIXES = {".graphlab", ".json", ".png"}
 
 
-class GraphDrop(QObject):
+class GraphDrop(ImageDrop):
     """Event filter on ``window``'s canvas viewport: a dropped graph file opens."""
 
     def __init__(self, window) -> None:
-        super().__init__(window)
+        super().__init__(window.view, window.doc, window.stack, None)
         self.window = window
-        window.view.viewport().installEventFilter(self)
 
-    def target(self, event) -> str | None:
-        """The path a drop would open, or None (not one graph file, or an image on an input)."""
+    def target(self, event) -> tuple[str, str] | None:
+        """("", the path) a drop would open, or None (not one graph file, or an image on an
+        input node)."""
         mime = event.mimeData()
         urls = mime.urls() if mime.hasUrls() else []
         paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
         if len(paths) != 1 or Path(paths[0]).suffix.lower() not in SUFFIXES:
             return None
-        item = self.window.view.itemAt(event.position().toPoint())
+        item: QGraphicsItem | None = self.view.itemAt(event.position().toPoint())
         while item is not None and not isinstance(item, NodeItem):
             item = item.parentItem()
         on_input = item is not None and item.op == "input"
-        return None if on_input and paths[0].lower().endswith(".png") else paths[0]
+        return None if on_input and paths[0].lower().endswith(".png") else ("", paths[0])
 
-    def eventFilter(self, watched, event) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.DragEnter, QEvent.DragMove, QEvent.Drop):
-            return False
-        path = self.target(event)
-        if path is None:
-            return False
-        event.setDropAction(Qt.CopyAction)
-        event.accept()
-        if kind == QEvent.Drop:
-            self.window.guard.run("Open", self.window.files.open_path, path)
-        return True
+    def drop(self, target: tuple[str, str]) -> None:
+        self.window.guard.run("Open", self.window.files.open_path, target[1])
 
 
 def install_graph_drop(window) -> GraphDrop:

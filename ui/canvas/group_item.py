@@ -11,13 +11,22 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from graphlab.groups import Group, Ports
-from ui.canvas.node_item import NODE_WIDTH, PORT_HIT, PORT_R, ROW_H, SHAPE_H, TITLE_H, style
+from ui.canvas.node_item import (
+    NODE_WIDTH,
+    PORT_HIT,
+    PORT_R,
+    ROW_H,
+    SHAPE_H,
+    TITLE_H,
+    FollowsEdges,
+    style,
+)
 
 GROUP_TITLE = QColor("#4a3f6b")
 GROUP_BORDER = QColor("#9575cd")
 
 
-class GroupItem(QGraphicsItem):
+class GroupItem(FollowsEdges, QGraphicsItem):
     """The item of group ``group`` with its ``ports`` and their shown ``names``."""
 
     def __init__(self, group: Group, ports: Ports, names: dict[str, str], size: int) -> None:
@@ -65,16 +74,6 @@ class GroupItem(QGraphicsItem):
             if near_x and abs(at.y() - scene_pos.y()) <= ROW_H / 2:
                 return key
         return None
-
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemPositionChange:
-            scene = self.scene()
-            if scene is not None and scene.snapping_user_move():
-                return scene.snap(value)
-        elif change == QGraphicsItem.ItemPositionHasChanged:
-            for edge in self.edges:
-                edge.refresh()
-        return super().itemChange(change, value)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         s = style()

@@ -70,7 +70,22 @@ def group_colour(group: str) -> QColor:
     return QColor.fromHsv(15 + 30 * (zlib.crc32(group.encode()) % 12), 120, 210)
 
 
-class NodeItem(QGraphicsItem):
+class FollowsEdges:
+    """Mixin for a movable item with wires (``edges``): a user's move snaps to the grid when
+    snapping is on, and the wires follow the item."""
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionChange:
+            scene = self.scene()
+            if scene is not None and scene.snapping_user_move():
+                return scene.snap(value)
+        elif change == QGraphicsItem.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.refresh()
+        return super().itemChange(change, value)
+
+
+class NodeItem(FollowsEdges, QGraphicsItem):
     """The item of document node ``nid``; ``edges`` are the edge items touching it."""
 
     def __init__(self, node: DocNode) -> None:
@@ -142,16 +157,9 @@ class NodeItem(QGraphicsItem):
         self.update()
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemPositionChange:
-            scene = self.scene()
-            if scene is not None and scene.snapping_user_move():
-                return scene.snap(value)
-        elif change == QGraphicsItem.ItemPositionHasChanged:
-            for edge in self.edges:
-                edge.refresh()
-            self._overview_changed()
-        elif change == QGraphicsItem.ItemSelectedHasChanged:
+        if change == QGraphicsItem.ItemSelectedHasChanged:
             self.update()
+        if change in (QGraphicsItem.ItemPositionHasChanged, QGraphicsItem.ItemSelectedHasChanged):
             self._overview_changed()
         return super().itemChange(change, value)
 
