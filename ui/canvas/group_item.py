@@ -18,7 +18,7 @@ from ui.canvas.node_item import (
     ROW_H,
     SHAPE_H,
     TITLE_H,
-    FollowsEdges,
+    NodeItem,
     style,
 )
 
@@ -26,7 +26,7 @@ GROUP_TITLE = QColor("#4a3f6b")
 GROUP_BORDER = QColor("#9575cd")
 
 
-class GroupItem(FollowsEdges, QGraphicsItem):
+class GroupItem(QGraphicsItem):
     """The item of group ``group`` with its ``ports`` and their shown ``names``."""
 
     def __init__(self, group: Group, ports: Ports, names: dict[str, str], size: int) -> None:
@@ -51,6 +51,10 @@ class GroupItem(FollowsEdges, QGraphicsItem):
         self._bounds = QRectF(-PORT_R - 1, -1, NODE_WIDTH + 2 * PORT_R + 2, self.height + 2)
         self.setToolTip(f"group {group.id}: {size} nodes (double-click or Tab to enter)")
         self.update()
+
+    #: as a node: a user's move snaps to the grid, the wires follow
+    itemChange = NodeItem.itemChange
+    _overview_changed = NodeItem._overview_changed
 
     def boundingRect(self) -> QRectF:
         return self._bounds

@@ -70,22 +70,7 @@ def group_colour(group: str) -> QColor:
     return QColor.fromHsv(15 + 30 * (zlib.crc32(group.encode()) % 12), 120, 210)
 
 
-class FollowsEdges:
-    """Mixin for a movable item with wires (``edges``): a user's move snaps to the grid when
-    snapping is on, and the wires follow the item."""
-
-    def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemPositionChange:
-            scene = self.scene()
-            if scene is not None and scene.snapping_user_move():
-                return scene.snap(value)
-        elif change == QGraphicsItem.ItemPositionHasChanged:
-            for edge in self.edges:
-                edge.refresh()
-        return super().itemChange(change, value)
-
-
-class NodeItem(FollowsEdges, QGraphicsItem):
+class NodeItem(QGraphicsItem):
     """The item of document node ``nid``; ``edges`` are the edge items touching it."""
 
     def __init__(self, node: DocNode) -> None:
@@ -157,11 +142,18 @@ class NodeItem(FollowsEdges, QGraphicsItem):
         self.update()
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemSelectedHasChanged:
-            self.update()
-        if change in (QGraphicsItem.ItemPositionHasChanged, QGraphicsItem.ItemSelectedHasChanged):
+        if change == QGraphicsItem.ItemPositionChange:
+            scene = self.scene()
+            if scene is not None and scene.snapping_user_move():
+                return scene.snap(value)
+        elif change == QGraphicsItem.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.refresh()
             self._overview_changed()
-        return super().itemChange(change, value)
+        elif change == QGraphicsItem.ItemSelectedHasChanged:
+            self.update()
+            self._overview_changed()
+        return QGraphicsItem.itemChange(self, change, value)  # GroupItem reuses this method
 
     def _overview_changed(self) -> None:
         scene = self.scene()

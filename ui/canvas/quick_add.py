@@ -60,7 +60,7 @@ class QuickAdd(QFrame):
         for widget in (self.title, self.search, self.list):
             layout.addWidget(widget)
         self.resize(BOX_W, BOX_H)
-        self.entries = search_entries()
+        self.entries: list[tuple[str, str, str, str]] = []  # filled when first opened
         self.search.textChanged.connect(self.filter)
         self.search.installEventFilter(self)
         self.list.itemActivated.connect(lambda item: self.choose(item.data(PAYLOAD_ROLE)))
@@ -72,6 +72,8 @@ class QuickAdd(QFrame):
     def open_at(self, view_pos: QPoint, only=None, chosen=None, title: str = "Add a node") -> None:
         """Show the box at viewport point ``view_pos`` (the node lands there); ``only``
         limits the payloads listed; ``chosen(payload, scene_pos)`` replaces the plain add."""
+        if not self.entries:
+            self.entries = search_entries()
         self.at = self.view.mapToScene(view_pos)
         self.only, self.chosen = (None if only is None else set(only)), chosen
         self.title.setText(title)

@@ -10,8 +10,12 @@ def wire_path(start: QPointF, end: QPointF, via=(), style: str = "curved") -> QP
     """From output ``start`` to input ``end`` through the points ``via`` (scene (x, y)):
     cubic curves leaving rightwards and arriving from the left, straight segments, or
     horizontal-vertical-horizontal steps."""
-    points = [start, *(QPointF(x, y) for x, y in via), end]
     path = QPainterPath(start)
+    if not via and style == "curved":  # the common case, once per wire per move: no lists
+        bend = max(40.0, abs(end.x() - start.x()) * 0.5)
+        path.cubicTo(start + QPointF(bend, 0.0), end - QPointF(bend, 0.0), end)
+        return path
+    points = [start, *(QPointF(x, y) for x, y in via), end]
     for a, b in zip(points, points[1:], strict=False):
         if style == "straight":
             path.lineTo(b)
