@@ -157,6 +157,32 @@ def with_members(groups: dict[str, Group], gid: str, ids: Iterable[str]) -> dict
     return {**groups, gid: replace(groups[gid], members=(*groups[gid].members, *ids))}
 
 
+def copied_groups(
+    part: dict[str, Group], id_map: dict[str, str], taken: Iterable[str], offset=(0.0, 0.0)
+) -> dict[str, Group]:
+    """A pasted fragment's groups with fresh ids (none in ``taken``), node members renamed by
+    ``id_map`` (old id -> pasted id) and positions moved by ``offset``."""
+    used, fresh = set(taken), {}
+    for gid in part:
+        fresh[gid] = new_group_id({}, used, re.sub(r"\d+$", "", gid) or "group")
+        used.add(fresh[gid])
+    return {
+        fresh[g.id]: replace(
+            g,
+            id=fresh[g.id],
+            members=tuple(fresh.get(m) or id_map[m] for m in g.members),
+            pos=(g.pos[0] + offset[0], g.pos[1] + offset[1]),
+        )
+        for g in part.values()
+    }
+
+
+def top_level(groups: dict[str, Group], ids: Iterable[str]) -> list[str]:
+    """Of ``ids`` (node or group ids), those no group of ``groups`` holds."""
+    inside = parents(groups)
+    return [i for i in ids if i not in inside]
+
+
 def moved(groups: dict[str, Group], positions: dict[str, tuple]) -> dict[str, Group]:
     """Groups with new positions (group id -> (x, y))."""
     result = dict(groups)

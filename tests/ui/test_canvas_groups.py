@@ -161,3 +161,25 @@ def test_the_group_and_its_ports_are_renamed_from_its_menu(canvas, monkeypatch, 
     assert load_document(tmp_path / "g.graphlab").groups[gid].ports == {"s": "x"}
     c.stack.undo()
     assert c.doc.groups[gid].ports == {}
+
+
+def test_a_copied_group_pastes_as_a_group_here_and_in_another_window(canvas):
+    c, _ = grouped(canvas)
+    (gid,) = c.doc.groups
+    c.scene.clearSelection()
+    c.scene.groups.items[gid].setSelected(True)
+    c.key(Qt.Key_C, Qt.ControlModifier)
+    c.key(Qt.Key_V, Qt.ControlModifier)
+    (copy,) = [g for g in c.doc.groups if g != gid]
+    assert len(c.doc.groups[copy].members) == len(GATES)
+    assert not set(c.doc.groups[copy].members) & set(GATES)  # fresh node ids
+    assert c.scene.groups.items[copy].isVisible()
+    c.stack.undo()
+    assert list(c.doc.groups) == [gid] and len(c.doc.nodes) == 14
+    other = canvas()
+    other.view.activateWindow()
+    other.view.setFocus()
+    other.key(Qt.Key_V, Qt.ControlModifier)
+    (pasted,) = other.doc.groups
+    assert set(other.doc.groups[pasted].members) == set(GATES) == set(other.doc.nodes)
+    assert other.scene.groups.items[pasted].ports.outputs == ("f",)

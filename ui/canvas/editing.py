@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication
 
 from graphlab.document import DocEdge
 from graphlab.fragments import dropped_nodes, fragment, instantiate, parse_fragment
+from graphlab.groups import copied_groups, top_level, with_members
 from graphlab.groups import leaves as group_leaves
-from graphlab.groups import with_members
 from graphlab.layout import layered_positions
 from ui.commands import AddNodes, MoveNodes, RemoveNodes
 from ui.group_commands import SetGroups
@@ -38,13 +38,17 @@ class Editor:
             chosen.update(group_leaves(self.doc.groups, gid))
         return [nid for nid in self.doc.nodes if nid in chosen]
 
-    def push_add(self, nodes, edges, text: str) -> None:
-        """Add ``nodes`` and ``edges`` as one undo step; inside an entered group they join it."""
+    def push_add(self, nodes, edges, text: str, pasted=None) -> None:
+        """Add ``nodes`` and ``edges`` (and the ``pasted`` groups of them) as one undo step;
+        inside an entered group what is not in a pasted group joins it."""
         stack, scope = self.scene.stack, self.scene.groups.scope
         stack.beginMacro(text)
         stack.push(AddNodes(self.doc, nodes, edges, text))
-        if scope:
-            groups = with_members(self.doc.groups, scope, [n.id for n in nodes])
+        if scope or pasted:
+            groups = {**self.doc.groups, **(pasted or {})}
+            if scope:
+                top = top_level(pasted or {}, [*(pasted or {}), *(n.id for n in nodes)])
+                groups = with_members(groups, scope, top)
             stack.push(SetGroups(self.doc, groups, text))
         stack.endMacro()
 
@@ -91,8 +95,14 @@ class Editor:
 
     def _add(self, part, offset, text: str) -> None:
         nodes, edges = instantiate(self.doc, part, offset)
-        self.push_add(nodes, edges, text)
+        id_map = {old: n.id for old, n in zip(part.nodes, nodes, strict=True)}
+        taken = {*self.doc.nodes, *self.doc.groups, *id_map.values()}
+        pasted = copied_groups(part.groups, id_map, taken, offset)
+        self.push_add(nodes, edges, text, pasted)
         self.scene.select_ids([n.id for n in nodes])
+        for gid in pasted:
+            if gid in self.scene.groups.items:
+                self.scene.groups.items[gid].setSelected(True)
 
     def drop(self, payload: str, pos: QPointF) -> list[str]:
         """Create what palette ``payload`` names at ``pos``; returns the new node ids."""
