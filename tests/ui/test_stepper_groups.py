@@ -47,3 +47,14 @@ def test_inside_the_group_each_node_is_a_step(grouped):
     assert lines[0].startswith("dL/dden = dL/df * df/dden = 1 * -0.5344")  # f's own rule
     model.step_backward()
     assert model.current.node == "den"
+
+
+def test_the_output_of_a_collapsed_group_carries_the_sinks_labels(grouped):
+    stepper = grouped.stepper
+    stepper.model.run_forward()
+    (gid,) = grouped.doc.groups
+    texts = stepper.overlay.visible_texts()
+    assert texts["f:value"].endswith("0.7311")
+    value_label = stepper.overlay.labels["f"][0]
+    port = grouped.scene.groups.items[gid].output_pos("f")
+    assert (value_label.pos() - port).manhattanLength() < 80

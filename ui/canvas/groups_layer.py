@@ -38,7 +38,8 @@ class _End:
 class GroupLayer(QObject):
     """Groups on ``scene`` (a GraphScene): scope, group items and rerouted wires."""
 
-    #: the scope changed (entered, left, or its group dissolved): [(group id, title), ...]
+    #: what is drawn changed with the document still valid (a scope entered or left, groups
+    #: made, dissolved, renamed or moved): [(group id, title), ...] of the scope
     scopeChanged = Signal(list)
 
     def __init__(self, scene) -> None:
@@ -67,7 +68,7 @@ class GroupLayer(QObject):
             self.path, self.items, self.proxies, self._shown_all = [], {}, [], False
             self.proxy_of = {}
         self.apply()
-        if self.path != path:
+        if self.path != path or change.kind == ChangeKind.GROUPS_CHANGED:
             self.scopeChanged.emit(self.titles())
 
     # -- moving between scopes --------------------------------------------------------------

@@ -48,8 +48,10 @@ class StepOverlay:
         anchors = {edge_key(e): self._edge_anchor(i) for e, i in drawn.items() if i is not None}
         feeding = {e.src for e in self.scene.edges}
         for nid, item in self.scene.nodes.items():
-            if nid not in feeding:
-                anchors[nid] = item.output_pos() + QPointF(28.0, 0.0)
+            if nid not in feeding:  # a sink: by its output, or its group's output port
+                gid = self.scene.groups.gate_of(nid)
+                port = self.scene.groups.items[gid].output_pos(nid) if gid else item.output_pos()
+                anchors[nid] = port + QPointF(28.0, 0.0)
         return anchors
 
     def _build(self) -> None:
@@ -105,7 +107,7 @@ class StepOverlay:
             self._set(grad_label, f"dL/d{edge.src} via {edge.dst}", grad)
         for key, (value_label, grad_label) in self.labels.items():
             if key in self.scene.nodes:
-                shown = self.scene.nodes[key].isVisible()
+                shown = groups.item_of(key) is not None
                 self._set(value_label, key, values.get(key) if shown else None)
                 self._set(grad_label, f"dL/d{key}", sink_grads.get(key) if shown else None)
         last = events[-1].node if events else ""
