@@ -377,7 +377,12 @@ class GraphDocument:
         return graph
 
     def loss_node(self, graph: Graph) -> str:
-        return self.loss or graph.output()
+        """The node backward starts from in ``graph``: the loss (or, bypassed, what passes
+        through it), else the graph's single output."""
+        nid, bypassed = self.loss, self.canvas.get("bypassed", {})
+        while nid and nid not in graph.nodes and nid in bypassed:
+            nid = self.source_of(nid, bypassed[nid]) or ""
+        return nid or graph.output()
 
     def input_feeds(self) -> dict[str, np.ndarray]:
         """The stored input values as arrays (the numbers of a scalar circuit)."""

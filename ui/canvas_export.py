@@ -55,12 +55,19 @@ class PngPicture:
 
 
 def picture_rect(scene) -> QRectF:
-    """The scene rectangle a picture shows: every node and edge, with ``MARGIN`` around it.
+    """The scene rectangle a picture shows: every node, edge, group, frame and note shown,
+    with ``MARGIN`` around it.
 
     (``itemsBoundingRect`` would count the zoomed-out overview, which spans the scene.)
     """
     rect = QRectF()
-    for item in [*scene.nodes.values(), *scene.edges.values()]:
+    shown = [i for i in [*scene.nodes.values(), *scene.edges.values()] if i.isVisible()]
+    extras = [
+        *scene.groups.items.values(),
+        *scene.extras.frames.values(),
+        *scene.extras.notes.values(),
+    ]
+    for item in [*shown, *extras]:  # what the canvas shows (not the nodes inside a group)
         rect = rect.united(item.sceneBoundingRect())
     if rect.isEmpty():
         raise ExportError("the canvas is empty: nothing to draw")

@@ -109,3 +109,13 @@ def test_removing_a_bypassed_node_forgets_the_bypass_and_undo_brings_it_back():
     assert doc.canvas == {}
     doc.restore_nodes(removal)
     assert doc.canvas == {"bypassed": {"relu1": "x"}}
+
+
+def test_bypassing_the_named_loss_runs_backward_from_what_passes_through():
+    doc = open_graph("two-layer-net-spiral")
+    doc.set_loss("loss_fc2_W")  # data loss + penalties, the last add
+    port, _ = bypass_port(doc, "loss_fc2_W")
+    doc.set_canvas({"bypassed": {"loss_fc2_W": port}})
+    graph = doc.compile()
+    assert "loss_fc2_W" not in graph.nodes
+    assert doc.loss_node(graph) == doc.source_of("loss_fc2_W", port)

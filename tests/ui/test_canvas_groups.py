@@ -183,3 +183,21 @@ def test_a_copied_group_pastes_as_a_group_here_and_in_another_window(canvas):
     (pasted,) = other.doc.groups
     assert set(other.doc.groups[pasted].members) == set(GATES) == set(other.doc.nodes)
     assert other.scene.groups.items[pasted].ports.outputs == ("f",)
+
+
+def test_the_picture_of_a_grouped_graph_frames_what_the_canvas_shows(tmp_path):
+    import struct
+    from pathlib import Path
+
+    from graphlab.fileformat import load_bytes
+    from graphlab.groups import make_group
+    from ui.app import export_document_picture
+
+    doc = open_graph("sigmoid-neuron")
+    export_document_picture(doc, tmp_path / "flat.png", "png")
+    doc.set_groups(make_group(doc.groups, ["neg", "e", "one", "den", "f"], "g", (880.0, 0.0)))
+    export_document_picture(doc, tmp_path / "grouped.png", "png")
+    width = {name: struct.unpack(">I", (tmp_path / name).read_bytes()[16:20])[0]
+             for name in ("flat.png", "grouped.png")}  # fmt: skip
+    assert width["grouped.png"] < width["flat.png"] * 0.75  # the gates are one node now
+    assert load_bytes((tmp_path / "grouped.png").read_bytes(), Path("g.png")).groups == doc.groups
