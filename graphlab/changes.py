@@ -22,6 +22,8 @@ class ChangeKind(StrEnum):
     DATASET_CHANGED = "dataset_changed"  # the dataset binding
     LOSS_CHANGED = "loss_changed"  # the node backward starts from
     INFO_CHANGED = "info_changed"  # name or description
+    GROUPS_CHANGED = "groups_changed"  # groups made, dissolved, renamed or moved
+    CANVAS_CHANGED = "canvas_changed"  # bypass, frames, notes, reroute points, wire style
     DROPPED = "dropped"  # stale values dropped by a command; subject: tuple of sentences
     RESET = "reset"  # everything replaced (open, new)
 

@@ -36,7 +36,8 @@ def cmd_export(args) -> int:
         elif kind == "torch_project":
             written = export_torch_project(doc, path, args.graph)
         else:
-            note = run_ui("export_document_picture", doc, path, kind)  # Qt only when drawing
+            params = args.with_params  # a PNG carries the graph (and with this, parameters)
+            note = run_ui("export_document_picture", doc, path, kind, params)  # Qt when drawing
             written = [path]
         for done in written:
             print(f"wrote {done}" + (f" ({note})" if note else ""))
@@ -78,6 +79,11 @@ def add_export(sub) -> None:
     )
     p.add_argument("--png", metavar="FILE.png", help="draw the canvas as a PNG")
     p.add_argument("--svg", metavar="FILE.svg", help="draw the canvas as an SVG")
+    p.add_argument(
+        "--with-params",
+        action="store_true",
+        help="with --png: the picture carries the parameters too (it always carries the graph)",
+    )
     add_trust_argument(p)
     p.set_defaults(handler=cmd_export)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,8 +22,11 @@ from engine.graph import Edge, Graph, Node
 from engine.ops import get_op
 from engine.validate import edge_problem
 from graphlab import analysis as _analysis
+from graphlab.canvas_items import bypassed_wiring, prune_canvas
 from graphlab.changes import STRUCTURE, Change, ChangeKind
 from graphlab.consistency import OPTIMIZER_STATE, Dropped, drop, put_back, stale_references
+from graphlab.doc_items import DocEdge, DocNode, Removal
+from graphlab.groups import Group, prune
 from graphlab.names import display_name
 
 __all__ = ["Change", "ChangeKind", "DocEdge", "DocNode", "GraphDocument"]
@@ -32,7 +34,16 @@ __all__ = ["Change", "ChangeKind", "DocEdge", "DocNode", "GraphDocument"]
 #: the stored values and references besides the graph
 VALUE_FIELDS = ("params", "state", "inputs", "dataset", "training", "loss", "extra_arrays")
 #: what a document holds besides its listeners
-DOCUMENT_FIELDS = ("name", "description", "nodes", "edges", *VALUE_FIELDS, "custom_ops")
+DOCUMENT_FIELDS = (
+    "name",
+    "description",
+    "nodes",
+    "edges",
+    "groups",
+    "canvas",
+    *VALUE_FIELDS,
+    "custom_ops",
+)
 _VALUE_KINDS = {
     "params": ChangeKind.PARAMS_CHANGED,
     "state": ChangeKind.PARAMS_CHANGED,
@@ -44,37 +55,6 @@ _VALUE_KINDS = {
 }
 
 
-@dataclass
-class DocNode:
-    """A node as the user sees it: stable id, op, attrs, position, optional label and group."""
-
-    id: str
-    op: str
-    attrs: dict[str, Any] = field(default_factory=dict)
-    pos: tuple[float, float] = (0.0, 0.0)
-    label: str = ""
-    group: str = ""
-
-
-@dataclass(frozen=True)
-class DocEdge:
-    """From ``src``'s output to input ``port`` of ``dst``."""
-
-    src: str
-    dst: str
-    port: str
-
-
-@dataclass
-class Removal:
-    """What :meth:`GraphDocument.remove_nodes` took away: (index, node) and (index, edge)
-    pairs in document order, and the values that named them (for undo)."""
-
-    nodes: list[tuple[int, DocNode]]
-    edges: list[tuple[int, DocEdge]]
-    dropped: Dropped
-
-
 class GraphDocument:
     """Nodes, edges, parameter values, stored input values, dataset and training settings."""
 
@@ -83,6 +63,10 @@ class GraphDocument:
         self.description = description
         self.nodes: dict[str, DocNode] = {}
         self.edges: list[DocEdge] = []
+        #: group id -> Group (graphlab/groups.py): drawn as one node, changes no value
+        self.groups: dict[str, Group] = {}
+        #: bypassed nodes, frames, notes, reroute points, wire style (graphlab/canvas_items.py)
+        self.canvas: dict[str, Any] = {}
         #: parameter node id -> numpy array (trained values); missing ones are initialised
         self.params: dict[str, np.ndarray] = {}
         #: node id -> persistent op state (batchnorm running averages)
@@ -165,7 +149,7 @@ class GraphDocument:
         """A fresh id like ``conv2`` that no node has."""
         base = re.sub(r"\W+", "_", prefix).strip("_") or "node"
         n = 1
-        while f"{base}{n}" in self.nodes:
+        while f"{base}{n}" in self.nodes or f"{base}{n}" in self.groups:
             n += 1
         return f"{base}{n}"
 
@@ -198,6 +182,11 @@ class GraphDocument:
             del self.nodes[node.id]
             self._emit(ChangeKind.NODE_REMOVED, node.id)
         removal.dropped = self.drop_stale()
+        kept = prune(self.groups, self.nodes), prune_canvas(self.canvas, self.nodes)
+        if kept != (self.groups, self.canvas):
+            removal.views = (self.groups, self.canvas)
+            self.set_groups(kept[0])
+            self.set_canvas(kept[1])
         return removal
 
     def restore_nodes(self, removal: Removal) -> None:
@@ -207,6 +196,9 @@ class GraphDocument:
         for index, edge in removal.edges:
             self.add_edge(edge, index)
         self.restore(removal.dropped)
+        if removal.views is not None:
+            self.set_groups(removal.views[0])
+            self.set_canvas(removal.views[1])
 
     def remove_node(self, nid: str) -> Removal:
         return self.remove_nodes([nid])
@@ -234,6 +226,19 @@ class GraphDocument:
     def display_name(self, nid: str) -> str:
         """The name teaching text shows for ``nid`` (:func:`graphlab.names.display_name`)."""
         return display_name(self, nid)
+
+    def set_groups(self, groups: dict[str, Group]) -> None:
+        """Replace the groups (group, ungroup, rename, move: graphlab/groups.py)."""
+        self.groups = dict(groups)
+        self._emit(ChangeKind.GROUPS_CHANGED)
+
+    def set_canvas(self, canvas: dict[str, Any]) -> None:
+        """Replace the canvas extras; a node whose bypass changed emits NODE_CHANGED too."""
+        before, self.canvas = self.canvas.get("bypassed", {}), dict(canvas)
+        self._emit(ChangeKind.CANVAS_CHANGED)
+        after = self.canvas.get("bypassed", {})
+        for nid in [n for n in self.nodes if before.get(n) != after.get(n)]:
+            self._emit(ChangeKind.NODE_CHANGED, nid)
 
     def set_info(self, name: str, description: str) -> None:
         """Set the document's name and description."""
@@ -362,15 +367,21 @@ class GraphDocument:
 
     def compile(self, device: str = "cpu", dtype: str = "float32", seed: int = 0) -> Graph:
         """The engine graph of this document, with its stored parameters and state."""
-        nodes = [Node(n.id, n.op, n.attrs) for n in self.nodes.values()]
-        edges = [Edge(e.src, e.dst, e.port) for e in self.edges]
+        kept, wires = bypassed_wiring(self.nodes, self.edges, self.canvas.get("bypassed", {}))
+        nodes = [Node(nid, self.nodes[nid].op, self.nodes[nid].attrs) for nid in kept]
+        edges = [Edge(e.src, e.dst, e.port) for e in wires]
         graph = Graph(nodes, edges, device=device, dtype=dtype, params=self.params, seed=seed)
         for nid, state in self.state.items():
             graph.state[nid] = {k: graph.xp.asarray(v, dtype=graph.dtype) for k, v in state.items()}
         return graph
 
     def loss_node(self, graph: Graph) -> str:
-        return self.loss or graph.output()
+        """The node backward starts from in ``graph``: the loss (or, bypassed, what passes
+        through it), else the graph's single output."""
+        nid, bypassed = self.loss, self.canvas.get("bypassed", {})
+        while nid and nid not in graph.nodes and nid in bypassed:
+            nid = self.source_of(nid, bypassed[nid]) or ""
+        return nid or graph.output()
 
     def input_feeds(self) -> dict[str, np.ndarray]:
         """The stored input values as arrays (the numbers of a scalar circuit)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import zipfile
 from pathlib import Path
@@ -25,10 +24,13 @@ import numpy as np
 from engine.errors import FileFormatError, GraphLabError
 from engine.ops import get_op
 from engine.validate import dependency_graph, edge_problem, find_cycle
+from graphlab import png_graph
 from graphlab.atomic import write_atomically
 from graphlab.budget import open_zip, read_file, read_member
+from graphlab.canvas_items import canvas_from_json, canvas_to_json
 from graphlab.custom_ops import custom_ops_field, read_custom_ops
 from graphlab.document import DOCUMENT_FIELDS, DocEdge, DocNode, GraphDocument
+from graphlab.groups import groups_from_json, groups_to_json, valid_pos
 from graphlab.project_arrays import array_members, load_arrays
 
 FORMAT = "graphlab"
@@ -67,6 +69,8 @@ def document_to_dict(doc: GraphDocument) -> dict[str, Any]:
         "training": _jsonable(doc.training),
         "loss": doc.loss,
         **custom_ops_field(doc),
+        **({"groups": groups_to_json(doc.groups)} if doc.groups else {}),
+        **({"canvas": c} if (c := canvas_to_json(doc.canvas, doc.edges)) else {}),
     }
 
 
@@ -86,16 +90,7 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
     The bytes are first read back by :func:`load_bytes`; if that would fail, FileFormatError
     says why and the previous file is kept."""
     path = Path(path)
-    text = json.dumps(document_to_dict(doc), indent=1).encode()
-    if path.suffix == ".json":
-        blob = text
-    else:
-        buffer, zipped = io.BytesIO(), io.BytesIO()
-        np.savez(buffer, **array_members(doc))
-        with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(GRAPH_MEMBER, text)
-            archive.writestr(PARAMS_MEMBER, buffer.getvalue())
-        blob = zipped.getvalue()
+    blob = document_bytes(doc, arrays=path.suffix != ".json")
     try:
         load_bytes(blob, path)
     except GraphLabError as exc:
@@ -103,6 +98,19 @@ def save_document(doc: GraphDocument, path: str | os.PathLike) -> None:
             f"{path}: not saved, the file would not open again ({exc}); the previous file is unchanged"
         ) from None
     write_atomically(path, lambda f: f.write(blob))
+
+
+def document_bytes(doc: GraphDocument, arrays: bool = True) -> bytes:
+    """The bytes of a project zip (``arrays``) or of the plain JSON graph."""
+    text = json.dumps(document_to_dict(doc), indent=1).encode()
+    if not arrays:
+        return text
+    buffer, zipped = io.BytesIO(), io.BytesIO()
+    np.savez(buffer, **array_members(doc))
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(GRAPH_MEMBER, text)
+        archive.writestr(PARAMS_MEMBER, buffer.getvalue())
+    return zipped.getvalue()
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -132,8 +140,10 @@ def load_bytes(
     arrays: bool = True,
     lazy: bool = False,
 ) -> GraphDocument:
-    """Read a project zip or plain JSON graph held in memory (``path`` names it in messages)."""
+    """Read a project zip or plain JSON graph (or a PNG carrying one) held in memory."""
     try:
+        if raw[:8] == png_graph.SIGNATURE:
+            raw = png_graph.graph_payload(raw, path, MAX_GRAPH_BYTES)
         if raw[:4] == b"PK\x03\x04":
             doc = _load_project(raw, path, arrays, lazy)
         elif len(raw) > MAX_GRAPH_BYTES:
@@ -224,6 +234,8 @@ def document_from_dict(data: Any, where: Path | str = "graph") -> GraphDocument:
     for i, item in enumerate(edges):
         doc.edges.append(_edge_from_dict(item, f"edges[{i}]", doc, sources, fail))
     doc.inputs = _inputs_from_dict(data.get("inputs", {}), doc, fail)
+    doc.groups = groups_from_json(data.get("groups", []), doc.nodes, fail)
+    doc.canvas = canvas_from_json(data.get("canvas", {}), doc.nodes, doc.edges, fail)
     for key in ("dataset", "training"):
         value = data.get(key, {})
         if not isinstance(value, dict):
@@ -309,7 +321,7 @@ def _node_from_dict(item: Any, place: str, fail) -> DocNode:
             f"required attr is missing (expected {known[missing[0]].allowed()})",
         )
     pos = item.get("pos", [0, 0])
-    if not (isinstance(pos, list) and len(pos) == 2 and all(_finite_number(v) for v in pos)):
+    if not valid_pos(pos):
         fail(f"{place} pos", f"expected [x, y] with two finite numbers, got {pos!r}")
     label, group = item.get("label", ""), item.get("group", "")
     for key, value in (("label", label), ("group", group)):
@@ -324,10 +336,6 @@ def _invalid(attr, value) -> bool:
     except GraphLabError:
         return True
     return False
-
-
-def _finite_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _edge_from_dict(item: Any, place: str, doc: GraphDocument, sources: dict, fail) -> DocEdge:

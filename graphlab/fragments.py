@@ -16,6 +16,7 @@ from engine.ops import get_op
 from engine.ops.base import Attr
 from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.fileformat import FORMAT, VERSION, document_from_dict, document_to_dict
+from graphlab.groups import groups_to_json, leaves
 from graphlab.templates import layer_template
 
 #: what the palette's drag carries: UTF-8 ``op:<op name>`` or ``template:<template name>``
@@ -42,14 +43,17 @@ STARTERS = {
 
 
 def fragment(doc: GraphDocument, ids) -> dict[str, Any]:
-    """The nodes ``ids`` (in document order) and the edges among them, as a document dict."""
+    """The nodes ``ids`` (in document order), the edges among them and the groups wholly
+    inside them, as a document dict."""
     chosen = set(ids)
     data = document_to_dict(doc)
+    inside = {g: x for g, x in doc.groups.items() if set(leaves(doc.groups, g)) <= chosen}
     return {
         "format": FORMAT,
         "version": VERSION,
         "nodes": [n for n in data["nodes"] if n["id"] in chosen],
         "edges": [e for e in data["edges"] if e["from"] in chosen and e["to"] in chosen],
+        **({"groups": groups_to_json(inside)} if inside else {}),  # groups wholly inside
     }
 
 

@@ -28,6 +28,10 @@ RUNS = {
         ["--nodes", "600", "--edges", "900", "--repeats", "1"],
         rf"load and show .* x{NUMBER} headless",
     ),
+    "canvas_tools.py": (
+        ["--nodes", "300", "--edges", "450", "--repeats", "1"],
+        rf"\| group 300 nodes \| [\d.]+ ms \| 1000 ms \| {NUMBER} \|",
+    ),
     "training_ui.py": (["--rounds", "1", "--epochs", "3"], rf"app/headless {NUMBER},"),
     "onnx_resnet18.py": (
         ["--batch", "1", "--rounds", "1"],

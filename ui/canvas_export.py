@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from graphlab.document import GraphDocument
 from graphlab.export import ExportError
-from graphlab.fileformat import write_atomically
+from graphlab.fileformat import document_bytes, write_atomically
+from graphlab.png_graph import embed
 
 MARGIN = 24.0
 PNG_SCALE = 2.0
@@ -54,12 +55,19 @@ class PngPicture:
 
 
 def picture_rect(scene) -> QRectF:
-    """The scene rectangle a picture shows: every node and edge, with ``MARGIN`` around it.
+    """The scene rectangle a picture shows: every node, edge, group, frame and note shown,
+    with ``MARGIN`` around it.
 
     (``itemsBoundingRect`` would count the zoomed-out overview, which spans the scene.)
     """
     rect = QRectF()
-    for item in [*scene.nodes.values(), *scene.edges.values()]:
+    shown = [i for i in [*scene.nodes.values(), *scene.edges.values()] if i.isVisible()]
+    extras = [
+        *scene.groups.items.values(),
+        *scene.extras.frames.values(),
+        *scene.extras.notes.values(),
+    ]
+    for item in [*shown, *extras]:  # what the canvas shows (not the nodes inside a group)
         rect = rect.united(item.sceneBoundingRect())
     if rect.isEmpty():
         raise ExportError("the canvas is empty: nothing to draw")
@@ -109,8 +117,11 @@ def _draw(scene, painter: QPainter, target: QRectF, source: QRectF) -> None:
         scene.show_overview(overview)
 
 
-def export_png(scene, path: str | os.PathLike, scale: float = PNG_SCALE) -> PngPicture:
-    """Write the canvas as a PNG of :func:`picture_size`; what was written."""
+def export_png(
+    scene, path: str | os.PathLike, scale: float = PNG_SCALE, params: bool = False
+) -> PngPicture:
+    """Write the canvas as a PNG of :func:`picture_size` carrying the graph (with ``params``,
+    the parameters too) in text chunks (:mod:`graphlab.png_graph`); what was written."""
     source, size = picture_rect(scene), picture_size(scene, scale)
     image = QImage(size, QImage.Format_ARGB32_Premultiplied)
     _draw(scene, QPainter(image), QRectF(0, 0, size.width(), size.height()), source)
@@ -119,7 +130,10 @@ def export_png(scene, path: str | os.PathLike, scale: float = PNG_SCALE) -> PngP
     buffer.open(QIODevice.WriteOnly)
     if not image.save(buffer, "PNG"):
         raise ExportError(f"{path}: could not encode the PNG")
-    write_atomically(Path(path), lambda f: f.write(bytes(data)))
+    doc = scene.doc
+    project = document_bytes(doc) if params else None
+    png = embed(bytes(data), document_bytes(doc, arrays=False), project)
+    write_atomically(Path(path), lambda f: f.write(png))
     return PngPicture(size, fitted_scale(source, scale), scale)
 
 
@@ -140,7 +154,9 @@ def export_svg(scene, path: str | os.PathLike) -> None:
     write_atomically(Path(path), lambda f: f.write(bytes(data)))
 
 
-def export_document_picture(doc: GraphDocument, path: str | os.PathLike, kind: str) -> str:
+def export_document_picture(
+    doc: GraphDocument, path: str | os.PathLike, kind: str, params: bool = False
+) -> str:
     """Draw ``doc`` on a fresh canvas and write it as ``kind`` ('png' or 'svg'), no window;
     the PNG's :meth:`PngPicture.note` ('' for an SVG).
 
@@ -156,7 +172,7 @@ def export_document_picture(doc: GraphDocument, path: str | os.PathLike, kind: s
     application.processEvents()  # let the scene finish its pending analysis (shape labels)
     try:
         if kind == "png":
-            return export_png(scene, path).note()
+            return export_png(scene, path, params=params).note()
         export_svg(scene, path)
         return ""
     finally:

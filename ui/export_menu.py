@@ -13,6 +13,7 @@ EXPORTS = {
     "ONNX model...": ("ONNX model (*.onnx)", ".onnx"),
     "PyTorch module...": ("Python file (*.py)", ".py"),
     "Picture (PNG)...": ("PNG image (*.png)", ".png"),
+    "Picture with parameters (PNG)...": ("PNG image (*.png)", ".png"),
     "Picture (SVG)...": ("SVG drawing (*.svg)", ".svg"),
 }
 
@@ -43,7 +44,7 @@ class ExportMenu:
             if not path:
                 return False
         try:
-            note = self._write(suffix, Path(path))
+            note = self._write(suffix, Path(path), params="parameters" in kind)
         except GraphLabError as exc:
             QMessageBox.critical(self.window, "Cannot export", str(exc))
             return False
@@ -51,8 +52,9 @@ class ExportMenu:
         self.window.statusBar().showMessage(message, 15000 if note else 5000)
         return True
 
-    def _write(self, suffix: str, path: Path) -> str:
-        """Write ``path``; a note for the status bar ('' or how a picture was scaled down)."""
+    def _write(self, suffix: str, path: Path, params: bool = False) -> str:
+        """Write ``path`` (a PNG carries the graph, with ``params`` its parameters too); a note
+        for the status bar ('' or how a picture was scaled down)."""
         from graphlab.export import export_onnx, export_torch
         from ui.canvas_export import export_png, export_svg
 
@@ -62,7 +64,7 @@ class ExportMenu:
         elif suffix == ".py":
             export_torch(doc, path)
         elif suffix == ".png":
-            return export_png(scene, path).note()
+            return export_png(scene, path, params=params).note()
         else:
             export_svg(scene, path)
         return ""

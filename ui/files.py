@@ -27,7 +27,7 @@ from graphlab.examples import open_graph
 from graphlab.fileformat import load_document, save_document
 
 PROJECT_SUFFIX = ".graphlab"
-OPEN_FILTER = "GraphLab graphs (*.graphlab *.json);;All files (*)"
+OPEN_FILTER = "GraphLab graphs (*.graphlab *.json *.png);;All files (*)"
 SAVE_FILTER = "GraphLab project (*.graphlab);;JSON graph, without parameters (*.json)"
 RECENT_KEY, MAX_RECENT = "recentFiles", 10
 #: seconds between autosaves; the environment variable overrides it (tests use ~1 s)
@@ -169,6 +169,8 @@ class DocumentFiles(QObject):
 
     def open_path(self, path: str | os.PathLike) -> bool:
         """Open a file; a file that does not load leaves the current document untouched."""
+        if Path(path).suffix.lower() == ".png":  # a picture carrying a graph: opens unnamed
+            return self.open_unnamed(lambda: load_document(path), "Cannot open the file")
         if not self.maybe_save():
             return False
         dropped: list[str] = []

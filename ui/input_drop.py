@@ -65,9 +65,13 @@ class ImageDrop(QObject):
         event.setDropAction(Qt.CopyAction)
         event.accept()
         if kind == QEvent.Drop:
-            problem = use_file(self.doc, self.stack, *target)
-            self.report(problem or f"{Path(target[1]).name} is now the value of {target[0]}")
+            self.drop(target)
         return True
+
+    def drop(self, target: tuple[str, str]) -> None:
+        """Use the dropped file as the input's value (``target``: node id, path)."""
+        problem = use_file(self.doc, self.stack, *target)
+        self.report(problem or f"{Path(target[1]).name} is now the value of {target[0]}")
 
 
 def use_image_button(doc: GraphDocument, stack, nid: str) -> QPushButton | None:

@@ -26,16 +26,19 @@ from graphlab.examples import list_examples
 from graphlab.names import with_labels
 from ui.canvas import GraphScene, GraphView
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
+from ui.canvas.tools import install_canvas_menu
 from ui.course import install_course
 from ui.custom_op import install_custom_ops
 from ui.examples_panel import ExamplesPanel
 from ui.export_menu import ExportMenu
 from ui.files import DocumentFiles
+from ui.graph_drop import install_graph_drop
 from ui.guard import ActionGuard
 from ui.help_menu import install_help
 from ui.import_weights import install_import_weights
 from ui.input_drop import install_input_pad
 from ui.inspector import Inspector
+from ui.keyboard_settings import install_keyboard_settings
 from ui.lessons import install_lessons
 from ui.palette import PaletteWidget
 from ui.preferences import install_preferences, undo_limit
@@ -48,6 +51,8 @@ from ui.welcome import install_welcome
 from ui.wheel_guard import install_wheel_guard
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
+CANVAS_MENU_EDIT += ("rename", "bypass", "find_in_graph", None, "group", "ungroup", "enter_group")
+CANVAS_MENU_EDIT += ("leave_group",)  # issue 29; the others: ui/canvas/tools.py
 CANVAS_MENU_VIEW = ("fit", "layout", "snap")
 
 
@@ -96,6 +101,9 @@ class MainWindow(QMainWindow):
         install_lessons(self)
         install_custom_ops(self)
         install_import_weights(self)
+        install_graph_drop(self)
+        install_canvas_menu(self)
+        install_keyboard_settings(self)
         install_welcome(self)
         install_help(self)  # last: Help ends the menu bar
         self.setWindowTitle(self.files.title())

@@ -45,6 +45,8 @@ WRITES = [
     (lambda d: d.set_loss("m"), [(K.LOSS_CHANGED, None)]),
     (lambda d: d.set_info("a name", "what it is"), [(K.INFO_CHANGED, None)]),
     (lambda d: d.replace_with(GraphDocument()), [(K.RESET, None)]),
+    (lambda d: d.set_groups({}), [(K.GROUPS_CHANGED, None)]),
+    (lambda d: d.set_canvas({"wire_style": "straight"}), [(K.CANVAS_CHANGED, None)]),
     (
         lambda d: d.remove_nodes(["m"]),
         [(K.EDGE_REMOVED, DocEdge("x", "m", "a")), (K.NODE_REMOVED, "m")],

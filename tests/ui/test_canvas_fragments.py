@@ -78,3 +78,26 @@ def test_dropped_input_is_a_scalar_and_conv_starts_at_3x3():
         dropped_nodes(doc, "template:Nothing", (0, 0))
     with pytest.raises(KeyError):
         dropped_nodes(doc, "relu", (0, 0))
+
+
+def test_three_wired_nodes_copied_in_one_window_paste_into_another(canvas):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from graphlab.examples import open_graph
+    from graphlab.fragments import parse_fragment
+
+    first = canvas(open_graph("sigmoid-neuron"))
+    first.scene.select_ids(["neg", "e", "den"])  # neg -> e -> den: two wires among them
+    first.key(Qt.Key_C, Qt.ControlModifier)
+    text = QApplication.clipboard().text()
+    assert parse_fragment(text) is not None and '"format": "graphlab"' in text
+    second = canvas()
+    second.view.activateWindow()
+    second.view.setFocus()
+    second.key(Qt.Key_V, Qt.ControlModifier)
+    assert sorted(n.op for n in second.doc.nodes.values()) == ["add", "exp", "negate"]
+    assert len(second.doc.edges) == 2
+    assert {(e.src, e.dst) for e in second.doc.edges} == {("neg", "e"), ("e", "den")}
+    second.stack.undo()
+    assert second.doc.nodes == {}

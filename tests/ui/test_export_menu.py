@@ -32,6 +32,7 @@ def test_the_file_menu_has_every_export(window):
         "ONNX model...",
         "PyTorch module...",
         "Picture (PNG)...",
+        "Picture with parameters (PNG)...",
         "Picture (SVG)...",
     ]
 
@@ -56,3 +57,29 @@ def test_an_export_that_fails_says_why(window, tmp_path, monkeypatch):  # replac
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
     assert not window.export_menu.export("PyTorch module...", str(tmp_path / "missing" / "g.py"))
     assert shown and "missing/g." in shown[0] and "could not save" in shown[0]
+
+
+def test_a_png_exported_from_the_window_opens_as_the_graph_dropped_or_opened(window, tmp_path):
+    """Export a picture (with parameters), then drop it on the canvas: the same graph opens,
+    unnamed (saving asks for a .graphlab file), parameters included."""
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from graphlab.fileformat import document_to_dict
+
+    png = tmp_path / "g.png"
+    assert window.export_menu.export("Picture with parameters (PNG)...", str(png))
+    before = document_to_dict(window.doc)
+    window.files.new()
+    assert document_to_dict(window.doc) != before
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(png))])
+    corner = QPoint(5, 5)  # empty canvas, not an input node
+    enter = QDragEnterEvent(corner, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(window.view.viewport(), enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(corner), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(window.view.viewport(), drop)
+    assert drop.isAccepted()
+    assert document_to_dict(window.doc) == before and window.files.path is None

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QUndoCommand
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QMessageBox
 
 from engine.errors import GraphError
 from graphlab.document import DocEdge, DocNode, GraphDocument
@@ -15,6 +15,7 @@ from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F4
 from ui.canvas.editing import Editor
 from ui.commands import SetLabel
 from ui.guard import same_document
+from ui.keyboard_settings import KeyboardDialog
 from ui.preferences import UNDO_LIMIT, UNDO_LIMIT_KEY
 
 
@@ -198,6 +199,7 @@ def test_every_menu_action_of_the_window_runs_through_the_guard(window, monkeypa
     document first, and with every dialog cancelled none raises."""
     for name in ("getOpenFileName", "getSaveFileName"):
         monkeypatch.setattr(QFileDialog, name, lambda *a, **k: ("", ""))
+    monkeypatch.setattr(KeyboardDialog, "exec", lambda self: QDialog.Rejected)  # Settings
     snapshots = []
     snapshot = GraphDocument.snapshot
     monkeypatch.setattr(GraphDocument, "snapshot", lambda doc: snapshots.append(1) or snapshot(doc))

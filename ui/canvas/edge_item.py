@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from graphlab.document import DocEdge
+from ui.canvas.wire_path import wire_path
 from ui.theme import canvas_colour
 
 #: width of the band around a curve that a right-click or hover still hits (scene units)
@@ -15,10 +16,7 @@ HIT_WIDTH = 10.0
 
 def curve(start: QPointF, end: QPointF) -> QPainterPath:
     """A cubic from ``start`` leaving rightwards to ``end`` arriving from the left."""
-    bend = max(40.0, abs(end.x() - start.x()) * 0.5)
-    path = QPainterPath(start)
-    path.cubicTo(start + QPointF(bend, 0.0), end - QPointF(bend, 0.0), end)
-    return path
+    return wire_path(start, end)
 
 
 _pen: QPen | None = None
@@ -58,6 +56,10 @@ class EdgeItem(QGraphicsPathItem):
         self.setFlag(QGraphicsPathItem.ItemIsSelectable)
         self.refresh()
 
+    #: reroute points ((x, y) in the scene) and the wire style (issue 29; ui/canvas/extras.py)
+    via: tuple = ()
+    style = "curved"
+
     def paint(self, painter, option, widget=None) -> None:
         if self.isSelected():  # the curve itself highlighted, not Qt's dashed box
             painter.setPen(SELECTED_PEN)
@@ -66,7 +68,8 @@ class EdgeItem(QGraphicsPathItem):
         super().paint(painter, option, widget)
 
     def refresh(self) -> None:
-        self.setPath(curve(self.src.output_pos(), self.dst.input_pos(self.edge.port)))
+        start, end = self.src.output_pos(), self.dst.input_pos(self.edge.port)
+        self.setPath(wire_path(start, end, self.via, self.style))
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()

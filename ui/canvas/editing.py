@@ -8,6 +8,7 @@ import json
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
+from graphlab.document import DocEdge
 from graphlab.fragments import (
     dropped_nodes,
     fragment,
@@ -15,8 +16,11 @@ from graphlab.fragments import (
     parse_fragment,
     starter_inputs,
 )
+from graphlab.groups import copied_groups, top_level, with_members
+from graphlab.groups import leaves as group_leaves
 from graphlab.layout import layered_positions
 from ui.commands import AddNodes, Disconnect, MoveNodes, RemoveNodes
+from ui.group_commands import SetGroups
 
 #: how far each paste or duplicate lands from the copied nodes (scene units)
 PASTE_OFFSET = 40.0
@@ -33,10 +37,34 @@ class Editor:
     def doc(self):
         return self.scene.doc
 
+    def selected(self) -> list[str]:
+        """The selected nodes and every node inside the selected groups, in document order."""
+        chosen = set(self.scene.selected_ids())
+        for gid in self.scene.groups.selected_groups():
+            chosen.update(group_leaves(self.doc.groups, gid))
+        return [nid for nid in self.doc.nodes if nid in chosen]
+
+    def push_add(self, nodes, edges, text: str, pasted=None, starts=None) -> None:
+        """Add ``nodes`` and ``edges`` (and the ``pasted`` groups of them) as one undo step;
+        inside an entered group what is not in a pasted group joins it. ``starts``: the
+        values new inputs start at."""
+        stack, scope = self.scene.stack, self.scene.groups.scope
+        stack.beginMacro(text)
+        stack.push(AddNodes(self.doc, nodes, edges, text, starts))
+        if scope or pasted:
+            groups = {**self.doc.groups, **(pasted or {})}
+            if scope:
+                top = top_level(pasted or {}, [*(pasted or {}), *(n.id for n in nodes)])
+                groups = with_members(groups, scope, top)
+            stack.push(SetGroups(self.doc, groups, text))
+        stack.endMacro()
+
     def delete(self) -> None:
         """Delete the selected nodes (with their wires), or else the selected wires, as one
-        undo step (a rubber band that caught wires beside nodes removes only the nodes)."""
-        ids = self.scene.selected_ids()
+        undo step (a rubber band that caught wires beside nodes removes only the nodes);
+        selected frames and notes go as their own step."""
+        ids = self.selected()
+        self.scene.extras.delete_selected()
         if ids:
             self.scene.stack.push(RemoveNodes(self.doc, ids))
             return
@@ -48,7 +76,7 @@ class Editor:
             self.scene.stack.endMacro()
 
     def copy(self) -> None:
-        ids = self.scene.selected_ids()
+        ids = self.selected()
         if not ids:
             return
         # plain text: a QMimeData handed to the clipboard crashed Python at exit (offscreen)
@@ -56,7 +84,7 @@ class Editor:
         self._pastes = 0
 
     def cut(self) -> None:
-        ids = self.scene.selected_ids()
+        ids = self.selected()
         if ids:
             self.copy()
             self.scene.stack.push(RemoveNodes(self.doc, ids, "Cut"))
@@ -76,7 +104,7 @@ class Editor:
         self._add(part, offset, "Paste")
 
     def duplicate(self) -> None:
-        ids = self.scene.selected_ids()
+        ids = self.selected()
         if ids:
             part = parse_fragment(fragment(self.doc, ids))
             if part is not None:
@@ -84,8 +112,14 @@ class Editor:
 
     def _add(self, part, offset, text: str) -> None:
         nodes, edges = instantiate(self.doc, part, offset)
-        self.scene.stack.push(AddNodes(self.doc, nodes, edges, text))
+        id_map = {old: n.id for old, n in zip(part.nodes, nodes, strict=True)}
+        taken = {*self.doc.nodes, *self.doc.groups, *id_map.values()}
+        pasted = copied_groups(part.groups, id_map, taken, offset)
+        self.push_add(nodes, edges, text, pasted)
         self.scene.select_ids([n.id for n in nodes])
+        for gid in pasted:
+            if gid in self.scene.groups.items:
+                self.scene.groups.items[gid].setSelected(True)
 
     def drop(self, payload: str, pos: QPointF) -> list[str]:
         """Create what palette ``payload`` names at ``pos``; returns the new node ids."""
@@ -93,11 +127,23 @@ class Editor:
             pos = self.scene.snap(pos)
         nodes, edges = dropped_nodes(self.doc, payload, (pos.x(), pos.y()))
         name = payload.partition(":")[2]
-        starts = starter_inputs(nodes)
-        self.scene.stack.push(AddNodes(self.doc, nodes, edges, f"Add {name}", starts))
+        self.push_add(nodes, edges, f"Add {name}", starts=starter_inputs(nodes))
         ids = [n.id for n in nodes]
         self.scene.select_ids(ids)
         return ids
+
+    def add_wired(self, payload: str, pos: QPointF, src: str, fit: tuple[int, str]) -> str:
+        """Create ``payload`` at ``pos`` with ``src`` wired into port ``fit`` = (index of the
+        dropped node, port), as one undo step; returns the new node's id."""
+        if self.scene.snap_to_grid:
+            pos = self.scene.snap(pos)
+        nodes, edges = dropped_nodes(self.doc, payload, (pos.x(), pos.y()))
+        target = nodes[fit[0]]
+        edges = [*edges, DocEdge(src, target.id, fit[1])]
+        name = payload.partition(":")[2]
+        self.push_add(nodes, edges, f"Add {name} after {src}")
+        self.scene.select_ids([n.id for n in nodes])
+        return target.id
 
     def layout(self) -> None:
         """Automatic layered layout as one MoveNodes (nothing when already laid out)."""

@@ -182,7 +182,7 @@ class NodeItem(QGraphicsItem):
         elif change == QGraphicsItem.ItemSelectedHasChanged:
             self.update()
             self._overview_changed()
-        return super().itemChange(change, value)
+        return QGraphicsItem.itemChange(self, change, value)  # GroupItem reuses this method
 
     def _overview_changed(self) -> None:
         scene = self.scene()

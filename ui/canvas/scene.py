@@ -18,12 +18,16 @@ from engine.ops.base import fmt
 from graphlab.analysis import Analysis
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change, DocEdge, GraphDocument
+from graphlab.groups import moved as moved_groups
 from ui.canvas import node_item
 from ui.canvas.edge_item import EdgeItem, restyle_edges
+from ui.canvas.extras import CanvasExtras
+from ui.canvas.groups_layer import GroupLayer
 from ui.canvas.node_item import PORT_HIT, PORT_MIN_PX, NodeItem
 from ui.canvas.overview import OverviewItem, overview_wanted
 from ui.canvas.wiring import Wiring
 from ui.commands import MoveNodes
+from ui.group_commands import SetGroups
 from ui.theme import canvas_colour
 
 GRID = 20.0
@@ -55,6 +59,8 @@ class GraphScene(QGraphicsScene):
 
     selectedNodesChanged = Signal(list)
     analysisChanged = Signal(object)
+    #: a wire from node ``src`` was released over empty canvas at a scene point
+    wireDropped = Signal(str, QPointF)
 
     def __init__(self, doc: GraphDocument, stack: QUndoStack, parent=None) -> None:
         super().__init__(parent)
@@ -76,6 +82,12 @@ class GraphScene(QGraphicsScene):
         self._rebuild()
         self.refresh_analysis()
         doc.subscribe(self._on_change, STRUCTURE | {ChangeKind.NODE_MOVED})
+        #: groups: the scope shown, group items, rerouted wires (subscribed after the scene)
+        self.groups = GroupLayer(self)
+        self.groups.apply()
+        #: bypass tint, frames, notes, reroute points, wire style (after the groups)
+        self.extras = CanvasExtras(self)
+        self.extras.apply()
 
     def _take_colours(self) -> None:
         self.setBackgroundBrush(canvas_colour("background"))
@@ -97,6 +109,9 @@ class GraphScene(QGraphicsScene):
         """Stop following the document (before dropping this scene); safe to repeat."""
         with contextlib.suppress(ValueError):
             self.doc.unsubscribe(self._on_change)
+        with contextlib.suppress(ValueError):
+            self.doc.unsubscribe(self.groups._on_change)
+        self.extras.detach()
 
     # -- following the document -----------------------------------------------------------
 
@@ -267,8 +282,8 @@ class GraphScene(QGraphicsScene):
         return next((i for i in self.items(pos) if isinstance(i, EdgeItem)), None)
 
     def nodes_rect(self) -> QRectF:
-        """The rectangle holding every node (one pass over the nodes; empty when none)."""
-        items = list(self.nodes.values())
+        """The rectangle holding every node shown (one pass over the nodes; empty when none)."""
+        items = [i for i in self.nodes.values() if i.isVisible()] + [*self.groups.items.values()]
         if not items:
             return QRectF()
         xs = [i.x() for i in items]
@@ -308,8 +323,15 @@ class GraphScene(QGraphicsScene):
             item = self.nodes[nid]
             if (item.x(), item.y()) != self.doc.nodes[nid].pos:
                 moved[nid] = (item.x(), item.y())
+        if len(moved) == 1 and self.wiring.insert_dropped(next(iter(moved)), moved):
+            moved = {}  # dropped onto a wire: moved and inserted as one step
         if moved:
             self.stack.push(MoveNodes(self.doc, moved))
+        positions = self.groups.moved()
+        if positions:
+            self.stack.push(
+                SetGroups(self.doc, moved_groups(self.doc.groups, positions), "Move group")
+            )
 
     # -- background grid ------------------------------------------------------------------
 

@@ -4,17 +4,23 @@ and the edit actions the main window puts in its menus and toolbar."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPixmapCache
+from PySide6.QtGui import QAction, QCursor, QKeySequence, QPainter, QPixmapCache
 from PySide6.QtWidgets import QGraphicsView, QInputDialog, QMenu
 
 from engine.errors import GraphLabError
 from graphlab.fragments import PALETTE_MIME
 from ui.canvas.editing import Editor
+from ui.canvas.extras_items import FrameItem, NoteItem, RerouteHandle
+from ui.canvas.grouping import Breadcrumb, Grouper
 from ui.canvas.node_item import NODE_WIDTH, TITLE_H
+from ui.canvas.quick_add import QuickAdd
+from ui.canvas.tools import Tools, tool_specs
 from ui.commands import Disconnect, SetLabel
 from ui.guard import ActionGuard
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
+#: items that take their own double-click (rename a frame, edit a note, remove a point)
+EXTRA_ITEMS = (FrameItem, NoteItem, RerouteHandle)
 #: fit never magnifies beyond this (a lone node should not fill the screen)
 FIT_MAX_ZOOM = 1.5
 FIT_MARGIN = 40.0
@@ -28,6 +34,8 @@ class GraphView(QGraphicsView):
     def __init__(self, scene, parent=None) -> None:
         super().__init__(scene, parent)
         self.editor = Editor(scene)
+        self.grouper = Grouper(self)
+        self.tools = Tools(self)
         #: runs the view's actions and menus (a window puts its own guard here)
         self.guard = ActionGuard(scene.doc, scene.stack, self)
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
@@ -44,6 +52,11 @@ class GraphView(QGraphicsView):
         self._space = False
         self._pan_from: QPointF | None = None
         self._actions = self._make_actions()
+        self.breadcrumb = Breadcrumb(self)
+        self.quick_add = QuickAdd(self)
+        scene.wireDropped.connect(
+            lambda src, at: self.guard.run("Add a node", self.quick_add.open_for_wire, src, at)
+        )
 
     # -- actions --------------------------------------------------------------------------
 
@@ -59,9 +72,14 @@ class GraphView(QGraphicsView):
             ("fit", "Fit to view", QKeySequence("F"), self.fit_to_view),
             ("layout", "Automatic layout", QKeySequence("Ctrl+L"), self.layout),
             ("snap", "Snap to grid", QKeySequence(), self._set_snap),
+            ("rename", "Rename…", QKeySequence("F2"), self.rename_selected),
+            ("group", "Group", QKeySequence("Ctrl+G"), self.grouper.group),
+            ("ungroup", "Ungroup", QKeySequence("Ctrl+Shift+G"), self.grouper.ungroup),
+            ("enter_group", "Quick add / enter group", QKeySequence("Tab"), self.tab),
+            ("leave_group", "Leave group", QKeySequence("Alt+Up"), self.grouper.leave),
         ]
         actions = {}
-        for name, text, keys, slot in specs:
+        for name, text, keys, slot in [*specs, *tool_specs(self)]:
             action = QAction(text, self)
             action.setShortcut(keys)
             # only while the canvas has focus: Del or F typed into a field must not edit nodes
@@ -76,8 +94,27 @@ class GraphView(QGraphicsView):
         return actions
 
     def edit_actions(self) -> dict[str, QAction]:
-        """name -> QAction: delete, cut, copy, paste, duplicate, select_all, fit, layout, snap."""
+        """name -> QAction: delete, cut, copy, paste, duplicate, select_all, fit, layout, snap,
+        rename, group, ungroup, enter_group, leave_group, and the tools of ui/canvas/tools.py."""
         return dict(self._actions)
+
+    def tab(self) -> None:
+        """Tab: enter the selected group, else open the quick-add box at the cursor."""
+        if not self.grouper.enter():
+            at = self.viewport().mapFromGlobal(QCursor.pos())
+            if not self.viewport().rect().contains(at):
+                at = self.viewport().rect().center()
+            self.quick_add.open_at(at)
+
+    def rename_selected(self) -> None:
+        """F2: rename the selected node (or group)."""
+        groups, nodes = self.scene().groups.selected_groups(), self.scene().selected_ids()
+        if len(groups) + len(nodes) == 1:
+            self.grouper.rename(groups[0]) if groups else self.rename(nodes[0])
+
+    def add_at(self, payload: str, at: QPointF) -> bool:
+        """Add palette ``payload`` with its title at scene point ``at`` (one undo step)."""
+        return self._drop(payload, at)
 
     def _set_snap(self, on: bool) -> None:
         self.scene().snap_to_grid = on
@@ -159,6 +196,8 @@ class GraphView(QGraphicsView):
         super().keyReleaseEvent(event)
 
     def mousePressEvent(self, event) -> None:
+        if self.quick_add.isVisible():
+            self.quick_add.close_box()
         pan = event.button() == Qt.MiddleButton or (event.button() == Qt.LeftButton and self._space)
         if pan:
             self._pan_from = event.position()
@@ -229,6 +268,11 @@ class GraphView(QGraphicsView):
         """The menu for what lies at ``view_pos``: a node, an edge or the background."""
         scene, menu = self.scene(), QMenu(self)
         at = self.mapToScene(view_pos)
+        group = scene.groups.item_at(at)
+        if group is not None:
+            scene.clearSelection()
+            group.setSelected(True)
+            return self.grouper.menu(group.gid)
         node = scene.node_at(at)
         edge = None if node else scene.edge_at(at)
         if node is not None:
@@ -249,10 +293,26 @@ class GraphView(QGraphicsView):
         return menu
 
     def mouseDoubleClickEvent(self, event) -> None:
-        """A double click on a node renames it."""
-        node = self.scene().node_at(self.mapToScene(event.position().toPoint()))
+        """A double click on a node renames it, on a group enters it, on a wire adds a reroute
+        point, on the empty canvas opens the quick-add box there."""
+        at = self.mapToScene(event.position().toPoint())
+        group = self.scene().groups.item_at(at)
+        if group is not None and event.button() == Qt.LeftButton:
+            self.guard.run("Enter group", self.grouper.enter, group.gid)
+            event.accept()
+            return
+        node = self.scene().node_at(at)
         if node is not None and event.button() == Qt.LeftButton:
             self.rename(node.nid)
+            event.accept()
+            return
+        on_extra = any(isinstance(i, EXTRA_ITEMS) for i in self.scene().items(at))
+        edge = self.scene().edge_at(at)
+        if event.button() == Qt.LeftButton and not on_extra:
+            if edge is None:
+                self.quick_add.open_at(event.position().toPoint())  # empty canvas: add here
+            else:
+                self.guard.run("Reroute point", self.scene().extras.add_point, edge.edge, at)
             event.accept()
             return
         super().mouseDoubleClickEvent(event)

@@ -11,9 +11,10 @@ from PySide6.QtCore import QPointF, Qt, QTimer
 
 from graphlab.document import DocEdge
 from graphlab.names import with_labels
+from graphlab.wire_targets import insertion_port
 from ui.canvas.badge import MessageItem
 from ui.canvas.edge_item import WireItem
-from ui.commands import Connect, Disconnect
+from ui.commands import Connect, Disconnect, MoveNodes
 
 #: how long a refusal stays next to the cursor
 MESSAGE_MS = 3000
@@ -102,18 +103,20 @@ class Wiring:
     def release(self, pos: QPointF) -> None:
         """Connect, reconnect, detach, or refuse with the reason shown at ``pos``."""
         scene, doc = self.scene, self.scene.doc
-        target, detached = self._target_at(pos), self.detached
+        target, detached, source = self._target_at(pos), self.detached, self.source
         problem = None if target in (None, detached) else self._problem(target)
         over_output = self._over_output(pos)
         self.cancel()
         if over_output:
             self.show_message(OUTPUT_TO_OUTPUT, pos)
             return
-        if target == detached:
+        if target == detached is not None:
             return
         if target is None:
             if detached is not None:
                 scene.stack.push(Disconnect(doc, detached))
+            elif scene.node_at(pos) is None:  # into empty space: offer what can take it
+                scene.wireDropped.emit(source, pos)
             return
         if problem:
             self.show_message(problem, pos)
@@ -126,6 +129,30 @@ class Wiring:
         scene.stack.push(Disconnect(doc, detached))
         scene.stack.push(Connect(doc, target))
         scene.stack.endMacro()
+
+    def insert_dropped(self, nid: str, moved: dict) -> bool:
+        """Node ``nid``, unwired, was dropped onto a wire: put it into the wire (with the
+        move, as one undo step) when the shapes fit; say why not otherwise."""
+        scene, doc = self.scene, self.scene.doc
+        item = scene.nodes[nid]
+        if any(e.src == nid or e.dst == nid for e in doc.edges):
+            return False
+        centre = item.sceneBoundingRect().center()
+        under = [i for i in scene.items(centre) if getattr(i, "edge", None) in scene.edges]
+        if not under:
+            return False
+        edge = under[0].edge
+        port = insertion_port(doc, nid, edge)
+        if port is None:
+            self.show_message(f"{nid} does not fit between {edge.src} and {edge.dst}", centre)
+            return False
+        scene.stack.beginMacro(f"Insert {nid} between {edge.src} and {edge.dst}")
+        scene.stack.push(MoveNodes(doc, moved))
+        scene.stack.push(Disconnect(doc, edge))
+        scene.stack.push(Connect(doc, DocEdge(edge.src, nid, port)))
+        scene.stack.push(Connect(doc, DocEdge(nid, edge.dst, edge.port)))
+        scene.stack.endMacro()
+        return True
 
     def cancel(self) -> None:
         """End the drag without changing anything (Esc, or before acting on a release)."""

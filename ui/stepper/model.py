@@ -35,6 +35,8 @@ class StepperModel(QObject):
         self.error = ""
         #: a past training step to walk instead of the document (graphlab.replay.ReplayedStep)
         self.replayed = None
+        #: (events, index) -> the position a step showing events[index] reaches (groups)
+        self.over = lambda events, index: index + 1
         self.play_timer = QTimer(self)
         self.play_timer.setInterval(600)
         self.play_timer.timeout.connect(self._play_tick)
@@ -94,12 +96,12 @@ class StepperModel(QObject):
     def step_forward(self) -> None:
         """One more forward event (nothing once the forward pass is shown)."""
         if self.ensure_trace() and self.position < self.forward_count:
-            self.jump(self.position + 1)
+            self.jump(self.over(self.events, self.position))
 
     def step_backward(self) -> None:
         """One more backward event (the forward pass completes first)."""
-        if self.ensure_trace():
-            self.jump(max(self.position, self.forward_count) + 1)
+        if self.ensure_trace() and max(self.position, self.forward_count) < len(self.events):
+            self.jump(self.over(self.events, max(self.position, self.forward_count)))
 
     def run_forward(self) -> None:
         if self.ensure_trace():

@@ -78,12 +78,18 @@ class StepOverlay:
         scene.selectedNodesChanged.connect(lambda _ids: self.layout())
 
     def _anchors(self) -> dict[str, tuple[list[QPointF], list[QPointF]]]:
-        """Each key's candidate points for a chip and for a dot, best first: along its edge,
-        or right of a sink's output (kept until a node moves or the scene is rebuilt)."""
+        """Each key's candidate points for a chip and for a dot, best first: along its edge
+        as drawn (a wire into a collapsed group ends at the group's port; a hidden one has
+        none), or right of a sink's output (its group's output port when collapsed); kept
+        until a node moves, a group opens or closes, or the scene is rebuilt."""
         if self._anchor_cache is None:
             anchors = {}
+            groups = self.scene.groups
             for edge, item in self.scene.edges.items():
-                path = item.path()
+                drawn = groups.drawn(edge, item)
+                if drawn is None:
+                    continue
+                path = drawn.path()
                 anchors[edge_key(edge)] = (
                     [path.pointAtPercent(t) for t in ANCHOR_CHOICES],
                     [path.pointAtPercent(t) for t in DOT_CHOICES],
@@ -91,7 +97,8 @@ class StepOverlay:
             feeding = {e.src for e in self.scene.edges}
             for nid, item in self.scene.nodes.items():
                 if nid not in feeding:
-                    out = item.output_pos()
+                    gid = groups.gate_of(nid)
+                    out = groups.items[gid].output_pos(nid) if gid else item.output_pos()
                     points = [out + QPointF(SINK_OFFSET + dx, 0.0) for dx in (0.0, 12.0, 24.0)]
                     anchors[nid] = (points[:1], points)
             self._anchor_cache = anchors
@@ -158,20 +165,23 @@ class StepOverlay:
                 sink_grads[event.node] = event.grad_out
                 for port, grad in event.input_grads.items():
                     grads[(event.node, port)] = grad
-        for edge in self.scene.edges:
+        groups = self.scene.groups  # a wire or node hidden in a group shows no label
+        for edge, item in self.scene.edges.items():
+            shown = groups.drawn(edge, item) is not None
             value_label, grad_label = self.labels[edge_key(edge)]
-            self._set(value_label, edge.src, values.get(edge.src))
-            grad = grads.get((edge.dst, edge.port))
+            self._set(value_label, edge.src, values.get(edge.src) if shown else None)
+            grad = grads.get((edge.dst, edge.port)) if shown else None
             self._set(grad_label, f"dL/d{edge.src} via {edge.dst}", grad)
         for key, (value_label, grad_label) in self.labels.items():
             if key in self.scene.nodes:
-                self._set(value_label, key, values.get(key))
-                self._set(grad_label, f"dL/d{key}", sink_grads.get(key))
+                shown = groups.item_of(key) is not None
+                self._set(value_label, key, values.get(key) if shown else None)
+                self._set(grad_label, f"dL/d{key}", sink_grads.get(key) if shown else None)
         last = events[-1].node if events else ""
         self.current = last
         self.layout()
-        if last in self.scene.nodes:
-            self.highlight.frame(last, self.scene.nodes[last])
+        if groups.item_of(last) is not None:
+            self.highlight.frame(last, groups.item_of(last))
         else:
             self.highlight.clear()
 

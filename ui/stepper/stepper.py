@@ -10,8 +10,9 @@ from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.document import Change
 from graphlab.explain import Explanation, gradient_summary
 from graphlab.names import display_names
-from ui.stepper.explanation_panel import ExplanationPanel, explanation_at, node_explanation
+from ui.stepper.explanation_panel import ExplanationPanel, node_explanation
 from ui.stepper.gradcheck_panel import GradientCheckPanel
+from ui.stepper.group_steps import GroupSteps
 from ui.stepper.model import StepperModel
 from ui.stepper.overlay import StepOverlay
 from ui.stepper.pulses import GradientPulses
@@ -30,6 +31,8 @@ class Stepper:
     def __init__(self, window) -> None:
         self.window = window
         self.model = StepperModel(window.doc, window)
+        self.groups = GroupSteps(window)
+        self.model.over = self.groups.over
         self.overlay = StepOverlay(window.scene)
         self.pulses = GradientPulses(window.scene, window)
         self.training = TrainingOverlay(window)
@@ -76,6 +79,9 @@ class Stepper:
         self.toolbar.timeline.valueChanged.connect(guard.slot("Timeline", m.jump))
         m.changed.connect(self.refresh)
         m.failed.connect(self._failed)
+        self.window.scene.groups.scopeChanged.connect(
+            lambda _: (self.overlay.place(), self.refresh())
+        )
         self.gradcheck.nodeChosen.connect(self.window.select_node)
         self.window.scene.selectedNodesChanged.connect(guard.slot("Explain", self.explain_nodes))
 
@@ -133,7 +139,7 @@ class Stepper:
         shown = m.shown()
         self.overlay.show(shown)
         names = display_names(self.window.doc)
-        explanation = explanation_at(shown, m.graph, names) if shown else None
+        explanation = self.groups.explanation(shown, m.graph, names) if shown else None
         if explanation is not None and m.position == len(m.events) > m.forward_count:
             explanation.lines.append(gradient_summary(shown, names))  # the whole pass done
         self.panel.show_explanation(explanation)
