@@ -43,14 +43,16 @@ class Editor:
         inside an entered group what is not in a pasted group joins it."""
         stack, scope = self.scene.stack, self.scene.groups.scope
         stack.beginMacro(text)
-        stack.push(AddNodes(self.doc, nodes, edges, text))
-        if scope or pasted:
-            groups = {**self.doc.groups, **(pasted or {})}
-            if scope:
-                top = top_level(pasted or {}, [*(pasted or {}), *(n.id for n in nodes)])
-                groups = with_members(groups, scope, top)
-            stack.push(SetGroups(self.doc, groups, text))
-        stack.endMacro()
+        try:  # a failure must not leave the macro open (the guard then restores the document)
+            stack.push(AddNodes(self.doc, nodes, edges, text))
+            if scope or pasted:
+                groups = {**self.doc.groups, **(pasted or {})}
+                if scope:
+                    top = top_level(pasted or {}, [*(pasted or {}), *(n.id for n in nodes)])
+                    groups = with_members(groups, scope, top)
+                stack.push(SetGroups(self.doc, groups, text))
+        finally:
+            stack.endMacro()
 
     def delete(self) -> None:
         ids = self.selected()

@@ -44,8 +44,11 @@ class StepOverlay:
         return path.pointAtPercent(0.5)
 
     def _anchors(self) -> dict[str, QPointF]:
-        drawn = {e: self.scene.groups.drawn(e, item) for e, item in self.scene.edges.items()}
-        anchors = {edge_key(e): self._edge_anchor(i) for e, i in drawn.items() if i is not None}
+        groups = self.scene.groups  # a wire into a group: by its rerouted curve
+        anchors = {
+            edge_key(e): self._edge_anchor(groups.drawn(e, item) or item)
+            for e, item in self.scene.edges.items()
+        }
         feeding = {e.src for e in self.scene.edges}
         for nid, item in self.scene.nodes.items():
             if nid not in feeding:  # a sink: by its output, or its group's output port
