@@ -58,3 +58,20 @@ def test_the_output_of_a_collapsed_group_carries_the_sinks_labels(grouped):
     value_label = stepper.overlay.labels["f"][0]
     port = grouped.scene.groups.items[gid].output_pos("f")
     assert (value_label.pos() - port).manhattanLength() < 80
+
+
+def test_stepping_after_pasting_and_duplicating_a_group_keeps_every_label(grouped):
+    """Wires hidden in a collapsed group keep their (cleared) labels, shown again inside."""
+    grouped.scene.clearSelection()
+    (gid,) = grouped.doc.groups
+    grouped.scene.groups.items[gid].setSelected(True)
+    grouped.view.editor.duplicate()  # the stepper follows each added node and wire
+    assert len(grouped.doc.groups) == 2
+    grouped.stack.undo()  # one step (no macro left open)
+    assert list(grouped.doc.groups) == [gid]
+    stepper = grouped.stepper
+    stepper.model.run_forward()
+    assert "neg->e.x:value" not in stepper.overlay.visible_texts()
+    grouped.scene.groups.enter(gid)
+    stepper.model.run_forward()
+    assert stepper.overlay.visible_texts()["neg->e.x:value"].endswith("-1")

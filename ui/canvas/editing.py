@@ -50,14 +50,16 @@ class Editor:
         values new inputs start at."""
         stack, scope = self.scene.stack, self.scene.groups.scope
         stack.beginMacro(text)
-        stack.push(AddNodes(self.doc, nodes, edges, text, starts))
-        if scope or pasted:
-            groups = {**self.doc.groups, **(pasted or {})}
-            if scope:
-                top = top_level(pasted or {}, [*(pasted or {}), *(n.id for n in nodes)])
-                groups = with_members(groups, scope, top)
-            stack.push(SetGroups(self.doc, groups, text))
-        stack.endMacro()
+        try:  # a failure must not leave the macro open (the guard then restores the document)
+            stack.push(AddNodes(self.doc, nodes, edges, text, starts))
+            if scope or pasted:
+                groups = {**self.doc.groups, **(pasted or {})}
+                if scope:
+                    top = top_level(pasted or {}, [*(pasted or {}), *(n.id for n in nodes)])
+                    groups = with_members(groups, scope, top)
+                stack.push(SetGroups(self.doc, groups, text))
+        finally:
+            stack.endMacro()
 
     def delete(self) -> None:
         """Delete the selected nodes (with their wires), or else the selected wires, as one

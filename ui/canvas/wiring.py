@@ -147,11 +147,13 @@ class Wiring:
             self.show_message(f"{nid} does not fit between {edge.src} and {edge.dst}", centre)
             return False
         scene.stack.beginMacro(f"Insert {nid} between {edge.src} and {edge.dst}")
-        scene.stack.push(MoveNodes(doc, moved))
-        scene.stack.push(Disconnect(doc, edge))
-        scene.stack.push(Connect(doc, DocEdge(edge.src, nid, port)))
-        scene.stack.push(Connect(doc, DocEdge(nid, edge.dst, edge.port)))
-        scene.stack.endMacro()
+        try:  # a failure must not leave the macro open
+            scene.stack.push(MoveNodes(doc, moved))
+            scene.stack.push(Disconnect(doc, edge))
+            scene.stack.push(Connect(doc, DocEdge(edge.src, nid, port)))
+            scene.stack.push(Connect(doc, DocEdge(nid, edge.dst, edge.port)))
+        finally:
+            scene.stack.endMacro()
         return True
 
     def cancel(self) -> None:

@@ -79,17 +79,13 @@ class StepOverlay:
 
     def _anchors(self) -> dict[str, tuple[list[QPointF], list[QPointF]]]:
         """Each key's candidate points for a chip and for a dot, best first: along its edge
-        as drawn (a wire into a collapsed group ends at the group's port; a hidden one has
-        none), or right of a sink's output (its group's output port when collapsed); kept
+        as drawn (a wire into a collapsed group ends at the group's port), or right of a sink's output (its group's output port when collapsed); kept
         until a node moves, a group opens or closes, or the scene is rebuilt."""
         if self._anchor_cache is None:
             anchors = {}
             groups = self.scene.groups
             for edge, item in self.scene.edges.items():
-                drawn = groups.drawn(edge, item)
-                if drawn is None:
-                    continue
-                path = drawn.path()
+                path = (groups.drawn(edge, item) or item).path()  # hidden wires keep a label
                 anchors[edge_key(edge)] = (
                     [path.pointAtPercent(t) for t in ANCHOR_CHOICES],
                     [path.pointAtPercent(t) for t in DOT_CHOICES],
