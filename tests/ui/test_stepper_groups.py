@@ -49,7 +49,10 @@ def test_inside_the_group_each_node_is_a_step(grouped):
     assert model.current.node == "den"
 
 
-def test_the_output_of_a_collapsed_group_carries_the_sinks_labels(grouped):
+def test_the_output_of_a_collapsed_group_carries_the_sinks_labels(grouped, qtbot):
+    grouped.resize(1600, 1000)  # chips keep 9 pt on screen: room for them by the port
+    qtbot.waitUntil(lambda: grouped.width() == 1600)
+    grouped.view.fit_to_view()
     stepper = grouped.stepper
     stepper.model.run_forward()
     (gid,) = grouped.doc.groups

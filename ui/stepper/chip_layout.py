@@ -104,7 +104,9 @@ def place_chips(
     every zoom, so zooming in opens room for them. With ``visible`` (the view's scene rect)
     only the chips by it are placed with care (only the selected node's when more than
     SEARCHED are); the others are parked."""
-    placer = ChipPlacer([node.sceneBoundingRect() for node in scene.nodes.values()], scale)
+    blocks = [*scene.nodes.values(), *scene.groups.items.values()]
+    # what is drawn: nodes hidden in a collapsed group give way to the group's box
+    placer = ChipPlacer([item.sceneBoundingRect() for item in blocks if item.isVisible()], scale)
     ordered = sorted(chips, key=lambda chip: chip[0] not in first)
     if visible is not None:  # chips out of view wait, as dots on their edge, until in view
         near = visible.adjusted(*(d * visible.width() / 10 for d in (-1, -1, 1, 1)))
