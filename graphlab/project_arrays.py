@@ -19,11 +19,18 @@ from graphlab.npzfile import npz_headers, read_npz
 EXTRA_GROUPS = {OPTIMIZER_STATE}
 
 
+def parameter_members(params, state, convert=np.asarray) -> dict[str, np.ndarray]:
+    """``param:NODE`` and ``state:NODE:NAME`` -> array, each made by ``convert`` (a
+    document's arrays, or a compiled graph's with ``engine.backend.to_numpy``)."""
+    arrays = {f"param:{k}": convert(v) for k, v in params.items()}
+    for nid, named in state.items():
+        arrays.update({f"state:{nid}:{k}": convert(v) for k, v in named.items()})
+    return arrays
+
+
 def array_members(doc) -> dict[str, np.ndarray]:
     """Member name -> array for every array ``doc`` holds."""
-    arrays = {f"param:{k}": np.asarray(v) for k, v in doc.params.items()}
-    for nid, state in doc.state.items():
-        arrays.update({f"state:{nid}:{k}": np.asarray(v) for k, v in state.items()})
+    arrays = parameter_members(doc.params, doc.state)
     for group, named in doc.extra_arrays.items():
         arrays.update({f"extra:{group}:{k}": np.asarray(v) for k, v in named.items()})
     return arrays

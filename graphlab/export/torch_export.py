@@ -36,6 +36,7 @@ from graphlab.export import (
 )
 from graphlab.export.preprocess_export import stored_preprocessing, torch_arrays, torch_lines
 from graphlab.fileformat import write_atomically
+from graphlab.project_arrays import parameter_members
 
 #: names the generated file uses for itself
 RESERVED = ("self", "torch", "nn", "F", "np", "Path", "PARAMETERS", "svm_loss", "arrays")
@@ -367,11 +368,9 @@ def _schedule(schedule) -> str:
 
 
 def parameter_arrays(graph) -> dict[str, np.ndarray]:
-    """The arrays the module loads: ``param:<id>`` and ``state:<id>:<name>``."""
-    arrays = {f"param:{k}": to_numpy(v) for k, v in graph.params.items()}
-    for nid, state in graph.state.items():
-        arrays.update({f"state:{nid}:{k}": to_numpy(v) for k, v in state.items()})
-    return arrays
+    """The arrays the module loads: ``param:<id>`` and ``state:<id>:<name>`` (the project
+    file's names, :func:`graphlab.project_arrays.parameter_members`)."""
+    return parameter_members(graph.params, graph.state, to_numpy)
 
 
 def export_torch(doc: GraphDocument, path: str | os.PathLike) -> list[Path]:
