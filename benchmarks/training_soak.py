@@ -55,6 +55,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` (all its threads) in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait(app, seconds: float) -> None:
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
@@ -63,7 +69,8 @@ def wait(app, seconds: float) -> None:
 
 def soak(app, example: str, minutes: float, every: float) -> tuple[list[tuple], float]:
     """Train ``example`` in the window; the samples (t, window MB, trainer MB, p99 ms,
-    steps/s) and the Stop time in seconds."""
+    steps/s, window CPU, trainer CPU: cores busy over the interval) and the Stop time in
+    seconds."""
     window = open_window(example, "light")
     window.resize(1600, 1000)
     window.show()
@@ -76,21 +83,26 @@ def soak(app, example: str, minutes: float, every: float) -> tuple[list[tuple], 
     samples, heartbeat = [], Heartbeat()
     started = time.perf_counter()
     last_step, last_time = session.record.last_step, started
+    pids = (os.getpid(), child.pid if child else None)
+    last_cpu = [cpu_seconds(pid) if pid else float("nan") for pid in pids]
     heartbeat.start()
     while time.perf_counter() - started < minutes * 60:
         wait(app, every)
         now, step = time.perf_counter(), session.record.last_step
         gaps = heartbeat.gaps
         heartbeat.gaps = []
+        cpu = [cpu_seconds(pid) if pid else float("nan") for pid in pids]
         samples.append((
             now - started, rss_mb(os.getpid()), rss_mb(child.pid) if child else float("nan"),
             float(np.percentile(gaps, 99)) * 1000 if gaps else float("nan"),
             (step - last_step) / (now - last_time),
+            *((c - c0) / (now - last_time) for c, c0 in zip(cpu, last_cpu, strict=True)),
         ))  # fmt: skip
-        t, window_mb, trainer_mb, p99, rate = samples[-1]
-        print(f"  t {t:6.0f} s  window {window_mb:6.1f} MB  trainer {trainer_mb:6.1f} MB  "
-              f"p99 gap {p99:6.1f} ms  {rate:7.1f} steps/s", flush=True)  # fmt: skip
-        last_step, last_time = step, now
+        t, window_mb, trainer_mb, p99, rate, window_cpu, trainer_cpu = samples[-1]
+        print(f"  t {t:6.0f} s  window {window_mb:6.1f} MB {window_cpu:4.2f} CPU  trainer "
+              f"{trainer_mb:6.1f} MB {trainer_cpu:4.2f} CPU  p99 gap {p99:6.1f} ms  "
+              f"{rate:7.1f} steps/s", flush=True)  # fmt: skip
+        last_step, last_time, last_cpu = step, now, cpu
     heartbeat.stop()
     done = QEventLoop()
     dashboard.finished.connect(done.quit)

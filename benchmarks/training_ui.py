@@ -65,13 +65,14 @@ def in_app(window, epochs: int) -> tuple[float, list[float]]:
     """Train through the dashboard; (steps per second, event-loop gaps in seconds)."""
     dashboard = window.training
     arrivals: list[tuple[float, int]] = []  # (time a batch of steps reached us, its last step)
-    original = TrainingBridge.on_steps
+    original = TrainingBridge.on_batch
 
-    def timed_on_steps(bridge, steps):
-        arrivals.append((time.perf_counter(), steps[-1][1]))
-        original(bridge, steps)
+    def timed_on_batch(bridge, steps, epochs):
+        if steps:
+            arrivals.append((time.perf_counter(), steps[-1][1]))
+        original(bridge, steps, epochs)
 
-    TrainingBridge.on_steps = timed_on_steps
+    TrainingBridge.on_batch = timed_on_batch
     heartbeat = Heartbeat()
     loop = QEventLoop()
     dashboard.finished.connect(loop.quit)
@@ -80,7 +81,7 @@ def in_app(window, epochs: int) -> tuple[float, list[float]]:
         heartbeat.start()
         loop.exec()
     finally:
-        TrainingBridge.on_steps = original
+        TrainingBridge.on_batch = original
     heartbeat.stop()
     dashboard.finished.disconnect(loop.quit)
     (start, first), (end, last) = arrivals[0], arrivals[-1]

@@ -124,6 +124,9 @@ class StatsRequest:
     nodes, or every non-leaf node when the graph has none) with ``bins`` bins.
     weights: a parameter id whose values to send (a conv filter bank, say).
     grid: points per axis of a grid over 2-D training data, to send class scores on it.
+    start: the step the interval counts from (due at start + every, start + 2 every, ...):
+    moved to the step of the last statistics when ``every`` changes, so the next come a full
+    interval later.
     """
 
     callback: Callable[[StatsEvent], None]
@@ -134,9 +137,10 @@ class StatsRequest:
     bins: int = 30
     weights: str | None = None
     grid: int | None = None
+    start: int = 0
 
     def due(self, step: int) -> bool:
-        return step % self.every == 0
+        return (step - self.start) % self.every == 0
 
 
 class Metrics:

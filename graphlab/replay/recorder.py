@@ -70,9 +70,9 @@ class SnapshotRecorder:
         self.folder = self.writer.folder
         self.epoch_shuffle = trainer.shuffle_rng.bit_generator.state
         self.epoch_step = self.first
-        if chosen:
+        if chosen:  # else the store holds no snapshot and nothing is left to record
             self._snapshot(self.first, arrays)
-        trainer.metrics.on_step(self.on_step)
+            trainer.metrics.on_step(self.on_step)
 
     def on_step(self, event) -> None:
         """After each step, in the training thread: the per-node line and a due snapshot."""

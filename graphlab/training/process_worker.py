@@ -25,20 +25,22 @@ LOST = "the training process ended unexpectedly (out of memory?); the parameters
 
 class PipeBridge:
     """The child's side of the bridge: the same methods, each a message to the window (steps
-    go in batches, at most every FLUSH_SECONDS, to keep the per-step cost small)."""
+    and epochs go in batches, at most every FLUSH_SECONDS, to keep the per-step cost small: a
+    full-batch run ends an epoch at every step)."""
 
     FLUSH_SECONDS = 0.02
 
     def __init__(self, conn) -> None:
         self.conn, self.lock = conn, threading.Lock()
         self.steps: list[tuple[int, int, float, float]] = []
+        self.epochs: list = []
         self.flushed = time.perf_counter()
 
     def _send(self, *message) -> None:
         with self.lock:
-            if self.steps:
-                self.conn.send(("steps", self.steps))
-                self.steps = []
+            if self.steps or self.epochs:
+                self.conn.send(("batch", self.steps, self.epochs))
+                self.steps, self.epochs = [], []
             if message:
                 self.conn.send(message)
             self.flushed = time.perf_counter()
@@ -50,7 +52,8 @@ class PipeBridge:
             self._send()
 
     def on_epoch(self, event) -> None:
-        self._send("epoch", event)
+        with self.lock:
+            self.epochs.append(event)
 
     def on_stats(self, event) -> None:
         self._send("stats", event)
@@ -147,14 +150,12 @@ class TrainingProcess:
         bridge = self.bridge
         while True:
             try:
-                kind, payload = self.events.recv()
+                kind, payload, *more = self.events.recv()
             except (EOFError, OSError):
                 bridge.set(error=LOST, finished=True, paused=False)
                 return
-            if kind == "steps":
-                bridge.on_steps(payload)
-            elif kind == "epoch":
-                bridge.on_epoch(payload)
+            if kind == "batch":
+                bridge.on_batch(payload, *more)
             elif kind == "stats":
                 bridge.on_stats(payload)
             elif kind == "final":

@@ -79,14 +79,15 @@ class TrainingBridge:
         with self._lock:
             self.steps.append((event.epoch, event.step, event.loss, event.lr))
 
-    def on_steps(self, steps: list[tuple[int, int, float, float]]) -> None:
-        """Several steps at once: (epoch, step, loss, lr) each."""
-        with self._lock:
-            self.steps.extend(steps)
-
     def on_epoch(self, event: EpochEvent) -> None:
         with self._lock:
             self.epochs.append(event)
+
+    def on_batch(self, steps: list[tuple[int, int, float, float]], epochs: list[EpochEvent]):
+        """Steps (epoch, step, loss, lr) and the epochs that ended among them, at once."""
+        with self._lock:
+            self.steps.extend(steps)
+            self.epochs.extend(epochs)
 
     def on_stats(self, event: StatsEvent) -> None:
         with self._lock:
@@ -191,6 +192,7 @@ class TrainingWorker(threading.Thread):
             steps, elapsed = event.step - self._last_stats[0], now - self._last_stats[1]
             rate = steps / elapsed if elapsed > 0 else 1.0
             self.request.every = int(min(max(rate / STATS_PER_SECOND, 1), 10_000))
+            self.request.start = event.step  # the next a full interval from now
         self._last_stats = (event.step, now)
         self._publish(event)
 
