@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QMessageBox
 
 from engine.metrics import Histogram
@@ -12,6 +13,7 @@ from graphlab.training import prepare_training
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401
 from ui.stepper import show_gradient_norms, show_saturation
 from ui.stepper.gradcheck_panel import grade
+from ui.stepper.labels import CHIP_PT
 from ui.stepper.training_overlay import saturation_from_histograms
 
 
@@ -68,6 +70,27 @@ def test_saturation_badges_from_activation_histograms(open_window):
     show_saturation(window, fractions)
     badge = window.stepper.training.badges["sigmoid1"]
     assert badge.isVisible() and badge.text().startswith("saturated ")
+    assert "flat tails" in badge.toolTip()
+
+
+def test_saturation_badges_read_at_any_zoom_above_their_node(open_window):
+    """At the fitted zoom of a 1280x800 window the tag keeps its 9 pt text, sits just above
+    its node, and turns orange past half."""
+    window = open_window("two-layer-net-spiral")
+    window.resize(1280, 800)
+    show_saturation(window, {"relu1": ("dead", 0.59)})
+    badge = window.stepper.training.badges["relu1"]
+    assert badge.font.pointSizeF() >= CHIP_PT and badge.warning
+    view = window.view
+    for zoom in (0.4, 1.0, 2.0):
+        view.resetTransform()
+        view.scale(zoom, zoom)
+        node = view.mapFromScene(window.scene.nodes["relu1"].sceneBoundingRect()).boundingRect()
+        tag = badge.deviceTransform(view.viewportTransform()).mapRect(badge.boundingRect())
+        assert tag.height() >= QFontMetrics(badge.font).height()  # the same size at any zoom
+        assert tag.bottom() <= node.top() + 1 and abs(tag.left() - node.left()) <= 2
+    show_saturation(window, {"relu1": ("dead", 0.2)})
+    assert not badge.warning and badge.text() == "dead 20%"
 
 
 def test_dead_relu_fraction_counts_the_bin_of_zero():

@@ -1,4 +1,5 @@
-"""Small overlay items: the red problem badge of a node and the refusal message at the cursor."""
+"""Small overlay items: the red problem badge of a node, the refusal message at the cursor and
+the text tags (a ReLU's "dead 40%") over a node."""
 
 from __future__ import annotations
 
@@ -68,3 +69,46 @@ class MessageItem(QGraphicsItem):
         painter.setFont(self.font)
         inner = self._rect.adjusted(self.PAD, self.PAD, -self.PAD, -self.PAD)
         painter.drawText(inner, Qt.TextWordWrap, self.text)
+
+
+class TagItem(QGraphicsItem):
+    """A short text in a filled box whose bottom-left corner is the item's position, the same
+    size at any zoom (``point_size`` points), dark text on a light fill so it reads on either
+    theme; ``set_warning`` turns the fill orange."""
+
+    PAD = 3.0
+    FILLS = {False: ("#eeeeee", "#9e9e9e"), True: ("#ffb74d", "#e65100")}
+
+    def __init__(self, point_size: float) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.ItemIgnoresTransformations)
+        self.font = QFont()
+        self.font.setPointSizeF(point_size)
+        self._text, self.warning, self._rect = "", False, QRectF()
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        self.prepareGeometryChange()
+        self._text = text
+        size = QFontMetrics(self.font).size(0, text)
+        height = size.height() + 2 * self.PAD
+        self._rect = QRectF(0.0, -height - 2.0, size.width() + 2 * self.PAD, height)
+        self.update()
+
+    def set_warning(self, warning: bool) -> None:
+        self.warning = warning
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-1, -1, 1, 1)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        fill, border = self.FILLS[self.warning]
+        painter.setPen(QPen(QColor(border), 1.0))
+        painter.setBrush(QBrush(QColor(fill)))
+        painter.drawRoundedRect(self._rect, 3.0, 3.0)
+        painter.setPen(QColor("#212121"))
+        painter.setFont(self.font)
+        painter.drawText(self._rect, Qt.AlignCenter, self._text)

@@ -12,15 +12,21 @@ import math
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsSimpleTextItem, QWidget
+from PySide6.QtWidgets import QGraphicsPathItem, QWidget
 
-from ui.stepper.labels import LABEL_Z
+from ui.canvas.badge import TagItem
+from ui.stepper.labels import CHIP_PT, LABEL_Z
 
 #: decades shown below the largest norm (smaller norms get the faintest colour)
 DECADES = 6
 THIN, THICK = 1.0, 9.0
 #: (op, what is counted): the activations whose saturation a badge shows
 SATURATING = {"sigmoid": "saturated", "tanh": "saturated", "relu": "dead"}
+#: what a badge's fraction means, for its tooltip
+SATURATION_MEANING = {
+    "saturated": "were in the flat tails, where the local gradient is near 0",
+    "dead": "were 0, so no gradient flowed back through them",
+}
 
 
 def norm_colour(t: float) -> QColor:
@@ -94,7 +100,7 @@ class TrainingOverlay:
     def __init__(self, window) -> None:
         self.window = window
         self.strokes: dict[object, QGraphicsPathItem] = {}
-        self.badges: dict[str, QGraphicsSimpleTextItem] = {}
+        self.badges: dict[str, TagItem] = {}
         self.legend = NormLegend(window.view.viewport())
         self.norms: dict[str, float] = {}
 
@@ -136,11 +142,15 @@ class TrainingOverlay:
                 continue
             badge = self.badges.get(nid)
             if badge is None or badge.scene() is not scene:
-                badge = self.badges[nid] = QGraphicsSimpleTextItem()
+                badge = self.badges[nid] = TagItem(CHIP_PT)
                 badge.setZValue(LABEL_Z)
                 scene.addItem(badge)
-            badge.setBrush(QColor("#ffb74d") if fraction > 0.5 else QColor("#e0e0e0"))
+            badge.set_warning(fraction > 0.5)
             badge.setText(f"{word} {fraction:.0%}")
+            badge.setToolTip(
+                f"{nid}: on the last statistics batch {fraction:.0%} of its outputs "
+                f"{SATURATION_MEANING[word]}"
+            )
             badge.show()
         self._place_badges()
 
@@ -154,7 +164,7 @@ class TrainingOverlay:
         for nid, badge in self.badges.items():
             if nid in self.window.scene.nodes:
                 rect = self.window.scene.nodes[nid].sceneBoundingRect()
-                badge.setPos(rect.left() + 4, rect.top() - 18)
+                badge.setPos(rect.left(), rect.top())  # the tag sits just above the node
 
     def clear(self) -> None:
         for item in [*self.strokes.values(), *self.badges.values()]:
