@@ -116,6 +116,19 @@ def test_the_circuit_built_by_hand_runs_with_the_students_names(built, qtbot, tm
         assert f"dL/d{label} " in shown
     assert not any(nid in shown for nid in IDS)
     stepper.pulses.stop()
+    toolbar = stepper.toolbar  # the whole "10 / 10 backward" fits at 1280x800, clear of Animate
+    label, animate = toolbar.tick_label, toolbar.widgetForAction(toolbar.actions_by_name["animate"])
+    assert label.text().split() == ["10", "/", "10", "backward"]
+    qtbot.waitUntil(lambda: label.geometry().right() < animate.geometry().left())
+    assert label.width() >= label.sizeHint().width()
+    width = label.width()
+    qtbot.keyClick(window.view, Qt.Key_Home)  # back to the start: the timeline keeps its size
+    qtbot.wait(20)
+    assert label.text().split() == ["0", "/", "10"] and label.width() == width
+    for _ in range(2):  # Run forward, Run backward again for the screenshot
+        qtbot.keyClick(window.view, Qt.Key_Right, Qt.ShiftModifier)
+    stepper.pulses.stop()
+    qtbot.wait(20)
     window.grab().save(str(screenshot_dir(tmp_path) / "first-circuit-after-backward.png"))
 
 

@@ -88,3 +88,7 @@ class StepperToolbar(QToolBar):
         self.timeline.setValue(position)
         self.timeline.blockSignals(False)
         self.tick_label.setText(f" {position} / {total} {phase} ")
+        # room for the widest text of this trace, so the toolbar never clips it ("10 / 1")
+        widest = self.tick_label.fontMetrics().horizontalAdvance(f" {total} / {total} backward ")
+        if self.tick_label.minimumWidth() != widest:
+            self.tick_label.setMinimumWidth(widest)
