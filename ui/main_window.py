@@ -84,10 +84,14 @@ class MainWindow(QMainWindow):
         }
         self.tabifyDockWidget(self.docks["palette"], self.docks["examples"])
         self.docks["palette"].raise_()
-        self.resizeDocks(
+        self._dock_sizes: list[tuple] = []
+        self._layout_restored = False
+        self.default_dock_sizes(
             [self.docks["palette"], self.docks["inspector"]], [230, 300], Qt.Horizontal
         )
-        self.resizeDocks([self.docks["inspector"], self.docks["problems"]], [600, 200], Qt.Vertical)
+        self.default_dock_sizes(
+            [self.docks["inspector"], self.docks["problems"]], [600, 200], Qt.Vertical
+        )
         self.problem_line = QLabel()
         self.statusBar().addPermanentWidget(self.problem_line)  # beside, not under, messages
         self._build_actions()
@@ -286,6 +290,20 @@ class MainWindow(QMainWindow):
 
     # -- settings and closing -----------------------------------------------------------
 
+    def default_dock_sizes(self, docks: list, sizes: list[int], orientation) -> None:
+        """Size ``docks`` now and again when the window is first shown (sizes set before the
+        window has its size get squeezed: the Explanation came out 86 px, not 150, at
+        1280x800), unless a saved layout was restored."""
+        self.resizeDocks(docks, sizes, orientation)
+        self._dock_sizes.append((docks, sizes, orientation))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._layout_restored:
+            for docks, sizes, orientation in self._dock_sizes:
+                self.resizeDocks(docks, sizes, orientation)
+        self._dock_sizes = []
+
     def restore_layout(self) -> bool:
         """Geometry and docks as last saved (from now on saved again on close)."""
         self.remember_layout = True
@@ -293,6 +311,7 @@ class MainWindow(QMainWindow):
         geometry, state = settings.value("geometry"), settings.value("windowState")
         if state is not None:
             self.restoreState(state)
+            self._layout_restored = True
         return geometry is not None and self.restoreGeometry(geometry)
 
     def save_layout(self) -> None:

@@ -248,3 +248,25 @@ def test_open_without_a_display_says_so_in_one_line(tmp_path):
         "graphlab: error: no display to open the window on (run it in a desktop session or "
         "under xvfb-run, or render it with --screenshot FILE.png)"
     ]
+
+
+def test_the_explanation_has_room_for_the_whole_backward_pass_at_1280x800(qtbot, isolated_settings):  # noqa: F811
+    """Dock sizes set before the window had its size were squeezed (the Explanation got 86 px:
+    one and a half lines); they are applied again when it is first shown, unless a saved layout
+    was restored."""
+    window = open_window("circuit-add-mul", theme="light")
+    qtbot.addWidget(window, before_close_func=lambda w: w.files.stack.setClean())
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    explanation = window.stepper.docks["explanation"]
+    qtbot.waitUntil(lambda: explanation.height() >= 140)
+    window.resizeDocks([explanation], [100], Qt.Vertical)  # the student makes it smaller
+    qtbot.waitUntil(lambda: explanation.height() < 120)
+    window.save_layout()
+    again = open_window("circuit-add-mul", theme="light")
+    qtbot.addWidget(again, before_close_func=lambda w: w.files.stack.setClean())
+    assert again.restore_layout()
+    again.show()
+    qtbot.waitExposed(again)
+    assert abs(again.stepper.docks["explanation"].height() - explanation.height()) <= 4

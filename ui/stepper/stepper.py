@@ -45,7 +45,7 @@ class Stepper:
         }
         window.tabifyDockWidget(window.docks["problems"], self.docks["gradcheck"])
         window.docks["problems"].raise_()
-        window.resizeDocks([self.docks["explanation"]], [150], Qt.Vertical)
+        window.default_dock_sizes([self.docks["explanation"]], [150], Qt.Vertical)
         window.addToolBarBreak()
         window.addToolBar(self.toolbar)
         self._connect()
