@@ -85,18 +85,16 @@ def copied_canvas(canvas: dict, ids, edges, frames=(), notes=()) -> dict:
     the ``frames`` (selected frame ids) whose members are all copied, the ``notes`` (selected
     note ids), the copied wires' reroute points and the bypass of copied nodes whose
     pass-through wire is copied."""
-    chosen, keys = set(ids), {edge_key(e) for e in edges}
+    chosen, keys, frames = set(ids), {edge_key(e) for e in edges}, set(frames)
     wired = {(e.dst, e.port) for e in edges}
     result = {
         "bypassed": {
             n: p for n, p in canvas.get("bypassed", {}).items() if n in chosen and (n, p) in wired
         },
         "frames": [
-            f
-            for f in canvas.get("frames", [])
-            if f["id"] in set(frames) and set(f["members"]) <= chosen
+            f for f in canvas.get("frames", []) if f["id"] in frames and set(f["members"]) <= chosen
         ],
-        "notes": [n for n in canvas.get("notes", []) if n["id"] in set(notes)],
+        "notes": [n for n in canvas.get("notes", []) if n["id"] in notes],
         "reroutes": {k: v for k, v in canvas.get("reroutes", {}).items() if k in keys},
     }
     return {k: v for k, v in result.items() if v}

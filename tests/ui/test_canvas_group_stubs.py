@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QToolTip
 from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.examples import open_graph
 from ui.canvas.group_stubs import StubItem
+from ui.canvas_export import picture_rect
 
 
 def stubs(c) -> list[StubItem]:
@@ -46,6 +47,8 @@ def test_entering_shows_a_stub_per_crossing_wire_and_alt_up_removes_them(canvas)
     shown = [i for i in c.scene.nodes.values() if i.isVisible()]
     assert not any(covers(s.box, n) for s in (into, out) for n in shown)
     assert "1 in, 1 out" in c.view.breadcrumb.text()
+    pictured = picture_rect(c.scene)  # File > Export draws them too
+    assert pictured.contains(into.box) and pictured.contains(out.box)
     seen = c.view.visible_scene_rect()  # entering fits the stubs into the view too
     assert seen.contains(into.box) and seen.contains(out.box)
     c.key(Qt.Key_Up, Qt.AltModifier)
@@ -100,3 +103,21 @@ def test_a_stub_follows_its_member_when_dragged(canvas):
     assert abs(into.box.center().y() - into.port().y()) < 1  # placed again beside it
     assert not any(covers(s.box, n) for s in stubs(c) for n in c.scene.nodes.values()
                    if n.isVisible())  # fmt: skip
+
+
+def test_a_stub_into_a_nested_group_ends_at_its_port(canvas):
+    c = canvas(open_graph("sigmoid-neuron"))
+    c.scene.select_ids(["neg", "e"])
+    c.key(Qt.Key_G, Qt.ControlModifier)
+    (inner,) = c.doc.groups
+    c.scene.select_ids(["one", "den"])
+    c.scene.groups.items[inner].setSelected(True)
+    c.key(Qt.Key_G, Qt.ControlModifier)
+    (outer,) = [g for g in c.doc.groups if g != inner]
+    c.scene.groups.items[outer].setSelected(True)
+    c.key(Qt.Key_Tab)
+    assert c.scene.groups.path == [outer]
+    (into,) = [s for s in stubs(c) if s.incoming]
+    (out,) = [s for s in stubs(c) if not s.incoming]
+    assert into.text == "s →" and into.port() == c.scene.groups.items[inner].input_pos("s")
+    assert out.text == "→ f.x" and out.port() == c.scene.nodes["den"].output_pos()
