@@ -99,6 +99,7 @@ def test_a_stub_follows_its_member_when_dragged(canvas):
     (into,) = [s for s in stubs(c) if s.incoming]
     neg = c.scene.nodes["neg"]
     c.drag(neg.pos() + QPointF(60.0, 8.0), neg.pos() + QPointF(60.0, 128.0))
+    QApplication.processEvents()  # the labels are placed once the move is through
     assert into.port() == neg.input_pos("x") and into.sceneBoundingRect().contains(into.port())
     assert abs(into.box.center().y() - into.port().y()) < 1  # placed again beside it
     assert not any(covers(s.box, n) for s in stubs(c) for n in c.scene.nodes.values()

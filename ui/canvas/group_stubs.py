@@ -10,7 +10,7 @@ so that none covers a node or another label; hovering one shows the whole "from 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -81,6 +81,17 @@ class GroupStubs:
     def __init__(self, scene) -> None:
         self.scene = scene
         self.items: list[StubItem] = []
+        #: after members moved: one placement once the moves' events are through
+        self._later = QTimer(scene)
+        self._later.setSingleShot(True)
+        self._later.setInterval(0)
+        self._later.timeout.connect(self.place)
+
+    def place_soon(self) -> None:
+        """Place the labels again once control returns to the event loop (a layout that
+        moves many members places them once)."""
+        if self.items:
+            self._later.start()
 
     def clear(self) -> None:
         for item in self.items:

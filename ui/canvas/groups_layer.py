@@ -68,9 +68,8 @@ class GroupLayer(QObject):
             with contextlib.suppress(ValueError):
                 self.doc.unsubscribe(self._on_change)
             return
-        if change.kind == ChangeKind.NODE_MOVED:
-            if self.stubs.items:  # a member moved: its stubs' labels make room again
-                self.stubs.place()
+        if change.kind == ChangeKind.NODE_MOVED:  # the stubs' labels make room again
+            self.stubs.place_soon()
             return
         path = list(self.path)
         if change.kind == ChangeKind.RESET:  # the scene removed every item already
