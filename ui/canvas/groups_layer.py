@@ -188,7 +188,10 @@ class GroupLayer(QObject):
             text, at = f"→ {dst}.{edge.port}", end.output_pos
         if key not in stubbed:
             stubbed.add(key)
-            self.stubs.add(text, f"{tip} (outside this group)", end.item, at, rs is None)
+            outside = src if rs is None else dst
+            self.stubs.add(
+                text, f"{tip} ({outside} is outside this group)", end.item, at, rs is None
+            )
 
     # -- what is drawn ----------------------------------------------------------------------
 
