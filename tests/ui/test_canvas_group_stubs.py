@@ -4,7 +4,7 @@ hovering a stub shows "from -> to", no stub label covers a node or another label
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
@@ -12,6 +12,7 @@ from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.examples import open_graph
 from ui.canvas.group_stubs import StubItem
 from ui.canvas_export import picture_rect
+from ui.stepper.chip_layout import place_chips
 
 
 def stubs(c) -> list[StubItem]:
@@ -122,3 +123,32 @@ def test_a_stub_into_a_nested_group_ends_at_its_port(canvas):
     (out,) = [s for s in stubs(c) if not s.incoming]
     assert into.text == "s →" and into.port() == c.scene.groups.items[inner].input_pos("s")
     assert out.text == "→ f.x" and out.port() == c.scene.nodes["den"].output_pos()
+
+
+class Chip:
+    """A stepper chip of 40 x 12 pixels (the part of ValueLabel that place_chips uses)."""
+
+    def __init__(self) -> None:
+        self.centre, self.crowded = None, False
+
+    def full_size(self):
+        return QSizeF(40.0, 12.0)
+
+    def dot_size(self):
+        return QSizeF(6.0, 6.0)
+
+    def show_at(self, centre, compact, leader=None):
+        self.centre, self.compact = centre, compact
+
+    def rect(self) -> QRectF:
+        size = self.dot_size() if self.compact else self.full_size()
+        return QRectF(self.centre - QPointF(size.width() / 2, size.height() / 2), size)
+
+
+def test_the_stepper_chips_give_way_to_the_stub_labels(canvas):
+    c = canvas(open_graph("sigmoid-neuron"))
+    enter_group_of(c, ["neg", "e"])
+    (into,) = [s for s in stubs(c) if s.incoming]
+    chip, at = Chip(), into.box.center()  # a chip of the selected node, anchored on the label
+    place_chips(c.scene, 1.0, [("s", chip, [at], [at], 1)], {"s"})
+    assert not chip.compact and not chip.rect().intersects(into.box)  # placed off it
