@@ -1,5 +1,6 @@
 """Canvas tools of issue 29 on a generated graph (offscreen): how long the quick-add search
-box takes to open with every op registered, and grouping a 1,000-node selection.
+box takes to open with every op registered, grouping a 1,000-node selection and entering a
+group of 500.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/canvas_tools.py [--nodes 1000] [--repeats 11]
 
@@ -9,7 +10,9 @@ within budget):
   listed, the search field focused) and painted once;
 - group: Ctrl+G's work on a selection of every node (the command, the document's groups, the
   canvas hiding the members, drawing one group item with its ports) and one repaint; then the
-  undo (the nodes shown again) is timed the same way.
+  undo (the nodes shown again) is timed the same way;
+- enter: entering a group of the middle half of the nodes (showing its members, a stub
+  placed for each wire crossing its border) and fitting the view to it.
 """
 
 from __future__ import annotations
@@ -77,6 +80,13 @@ def main() -> None:
     grouped = median_ms(group, args.repeats, stack.undo)
     group()
     undone = median_ms(stack.undo, args.repeats, stack.redo)
+    stack.undo()
+    middle = list(doc.nodes)[len(doc.nodes) // 4 : 3 * len(doc.nodes) // 4]
+    scene.select_ids(middle)
+    gid = view.grouper.group()
+    entered = median_ms(lambda: view.grouper.enter(gid), args.repeats, view.grouper.leave)
+    view.grouper.enter(gid)
+    stubs = len(scene.groups.stubs.items)
     print(f"{len(doc.nodes)} nodes, {len(doc.edges)} edges, {len(box.entries)} entries to search")
     print("| what | median | budget | ratio |")
     print("|---|---|---|---|")
@@ -84,6 +94,7 @@ def main() -> None:
         ("quick add opens", opened, QUICK_ADD_BUDGET_MS),
         (f"group {len(doc.nodes)} nodes", grouped, GROUP_BUDGET_MS),
         (f"undo the group of {len(doc.nodes)} nodes", undone, GROUP_BUDGET_MS),
+        (f"enter a group of {len(middle)} nodes ({stubs} stubs)", entered, GROUP_BUDGET_MS),
     ):
         print(f"| {what} | {ms:.1f} ms | {budget:.0f} ms | {ms / budget:.3f} |")
 

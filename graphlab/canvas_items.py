@@ -12,6 +12,7 @@ they take a canvas dict and return a new one.
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -74,6 +75,63 @@ def bypassed_wiring(nodes: dict, edges: list, bypassed: dict[str, str]) -> tuple
         dropped |= extra
     kept_edges = [e for e in kept_edges if e.dst not in dropped and e.src not in dropped]
     return [n for n in nodes if n not in dropped], kept_edges
+
+
+# -- copy and paste ---------------------------------------------------------------------------
+
+
+def copied_canvas(canvas: dict, ids, edges, frames=(), notes=()) -> dict:
+    """What a copy of the nodes ``ids`` and the ``edges`` among them carries of ``canvas``:
+    the ``frames`` (selected frame ids) whose members are all copied, the ``notes`` (selected
+    note ids), the copied wires' reroute points and the bypass of copied nodes whose
+    pass-through wire is copied."""
+    chosen, keys, frames = set(ids), {edge_key(e) for e in edges}, set(frames)
+    wired = {(e.dst, e.port) for e in edges}
+    result = {
+        "bypassed": {
+            n: p for n, p in canvas.get("bypassed", {}).items() if n in chosen and (n, p) in wired
+        },
+        "frames": [
+            f for f in canvas.get("frames", []) if f["id"] in frames and set(f["members"]) <= chosen
+        ],
+        "notes": [n for n in canvas.get("notes", []) if n["id"] in notes],
+        "reroutes": {k: v for k, v in canvas.get("reroutes", {}).items() if k in keys},
+    }
+    return {k: v for k, v in result.items() if v}
+
+
+def pasted_canvas(canvas: dict, part: dict, edges, id_map: dict, offset) -> dict:
+    """``canvas`` with a pasted fragment's canvas ``part`` added: its frames and notes under
+    fresh ids, node ids renamed by ``id_map`` (old -> pasted), its wires' (``edges``, the
+    fragment's) reroute points and everything moved by ``offset`` (dx, dy)."""
+    dx, dy = offset
+    result = {k: copy.deepcopy(v) for k, v in canvas.items()}
+    frames, notes = result.setdefault("frames", []), result.setdefault("notes", [])
+    for frame in part.get("frames", []):
+        x, y, w, h = frame["rect"]
+        frames.append({**frame, "id": fresh_id("frame", {f["id"] for f in frames}),
+                       "members": [id_map[m] for m in frame["members"]],
+                       "rect": [x + dx, y + dy, w, h]})  # fmt: skip
+    for note in part.get("notes", []):
+        x, y = note["pos"]
+        notes.append(
+            {**note, "id": fresh_id("note", {n["id"] for n in notes}), "pos": [x + dx, y + dy]}
+        )
+    renamed = {edge_key(e): f"{id_map[e.src]}>{id_map[e.dst]}.{e.port}" for e in edges}
+    reroutes = result.setdefault("reroutes", {})
+    for key, points in part.get("reroutes", {}).items():
+        reroutes[renamed[key]] = [[x + dx, y + dy] for x, y in points]
+    bypassed = result.setdefault("bypassed", {})
+    bypassed.update({id_map[n]: p for n, p in part.get("bypassed", {}).items()})
+    return {k: v for k, v in result.items() if v not in ({}, [])}
+
+
+def fresh_id(prefix: str, taken: set[str]) -> str:
+    """The first of ``prefix1``, ``prefix2``, ... not in ``taken`` (a frame's or note's id)."""
+    n = 1
+    while f"{prefix}{n}" in taken:
+        n += 1
+    return f"{prefix}{n}"
 
 
 # -- keeping the canvas consistent and in files ---------------------------------------------

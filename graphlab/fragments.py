@@ -1,8 +1,9 @@
 """Copy/paste fragments and palette drops: document nodes in, fresh nodes and edges out.
 
 A fragment is a small GraphLab document (the file format's JSON, put on the clipboard as
-text) holding the copied nodes and the edges among them, so the loader's validation
-applies to pasted text. Qt-free.
+text) holding the copied nodes, the edges and groups among them and the frames, notes,
+reroute points and bypass marks they carry, so the loader's validation applies to pasted
+text. Qt-free.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from engine.errors import FileFormatError
 from engine.ops import get_op
 from engine.ops.base import Attr
+from graphlab.canvas_items import copied_canvas
 from graphlab.document import DocEdge, DocNode, GraphDocument
 from graphlab.fileformat import FORMAT, VERSION, document_from_dict, document_to_dict
 from graphlab.groups import groups_to_json, leaves
@@ -42,28 +44,43 @@ STARTERS = {
 }
 
 
-def fragment(doc: GraphDocument, ids) -> dict[str, Any]:
-    """The nodes ``ids`` (in document order), the edges among them and the groups wholly
-    inside them, as a document dict."""
+def fragment(doc: GraphDocument, ids, frames=(), notes=()) -> dict[str, Any]:
+    """The nodes ``ids`` (in document order), the edges among them, the groups wholly inside
+    them and what they carry of the canvas (:func:`graphlab.canvas_items.copied_canvas`: the
+    selected ``frames`` around them, the selected ``notes``, reroute points, bypass marks),
+    as a document dict."""
     chosen = set(ids)
     data = document_to_dict(doc)
     inside = {g: x for g, x in doc.groups.items() if set(leaves(doc.groups, g)) <= chosen}
+    edges = [e for e in doc.edges if e.src in chosen and e.dst in chosen]
+    canvas = copied_canvas(doc.canvas, chosen, edges, frames, notes)
     return {
         "format": FORMAT,
         "version": VERSION,
         "nodes": [n for n in data["nodes"] if n["id"] in chosen],
         "edges": [e for e in data["edges"] if e["from"] in chosen and e["to"] in chosen],
         **({"groups": groups_to_json(inside)} if inside else {}),  # groups wholly inside
+        **({"canvas": canvas} if canvas else {}),
     }
 
 
 def parse_fragment(data: str | dict[str, Any]) -> GraphDocument | None:
-    """A fragment (JSON text or dict) validated by the file loader, or None if it is not one."""
+    """A fragment (JSON text or dict) validated by the file loader, or None if it is not one
+    (or holds no node, frame or note)."""
     try:
         part = document_from_dict(json.loads(data) if isinstance(data, str) else data)
     except (ValueError, FileFormatError):
         return None
-    return part if part.nodes else None
+    carried = part.canvas.get("frames") or part.canvas.get("notes")
+    return part if part.nodes or carried else None
+
+
+def corner(part: GraphDocument) -> tuple[float, float]:
+    """The top left corner of a fragment's nodes, frames and notes (scene units)."""
+    spots = [n.pos for n in part.nodes.values()]
+    spots += [tuple(f["rect"][:2]) for f in part.canvas.get("frames", [])]
+    spots += [tuple(n["pos"]) for n in part.canvas.get("notes", [])]
+    return min(x for x, _ in spots), min(y for _, y in spots)
 
 
 def instantiate(

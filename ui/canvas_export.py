@@ -66,6 +66,7 @@ def picture_rect(scene) -> QRectF:
         *scene.groups.items.values(),
         *scene.extras.frames.values(),
         *scene.extras.notes.values(),
+        *scene.groups.stubs.items,  # inside an entered group: its crossing wires
     ]
     for item in [*shown, *extras]:  # what the canvas shows (not the nodes inside a group)
         rect = rect.united(item.sceneBoundingRect())

@@ -10,10 +10,11 @@ import pytest
 
 from engine.errors import FileFormatError
 from graphlab.binding import sample_feeds
-from graphlab.canvas_items import bypass_port, bypassed_wiring, edge_key
+from graphlab.canvas_items import bypass_port, bypassed_wiring, edge_key, pasted_canvas
 from graphlab.document import DocEdge
 from graphlab.examples import open_graph
 from graphlab.fileformat import document_to_dict, load_bytes, load_document, save_document
+from graphlab.fragments import fragment, instantiate, parse_fragment
 from graphlab.templates import add_batchnorm
 
 
@@ -119,3 +120,33 @@ def test_bypassing_the_named_loss_runs_backward_from_what_passes_through():
     graph = doc.compile()
     assert "loss_fc2_W" not in graph.nodes
     assert doc.loss_node(graph) == doc.source_of("loss_fc2_W", port)
+
+
+def test_a_copy_carries_its_frames_notes_reroutes_and_bypass_and_pastes_them_renamed():
+    doc = open_graph("two-layer-net-spiral")
+    frame = {"id": "frame1", "title": "hidden", "colour": "#5c6bc0",
+             "members": ["fc1", "relu1"], "rect": [0.0, 0.0, 400.0, 100.0]}  # fmt: skip
+    note = {"id": "note1", "text": "ReLU", "pos": [10.0, -80.0], "size": [220.0, 60.0]}
+    doc.set_canvas({"bypassed": {"relu1": "x"}, "frames": [frame], "notes": [note],
+                    "reroutes": {"fc1>relu1.x": [[300.0, 50.0]]}})  # fmt: skip
+    part = parse_fragment(fragment(doc, ["fc1", "relu1"], ["frame1"], ["note1"]))
+    assert part.canvas == doc.canvas
+    nodes, edges = instantiate(doc, part, (40.0, 40.0))
+    id_map = {old: n.id for old, n in zip(part.nodes, nodes, strict=True)}
+    pasted = pasted_canvas(doc.canvas, part.canvas, part.edges, id_map, (40.0, 40.0))
+    new_fc, new_relu = id_map["fc1"], id_map["relu1"]
+    assert pasted["frames"][1] == {**frame, "id": "frame2", "members": [new_fc, new_relu],
+                                   "rect": [40.0, 40.0, 400.0, 100.0]}  # fmt: skip
+    assert pasted["notes"][1] == {**note, "id": "note2", "pos": [50.0, -40.0]}
+    assert pasted["reroutes"][f"{new_fc}>{new_relu}.x"] == [[340.0, 90.0]]
+    assert pasted["bypassed"] == {"relu1": "x", new_relu: "x"}
+    assert doc.canvas["frames"] == [frame]  # the document's canvas is left as it was
+
+
+def test_a_copy_leaves_out_a_frame_not_wholly_copied_and_a_bypass_without_its_wire():
+    doc = open_graph("two-layer-net-spiral")
+    frame = {"id": "frame1", "title": "hidden", "colour": "#5c6bc0",
+             "members": ["fc1", "relu1"], "rect": [0.0, 0.0, 400.0, 100.0]}  # fmt: skip
+    doc.set_canvas({"bypassed": {"relu1": "x"}, "frames": [frame]})
+    assert "canvas" not in fragment(doc, ["relu1", "fc2"], ["frame1"])
+    assert fragment(doc, ["fc1", "relu1"])["canvas"] == {"bypassed": {"relu1": "x"}}

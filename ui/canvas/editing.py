@@ -8,8 +8,10 @@ import json
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
+from graphlab.canvas_items import pasted_canvas
 from graphlab.document import DocEdge
 from graphlab.fragments import (
+    corner,
     dropped_nodes,
     fragment,
     instantiate,
@@ -20,7 +22,7 @@ from graphlab.groups import copied_groups, top_level, with_members
 from graphlab.groups import leaves as group_leaves
 from graphlab.layout import layered_positions
 from ui.commands import AddNodes, Disconnect, MoveNodes, RemoveNodes
-from ui.group_commands import SetGroups
+from ui.group_commands import SetCanvas, SetGroups
 
 #: how far each paste or duplicate lands from the copied nodes (scene units)
 PASTE_OFFSET = 40.0
@@ -44,20 +46,23 @@ class Editor:
             chosen.update(group_leaves(self.doc.groups, gid))
         return [nid for nid in self.doc.nodes if nid in chosen]
 
-    def push_add(self, nodes, edges, text: str, pasted=None, starts=None) -> None:
+    def push_add(self, nodes, edges, text: str, pasted=None, starts=None, canvas=None) -> None:
         """Add ``nodes`` and ``edges`` (and the ``pasted`` groups of them) as one undo step;
         inside an entered group what is not in a pasted group joins it. ``starts``: the
-        values new inputs start at."""
+        values new inputs start at; ``canvas``: the canvas extras afterwards (a paste's)."""
         stack, scope = self.scene.stack, self.scene.groups.scope
         stack.beginMacro(text)
         try:  # a failure must not leave the macro open (the guard then restores the document)
-            stack.push(AddNodes(self.doc, nodes, edges, text, starts))
-            if scope or pasted:
+            if nodes:
+                stack.push(AddNodes(self.doc, nodes, edges, text, starts))
+            if (scope and nodes) or pasted:
                 groups = {**self.doc.groups, **(pasted or {})}
                 if scope:
                     top = top_level(pasted or {}, [*(pasted or {}), *(n.id for n in nodes)])
                     groups = with_members(groups, scope, top)
                 stack.push(SetGroups(self.doc, groups, text))
+            if canvas is not None and canvas != self.doc.canvas:
+                stack.push(SetCanvas(self.doc, canvas, text))
         finally:
             stack.endMacro()
 
@@ -77,19 +82,35 @@ class Editor:
                 self.scene.stack.push(Disconnect(self.doc, edge))
             self.scene.stack.endMacro()
 
-    def copy(self) -> None:
+    def copy(self) -> dict | None:
+        """Put the selection (nodes, and the frames and notes it carries) on the clipboard as
+        a fragment; returns it (None when nothing is selected)."""
         ids = self.selected()
-        if not ids:
-            return
+        frames, notes = self.scene.extras.selected()
+        if not (ids or frames or notes):
+            return None
+        part = fragment(self.doc, ids, frames, notes)
         # plain text: a QMimeData handed to the clipboard crashed Python at exit (offscreen)
-        QApplication.clipboard().setText(json.dumps(fragment(self.doc, ids)))
+        QApplication.clipboard().setText(json.dumps(part))
         self._pastes = 0
+        return part
 
     def cut(self) -> None:
-        ids = self.selected()
-        if ids:
-            self.copy()
-            self.scene.stack.push(RemoveNodes(self.doc, ids, "Cut"))
+        """Copy, then remove the nodes and the frames and notes copied, as one undo step."""
+        ids, part = self.selected(), self.copy()
+        if part is None:
+            return
+        carried = part.get("canvas", {})
+        frames = [f["id"] for f in carried.get("frames", [])]
+        notes = [n["id"] for n in carried.get("notes", [])]
+        self.scene.stack.beginMacro("Cut")
+        try:
+            if ids:
+                self.scene.stack.push(RemoveNodes(self.doc, ids, "Cut"))
+            if frames or notes:
+                self.scene.extras.remove(frames, notes, "Cut")
+        finally:
+            self.scene.stack.endMacro()
 
     def paste(self, at: QPointF | None = None) -> None:
         """Paste the clipboard's fragment, offset from the copy, or with its corner at ``at``."""
@@ -100,15 +121,15 @@ class Editor:
             self._pastes += 1
             offset = (PASTE_OFFSET * self._pastes, PASTE_OFFSET * self._pastes)
         else:
-            left = min(n.pos[0] for n in part.nodes.values())
-            top = min(n.pos[1] for n in part.nodes.values())
+            left, top = corner(part)
             offset = (at.x() - left, at.y() - top)
         self._add(part, offset, "Paste")
 
     def duplicate(self) -> None:
         ids = self.selected()
-        if ids:
-            part = parse_fragment(fragment(self.doc, ids))
+        frames, notes = self.scene.extras.selected()
+        if ids or frames or notes:
+            part = parse_fragment(fragment(self.doc, ids, frames, notes))
             if part is not None:
                 self._add(part, (PASTE_OFFSET, PASTE_OFFSET), "Duplicate")
 
@@ -117,11 +138,19 @@ class Editor:
         id_map = {old: n.id for old, n in zip(part.nodes, nodes, strict=True)}
         taken = {*self.doc.nodes, *self.doc.groups, *id_map.values()}
         pasted = copied_groups(part.groups, id_map, taken, offset)
-        self.push_add(nodes, edges, text, pasted)
+        canvas = None
+        if part.canvas:
+            canvas = pasted_canvas(self.doc.canvas, part.canvas, part.edges, id_map, offset)
+        extras = self.scene.extras
+        before = set(extras.frames), set(extras.notes)
+        self.push_add(nodes, edges, text, pasted, canvas=canvas)
         self.scene.select_ids([n.id for n in nodes])
         for gid in pasted:
             if gid in self.scene.groups.items:
                 self.scene.groups.items[gid].setSelected(True)
+        for items, old in zip((extras.frames, extras.notes), before, strict=True):
+            for key, item in items.items():  # the pasted frames and notes selected
+                item.setSelected(key not in old)
 
     def drop(self, payload: str, pos: QPointF) -> list[str]:
         """Create what palette ``payload`` names at ``pos``; returns the new node ids."""

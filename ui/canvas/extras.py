@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsColorizeEffect, QInputDialog
 
-from graphlab.canvas_items import bypass_port, edge_key
+from graphlab.canvas_items import bypass_port, edge_key, fresh_id
 from graphlab.changes import STRUCTURE, ChangeKind
 from ui.canvas.extras_items import FrameItem, NoteItem, RerouteHandle
 from ui.group_commands import SetCanvas
@@ -152,7 +152,7 @@ class CanvasExtras(QObject):
 
     def add_frame(self, ids: list[str], title: str = "Frame") -> str:
         frames = list(self.canvas.get("frames", []))
-        fid = _fresh("frame", {f["id"] for f in frames})
+        fid = fresh_id("frame", {f["id"] for f in frames})
         colour = FRAME_COLOURS[len(frames) % len(FRAME_COLOURS)]
         rects = [self.scene.nodes[n].sceneBoundingRect() for n in ids]
         item = FrameItem(
@@ -168,7 +168,7 @@ class CanvasExtras(QObject):
 
     def add_note(self, at: QPointF, text: str = "A **note** (Markdown)") -> str:
         notes = list(self.canvas.get("notes", []))
-        nid = _fresh("note", {n["id"] for n in notes})
+        nid = fresh_id("note", {n["id"] for n in notes})
         notes.append({"id": nid, "text": text, "pos": [at.x(), at.y()], "size": [220.0, 60.0]})
         self._push({**self.canvas, "notes": notes}, "Note")
         return nid
@@ -241,26 +241,30 @@ class CanvasExtras(QObject):
         if style != self.canvas.get("wire_style", "curved"):
             self._push(_tidy({**self.canvas, "wire_style": style}), f"Wire style {style}")
 
+    def selected(self) -> tuple[list[str], list[str]]:
+        """The ids of the selected frames and of the selected notes."""
+        return (
+            [fid for fid, item in self.frames.items() if item.isSelected()],
+            [nid for nid, item in self.notes.items() if item.isSelected()],
+        )
+
     def delete_selected(self) -> bool:
         """Remove the selected frames and notes (one step); whether there were any."""
-        frames = [f for f in self.canvas.get("frames", []) if not self.frames[f["id"]].isSelected()]
-        notes = [n for n in self.canvas.get("notes", []) if not self.notes[n["id"]].isSelected()]
-        if len(frames) == len(self.canvas.get("frames", [])) and len(notes) == len(
-            self.canvas.get("notes", [])
-        ):
-            return False
-        self._push(_tidy({**self.canvas, "frames": frames, "notes": notes}), "Delete frame or note")
-        return True
+        frames, notes = self.selected()
+        if frames or notes:
+            self.remove(frames, notes, "Delete frame or note")
+        return bool(frames or notes)
+
+    def remove(self, frames, notes, text: str) -> None:
+        """Remove the frames and notes of these ids as one step named ``text``."""
+        kept = {
+            key: [item for item in self.canvas.get(key, []) if item["id"] not in set(gone)]
+            for key, gone in (("frames", frames), ("notes", notes))
+        }
+        self._push(_tidy({**self.canvas, **kept}), text)
 
     def frame_rect(self, fid: str) -> QRectF:
         return self.frames[fid].rect
-
-
-def _fresh(prefix: str, taken: set[str]) -> str:
-    n = 1
-    while f"{prefix}{n}" in taken:
-        n += 1
-    return f"{prefix}{n}"
 
 
 def _tidy(canvas: dict) -> dict:

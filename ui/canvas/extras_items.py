@@ -67,6 +67,13 @@ class FrameItem(QGraphicsItem):
         self.setSelected(True)
         self.layer.select_members(self)
 
+    def mouseReleaseEvent(self, event) -> None:
+        """Keep the members selected after a click (Qt's release of an unmoved click leaves
+        only the clicked item selected), so Ctrl+C or Delete takes the frame with them."""
+        super().mouseReleaseEvent(event)
+        self.setSelected(True)
+        self.layer.select_members(self)
+
     def mouseDoubleClickEvent(self, event) -> None:
         self.layer.rename_frame(self.fid)
         event.accept()

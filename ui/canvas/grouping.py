@@ -143,7 +143,10 @@ class Breadcrumb(QLabel):
             parts.append(
                 f"<b>{text}</b>" if last else f'<a href="{depth}" style="color:#b39ddb">{text}</a>'
             )
-        self.setText(" › ".join(parts) + ("  (Alt+Up: leave)" if titles else ""))
+        stubs = self.layer.stubs.items
+        came = sum(stub.incoming for stub in stubs)
+        wires = f"{came} in, {len(stubs) - came} out; " if stubs else ""
+        self.setText(" › ".join(parts) + (f"  ({wires}Alt+Up: leave)" if titles else ""))
         self.adjustSize()
         self.setVisible(bool(titles))
 

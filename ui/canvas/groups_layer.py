@@ -3,7 +3,8 @@
 At a scope ("" the whole graph, else the group you entered) the canvas shows that scope's
 direct members: nodes as themselves, groups as one :class:`GroupItem`. A wire whose ends
 lie in different shown items is drawn between them (through a group's port when an end is
-inside one); a wire inside one group, or leaving the scope, is hidden. The layer follows the
+inside one); a wire inside one group is hidden, and one crossing the entered group's border
+ends at a stub naming the outside node (:mod:`ui.canvas.group_stubs`). The layer follows the
 document's events and never writes it; its edits are commands (:mod:`ui.group_commands`).
 """
 
@@ -16,8 +17,10 @@ from PySide6.QtCore import QObject, QPointF, Signal
 
 from graphlab.changes import STRUCTURE, ChangeKind
 from graphlab.groups import leaves, port_name, ports_of, representatives
+from graphlab.names import display_names
 from ui.canvas.edge_item import EdgeItem
 from ui.canvas.group_item import GroupItem
+from ui.canvas.group_stubs import GroupStubs
 
 
 class _End:
@@ -51,8 +54,10 @@ class GroupLayer(QObject):
         #: doc edge -> the rerouted wire drawn for it; node id -> what is drawn for it
         self.proxy_of: dict = {}
         self.reps: dict[str, str] = {}
+        self.stubs = GroupStubs(scene)
         self._shown_all = True
-        self.doc.subscribe(self._on_change, STRUCTURE | {ChangeKind.GROUPS_CHANGED})
+        kinds = STRUCTURE | {ChangeKind.GROUPS_CHANGED, ChangeKind.NODE_MOVED}
+        self.doc.subscribe(self._on_change, kinds)
 
     @property
     def scope(self) -> str:
@@ -63,10 +68,13 @@ class GroupLayer(QObject):
             with contextlib.suppress(ValueError):
                 self.doc.unsubscribe(self._on_change)
             return
+        if change.kind == ChangeKind.NODE_MOVED:  # the stubs' labels make room again
+            self.stubs.place_soon()
+            return
         path = list(self.path)
         if change.kind == ChangeKind.RESET:  # the scene removed every item already
             self.path, self.items, self.proxies, self._shown_all = [], {}, [], False
-            self.proxy_of = {}
+            self.proxy_of, self.stubs.items = {}, []
         self.apply()
         if self.path != path or change.kind == ChangeKind.GROUPS_CHANGED:
             self.scopeChanged.emit(self.titles())
@@ -120,15 +128,20 @@ class GroupLayer(QObject):
                     end.item.edges.remove(proxy)
             scene.removeItem(proxy)
         self.proxies, self.proxy_of, routed = [], {}, {}
+        self.stubs.clear()
+        names, stubbed = display_names(self.doc) if self.path else {}, set()
         for edge, item in scene.edges.items():
             rs, rd = reps.get(edge.src), reps.get(edge.dst)
             item.setVisible(rs == edge.src and rd == edge.dst)
+            if self.path and (rs is None) != (rd is None):
+                self._stub(edge, rs, rd, names, stubbed)
             if item.isVisible() or rs is None or rd is None or rs == rd:
                 continue
             key = (rs, rd, edge.src, edge.port if rd == edge.dst else "")
             if key not in routed:
                 routed[key] = self._proxy(edge, rs, rd)
             self.proxy_of[edge] = routed[key]
+        self.stubs.place()
         self._shown_all = not groups and not self.path
 
     def _sync_items(self, wanted: set[str]) -> None:
@@ -159,6 +172,26 @@ class GroupLayer(QObject):
         src.edges.append(proxy)
         dst.edges.append(proxy)
         return proxy
+
+    def _stub(self, edge, rs: str | None, rd: str | None, names: dict, stubbed: set) -> None:
+        """The stub of ``edge``, which crosses the entered group's border (one per port and
+        outside node: wires into one collapsed member group share its port)."""
+        src, dst = names.get(edge.src, edge.src), names.get(edge.dst, edge.dst)
+        tip = f"{src} -> {dst}.{edge.port}"
+        if rs is None:  # into the group: from the outside node to a member's input
+            key = (rd, edge.src, edge.port if rd == edge.dst else "")
+            end = _End(self.items.get(rd) or self.scene.nodes[rd], edge.src)
+            text, at = f"{src} →", (lambda: end.input_pos(edge.port))
+        else:  # out of the group: from a member's output to the outside node's port
+            key = (rs, edge.src, edge.dst, edge.port)
+            end = _End(self.items.get(rs) or self.scene.nodes[rs], edge.src)
+            text, at = f"→ {dst}.{edge.port}", end.output_pos
+        if key not in stubbed:
+            stubbed.add(key)
+            outside = src if rs is None else dst
+            self.stubs.add(
+                text, f"{tip} ({outside} is outside this group)", end.item, at, rs is None
+            )
 
     # -- what is drawn ----------------------------------------------------------------------
 

@@ -282,7 +282,8 @@ class GraphScene(QGraphicsScene):
         return next((i for i in self.items(pos) if isinstance(i, EdgeItem)), None)
 
     def nodes_rect(self) -> QRectF:
-        """The rectangle holding every node shown (one pass over the nodes; empty when none)."""
+        """The rectangle holding every node shown and the stubs of an entered group's
+        crossing wires (one pass over the nodes; empty when none)."""
         items = [i for i in self.nodes.values() if i.isVisible()] + [*self.groups.items.values()]
         if not items:
             return QRectF()
@@ -290,7 +291,8 @@ class GraphScene(QGraphicsScene):
         ys = [i.y() for i in items]
         bottom = max(i.y() + i.height for i in items)
         right = max(xs) + items[0].boundingRect().right()
-        return QRectF(QPointF(min(xs) - PORT_HIT, min(ys) - PORT_HIT), QPointF(right, bottom))
+        rect = QRectF(QPointF(min(xs) - PORT_HIT, min(ys) - PORT_HIT), QPointF(right, bottom))
+        return rect.united(self.groups.stubs.rect()) if self.groups.stubs.items else rect
 
     # -- mouse: wiring and committing moves -----------------------------------------------
 

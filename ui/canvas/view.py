@@ -120,7 +120,12 @@ class GraphView(QGraphicsView):
         self.scene().snap_to_grid = on
 
     def select_all(self) -> None:
-        self.scene().select_ids(self.scene().nodes)
+        """Select every node, group, frame and note shown."""
+        scene = self.scene()
+        scene.select_ids(scene.nodes)
+        extras = [*scene.groups.items.values(), *scene.extras.frames.values()]
+        for item in [*extras, *scene.extras.notes.values()]:
+            item.setSelected(True)
 
     def layout(self) -> None:
         self.editor.layout()

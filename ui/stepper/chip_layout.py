@@ -105,8 +105,10 @@ def place_chips(
     only the chips by it are placed with care (only the selected node's when more than
     SEARCHED are); the others are parked."""
     blocks = [*scene.nodes.values(), *scene.groups.items.values()]
-    # what is drawn: nodes hidden in a collapsed group give way to the group's box
-    placer = ChipPlacer([item.sceneBoundingRect() for item in blocks if item.isVisible()], scale)
+    # what is drawn: nodes hidden in a collapsed group give way to the group's box, and the
+    # chips to the labels of an entered group's stubs
+    rects = [item.sceneBoundingRect() for item in blocks if item.isVisible()]
+    placer = ChipPlacer([*rects, *(stub.box for stub in scene.groups.stubs.items)], scale)
     ordered = sorted(chips, key=lambda chip: chip[0] not in first)
     if visible is not None:  # chips out of view wait, as dots on their edge, until in view
         near = visible.adjusted(*(d * visible.width() / 10 for d in (-1, -1, 1, 1)))
