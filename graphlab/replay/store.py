@@ -27,6 +27,7 @@ import numpy as np
 from engine.errors import GraphLabError
 from graphlab.budget import read_file
 from graphlab.npzfile import read_npz
+from graphlab.training.runs_folder import gone
 
 FORMAT, VERSION = "graphlab-snapshots", 1
 #: the default budget of a run's store
@@ -140,7 +141,7 @@ class SnapshotStore:
         self.folder = Path(folder)
         where = f"the snapshots of this run ({self.folder})"
         if not (self.folder / STORE).is_file():
-            raise ReplayError(f"{where} are gone; replay needs them")
+            raise ReplayError(f"the snapshots of this run {gone(self.folder)}; replay needs them")
         try:
             self.header = json.loads((self.folder / STORE).read_text())
             lines = (self.folder / LINES).read_text().splitlines()
