@@ -115,9 +115,9 @@ def test_zooming_into_a_pruned_run_draws_the_summary_and_says_so(window, runs, q
     assert prune(0).removed == [path]
     plot.setXRange(300, 400, padding=0)
     qtbot.waitUntil(lambda: title.text != "Loss")
-    assert title.text == "Loss: summary only (full-resolution steps removed)"
+    assert title.text == "Loss: summary only<br>(full-resolution steps removed)"
     assert REMOVED in plot.toolTip() and "run 4" in plot.toolTip()
     assert detail_points() == 0 and len(plot.raw.getData()[0]) > 0  # the summary is drawn
     plot.setXRange(0, 10_000, padding=0)  # wider than DETAIL_STEPS: the summary is all
     qtbot.waitUntil(lambda: title.text == "Loss")
-    assert plot.toolTip() == ""
+    assert plot.toolTip() == "" and title.opts["size"] == "11pt"

@@ -35,8 +35,8 @@ class LossPlot(pg.PlotWidget):
     (pruned from the runs folder), the title says so and its tooltip says why."""
 
     DETAIL_STEPS = 8192
-    #: the title, and the title while zoomed in on a run whose metrics file is gone
-    TITLE, SUMMARY_ONLY = "Loss", "Loss: summary only (full-resolution steps removed)"
+    #: the title (pyqtgraph's 11 pt), and while zoomed in on a run whose metrics file is gone
+    TITLE, SUMMARY_ONLY = "Loss", "Loss: summary only<br>(full-resolution steps removed)"
     #: a left click on the plot: the step under the cursor (the replay follows it)
     stepClicked = Signal(int)
 
@@ -92,7 +92,9 @@ class LossPlot(pg.PlotWidget):
         if record is not None and record.loss.width > 1 and high - low <= self.DETAIL_STEPS:
             rows = record.rows(int(np.floor(low)), int(np.ceil(high)))
             gone = record.steps_gone() if rows is None else None
-        self.setTitle(self.TITLE if gone is None else self.SUMMARY_ONLY)
+        title, size = (self.TITLE, "11pt") if gone is None else (self.SUMMARY_ONLY, "8pt")
+        if self.getPlotItem().titleLabel.text != title:  # a new title lays the plot out again
+            self.setTitle(title, size=size)
         self.setToolTip(gone or "")
         if rows is None or not len(rows):
             self.detail.setData([], [])
