@@ -3,13 +3,16 @@ oldest first), the runs in use and recently written kept, the messages of a repl
 after a removal, and ``graphlab runs``."""
 
 import os
+import shutil
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from graphlab.cli import main
 from graphlab.replay import ReplayError, SnapshotStore
+from graphlab.replay.store import SnapshotMeta, SnapshotWriter
 from graphlab.training.metrics_csv import MetricsCsv
 from graphlab.training.runs import RunRecord
 from graphlab.training.runs_folder import ACTIVE_SECONDS, REMOVED_LOG, list_runs, prune
@@ -116,6 +119,17 @@ def test_replaying_a_pruned_run_says_its_snapshots_were_removed_for_the_budget(f
     (folder / "run-b.snapshots").rename(folder / "moved")  # gone, but not by the budget
     with pytest.raises(ReplayError, match=r"run-b.snapshots\) are gone; replay needs them"):
         SnapshotStore(folder / "run-b.snapshots")
+
+
+def test_a_store_pruned_while_its_run_trains_stops_recording_without_an_error(tmp_path):
+    writer = SnapshotWriter(tmp_path / "run-x.snapshots", {"budget": 2**20})
+    meta = SnapshotMeta(0, 1, 0, {}, {}, 0, {}, False, False, None, "s0.npz")
+    assert writer.write(meta, {"param/W": np.ones(3)})
+    shutil.rmtree(writer.folder)  # as another window's prune does
+    assert not writer.write(replace(meta, step=1, file="s1.npz"), {"param/W": np.ones(3)})
+    assert not writer.write(replace(meta, step=2, file="s2.npz"), {"param/W": np.ones(3)})
+    writer.per_node(3)  # the open line file takes it
+    writer.close()
 
 
 def test_a_record_whose_metrics_file_was_pruned_keeps_its_summary_and_says_so(folder):
