@@ -3,7 +3,7 @@
 The memory limit is the budget every loader checks before it allocates
 (:mod:`graphlab.budget`, the window's face of ``graphlab --memory-limit``); the undo limit
 bounds the undo history. Both apply at once and at every start. The runs folder's budget
-(:mod:`graphlab.training.runs_folder`) applies when the next run starts
+(:mod:`graphlab.training.runs_folder`) applies at once and whenever a run starts
 (:func:`new_run_metrics_path`); the dialog shows the folder, its size and opens it.
 """
 
@@ -63,18 +63,24 @@ def stored_runs_budget_mib() -> int:
         return RUNS_BUDGET_MIB
 
 
+def prune_runs_folder(dashboard) -> None:
+    """Prune the runs folder to the stored budget, never the runs of ``dashboard``'s document,
+    the ones it kept apart or the one it shows (training or not); what went is said in the
+    window's status bar."""
+    mib = stored_runs_budget_mib()
+    if not mib:
+        return
+    records = [*saved_runs(dashboard.doc.training), *dashboard.kept_runs, dashboard.record]
+    pruned = prune(mib * MIB, [p for r in records for p in (r.metrics, r.snapshots)])
+    if pruned.removed:
+        dashboard.window.statusBar().showMessage(pruned.summary(mib * MIB), 15000)
+
+
 def new_run_metrics_path(dashboard) -> Path | None:
-    """The metrics path of the run ``dashboard`` starts, after pruning the runs folder to the
-    stored budget, never touching the runs of its document or the ones it kept apart; what
-    went is said in the window's status bar."""
+    """The metrics path of the run ``dashboard`` starts, after :func:`prune_runs_folder`."""
     from graphlab.training.session import new_metrics_path
 
-    mib = stored_runs_budget_mib()
-    if mib:
-        records = saved_runs(dashboard.doc.training) + dashboard.kept_runs
-        pruned = prune(mib * MIB, [p for r in records for p in (r.metrics, r.snapshots)])
-        if pruned.removed:
-            dashboard.window.statusBar().showMessage(pruned.summary(mib * MIB), 15000)
+    prune_runs_folder(dashboard)
     return new_metrics_path()
 
 
@@ -115,8 +121,8 @@ class PreferencesDialog(QDialog):
         self.runs.setSpecialValueText("no limit")
         self.runs.setValue(stored_runs_budget_mib())
         self.runs.setToolTip(
-            "When a run starts, the oldest runs' snapshot stores (replay), then metrics files "
-            "(zoom into the loss curve), are removed until the runs folder fits; the open "
+            "Now and when a run starts, the oldest runs' snapshot stores (replay), then metrics "
+            "files (zoom into the loss curve), are removed until the runs folder fits; the open "
             "project's runs are kept."
         )
         form.addRow("Runs folder budget:", self.runs)
@@ -127,7 +133,7 @@ class PreferencesDialog(QDialog):
         row.addWidget(self.folder, 1)
         row.addWidget(self.open_folder)
         form.addRow("Runs folder:", row)
-        note = QLabel("The limits apply at once, the runs budget when a run starts; all are kept.")
+        note = QLabel("They apply at once and are remembered.")
         note.setEnabled(False)
         form.addRow(note)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -160,6 +166,7 @@ def install_preferences(window, menu: QMenu) -> QAction:
             window.statusBar().showMessage(
                 "Preferences saved; the new undo limit applies from the next start.", 8000
             )
+        prune_runs_folder(window.training)  # its message, if any, replaces the one above
 
     def edit() -> None:
         dialog = PreferencesDialog(window, window.stack.undoLimit())

@@ -32,21 +32,27 @@ def runs(tmp_path, monkeypatch):
 
 @pytest.mark.usefixtures("isolated_settings")
 def test_the_budget_round_trips_and_the_dialog_shows_and_opens_the_folder(runs, qtbot, monkeypatch):
-    fake_run(runs, "a", 10, 100, HOUR)
+    fake_run(runs, "a", 64, 1024, 2 * HOUR)
+    fake_run(runs, "b", 64, 1024, HOUR)
     main = make_window(qtbot)
     dialog = open_preferences(main)
     assert dialog.runs.value() == RUNS_BUDGET_MIB
-    assert dialog.folder.text() == f"{runs}\n110.0 KiB in 1 run"
+    assert dialog.folder.text() == f"{runs}\n2.1 MiB in 2 runs"
     assert dialog.folder.textInteractionFlags() & Qt.TextSelectableByMouse
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     qtbot.mouseClick(dialog.open_folder, Qt.LeftButton)
     assert [url.toLocalFile() for url in opened] == [str(runs)]
-    dialog.runs.setValue(512)
-    dialog.accept()
-    assert QSettings().value(RUNS_BUDGET_KEY) in (512, "512")
+    dialog.runs.setValue(2)
+    dialog.accept()  # applies at once: the oldest store goes
+    assert QSettings().value(RUNS_BUDGET_KEY) in (2, "2")
+    assert main.statusBar().currentMessage().startswith("Runs folder: removed 1 snapshot store")
+    assert [(r.name, r.snapshots is not None) for r in list_runs()] == [
+        ("run-a", False),
+        ("run-b", True),
+    ]
     dialog = open_preferences(main)
-    assert dialog.runs.value() == 512
+    assert dialog.runs.value() == 2 and dialog.folder.text().endswith("1.1 MiB in 2 runs")
     dialog.runs.setValue(0)
     dialog.accept()
     dialog = open_preferences(main)
