@@ -74,7 +74,8 @@ class Pruned:
         text += f" ({human(self.freed)})" if self.freed else ""
         text += f"; its runs take {human(self.size)} of its {human(budget)} budget"
         if self.size > budget:
-            text += "; the rest is in use or was written in the last 10 minutes"
+            runs = f"{self.protected} run{'' if self.protected == 1 else 's'}"
+            text += f"; it keeps {runs} in use or written in the last 10 minutes"
         return text + "."
 
 
