@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         cli_evaluate,
         cli_lessons,
         cli_replay,
+        cli_runs,
         cli_search,
         cli_train,
         cli_weights,
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         *cli_course.REGISTER,
         *cli_lessons.REGISTER,
         *cli_replay.REGISTER,
+        *cli_runs.REGISTER,
         *cli_weights.REGISTER,
     ]:
         register(sub)

@@ -27,6 +27,7 @@ import numpy as np
 from engine.errors import GraphLabError
 from graphlab.budget import read_file
 from graphlab.npzfile import read_npz
+from graphlab.training.runs_folder import gone
 
 FORMAT, VERSION = "graphlab-snapshots", 1
 #: the default budget of a run's store
@@ -112,13 +113,18 @@ class SnapshotWriter:
         self.lines = open(self.folder / LINES, "a")  # noqa: SIM115 (open for the run)
 
     def write(self, meta: SnapshotMeta, arrays: dict[str, np.ndarray]) -> bool:
-        """Add one snapshot unless it would pass the budget; returns whether it was added."""
+        """Add one snapshot unless it would pass the budget or the folder is gone (another
+        window pruned it while this run was paused); returns whether it was added."""
         if self.used + snapshot_bytes(arrays) > self.budget:
             return False
         path = self.folder / meta.file
-        np.savez(path, **arrays)
+        try:
+            np.savez(path, **arrays)
+            size = path.stat().st_size
+        except OSError:  # the training goes on without snapshots
+            return False
         line = json.dumps(meta.__dict__) + "\n"
-        self.used += path.stat().st_size + len(line)
+        self.used += size + len(line)
         self.lines.write(line)
         self.lines.flush()
         return True
@@ -140,7 +146,7 @@ class SnapshotStore:
         self.folder = Path(folder)
         where = f"the snapshots of this run ({self.folder})"
         if not (self.folder / STORE).is_file():
-            raise ReplayError(f"{where} are gone; replay needs them")
+            raise ReplayError(f"the snapshots of this run {gone(self.folder)}; replay needs them")
         try:
             self.header = json.loads((self.folder / STORE).read_text())
             lines = (self.folder / LINES).read_text().splitlines()

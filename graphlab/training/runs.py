@@ -17,6 +17,7 @@ import numpy as np
 from engine.errors import GraphLabError
 from graphlab.atomic import write_atomically
 from graphlab.training.metrics_csv import RowIndex, index_rows, read_metrics, read_rows
+from graphlab.training.runs_folder import gone
 from graphlab.training.summary import Summary
 
 #: runs kept in a document (oldest dropped first)
@@ -133,13 +134,23 @@ class RunRecord:
         A run reopened from a project indexes its file on the first call (one scan)."""
         if not self.metrics or self.first_step is None:
             return None
-        if self.index is None:
-            try:
-                self.index = index_rows(self.metrics)
-            except GraphLabError:  # the file is gone or replaced: the summary stays
-                return None
         first = max(first_step - self.first_step - 1, 0)
-        return read_rows(self.metrics, self.index, first, last_step - self.first_step - first)
+        try:
+            if self.index is None:
+                self.index = index_rows(self.metrics)
+            return read_rows(self.metrics, self.index, first, last_step - self.first_step - first)
+        except GraphLabError:  # the file is gone or replaced: the summary stays
+            return None
+
+    def steps_gone(self) -> str | None:
+        """Why the metrics file's steps cannot be re-read (one sentence), or None: it is there
+        (or the run never had one)."""
+        if not self.metrics or Path(self.metrics).is_file():
+            return None
+        return (
+            f"The full-resolution steps of {self.name} {gone(self.metrics)}; "
+            "the curve shows their summary."
+        )
 
     def write_csv(self, path: str | Path) -> None:
         """Export the run's metrics file (the one metrics CSV format) to ``path``."""

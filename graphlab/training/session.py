@@ -24,6 +24,7 @@ from graphlab.replay.store import DEFAULT_BUDGET
 from graphlab.training.metrics_csv import MetricsCsv
 from graphlab.training.process_worker import TrainingProcess
 from graphlab.training.runs import RunRecord
+from graphlab.training.runs_folder import runs_folder
 from graphlab.training.worker import Snapshot, TrainingBridge, TrainingWorker
 
 #: most steps between statistics (filters, histograms, ratios, boundary)
@@ -38,15 +39,6 @@ def stats_interval(steps_per_epoch: int) -> int:
 
 
 _numbers = itertools.count(1)
-
-
-def runs_folder() -> Path:
-    """Where the window's runs keep their metrics files: ``$GRAPHLAB_RUNS_DIR``, else
-    ``$XDG_DATA_HOME/graphlab/runs``, else ``~/.local/share/graphlab/runs``."""
-    if os.environ.get("GRAPHLAB_RUNS_DIR"):
-        return Path(os.environ["GRAPHLAB_RUNS_DIR"])
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data) / "graphlab" / "runs"
 
 
 def new_metrics_path() -> Path | None:

@@ -26,8 +26,9 @@ from graphlab.training import prepare_training, training_settings
 from graphlab.training.run_names import ended_text, finished_name, run_name
 from graphlab.training.runs import RunRecord, saved_runs, with_run
 from graphlab.training.saved_stats import saved_statistics
-from graphlab.training.session import TrainingSession, new_metrics_path, use_process
+from graphlab.training.session import TrainingSession, use_process
 from graphlab.training.worker import activation_maps
+from ui.preferences import new_run_metrics_path
 from ui.training.live import LiveView, ResultsView
 from ui.training.panel import TrainingPanel
 
@@ -91,7 +92,7 @@ class TrainingDashboard(QWidget):
         self.panel.resetClicked.connect(self.reset_parameters)
         self.panel.datasetChanged.connect(self.preview_dataset)
         self.live.selectionChanged.connect(self._selection_changed)
-        self.live.compareChanged.connect(self._compare)
+        self.live.compareChanged.connect(self.live.show_overlay)
         self.doc.subscribe(self._document_changed)
         self.load_document()
 
@@ -192,7 +193,7 @@ class TrainingDashboard(QWidget):
             process=use_process(panel.device_name),
             stats=True,
             record=self.record,
-            metrics=new_metrics_path(),
+            metrics=new_run_metrics_path(self),
         )
         self.run, self.detached = run, None
         self.session = self.last_session = session
@@ -383,9 +384,6 @@ class TrainingDashboard(QWidget):
             return None
         self.live.add_histograms([saved_statistics(self.run, self.record.last_step)])
         return self.run
-
-    def _compare(self, record) -> None:
-        self.live.show_overlay(record)
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.window and event.type() == QEvent.Close:

@@ -31,14 +31,17 @@ class LossPlot(pg.PlotWidget):
     (a pale vertical line per bucket, once buckets hold several steps) and the smoothed mean
     (thick); ``set_log`` switches the y axis. A redraw costs the summary's size, never the
     run's length. Zoomed in to at most DETAIL_STEPS steps of a summarised run, the steps in
-    view are re-read from the run's metrics file and drawn one by one."""
+    view are re-read from the run's metrics file and drawn one by one; when that file is gone
+    (pruned from the runs folder), the title says so and its tooltip says why."""
 
     DETAIL_STEPS = 8192
+    #: the title (pyqtgraph's 11 pt), and while zoomed in on a run whose metrics file is gone
+    TITLE, SUMMARY_ONLY = "Loss", "Loss: summary only<br>(full-resolution steps removed)"
     #: a left click on the plot: the step under the cursor (the replay follows it)
     stepClicked = Signal(int)
 
     def __init__(self) -> None:
-        super().__init__(title="Loss")
+        super().__init__(title=self.TITLE)
         self.addLegend(offset=(-5, 5), labelTextSize="7pt")
         item = self.getPlotItem()
         self.band = curve(item, "#c6dbef", None, 1)  # (low, high) pairs of each bucket
@@ -85,9 +88,14 @@ class LossPlot(pg.PlotWidget):
         """The steps in view from the metrics file when the summary is coarser than them."""
         record = self.record
         low, high = self.getViewBox().viewRange()[0]
-        rows = None
+        rows = gone = None
         if record is not None and record.loss.width > 1 and high - low <= self.DETAIL_STEPS:
             rows = record.rows(int(np.floor(low)), int(np.ceil(high)))
+            gone = record.steps_gone() if rows is None else None
+        title, size = (self.TITLE, "11pt") if gone is None else (self.SUMMARY_ONLY, "8pt")
+        if self.getPlotItem().titleLabel.text != title:  # a new title lays the plot out again
+            self.setTitle(title, size=size)
+        self.setToolTip(gone or "")
         if rows is None or not len(rows):
             self.detail.setData([], [])
         else:
