@@ -55,8 +55,7 @@ def evaluate(trainer, X, y, params=None) -> tuple[float | None, float]:
 
 def plan_evaluates(trainer) -> bool:
     """Whether the compiled plan is in use and computes the trainer's scores."""
-    scores = trainer.graph.sources[trainer.loss].get("scores")
-    return trainer.plan is not None and trainer.scores == scores
+    return trainer.plan is not None and trainer.scores == trainer.plan.scores
 
 
 def _forward(trainer, feeds, params):
