@@ -1,10 +1,13 @@
 """Recognise the graphs the training plan covers and turn them into stages.
 
-Covered: one chain from a float input to a softmax cross-entropy loss whose labels come from
-an int input, each link one of conv2d [-> relu] [-> maxpool 2x2], affine, matmul or add with a
-parameter, flatten/reshape to (N, D), or an elementwise activation; every intermediate node
-feeds only the next one and every parameter is used once. Anything else is not covered and
-:class:`NotCovered` says why.
+Covered: one chain from a float input to a data loss (softmax cross-entropy, or the SVM loss
+with its margin) whose labels come from an int input, each link one of conv2d [-> relu]
+[-> maxpool 2x2], affine, matmul or add with a parameter, flatten/reshape to (N, D), or an
+elementwise activation; every intermediate node feeds only the next one and every parameter is
+used once by the chain. The loss node is that data loss or a tree of scalar ``add`` nodes whose
+leaves are the data loss and any number of weight penalties (L2, L1, elastic) each on a
+parameter of the chain (:class:`~engine.plan.stages.Penalties`). Anything else is not covered
+and :class:`NotCovered` says why, naming the node.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from engine.backend import fused_kernels
 from engine.ops.base import known_size
 from engine.plan.conv_block import ConvBlock
 from engine.plan.cuda_stages import CudaConvBlock, CudaLoss
-from engine.plan.stages import Elementwise, Linear, Loss, Reshape
+from engine.plan.stages import Elementwise, Linear, Loss, Penalties, Reshape
 
-LOSSES = ("softmax_cross_entropy",)
+LOSSES = ("softmax_cross_entropy", "svm_loss")
+PENALTIES = ("l2_penalty", "l1_penalty", "elastic_penalty")
 ELEMENTWISE = ("relu", "leaky_relu", "tanh", "sigmoid", "elu")
 RESHAPES = ("flatten", "reshape")
 
@@ -33,27 +37,54 @@ class Chain:
     stages: list
     loss: Loss
     params: list[str]
+    scores: str
+    penalties: Penalties
 
 
 def match_chain(graph, loss: str) -> Chain:
     """The stages that compute ``loss`` of ``graph``; raises :class:`NotCovered`."""
-    if graph.nodes[loss].op not in LOSSES:
-        raise NotCovered(f"the loss {graph.label(loss)} is not one of {', '.join(LOSSES)}")
-    labels = graph.sources[loss]["labels"]
+    data_loss, penalties, terms = _loss_terms(graph, loss)
+    labels, scores = graph.sources[data_loss]["labels"], graph.sources[data_loss]["scores"]
     if graph.nodes[labels].op != "input":
-        raise NotCovered(f"the labels of {graph.label(loss)} do not come from an input node")
-    data, nodes, params = _walk_back(graph, graph.sources[loss]["scores"])
+        raise NotCovered(f"the labels of {graph.label(data_loss)} do not come from an input node")
+    data, nodes, params = _walk_back(graph, scores)
+    for penalty in penalties:
+        if graph.sources[penalty]["w"] not in params:
+            raise NotCovered(f"{graph.label(penalty)} is not on a parameter of the chain")
     ancestors = _ancestors(graph, loss)
-    expected = {loss, labels, data, *nodes, *params}
+    expected = {*terms, labels, data, *nodes, *params}
     if ancestors != expected or len(set(params)) != len(params):
         extra = ", ".join(sorted(ancestors - expected)) or "a parameter used twice"
         raise NotCovered(f"the loss depends on more than one chain of layers ({extra})")
     stages = _stages(graph, nodes)
-    if fused_kernels(graph.xp):
-        loss_stage = CudaLoss(graph.xp)
+    xp, op = graph.xp, graph.nodes[data_loss].op
+    if fused_kernels(xp) and op == "softmax_cross_entropy":
+        loss_stage = CudaLoss(xp)
     else:
-        loss_stage = Loss(graph.xp, graph.ops[loss], graph.attrs[loss])
-    return Chain(data, labels, stages, loss_stage, params)
+        loss_stage = Loss(xp, graph.ops[data_loss], graph.attrs[data_loss])
+    return Chain(data, labels, stages, loss_stage, params, scores, Penalties(graph, penalties))
+
+
+def _loss_terms(graph, loss: str) -> tuple[str, list[str], list[str]]:
+    """(the data loss, the penalties, every node of the sum) of the add tree at ``loss``."""
+    data_losses, penalties, terms, todo = [], [], [], [loss]
+    while todo:
+        nid = todo.pop()
+        op = graph.nodes[nid].op
+        if nid in terms:
+            raise NotCovered(f"{graph.label(nid)} is summed into the loss more than once")
+        terms.append(nid)
+        if op == "add":
+            todo.extend((graph.sources[nid]["b"], graph.sources[nid]["a"]))
+        elif op in LOSSES or op in PENALTIES:
+            (data_losses if op in LOSSES else penalties).append(nid)
+        else:
+            known = ", ".join(("add", *LOSSES, *PENALTIES))
+            raise NotCovered(f"the loss term {graph.label(nid)} is not one of {known}")
+    if len(data_losses) != 1:
+        found = ", ".join(graph.label(n) for n in data_losses) or "none"
+        raise NotCovered(f"the loss must sum exactly one data loss (found: {found})")
+    return data_losses[0], penalties, terms
 
 
 def _walk_back(graph, nid: str):

@@ -13,13 +13,15 @@ from engine.plan.match import NotCovered, match_chain
 class TrainingPlan:
     """Forward and backward of a covered graph through fused stages and reused buffers.
 
-    ``step(feeds)`` returns the loss as a float and leaves dL/dparam in ``grads`` (parameter
-    id -> array of the parameter's shape, overwritten by the next step). Parameters are read
-    from ``graph.params`` at every step, so an optimizer may update them in place.
+    ``step(feeds)`` returns the loss (data loss plus penalties) as a float and leaves dL/dparam
+    in ``grads`` (parameter id -> array of the parameter's shape, overwritten by the next
+    step). Parameters are read from ``graph.params`` at every step, so an optimizer may update
+    them in place.
 
     With ``threads`` > 1 (CPU only) the batch is split into that many parts, each run by its
-    own Python thread with its own buffers, and the gradients are summed; BLAS is limited to
-    one thread meanwhile (through threadpoolctl when installed) so the threads do not compete.
+    own Python thread with its own buffers, and the gradients are summed (the penalties are
+    added once, after the parts); BLAS is limited to one thread meanwhile (through
+    threadpoolctl when installed) so the threads do not compete.
     """
 
     compiled = True
@@ -36,6 +38,11 @@ class TrainingPlan:
         self._one_blas_thread = _blas_limiter() if self._pool else contextlib.nullcontext
         self._eval_chain = None
 
+    @property
+    def scores(self) -> str:
+        """The node whose output the data loss scores (what :meth:`evaluate` returns)."""
+        return self.chains[0].scores
+
     def step(self, feeds) -> float:
         graph, first = self.graph, self.chains[0]
         x = graph.feed_value(first.data, feeds)
@@ -43,7 +50,15 @@ class TrainingPlan:
         batch = labels.shape[0]
         parts = max(1, min(len(self.chains), batch))
         if parts == 1:
-            return first.loss.value(self._run(first, x, labels, self.grads, 1.0))
+            loss = first.loss.value(self._run(first, x, labels, self.grads, 1.0))
+        else:
+            loss = self._run_parts(x, labels, parts)
+        return loss + float(first.penalties.total(graph.params, self.grads))
+
+    def _run_parts(self, x, labels, parts: int) -> float:
+        """The data loss of the batch split into ``parts``, one per thread; the gradients
+        summed into ``grads``."""
+        batch = labels.shape[0]
         bounds = [batch * i // parts for i in range(parts + 1)]
         jobs = [
             (chain, x[lo:hi], labels[lo:hi], grads, (hi - lo) / batch)
@@ -60,10 +75,10 @@ class TrainingPlan:
         return float(loss)
 
     def evaluate(self, feeds, params=None):
-        """(mean loss, scores (N, M)) of the batch in ``feeds``, forward only, with ``params``
-        (default: the graph's). A chain of its own does it, so evaluation may run in another
-        thread while this plan trains (one evaluation at a time); a plan holds no dropout or
-        batchnorm, so this equals the graph in eval mode."""
+        """(mean data loss plus penalties, scores (N, M)) of the batch in ``feeds``, forward
+        only, with ``params`` (default: the graph's). A chain of its own does it, so evaluation
+        may run in another thread while this plan trains (one evaluation at a time); a plan
+        holds no dropout or batchnorm, so this equals the graph in eval mode."""
         graph = self.graph
         if self._eval_chain is None:
             self._eval_chain = match_chain(graph, self.loss)
@@ -72,7 +87,7 @@ class TrainingPlan:
         for stage in chain.stages:
             x = stage.forward(x, params)
         loss = chain.loss.forward(x, graph.feed_value(chain.labels, feeds))
-        return chain.loss.value(loss), x
+        return chain.loss.value(loss) + float(chain.penalties.total(params)), x
 
     def _run(self, chain, x, labels, grads, share: float):
         """Forward and backward of one part of the batch; its loss is weighted by ``share``."""

@@ -80,7 +80,8 @@ class Elementwise:
 
 
 class Loss:
-    """The loss node (softmax cross-entropy) run by the op itself, on (N, M) scores."""
+    """The data loss node (softmax cross-entropy or SVM) run by the op itself, on (N, M)
+    scores and (N,) labels."""
 
     def __init__(self, xp, op, attrs):
         self.xp, self.op, self.attrs = xp, op, attrs
@@ -98,3 +99,23 @@ class Loss:
     def value(self, loss) -> float:
         """The loss that forward returned, as a float."""
         return float(loss)
+
+
+class Penalties:
+    """The weight penalties summed into the loss, each on a parameter of the chain, run by
+    their ops. They count once per step, not once per part of the batch."""
+
+    def __init__(self, graph, ids: list[str]) -> None:
+        self.xp, self.one = graph.xp, graph.xp.ones((), graph.dtype)
+        self.terms = [(graph.ops[n], graph.attrs[n], graph.sources[n]["w"]) for n in ids]
+
+    def total(self, params, grads=None):
+        """The penalties' sum at ``params`` (a scalar array, 0.0 without penalties); with
+        ``grads``, each penalty's gradient is added into its parameter's entry."""
+        total, ctx = 0.0, ForwardContext(train=grads is not None)
+        for op, attrs, w_id in self.terms:
+            value, saved = op.forward(self.xp, [params[w_id]], attrs, ctx)
+            if grads is not None:
+                grads[w_id] += op.backward(self.xp, saved, self.one, attrs)[0]
+            total = total + value
+        return total

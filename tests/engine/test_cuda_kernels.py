@@ -23,6 +23,13 @@ from engine.kernels.chwn import maxpool2x2_backward, maxpool2x2_forward
 from engine.optim import Adam
 from engine.plan import compile_training_plan
 from engine.plan.cuda_stages import CudaConvBlock, CudaLoss
+from tests.engine.test_plan_losses import (
+    SHAPES,
+    assert_equal_results,
+    dense_net,
+    feeds_of,
+    per_node,
+)
 
 PRELUDE = r"""
 #include <cmath>
@@ -165,6 +172,19 @@ def test_fused_plan_in_float32_matches_the_xp_plan(on_cpu, monkeypatch):
     assert losses[0] == pytest.approx(losses[1], rel=1e-6)
     for pid, grad in plain.grads.items():
         np.testing.assert_allclose(fused.grads[pid], grad, rtol=2e-5, atol=1e-6, err_msg=pid)
+
+
+@pytest.mark.parametrize("shape", ["softmax-l2-two-weights", "svm-l1-elastic"])
+def test_fused_plan_with_penalties_equals_the_per_node_path(on_cpu, shape):
+    """Softmax keeps the fused loss kernel; the SVM loss and the penalties run as xp code."""
+    graph = dense_net(*SHAPES[shape])
+    plan = compile_training_plan(graph)
+    fused = isinstance(plan.chains[0].loss, CudaLoss)
+    assert fused is (shape == "softmax-l2-two-weights")
+    feeds = feeds_of(6)
+    loss = plan.step(feeds)
+    grads = {k: v.copy() for k, v in plan.grads.items()}
+    assert_equal_results(loss, grads, *per_node(graph, feeds))
 
 
 def test_labels_out_of_range_raise_at_the_end_of_the_step(on_cpu):

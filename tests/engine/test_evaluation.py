@@ -78,6 +78,18 @@ def test_without_the_compiled_plan_it_evaluates_inline():
     assert published == [(1, 10), (2, 20)]  # right after each epoch's last step
 
 
+def test_a_full_batch_run_evaluates_inline():
+    """One step per epoch: handing each evaluation to the thread would cost more than it saves."""
+    trainer = background_trainer(epochs=3, batch_size=len(make_trainer().X))
+    threads = evaluating_threads(trainer)
+    published = []
+    trainer.metrics.on_epoch(lambda event: published.append((event.epoch, trainer.step)))
+    trainer.run()
+    assert trainer.plan is not None, trainer.plan_reason
+    assert published == [(1, 1), (2, 2), (3, 3)]  # right after each epoch's only step
+    assert threads and set(threads) == {current_thread()}
+
+
 def test_pausing_publishes_the_last_epoch_first():
     trainer = background_trainer(epochs=100_000)
     epochs = []
