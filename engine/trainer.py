@@ -25,7 +25,7 @@ import numpy as np
 from engine.backend import to_numpy, translate_device_errors
 from engine.divergence import DivergenceRule, diverged_error
 from engine.errors import GraphError, TrainingError
-from engine.evaluation import EpochEvaluations, evaluate
+from engine.evaluation import EpochEvaluations, evaluate, grid_scores
 from engine.fpenv import flush_to_zero
 from engine.lbfgs import LBFGS
 from engine.metrics import (
@@ -35,7 +35,6 @@ from engine.metrics import (
     Metrics,
     StatsEvent,
     StepEvent,
-    grid_points,
 )
 from engine.optim import make_optimizer
 
@@ -336,7 +335,7 @@ class Trainer:
         for request, event in zip(due, events, strict=True):
             if request.grid and self.scores is not None and self.X.shape[1:] == (2,):
                 if request.grid not in grids:
-                    grids[request.grid] = self._grid_scores(request.grid)
+                    grids[request.grid] = grid_scores(self, request.grid)
                 event.grid = grids[request.grid]
             request.callback(event)
 
@@ -365,17 +364,6 @@ class Trainer:
         graph = self.graph
         nodes = [n for n in graph.order if graph.ops[n].category == "Activations"]
         return nodes or [n for n in graph.order if graph.ops[n].inputs and n != self.loss]
-
-    def _grid_scores(self, resolution: int) -> GridScores:
-        xs, ys, points = grid_points(to_numpy(self.X), resolution)
-        xp, graph = self.graph.xp, self.graph
-        feeds = {
-            self.data_input: xp.asarray(points, dtype=graph.dtype),
-            self.label_input: xp.zeros(len(points), dtype=np.int64),
-        }
-        graph.forward(feeds, train=False)
-        scores = to_numpy(graph.values[self.scores])
-        return GridScores(xs, ys, scores.reshape(len(ys), len(xs), -1))
 
 
 def find_scores(graph, loss: str) -> str | None:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from engine.errors import TrainingError
-from engine.evaluation import BACKGROUND_NICENESS
+from engine.evaluation import BACKGROUND_NICENESS, grid_scores
+from engine.metrics import grid_points
 from tests.engine.test_trainer import make_trainer, run_in_thread
 
 
@@ -122,3 +123,23 @@ def test_a_diverging_run_drops_the_pending_evaluation():
     with pytest.raises(TrainingError):
         trainer.run()
     assert trainer.evaluations._pool is None and trainer.evaluations.wait() == []
+
+
+def test_the_decision_grid_goes_through_the_plan_unless_an_evaluation_holds_it(monkeypatch):
+    """The grid's scores equal the per-node forward's; the plan computes them, except while a
+    background evaluation may be using its evaluation chain."""
+    trainer = make_trainer(epochs=1)
+    trainer.run()
+    assert trainer.plan is not None and trainer.X.shape[1:] == (2,)
+    xs, ys, points = grid_points(trainer.X, 12)
+    trainer.graph.forward({"x": points, "y": np.zeros(len(points), dtype=np.int64)}, train=False)
+    expected = trainer.graph.values[trainer.scores].reshape(12, 12, -1).copy()
+    calls = []
+    evaluate = trainer.plan.evaluate
+    trainer.plan.evaluate = lambda *a: calls.append(1) or evaluate(*a)
+    grid = grid_scores(trainer, 12)
+    np.testing.assert_allclose(grid.scores, expected, rtol=1e-5, atol=1e-6)
+    assert calls == [1]
+    monkeypatch.setattr(trainer.evaluations, "running", lambda: True)
+    np.testing.assert_allclose(grid_scores(trainer, 12).scores, expected, rtol=1e-5, atol=1e-6)
+    assert calls == [1]  # the per-node path this time
