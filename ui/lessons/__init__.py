@@ -20,7 +20,7 @@ from ui.jobs import JobWatcher
 from ui.lessons.canvas import LessonHighlight
 from ui.lessons.gallery import GalleryEntry
 from ui.lessons.panel import LessonPanel
-from ui.training.reflow import scrolled
+from ui.widgets import scrolled
 
 __all__ = ["Lessons", "install_lessons", "progress_path"]
 

@@ -25,7 +25,7 @@ from graphlab.image_previews import augmented_grid, training_images
 from ui.commands import SetTraining
 from ui.jobs import JobWatcher
 from ui.training.images import ImagePlot, as_rgb, tile
-from ui.training.reflow import scrolled
+from ui.widgets import scrolled
 
 #: what each option's number shows before and after it (its range and unit)
 AFFIXES = {"crop_padding": ("", " px"), "translate": ("≤ ", " × size"), "rotate": ("± ", "°"),

@@ -21,7 +21,7 @@ from graphlab.datasets.features import STAGES, FeatureSpec
 from graphlab.document import GraphDocument
 from graphlab.image_previews import feature_count
 from ui.commands import SetTraining
-from ui.training.reflow import scrolled
+from ui.widgets import scrolled
 
 TITLES = {
     "hog": "HoG: histogram of oriented gradients",

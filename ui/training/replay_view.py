@@ -33,7 +33,7 @@ from graphlab.jobs import DONE
 from ui.jobs import JobWatcher
 from ui.stepper import show_gradient_norms, show_saturation
 from ui.stepper.training_overlay import saturation_from_histograms
-from ui.training.reflow import scrolled
+from ui.widgets import scrolled
 
 HEADERS = ("node", "|grad| at step", "|grad| pinned", "change")
 BINS = 30
