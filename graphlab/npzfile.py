@@ -5,6 +5,7 @@ values. :func:`npz_headers` reads only the headers, so a file's shapes are known
 making its arrays; :func:`read_npz` checks every declared size against the memory budget and
 against what the member holds before it reads a byte of values; :func:`read_npy` does the
 same for one ``.npy`` file and :func:`read_numpy` for either. Never unpickles.
+:func:`write_npz` writes an archive atomically.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import FileFormatError
+from graphlab.atomic import write_atomically
 from graphlab.budget import ZIP_ERRORS, check_bytes, member_info, open_zip
 
 CHUNK = 2**20
@@ -90,6 +92,11 @@ def read_numpy(data: bytes, where, error=FileFormatError) -> dict[str, np.ndarra
     raise error(
         f"{where} is not a numpy file (.npy or .npz); GraphLab never unpickles Python objects"
     )
+
+
+def write_npz(path, arrays: dict[str, np.ndarray], error=FileFormatError) -> None:
+    """``arrays`` (name -> array) as the ``.npz`` file ``path``, written atomically."""
+    write_atomically(path, lambda f: np.savez(f, **arrays), error=error)
 
 
 def _key(info: zipfile.ZipInfo, where, error) -> str:

@@ -21,10 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import GraphLabError
-from graphlab.atomic import write_atomically
+from graphlab.budget import read_file
 from graphlab.datasets.features import FeatureSpec, FittedFeatures
 from graphlab.datasets.record import Dataset
 from graphlab.datasets.split import DatasetSplits
+from graphlab.npzfile import read_npz, write_npz
 
 #: bump when what a stage computes changes, so old cache files are not read
 FEATURES_VERSION = 1
@@ -56,7 +57,7 @@ def featurize_splits(
         named = dict(zip(PARTS, features, strict=True))
         with contextlib.suppress(GraphLabError, OSError):  # no cache: computed each time
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, lambda f: np.savez(f, **named))
+            write_npz(path, named)
     made = [
         Dataset(x, part.y, part.class_names, f"{part.name} features", False)
         for x, part in zip(features, parts, strict=True)
@@ -99,9 +100,6 @@ def _cache_key(settings: FeatureSpec, parts: list[Dataset], seed: int, binding) 
 
 def _read_cached(path: Path, parts: list[Dataset]) -> list[np.ndarray] | None:
     """The cached features when ``path`` holds them for parts of these lengths, else None."""
-    from graphlab.budget import read_file
-    from graphlab.npzfile import read_npz
-
     if not path.is_file():
         return None
     try:
