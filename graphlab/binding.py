@@ -63,7 +63,7 @@ def bound_data(doc: GraphDocument) -> BoundData:
         if binding.get("features"):
             from graphlab.datasets.feature_cache import featurize_splits
 
-            splits = featurize_splits(splits, binding["features"], split.get("seed", 0))
+            splits = featurize_splits(splits, binding["features"], split.get("seed", 0), binding)
         record = stored_record(binding)
         splits, stats = preprocess_splits(
             splits,

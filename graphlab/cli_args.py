@@ -122,6 +122,21 @@ def int_list(text: str) -> list[int]:
     return values
 
 
+def add_command(sub, name: str, handler, help: str, description: str | None = None):
+    """The subcommand ``name`` of the subparsers ``sub``, run by ``handler(args) -> status``
+    (None: a command of subcommands); ``help`` is its line in the parent's --help,
+    ``description`` opens its own. Returns its parser, for its arguments."""
+    parser = sub.add_parser(name, help=help, description=description)
+    if handler is not None:
+        parser.set_defaults(handler=handler)
+    return parser
+
+
+def add_json_argument(parser, help: str = "machine-readable output") -> None:
+    """--json: print the result as JSON instead of tables."""
+    parser.add_argument("--json", action="store_true", help=help)
+
+
 def add_graph_argument(parser) -> None:
     """The GRAPH positional argument every graph command takes."""
     parser.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 
 from engine.errors import GraphLabError
-from graphlab.cli_args import add_graph_argument
-from graphlab.cli_open import positive_int
+from graphlab.cli_args import add_command, add_graph_argument, add_seed_argument, positive_int
 from graphlab.course.surfaces import OPTIMIZERS, SURFACES, surface
 
 
@@ -62,10 +61,12 @@ def cmd_race(args) -> int:
 
 
 def add_race(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "race",
-        help="optimizers racing on a 2-D surface (lecture 7)",
-        description="Run the engine's optimizers from one start point on a two-parameter "
+        cmd_race,
+        "optimizers racing on a 2-D surface (lecture 7)",
+        "Run the engine's optimizers from one start point on a two-parameter "
         "surface and report where each one ended; --png draws the paths and losses.",
     )
     p.add_argument("--surface", choices=sorted(SURFACES), default="ravine")
@@ -76,9 +77,8 @@ def add_race(sub) -> None:
     p.add_argument(
         "--steps", type=positive_int, default=200, help="steps of each optimizer (default 200)"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the minibatch noise")
+    add_seed_argument(p, "seed of the minibatch noise")
     p.add_argument("--png", metavar="FILE.png", help="draw the race into this PNG")
-    p.set_defaults(handler=cmd_race)
 
 
 def cmd_check(args) -> int:
@@ -96,10 +96,12 @@ def cmd_check(args) -> int:
 
 
 def add_check(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "check",
-        help="the sanity checks of 'babysitting the learning process'",
-        description="On GRAPH's dataset: initial loss against its expected value, loss rising "
+        cmd_check,
+        "the sanity checks of 'babysitting the learning process'",
+        "On GRAPH's dataset: initial loss against its expected value, loss rising "
         "with regularization, overfitting 20 examples, and a learning-rate sweep with a "
         "suggested rate. Exit status 1 if any check fails.",
     )
@@ -110,7 +112,6 @@ def add_check(sub) -> None:
     p.add_argument(
         "--workers", type=positive_int, help="processes for the sweep (default: the cores)"
     )
-    p.set_defaults(handler=cmd_check)
 
 
 REGISTER = [add_race, add_check]

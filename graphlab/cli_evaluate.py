@@ -1,5 +1,5 @@
 """``graphlab evaluate`` and ``graphlab ensemble``: test accuracy of trained projects, alone
-or averaged as an ensemble (plain argparse types)."""
+or averaged as an ensemble."""
 
 from __future__ import annotations
 
@@ -8,10 +8,20 @@ import sys
 
 import numpy as np
 
+from graphlab.cli_args import (
+    add_command,
+    add_graph_argument,
+    add_json_argument,
+    add_seed_argument,
+    fraction_between,
+    positive_int,
+)
 from graphlab.commands import table
 from graphlab.ensemble import train_ensemble
 from graphlab.evaluate import EnsembleReport, Evaluation, evaluate_documents
 from graphlab.examples import open_graph
+
+JSON_HELP = 'print {"members": [...], "ensemble": {...}}'
 
 
 def print_report(report: EnsembleReport, as_json: bool) -> None:
@@ -52,18 +62,17 @@ def cmd_evaluate(args) -> int:
 
 
 def add_evaluate(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "evaluate",
-        help="test accuracy of trained projects; several = an ensemble",
-        description="Accuracy, per-class accuracy and the confusion matrix of each trained PROJECT "
+        cmd_evaluate,
+        "test accuracy of trained projects; several = an ensemble",
+        "Accuracy, per-class accuracy and the confusion matrix of each trained PROJECT "
         "on its test split; with several projects, also of their ensemble (the mean of the "
         "members' softmax probabilities). The projects must share one dataset and split.",
     )
     p.add_argument("projects", nargs="+", metavar="PROJECT", help="trained .graphlab projects")
-    p.add_argument(
-        "--json", action="store_true", help='print {"members": [...], "ensemble": {...}}'
-    )
-    p.set_defaults(handler=cmd_evaluate)
+    add_json_argument(p, JSON_HELP)
 
 
 def cmd_ensemble(args) -> int:
@@ -77,28 +86,36 @@ def cmd_ensemble(args) -> int:
 
 
 def add_ensemble(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "ensemble",
-        help="train several members of a graph and evaluate their ensemble",
-        description="Train GRAPH from fresh parameters with seeds SEED, SEED+1, ... and evaluate "
+        cmd_ensemble,
+        "train several members of a graph and evaluate their ensemble",
+        "Train GRAPH from fresh parameters with seeds SEED, SEED+1, ... and evaluate "
         "every member and their ensemble (the mean of the softmax probabilities) on the test "
         "split. --snapshots K takes each run's last K epochs as members; --average D makes each "
         "member the running average of its parameters (decay D per step).",
     )
-    p.add_argument("graph", metavar="GRAPH", help="a graph file or a bundled example's name")
-    p.add_argument("--members", type=int, default=5, metavar="N", help="runs (default 5)")
-    p.add_argument("--epochs", type=int, metavar="E", help="epochs per run (default: the graph's)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first run (default 0)")
+    add_graph_argument(p)
+    p.add_argument("--members", type=positive_int, default=5, metavar="N", help="runs (default 5)")
     p.add_argument(
-        "--snapshots", type=int, default=1, metavar="K", help="members per run: its last K epochs"
+        "--epochs", type=positive_int, metavar="E", help="epochs per run (default: the graph's)"
+    )
+    add_seed_argument(p, "seed of the first run")
+    p.add_argument(
+        "--snapshots",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="members per run: its last K epochs",
     )
     p.add_argument(
-        "--average", type=float, metavar="D", help="keep a running average of the parameters"
+        "--average",
+        type=fraction_between(zero=False, one=False),
+        metavar="D",
+        help="keep a running average of the parameters (decay D per step, 0 < D < 1)",
     )
-    p.add_argument(
-        "--json", action="store_true", help='print {"members": [...], "ensemble": {...}}'
-    )
-    p.set_defaults(handler=cmd_ensemble)
+    add_json_argument(p, JSON_HELP)
 
 
 REGISTER = [add_evaluate, add_ensemble]

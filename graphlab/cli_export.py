@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphlab.cli_args import add_graph_argument
+from graphlab.cli_args import add_command, add_graph_argument
 from graphlab.cli_open import run_ui
 from graphlab.custom_ops.cli import add_trust_argument, open_trusted
 from graphlab.export import (
@@ -45,18 +45,18 @@ def cmd_export(args) -> int:
 
 
 def add_export(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "export",
-        help="write the graph as ONNX, a PyTorch module, PNG or SVG",
-        description=(
-            "Export a graph. --onnx writes an inference model (batchnorm with running "
-            "statistics, dropout off) whose outputs are the predictions fed to the loss; "
-            "--with-loss adds the labels as an input and the loss as an output. --torch writes "
-            "an nn.Module file with a training loop and FILE.npz with the parameters; --torch-project "
-            "a folder that trains the graph on its dataset without GraphLab (python train.py, or "
-            "torchrun for several processes or machines). --png and "
-            "--svg draw the canvas."
-        ),
+        cmd_export,
+        "write the graph as ONNX, a PyTorch module, PNG or SVG",
+        "Export a graph. --onnx writes an inference model (batchnorm with running "
+        "statistics, dropout off) whose outputs are the predictions fed to the loss; "
+        "--with-loss adds the labels as an input and the loss as an output. --torch writes "
+        "an nn.Module file with a training loop and FILE.npz with the parameters; --torch-project "
+        "a folder that trains the graph on its dataset without GraphLab (python train.py, or "
+        "torchrun for several processes or machines). --png and "
+        "--svg draw the canvas.",
     )
     add_graph_argument(p)
     p.add_argument("--onnx", metavar="FILE.onnx", help="write an ONNX model (opset 18)")
@@ -85,7 +85,6 @@ def add_export(sub) -> None:
         help="with --png: the picture carries the parameters too (it always carries the graph)",
     )
     add_trust_argument(p)
-    p.set_defaults(handler=cmd_export)
 
 
 def cmd_import(args) -> int:
@@ -100,15 +99,14 @@ def cmd_import(args) -> int:
 
 
 def add_import(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "import",
-        help="read an ONNX model as an editable graph",
-        description=(
-            "Read an ONNX model built from the ops GraphLab supports and save it as a graph "
-            "(.graphlab keeps the initializers as parameter values; .json keeps only the "
-            "structure), laid out left to right. Unsupported ONNX ops are listed."
-        ),
+        cmd_import,
+        "read an ONNX model as an editable graph",
+        "Read an ONNX model built from the ops GraphLab supports and save it as a graph "
+        "(.graphlab keeps the initializers as parameter values; .json keeps only the "
+        "structure), laid out left to right. Unsupported ONNX ops are listed.",
     )
     p.add_argument("file", metavar="FILE.onnx", help="the ONNX model")
     p.add_argument("-o", "--output", required=True, metavar="GRAPH", help="the graph file to write")
-    p.set_defaults(handler=cmd_import)

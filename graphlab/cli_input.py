@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graphlab.cli_args import add_graph_argument
+from graphlab.cli_args import add_command, add_graph_argument, add_json_argument, positive_int
 from graphlab.custom_ops.cli import open_trusted
 from graphlab.document import GraphDocument
 from graphlab.examples import open_graph
@@ -129,15 +129,18 @@ def cmd_predict(args) -> int:
 
 
 def add_predict(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "predict",
-        help="the top classes a graph predicts for images or arrays",
-        description="Feed each IMAGE (or .npy/.npz) to GRAPH's data input, converted to its "
+        cmd_predict,
+        "the top classes a graph predicts for images or arrays",
+        "Feed each IMAGE (or .npy/.npz) to GRAPH's data input, converted to its "
         "shape and scaled like its dataset, and print the top classes with probabilities.",
     )
     add_graph_argument(p)
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image, .npy or .npz files")
-    p.add_argument("--top", type=int, default=3, metavar="K", help="classes shown (default 3)")
+    p.add_argument(
+        "--top", type=positive_int, default=3, metavar="K", help="classes shown (default 3)"
+    )
     p.add_argument("--input", metavar="ID", help="the input node to feed (default: the data input)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=cmd_predict)
+    add_json_argument(p)

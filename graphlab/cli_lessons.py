@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 from engine.errors import GraphLabError
+from graphlab.cli_args import add_command
 from graphlab.lessons.catalog import load_catalog
 from graphlab.lessons.checks import question
 from graphlab.lessons.format import Lesson, Step
@@ -113,36 +114,37 @@ def _common(p) -> None:
 
 
 def add_lessons(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "lessons",
-        help="list the lessons with your progress",
-        description="The guided lessons along the CS231n notes, in order, with progress. "
+        cmd_lessons,
+        "list the lessons with your progress",
+        "The guided lessons along the CS231n notes, in order, with progress. "
         "Exit status 2 when a lesson file is malformed (one line each on stderr).",
     )
     _common(p)
-    p.set_defaults(handler=cmd_lessons)
 
 
 def add_lesson(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "lesson",
-        help="show a lesson or check a step's answer",
-        description="show NAME [STEP]: a lesson's text and tasks. check NAME STEP GRAPH|--answer "
+        None,
+        "show a lesson or check a step's answer",
+        "show NAME [STEP]: a lesson's text and tasks. check NAME STEP GRAPH|--answer "
         "VALUE: exit 0 pass, 1 fail (with the hint), 2 bad input.",
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    show = actions.add_parser("show", help="a lesson's text and tasks")
+    show = add_command(actions, "show", cmd_show, "a lesson's text and tasks")
     show.add_argument("name", metavar="NAME", help="the lesson's number or name")
     show.add_argument("step", metavar="STEP", type=int, nargs="?", help="only this step")
     _common(show)
-    show.set_defaults(handler=cmd_show)
-    check = actions.add_parser("check", help="check a step: a graph file or --answer VALUE")
+    check = add_command(actions, "check", cmd_check, "check a step: a graph file or --answer VALUE")
     check.add_argument("name", metavar="NAME", help="the lesson's number or name")
     check.add_argument("step", metavar="STEP", type=int, help="the step's number (1-based)")
     check.add_argument("graph", metavar="GRAPH", nargs="?", help="your graph (build/fix/train)")
     check.add_argument("--answer", metavar="VALUE", help="your answer (predict/choose)")
     _common(check)
-    check.set_defaults(handler=cmd_check)
 
 
 REGISTER = [add_lessons, add_lesson]

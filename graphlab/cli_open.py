@@ -12,7 +12,7 @@ import re
 
 from engine.errors import GraphLabError
 from graphlab.atomic import save_target
-from graphlab.cli_args import fraction_between, positive_int
+from graphlab.cli_args import add_command, fraction_between, positive_int
 from graphlab.examples import resolve_graph
 
 
@@ -65,11 +65,13 @@ def cmd_open(args) -> int:
 
 
 def add_open(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "open",
-        help="open the window on a graph (default: the last file; the first circuit, with a "
+        cmd_open,
+        "open the window on a graph (default: the last file; the first circuit, with a "
         "welcome page, on the first start)",
-        description="Open the GraphLab window on GRAPH (a file or bundled example name).",
+        "Open the GraphLab window on GRAPH (a file or bundled example name).",
     )
     p.add_argument("graph", nargs="?", default=None, metavar="GRAPH")
     p.add_argument(
@@ -109,4 +111,3 @@ def add_open(sub) -> None:
         help="with --train and --screenshot: render once this fraction of the steps is done "
         "(0.5: mid-training), then stop (default 1: at the end)",
     )
-    p.set_defaults(handler=cmd_open)

@@ -4,12 +4,10 @@ gradient norm, optionally all values and gradients as arrays."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from engine.errors import GraphLabError
-from graphlab.atomic import write_atomically
-from graphlab.cli_args import add_graph_argument, positive_int
+from graphlab.cli_args import add_command, add_graph_argument, positive_int
 from graphlab.examples import open_graph
+from graphlab.npzfile import write_npz
 from graphlab.training.runs import saved_runs
 
 
@@ -32,16 +30,18 @@ def cmd_replay(args) -> int:
         print(f"{nid:<{width}}  {norm:.6g}")
     if args.out:
         arrays = step.arrays()
-        write_atomically(args.out, lambda f: np.savez(f, **arrays), error=GraphLabError)
+        write_npz(args.out, arrays, GraphLabError)
         print(f"wrote {len(arrays)} arrays (value/NODE, grad/NODE, loss) to {args.out}")
     return 0
 
 
 def add_replay(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "replay",
-        help="recompute a past training step from a run's snapshots",
-        description="Recompute step K of training run N of PROJECT exactly as it ran (same "
+        cmd_replay,
+        "recompute a past training step from a run's snapshots",
+        "Recompute step K of training run N of PROJECT exactly as it ran (same "
         "weights, batch, augmentation and dropout) from the snapshots the run kept; print its "
         "loss and each node's gradient norm.",
     )
@@ -53,7 +53,6 @@ def add_replay(sub) -> None:
         "--step", type=positive_int, required=True, metavar="K", help="the step (from 1)"
     )
     p.add_argument("--out", metavar="FILE.npz", help="write every node's value and gradient")
-    p.set_defaults(handler=cmd_replay)
 
 
 REGISTER = [add_replay]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from graphlab.budget import human
-from graphlab.cli_args import non_negative_int
+from graphlab.cli_args import add_command, non_negative_int
 from graphlab.commands import table
 from graphlab.training.runs_folder import list_runs, prune, runs_folder
 
@@ -34,8 +34,10 @@ def cmd_runs(args) -> int:
 
 
 def add_runs(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "runs",
+        cmd_runs,
         help="list the runs folder (metrics files, snapshot stores) or prune it to a budget",
         description="List the runs in the runs folder ($GRAPHLAB_RUNS_DIR, else "
         "$XDG_DATA_HOME/graphlab/runs): each run's metrics file and snapshot store with their "
@@ -49,7 +51,6 @@ def add_runs(sub) -> None:
         metavar="MIB",
         help="remove the oldest runs' files until the runs take at most MIB mebibytes",
     )
-    p.set_defaults(handler=cmd_runs)
 
 
 REGISTER = [add_runs]

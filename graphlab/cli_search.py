@@ -10,6 +10,7 @@ from engine.errors import GraphLabError
 from graphlab.cli_args import (
     DASH_NOTE,
     INTERRUPTED,
+    add_command,
     add_graph_argument,
     add_seed_argument,
     fraction_between,
@@ -60,10 +61,12 @@ def cmd_knn(args) -> int:
 
 
 def add_knn(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "knn",
-        help="k-nearest-neighbour baseline with cross-validation",
-        description="Cross-validate a k-nearest-neighbour classifier over a list of k on a built-in dataset, then report the best k's accuracy on a held-out test split.",
+        cmd_knn,
+        "k-nearest-neighbour baseline with cross-validation",
+        "Cross-validate a k-nearest-neighbour classifier over a list of k on a built-in dataset, then report the best k's accuracy on a held-out test split.",
     )
     p.add_argument(
         "--dataset",
@@ -85,7 +88,6 @@ def add_knn(sub) -> None:
         help="held-out test fraction, 0 <= F < 1 (default 0.2; 0: cross-validation only)",
     )  # fmt: skip
     add_seed_argument(p, "seed of the split")
-    p.set_defaults(handler=cmd_knn)
 
 
 def cmd_search(args) -> int:
@@ -122,10 +124,12 @@ def cmd_search(args) -> int:
 
 
 def add_search(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "search",
-        help="random hyperparameter search in log space",
-        description="Train short runs with hyperparameters drawn at random in log space and rank them by validation accuracy (by training accuracy when the graph's data has no validation split). A trial that cannot run is a row with its reason.",
+        cmd_search,
+        "random hyperparameter search in log space",
+        "Train short runs with hyperparameters drawn at random in log space and rank them by validation accuracy (by training accuracy when the graph's data has no validation split). A trial that cannot run is a row with its reason.",
     )
     add_graph_argument(p)
     p.add_argument("--trials", type=positive_int, required=True, metavar="N", help="number of runs")
@@ -146,7 +150,6 @@ def add_search(sub) -> None:
         help="epochs per run, at least 1 (default 2)",
     )  # fmt: skip
     add_seed_argument(p, "seed of the draws and the runs")
-    p.set_defaults(handler=cmd_search)
 
 
 def _percent(value) -> str:

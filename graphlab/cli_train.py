@@ -13,6 +13,7 @@ from graphlab.api_train import TrainingBar
 from graphlab.atomic import save_target
 from graphlab.cli_args import (
     INTERRUPTED,
+    add_command,
     add_device_argument,
     add_graph_argument,
     add_seed_argument,
@@ -168,10 +169,12 @@ def _schedule_spec(text: str) -> dict:
 
 
 def add_train(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "train",
-        help="train a graph on its dataset",
-        description="Train GRAPH on its bound dataset with the settings stored in it, overridden by the options below; shows a progress bar and a final summary.",
+        cmd_train,
+        "train a graph on its dataset",
+        "Train GRAPH on its bound dataset with the settings stored in it, overridden by the options below; shows a progress bar and a final summary.",
     )
     add_graph_argument(p)
     p.add_argument(
@@ -217,7 +220,6 @@ def add_train(sub) -> None:
         metavar="MB",
         help="most megabytes of snapshots kept for `graphlab replay` (default 200)",
     )
-    p.set_defaults(handler=cmd_train)
 
 
 REGISTER = [add_train]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graphlab.cli_args import add_command, positive_int
 from graphlab.commands import table
 from graphlab.examples import open_graph, resolve_graph
 from graphlab.fileformat import save_document
@@ -46,10 +47,12 @@ def cmd_import_weights(args) -> int:
 
 
 def add_import_weights(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "import-weights",
-        help="put trained weights into a project (PyTorch checkpoint, .graphlab or ONNX)",
-        description="Copy parameters from SOURCE (a PyTorch state dict or checkpoint, a .graphlab "
+        cmd_import_weights,
+        "put trained weights into a project (PyTorch checkpoint, .graphlab or ONNX)",
+        "Copy parameters from SOURCE (a PyTorch state dict or checkpoint, a .graphlab "
         "project or an .onnx model) into TARGET's graph: by node id (or the name the PyTorch "
         "export gave it), then by order among parameters of equal shape; --map SRC=DST pairs the "
         "rest. A name of the wrong shape is refused naming the parameter. --metrics adds the run "
@@ -68,7 +71,6 @@ def add_import_weights(sub) -> None:
         "--map", action="append", metavar="SRC=DST", help="source name -> target node (repeatable)"
     )
     p.add_argument("-o", "--output", metavar="PROJECT.graphlab", help="save here (default: TARGET)")
-    p.set_defaults(handler=cmd_import_weights)
 
 
 def cmd_zoo(args) -> int:
@@ -93,10 +95,12 @@ def cmd_zoo(args) -> int:
 
 
 def add_zoo(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "zoo",
-        help="list the trained models shipped with GraphLab",
-        description="The model zoo: trained projects in assets/zoo, each with a card (dataset, "
+        cmd_zoo,
+        "list the trained models shipped with GraphLab",
+        "The model zoo: trained projects in assets/zoo, each with a card (dataset, "
         "split, epochs, seed, test accuracy and the command that reproduces it). zoo/NAME works "
         "wherever a GRAPH is asked for. --transfer runs the notes' transfer-learning example.",
     )
@@ -107,8 +111,7 @@ def add_zoo(sub) -> None:
         help="zoo/cnn-mnist-0to4's conv layers frozen, a new last layer trained on 50 images "
         "per digit 5-9, against the same net trained from scratch on them",
     )
-    p.add_argument("--epochs", type=int, default=15, help="with --transfer (default 15)")
-    p.set_defaults(handler=cmd_zoo)
+    p.add_argument("--epochs", type=positive_int, default=15, help="with --transfer (default 15)")
 
 
 REGISTER = [add_import_weights, add_zoo]

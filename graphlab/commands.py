@@ -13,10 +13,10 @@ from engine.gradcheck import DEFAULT_THRESHOLD, gradient_check
 from engine.ops import get_op
 from engine.ops.base import fmt
 from graphlab.analysis import analyse
-from graphlab.atomic import write_atomically
 from graphlab.binding import sample_feeds
 from graphlab.cli_args import (
     INTERRUPTED,
+    add_command,
     add_device_argument,
     add_graph_argument,
     add_seed_argument,
@@ -28,6 +28,7 @@ from graphlab.cli_input import add_input_options, add_predict, apply_user_inputs
 from graphlab.cli_open import add_open
 from graphlab.custom_ops.cli import add_trust_argument, open_trusted
 from graphlab.examples import list_examples, open_graph
+from graphlab.npzfile import write_npz
 
 
 def summary(value) -> str:
@@ -62,12 +63,13 @@ def cmd_examples(args) -> int:
 
 
 def add_examples(sub) -> None:
-    p = sub.add_parser(
+    add_command(
+        sub,
         "examples",
-        help="list the bundled example graphs",
-        description="List the bundled example graphs with a one-line description each.",
+        cmd_examples,
+        "list the bundled example graphs",
+        "List the bundled example graphs with a one-line description each.",
     )
-    p.set_defaults(handler=cmd_examples)
 
 
 # -- describe ------------------------------------------------------------------------------
@@ -102,13 +104,14 @@ def print_description(doc) -> None:
 
 
 def add_describe(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "describe",
-        help="nodes in topological order with attrs and shapes",
-        description="Print the graph's nodes in topological order with op, attrs and inferred shapes, and the parameter count.",
+        cmd_describe,
+        "nodes in topological order with attrs and shapes",
+        "Print the graph's nodes in topological order with op, attrs and inferred shapes, and the parameter count.",
     )
     add_graph_argument(p)
-    p.set_defaults(handler=cmd_describe)
 
 
 # -- run -----------------------------------------------------------------------------------
@@ -136,16 +139,18 @@ def cmd_run(args) -> int:
     if args.out:
         arrays = {f"value:{k}": to_numpy(v) for k, v in graph.values.items()}
         arrays.update({f"grad:{k}": to_numpy(v) for k, v in graph.grads.items()})
-        write_atomically(args.out, lambda f: np.savez(f, **arrays), error=GraphLabError)
+        write_npz(args.out, arrays, GraphLabError)
         print(f"wrote {len(arrays)} arrays to {args.out}")
     return 0
 
 
 def add_run(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "run",
-        help="one forward (and backward) pass, as a table",
-        description="Run one forward pass (and backward from the loss with --backward) on the graph's stored inputs, your own (--input, --dataset) or one batch of its dataset, and print every node's shape, value and gradient.",
+        cmd_run,
+        "one forward (and backward) pass, as a table",
+        "Run one forward pass (and backward from the loss with --backward) on the graph's stored inputs, your own (--input, --dataset) or one batch of its dataset, and print every node's shape, value and gradient.",
     )
     add_graph_argument(p)
     p.add_argument(
@@ -165,7 +170,6 @@ def add_run(sub) -> None:
         "--out", metavar="FILE.npz", help="write value:<id> and grad:<id> arrays of every node"
     )
     add_trust_argument(p)
-    p.set_defaults(handler=cmd_run)
 
 
 # -- gradcheck -----------------------------------------------------------------------------
@@ -215,10 +219,12 @@ def cmd_gradcheck(args) -> int:
 
 
 def add_gradcheck(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "gradcheck",
-        help="analytic vs numerical gradients (float64)",
-        description="Compare the analytic gradient of every input and parameter with centred differences in float64 (CS231n relative error); exit 1 if any exceeds the threshold.",
+        cmd_gradcheck,
+        "analytic vs numerical gradients (float64)",
+        "Compare the analytic gradient of every input and parameter with centred differences in float64 (CS231n relative error); exit 1 if any exceeds the threshold.",
     )
     add_graph_argument(p)
     add_seed_argument(p, "seed for parameters, batch and upstream gradient")
@@ -249,7 +255,6 @@ def add_gradcheck(sub) -> None:
         "default graphs with batchnorm or dropout are checked in both modes",
     )
     add_trust_argument(p)
-    p.set_defaults(handler=cmd_gradcheck)
 
 
 REGISTER = [

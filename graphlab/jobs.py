@@ -3,8 +3,9 @@
 A :class:`Job` runs ``function(job)`` and ends in exactly one of DONE (``result``), FAILED
 (``error``: one sentence from :func:`graphlab.crashlog.failure_message`, so a GraphLabError
 shows its own text and anything else is logged with its traceback) or CANCELLED. The
-function may call ``job.report(done, total)``; once :meth:`Job.cancel` was asked, that call
-raises :class:`JobCancelled` so the work stops at its next report. The window watches jobs
+function may call ``job.say(text)`` (what it does now) and ``job.report(done, total)``; once
+:meth:`Job.cancel` was asked, those calls raise :class:`JobCancelled` so the work stops at its
+next report (work that polls instead asks :meth:`Job.cancelled`). The window watches jobs
 with ``ui.jobs.JobWatcher``; the command line can :meth:`Job.wait`.
 """
 
@@ -33,6 +34,8 @@ class Job:
         self.result: Any = None
         self.error: str | None = None
         self.progress: tuple[int, int] | None = None
+        #: what the work does now (``say``), "" until it says
+        self.stage = ""
         self._cancel = threading.Event()
         self._finished = threading.Event()
         self._thread = threading.Thread(
@@ -65,6 +68,17 @@ class Job:
         self.progress = (done, total)
         if self._cancel.is_set():
             raise JobCancelled
+
+    def say(self, text: str) -> None:
+        """Record what the work does now (its progress starts again); raises JobCancelled
+        once cancel was asked."""
+        self.stage, self.progress = text, None
+        if self._cancel.is_set():
+            raise JobCancelled
+
+    def cancelled(self) -> bool:
+        """Whether cancel was asked (for work that polls rather than reports)."""
+        return self._cancel.is_set()
 
     def cancel(self) -> None:
         """Ask the job to stop at its next :meth:`report` (its result, if any, is dropped)."""

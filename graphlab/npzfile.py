@@ -1,13 +1,16 @@
-"""Reading ``.npz`` archives within the budget: every npy header is read and checked first.
+"""Reading numpy files within the budget: every npy header is read and checked first.
 
 An ``.npz`` is a zip of ``.npy`` members, each a small header (dtype, shape, order) and the raw
 values. :func:`npz_headers` reads only the headers, so a file's shapes are known without
 making its arrays; :func:`read_npz` checks every declared size against the memory budget and
-against what the member holds before it reads a byte of values. Never unpickles.
+against what the member holds before it reads a byte of values; :func:`read_npy` does the
+same for one ``.npy`` file and :func:`read_numpy` for either. Never unpickles.
+:func:`write_npz` writes an archive atomically.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import zipfile
 from dataclasses import dataclass
@@ -15,10 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.errors import FileFormatError
+from graphlab.atomic import write_atomically
 from graphlab.budget import ZIP_ERRORS, check_bytes, member_info, open_zip
 
 CHUNK = 2**20
 MAX_HEADER = 10_000
+NPY_MAGIC = b"\x93NUMPY"
+#: the first bytes of a zip archive (``np.savez``), with members or empty
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,34 @@ def read_npz_member(data: bytes, key: str, where, error=FileFormatError) -> np.n
         return _values(archive, name, header, where, error)
 
 
+def read_npy(data: bytes, where, error=FileFormatError) -> np.ndarray:
+    """The array of the ``.npy`` file ``data``, its size checked before its values are copied."""
+    try:
+        fields = _read_header(io.BytesIO(data))
+    except Exception:  # numpy's header parser raises many kinds
+        raise error(f"{where}: the array is damaged (its npy header cannot be read)") from None
+    header = _checked(fields, "the array", len(data), where, error)
+    values = np.frombuffer(bytearray(memoryview(data)[header.offset :]), header.dtype)
+    return values.reshape(header.shape, order="F" if header.fortran else "C")
+
+
+def read_numpy(data: bytes, where, error=FileFormatError) -> dict[str, np.ndarray]:
+    """Name -> array of an ``.npz`` file's bytes, or {"": the array} of an ``.npy`` file's;
+    anything else (a pickle) is refused unread."""
+    if data.startswith(NPY_MAGIC):
+        return {"": read_npy(data, where, error)}
+    if data[:4] in ZIP_MAGICS:
+        return read_npz(data, where, error)
+    raise error(
+        f"{where} is not a numpy file (.npy or .npz); GraphLab never unpickles Python objects"
+    )
+
+
+def write_npz(path, arrays: dict[str, np.ndarray], error=FileFormatError) -> None:
+    """``arrays`` (name -> array) as the ``.npz`` file ``path``, written atomically."""
+    write_atomically(path, lambda f: np.savez(f, **arrays), error=error)
+
+
 def _key(info: zipfile.ZipInfo, where, error) -> str:
     if not info.filename.endswith(".npy"):
         raise error(f"{where}: member {info.filename!r} is not an array (.npy)")
@@ -71,30 +106,42 @@ def _key(info: zipfile.ZipInfo, where, error) -> str:
 
 
 def _header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where, error) -> NpyHeader:
-    fmt = np.lib.format
     what = f"array {info.filename[:-4]!r}"
     member_info(archive, info.filename, where, error)
     try:
         with archive.open(info) as stream:
-            version = fmt.read_magic(stream)
-            read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
-            shape, fortran, dtype = read(stream, max_header_size=MAX_HEADER)
-            offset = stream.tell()
+            fields = _read_header(stream)
     except Exception:  # zipfile's, zlib's and numpy's header parser's (even tokenize's) errors
         raise error(f"{where}: {what} is damaged (its npy header cannot be read)") from None
+    return _checked(fields, what, info.file_size, where, error)
+
+
+def _read_header(stream) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """(shape, Fortran order, dtype, offset of the values) from an npy stream at its start."""
+    fmt = np.lib.format
+    version = fmt.read_magic(stream)
+    read = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+    shape, fortran, dtype = read(stream, max_header_size=MAX_HEADER)
+    return shape, fortran, dtype, stream.tell()
+
+
+def _checked(fields, what: str, size: int, where, error) -> NpyHeader:
+    """The header of ``fields`` (from :func:`_read_header`) of an npy of ``size`` bytes, refused
+    when it holds objects or a negative dimension, or its values exceed the budget or ``size``."""
+    shape, fortran, dtype, offset = fields
     if dtype.hasobject:
         raise error(
-            f"{where}: {what} holds Python objects, which are never loaded "
-            "(only plain numbers and strings are)"
+            f"{where}: {what} holds Python objects, which GraphLab never unpickles "
+            "(only plain numbers and strings are read)"
         )
     if any(d < 0 for d in shape):
         raise error(f"{where}: {what} declares a negative dimension {shape}")
     header = NpyHeader(tuple(shape), dtype, fortran, offset)
     check_bytes(header.nbytes, where, f"{what} of shape {shape} ({dtype})", error)
-    if header.nbytes != info.file_size - offset:
+    if header.nbytes != size - offset:
         raise error(
             f"{where}: {what} declares shape {shape} ({dtype}, {header.nbytes} bytes) but holds "
-            f"{info.file_size - offset} bytes of values"
+            f"{size - offset} bytes of values"
         )
     return header
 

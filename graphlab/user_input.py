@@ -11,19 +11,18 @@ problem is an :class:`InputError` of one sentence.
 from __future__ import annotations
 
 import math
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from engine.ops.base import fmt
+from graphlab.budget import read_file
 from graphlab.document import GraphDocument
+from graphlab.npzfile import read_numpy
 from graphlab.pixels import InputError, border_is_light, read_image, resize
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
-#: the largest array file read (bytes)
-MAX_ARRAY_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -192,27 +191,12 @@ def _fits(actual: tuple[int, ...], declared: tuple[int | None, ...]) -> bool:
 
 
 def read_array(path: Path) -> np.ndarray:
-    """The array in a ``.npy`` or the one array in a ``.npz`` (pickles refused)."""
-    if path.stat().st_size > MAX_ARRAY_BYTES:
-        raise InputError(f"{path.name}: larger than {MAX_ARRAY_BYTES >> 20} MiB")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if isinstance(loaded, np.ndarray):
-            return loaded
-        with loaded:
-            names = list(loaded.files)
-            if len(names) != 1:
-                raise InputError(
-                    f"{path.name} holds {len(names)} arrays ({', '.join(names) or 'none'}); "
-                    "give a .npz with exactly one"
-                )
-            return np.asarray(loaded[names[0]])
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise InputError(
-                f"{path.name} holds Python objects, which GraphLab never unpickles; "
-                "save a numeric array"
-            ) from None
-        raise InputError(f"{path.name}: not a readable numpy file ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{path.name}: not a readable numpy file ({exc})") from None
+    """The array in a ``.npy`` or the one array in a ``.npz``, read as every numpy file is
+    (:mod:`graphlab.npzfile`: sizes checked against the memory budget first, no pickles)."""
+    arrays = read_numpy(read_file(path, InputError), path.name, InputError)
+    if len(arrays) != 1:
+        raise InputError(
+            f"{path.name} holds {len(arrays)} arrays ({', '.join(arrays) or 'none'}); "
+            "give a .npz with exactly one"
+        )
+    return next(iter(arrays.values()))

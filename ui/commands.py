@@ -183,3 +183,13 @@ class SetTraining(QUndoCommand):
         if self.new_binding:
             kept = {k: v for k, v in self.doc.dataset.items() if k not in self.new_binding}
             self.doc.set_dataset({**kept, **self.old_binding})
+
+
+def set_binding_key(stack, doc: GraphDocument, key: str, value: dict, text: str) -> None:
+    """One undo step ``text`` that sets the dataset binding's ``key`` (a dict, absent = {}) to
+    ``value``; none when it holds that already."""
+    if value == (doc.dataset.get(key) or {}):
+        return
+    command = SetTraining(doc, {}, {key: value})
+    command.setText(text)
+    stack.push(command)

@@ -20,6 +20,7 @@ from graphlab.document import GraphDocument
 from graphlab.user_input import IMAGE_SUFFIXES, InputReader
 from ui.canvas.node_item import NodeItem
 from ui.input_pad import InputPanel, SetUserInput
+from ui.widgets import add_dock
 
 SUFFIXES = (*IMAGE_SUFFIXES, ".npy", ".npz")
 FILE_FILTER = "Images and arrays (" + " ".join(f"*{s}" for s in SUFFIXES) + ")"
@@ -103,10 +104,7 @@ def use_image_button(doc: GraphDocument, stack, nid: str) -> QPushButton | None:
 def install_input_pad(window) -> InputPanel:
     """Add the "Your input" dock (beside the inspector) and image drops to ``window``."""
     panel = InputPanel(window.doc, window.stack)
-    dock = QDockWidget("Your input", window)
-    dock.setObjectName("dock:your input")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.RightDockWidgetArea, dock)
+    dock = add_dock(window, "Your input", panel, Qt.RightDockWidgetArea)
     window.tabifyDockWidget(window.docks["inspector"], dock)
     window.docks["inspector"].raise_()
     _list_in_view_menu(window, dock)

@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from engine.ops.base import fmt
+from graphlab.pixels import InputError
+from graphlab.user_input import read_array
 from ui.commands import SetInputValue
 from ui.guard import run_guarded
 from ui.inspector_widgets import TextAttrEditor, format_value, parse_text
@@ -167,9 +169,7 @@ class InputValueEditor(QWidget):
         try:
             number = float(item.text())
         except ValueError:
-            self.info.setText(f"{item.text()!r} is not a number")
-            self.info.setVisible(True)
-            return
+            return self.refuse(f"{item.text()!r} is not a number")
         if not math.isfinite(number):
             return
         current = self.value
@@ -196,10 +196,15 @@ class InputValueEditor(QWidget):
         """Store the array in the .npy file ``path`` (no pickles); a wrong shape is refused
         with one sentence."""
         try:
-            array = np.load(path, allow_pickle=False)
+            array = read_array(Path(path))
             check_value(format_value(np.asarray(array, dtype=np.float64).tolist()), self.shape)
-        except (OSError, ValueError) as exc:
-            self.info.setText(f"Cannot use {Path(path).name}: {exc}")
-            self.info.setVisible(True)
-            return
+        except InputError as exc:  # names the file itself
+            return self.refuse(str(exc))
+        except ValueError as exc:
+            return self.refuse(f"Cannot use {Path(path).name}: {exc}")
         self.commit(array)
+
+    def refuse(self, message: str) -> None:
+        """Say why an edit changed nothing, under the value."""
+        self.info.setText(message)
+        self.info.setVisible(True)

@@ -50,6 +50,6 @@ class JobWatcher(QObject):
             self.job = None
             self._timer.stop()
             self.finished.emit(job)
-        elif job.progress != self._seen:
-            self._seen = job.progress
+        elif (job.stage, job.progress) != self._seen:
+            self._seen = (job.stage, job.progress)
             self.changed.emit(job)

@@ -12,7 +12,6 @@ from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QLabel,
     QMainWindow,
     QStyle,
@@ -49,6 +48,7 @@ from ui.training import install_training
 from ui.training.replay_view import install_replay
 from ui.welcome import install_welcome
 from ui.wheel_guard import install_wheel_guard
+from ui.widgets import add_dock
 
 CANVAS_MENU_EDIT = ("cut", "copy", "paste", "duplicate", "delete", None, "select_all")
 CANVAS_MENU_EDIT += ("rename", "bypass", "find_in_graph", None, "group", "ungroup", "enter_group")
@@ -77,10 +77,10 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPanel(self.doc)
         self.examples = ExamplesPanel()
         self.docks = {
-            "palette": self._dock("Palette", self.palette_panel, Qt.LeftDockWidgetArea),
-            "examples": self._dock("Examples", self.examples, Qt.LeftDockWidgetArea),
-            "inspector": self._dock("Inspector", self.inspector, Qt.RightDockWidgetArea),
-            "problems": self._dock("Problems", self.problems, Qt.RightDockWidgetArea),
+            "palette": add_dock(self, "Palette", self.palette_panel, Qt.LeftDockWidgetArea),
+            "examples": add_dock(self, "Examples", self.examples, Qt.LeftDockWidgetArea),
+            "inspector": add_dock(self, "Inspector", self.inspector, Qt.RightDockWidgetArea),
+            "problems": add_dock(self, "Problems", self.problems, Qt.RightDockWidgetArea),
         }
         self.tabifyDockWidget(self.docks["palette"], self.docks["examples"])
         self.docks["palette"].raise_()
@@ -113,13 +113,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.files.title())
         #: whether closing saves the layout (once :meth:`restore_layout` ran)
         self.remember_layout = False
-
-    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock:{title.lower()}")
-        dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        return dock
 
     # -- actions and menus --------------------------------------------------------------
 

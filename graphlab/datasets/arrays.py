@@ -13,11 +13,9 @@ import numpy as np
 from engine.errors import DatasetError
 from graphlab.datasets.fileio import read_bytes
 from graphlab.datasets.record import Dataset, make_dataset
-from graphlab.npzfile import read_npz
+from graphlab.npzfile import ZIP_MAGICS, read_npz
 
 REQUIRED = ("X", "y")
-ZIP_MAGIC = b"PK\x03\x04"
-EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 
 
 def load_npz(path: Path) -> Dataset:
@@ -38,6 +36,6 @@ def load_npz(path: Path) -> Dataset:
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     data = read_bytes(path)
-    if data[:4] not in (ZIP_MAGIC, EMPTY_ZIP_MAGIC):
+    if data[:4] not in ZIP_MAGICS:
         raise DatasetError(f"{path}: not an .npz file (np.savez writes a zip archive of arrays)")
     return read_npz(data, path, DatasetError)

@@ -3,9 +3,11 @@
 :func:`featurize_splits` fits the declared stages (:mod:`graphlab.datasets.features`) on the
 training split, transforms the three splits, and keeps the result in
 ``$GRAPHLAB_CACHE_DIR`` (else ``$XDG_CACHE_HOME/graphlab``, else ``~/.cache/graphlab``) under
-``features/<sha256>.npz``, the hash taken over the settings and the images themselves; the
-next run with the same data and settings reads it back (within the memory budget). A damaged
-or foreign cache file is ignored and rewritten.
+``features/<sha256>.npz``, the hash taken over the settings and what determines the images:
+a built-in dataset's spec and split settings (no image is hashed), else the images themselves
+(a user's files can change under the same name). The next run with the same data and
+settings reads it back (within the memory budget). A damaged or foreign cache file is
+ignored and rewritten.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import GraphLabError
-from graphlab.atomic import write_atomically
+from graphlab.budget import read_file
 from graphlab.datasets.features import FeatureSpec, FittedFeatures
 from graphlab.datasets.record import Dataset
 from graphlab.datasets.split import DatasetSplits
+from graphlab.npzfile import read_npz, write_npz
 
 #: bump when what a stage computes changes, so old cache files are not read
 FEATURES_VERSION = 1
@@ -38,19 +41,23 @@ def cache_folder() -> Path:
     return Path(cache) / "graphlab"
 
 
-def featurize_splits(splits: DatasetSplits, spec, seed: int = 0) -> DatasetSplits:
+def featurize_splits(
+    splits: DatasetSplits, spec, seed: int = 0, binding: dict | None = None
+) -> DatasetSplits:
     """``splits`` with every image replaced by its standardized features (N, F), the stages
-    fitted on the training split only; read from the cache when computed before."""
+    fitted on the training split only; read from the cache when computed before.
+    ``binding``: the dataset binding ``splits`` came from (its "spec" and "split"), which
+    names the images of a built-in dataset without hashing them."""
     settings = FeatureSpec.from_spec(spec)
     parts = [getattr(splits, name) for name in PARTS]
-    path = cache_folder() / "features" / f"{_content_hash(settings, parts, seed)}.npz"
+    path = cache_folder() / "features" / f"{_cache_key(settings, parts, seed, binding)}.npz"
     features = _read_cached(path, parts)
     if features is None:
         features = _compute(settings, parts, seed)
         named = dict(zip(PARTS, features, strict=True))
         with contextlib.suppress(GraphLabError, OSError):  # no cache: computed each time
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomically(path, lambda f: np.savez(f, **named))
+            write_npz(path, named)
     made = [
         Dataset(x, part.y, part.class_names, f"{part.name} features", False)
         for x, part in zip(features, parts, strict=True)
@@ -73,10 +80,17 @@ def _compute(settings: FeatureSpec, parts: list[Dataset], seed: int) -> list[np.
     return out
 
 
-def _content_hash(settings: FeatureSpec, parts: list[Dataset], seed: int) -> str:
+def _cache_key(settings: FeatureSpec, parts: list[Dataset], seed: int, binding) -> str:
+    """sha256 over the settings and, for a built-in dataset's binding, its spec and split
+    settings; over every image otherwise."""
     digest = hashlib.sha256()
     header = {"version": FEATURES_VERSION, "spec": settings.to_spec(), "seed": seed}
-    digest.update(json.dumps(header, sort_keys=True).encode())
+    builtin = binding is not None and "name" in binding.get("spec", {})
+    if builtin:
+        header["data"] = {"spec": binding["spec"], "split": binding.get("split", {})}
+    digest.update(json.dumps(header, sort_keys=True, default=str).encode())
+    if builtin:
+        return digest.hexdigest()
     for part in parts:
         X = np.ascontiguousarray(part.X)
         digest.update(f"{X.shape}{X.dtype}".encode())
@@ -86,9 +100,6 @@ def _content_hash(settings: FeatureSpec, parts: list[Dataset], seed: int) -> str
 
 def _read_cached(path: Path, parts: list[Dataset]) -> list[np.ndarray] | None:
     """The cached features when ``path`` holds them for parts of these lengths, else None."""
-    from graphlab.budget import read_file
-    from graphlab.npzfile import read_npz
-
     if not path.is_file():
         return None
     try:

@@ -82,3 +82,25 @@ def test_a_result_that_arrives_after_cancel_is_dropped():
     job.cancel()
     go.set()
     assert finished(job).state == CANCELLED and job.result is None
+
+
+def test_a_job_says_what_it_does_and_polling_work_sees_a_cancel():
+    said, polled = threading.Event(), threading.Event()
+
+    def work(job):
+        job.report(5, 5)
+        job.say("the plane")
+        assert job.progress is None  # a new stage counts from nothing
+        said.set()
+        while not job.cancelled():  # work that polls, as the course's loops do
+            threading.Event().wait(0.01)
+        polled.set()
+        job.say("after the cancel")  # raises JobCancelled
+        return "never"
+
+    job = Job(work, "computing")
+    assert said.wait(10) and job.stage == "the plane" and not job.cancelled()
+    job.cancel()
+    finished(job)
+    assert polled.is_set()
+    assert (job.state, job.result) == (CANCELLED, None)

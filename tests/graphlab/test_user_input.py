@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from graphlab.budget import set_memory_limit
 from graphlab.datasets import load_dataset, split_dataset
 from graphlab.examples import open_graph
 from graphlab.fileformat import load_document
-from graphlab.user_input import InputReader
+from graphlab.pixels import InputError
+from graphlab.user_input import InputReader, read_array
 
 
 def graphlab(*args, cwd=None):
@@ -200,3 +202,36 @@ def test_a_diverging_run_stops_with_one_message_naming_the_step():
     (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("graphlab: error")]
     assert "training stopped at step" in line and "(epoch 1)" in line
     assert "diverged" in line and "Try a lower learning rate" in line
+
+
+def npy_with_header(path, shape, values: bytes):
+    with open(path, "wb") as f:
+        header = {"descr": "<f4", "fortran_order": False, "shape": shape}
+        np.lib.format.write_array_header_1_0(f, header)
+        f.write(values)
+    return path
+
+
+def test_array_files_are_read_header_first_within_the_memory_budget(tmp_path):
+    huge = npy_with_header(tmp_path / "huge.npy", (10**12,), bytes(16))
+    with pytest.raises(
+        InputError, match=r"huge.npy: the array of shape \(1000000000000,\).*over the memory budget"
+    ):
+        read_array(huge)
+    short = npy_with_header(tmp_path / "short.npy", (100,), bytes(16))
+    with pytest.raises(InputError, match="declares shape .100,. .* but holds 16 bytes"):
+        read_array(short)
+    np.save(tmp_path / "fine.npy", np.zeros(4096, np.float32))  # 16 KiB
+    set_memory_limit(8192)
+    try:
+        with pytest.raises(InputError, match="over the memory budget of 8.0 KiB"):
+            read_array(tmp_path / "fine.npy")
+    finally:
+        set_memory_limit(None)
+    matrix = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    np.save(tmp_path / "fortran.npy", matrix)
+    np.savez(tmp_path / "one.npz", m=matrix)
+    for name in ("fortran.npy", "one.npz"):
+        array = read_array(tmp_path / name)
+        np.testing.assert_array_equal(array, matrix)
+        array[0, 0] = 7.0  # a value of its own, writable

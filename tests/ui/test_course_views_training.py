@@ -104,3 +104,17 @@ def test_a_failing_background_job_shows_one_sentence(qtbot):
         view.status.text() == "circuit-add-mul: the sanity checks need a dataset bound to the graph"
     )
     assert view.run_button.isEnabled()
+
+
+def test_the_landscape_says_each_stage_and_cancel_stops_it(qtbot):
+    window = make_window(qtbot, "cnn-digits")
+    course_action(window, "Loss &landscape").trigger()
+    view = window.course_views["Loss &landscape"]
+    view.epochs.setValue(50)
+    view.compute.click()
+    qtbot.waitUntil(lambda: view.status.text() == "training 50 epochs...", timeout=10000)
+    view.cancel.click()
+    qtbot.waitUntil(lambda: not view.job.running, timeout=60000)
+    assert view.status.text() == "training for the loss landscape was cancelled"
+    assert view.compute.isEnabled() and not view.cancel.isEnabled()
+    assert view.line_plot.listDataItems() == []

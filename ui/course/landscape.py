@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from graphlab.course.landscape import Landscape, train_with_path
+from graphlab.jobs import DONE
 from ui.course.common import contour_item, plot_widget
-from ui.course.job import BackgroundJob
+from ui.jobs import JobWatcher
 
 
 class LandscapeView(QWidget):
@@ -58,48 +59,46 @@ class LandscapeView(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.status)
         layout.addLayout(plots, 1)
+        #: watches the background computation (``job.running``)
+        self.job = JobWatcher(self)
+        self.job.changed.connect(self._progress)
+        self.job.finished.connect(self._finished)
         self.compute.clicked.connect(self.start)
-        self.cancel.clicked.connect(lambda: self.job and self.job.cancel())
-        self.job: BackgroundJob | None = None
+        self.cancel.clicked.connect(self.job.cancel)
 
     def start(self) -> None:
         doc = self.window_.doc.snapshot()
         epochs, size = self.epochs.value(), self.size.value()
 
         def work(job):
-            job.report(f"training {epochs} epochs...")
+            job.say(f"training {epochs} epochs...")
             path = train_with_path(doc, epochs, cancelled=job.cancelled)
             landscape = Landscape(path)
-            alphas, line = landscape.line(
-                progress=job.progress_callback("the line"), cancelled=job.cancelled
-            )
-            coords, grid = landscape.plane(
-                size, progress=job.progress_callback("the plane"), cancelled=job.cancelled
-            )
+            job.say("the line")
+            alphas, line = landscape.line(progress=job.report, cancelled=job.cancelled)
+            job.say("the plane")
+            coords, grid = landscape.plane(size, progress=job.report, cancelled=job.cancelled)
             return alphas, line, coords, grid, landscape.project()
 
-        self.job = BackgroundJob(
-            self, work, "computing the loss landscape", self._done, self._failed, self._progress
-        )
         self._running(True)
-        self.job.start()
+        self.job.start(work, "computing the loss landscape")
 
     def _running(self, running: bool) -> None:
         self.compute.setEnabled(not running)
         self.cancel.setEnabled(running)
 
-    def _progress(self, text: str, done: int, total: int) -> None:
+    def _progress(self, job) -> None:
+        done, total = job.progress or (0, 0)
         self.progress.setRange(0, total)
         self.progress.setValue(done)
-        self.status.setText(f"{text}: {done} of {total}" if total else text)
+        self.status.setText(f"{job.stage}: {done} of {total}" if total else job.stage)
 
-    def _failed(self, message: str) -> None:
+    def _finished(self, job) -> None:
         self._running(False)
-        self.status.setText(message)
-
-    def _done(self, result) -> None:
-        self._running(False)
-        self.show_result(*result)
+        if job.state == DONE:
+            self.show_result(*job.result)
+        else:
+            self.status.setText(job.message())
 
     def show_result(self, alphas, line, coords, grid, path) -> None:
         """Draw the line (alphas (A,), losses (A,)), the plane (coords (S,), grid (S, S)

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from graphlab.course.sanity import SanityReport, run_checks
+from graphlab.jobs import DONE
 from ui.course.common import plot_widget
-from ui.course.job import BackgroundJob
+from ui.jobs import JobWatcher
 
 VERDICT = {True: ("PASS", "#2e7d32"), False: ("FAIL", "#c62828"), None: ("n/a", "#757575")}
 
@@ -55,38 +56,32 @@ class SanityView(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.table)
         layout.addWidget(self.sweep_plot, 1)
+        #: watches the background checks (``job.running``)
+        self.job = JobWatcher(self)
+        self.job.changed.connect(lambda job: self.status.setText(job.stage))
+        self.job.finished.connect(self._finished)
         self.run_button.clicked.connect(self.start)
-        self.cancel.clicked.connect(lambda: self.job and self.job.cancel())
-        self.job: BackgroundJob | None = None
+        self.cancel.clicked.connect(self.job.cancel)
 
     def start(self) -> None:
         doc = self.window_.doc.snapshot()
 
         def work(job):
-            return run_checks(doc, progress=job.report, cancelled=job.cancelled)
+            return run_checks(doc, progress=job.say, cancelled=job.cancelled)
 
-        self.job = BackgroundJob(
-            self,
-            work,
-            "running the sanity checks",
-            self._done,
-            self._failed,
-            lambda text, *_: self.status.setText(text),
-        )
         self._running(True)
-        self.job.start()
+        self.job.start(work, "running the sanity checks")
 
     def _running(self, running: bool) -> None:
         self.run_button.setEnabled(not running)
         self.cancel.setEnabled(running)
 
-    def _failed(self, message: str) -> None:
+    def _finished(self, job) -> None:
         self._running(False)
-        self.status.setText(message)
-
-    def _done(self, report: SanityReport) -> None:
-        self._running(False)
-        self.show_report(report)
+        if job.state == DONE:
+            self.show_report(job.result)
+        else:
+            self.status.setText(job.message())
 
     def show_report(self, report: SanityReport) -> None:
         self.table.setRowCount(len(report.results))

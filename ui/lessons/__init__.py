@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
-from PySide6.QtWidgets import QDockWidget
 
 from engine.errors import GraphLabError
 from graphlab.changes import STRUCTURE, ChangeKind
@@ -20,7 +19,7 @@ from ui.jobs import JobWatcher
 from ui.lessons.canvas import LessonHighlight
 from ui.lessons.gallery import GalleryEntry
 from ui.lessons.panel import LessonPanel
-from ui.training.reflow import scrolled
+from ui.widgets import add_dock, scrolled
 
 __all__ = ["Lessons", "install_lessons", "progress_path"]
 
@@ -41,10 +40,8 @@ class Lessons:
         self.catalog = load_catalog(folder)
         self.progress = Progress(progress_path())
         self.panel = LessonPanel()
-        self.dock = QDockWidget("Lesson", window)
-        self.dock.setObjectName("dock:lesson")
-        self.dock.setWidget(scrolled(self.panel))  # the window still fits 1280x800
-        window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        # scrolled: the window still fits 1280x800
+        self.dock = add_dock(window, "Lesson", scrolled(self.panel), Qt.RightDockWidgetArea)
         window.tabifyDockWidget(window.docks["inspector"], self.dock)
         window.docks["inspector"].raise_()
         self.highlight = LessonHighlight(window.scene)

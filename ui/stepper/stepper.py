@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget
 
 from engine.ops import get_op
 from graphlab.changes import STRUCTURE, ChangeKind
@@ -18,6 +17,7 @@ from ui.stepper.overlay import StepOverlay
 from ui.stepper.pulses import GradientPulses
 from ui.stepper.toolbar import StepperToolbar
 from ui.stepper.training_overlay import TrainingOverlay
+from ui.widgets import add_dock
 
 #: document changes that keep the graph's structure (the walk is recomputed in place)
 VALUES_ONLY = (ChangeKind.INPUT_CHANGED, ChangeKind.PARAMS_CHANGED)
@@ -40,8 +40,8 @@ class Stepper:
         self.gradcheck = GradientCheckPanel()
         self.toolbar = StepperToolbar(window)
         self.docks = {
-            "explanation": self._dock("Explanation", self.panel, Qt.BottomDockWidgetArea),
-            "gradcheck": self._dock("Gradient check", self.gradcheck, Qt.RightDockWidgetArea),
+            "explanation": add_dock(window, "Explanation", self.panel, Qt.BottomDockWidgetArea),
+            "gradcheck": add_dock(window, "Gradient check", self.gradcheck, Qt.RightDockWidgetArea),
         }
         window.tabifyDockWidget(window.docks["problems"], self.docks["gradcheck"])
         window.docks["problems"].raise_()
@@ -51,13 +51,6 @@ class Stepper:
         self._connect()
         self._build_menu()
         window.doc.subscribe(self._on_change, FOLLOWED)
-
-    def _dock(self, title: str, widget, area) -> QDockWidget:
-        dock = QDockWidget(title, self.window)
-        dock.setObjectName(f"dock:{title.lower()}")
-        dock.setWidget(widget)
-        self.window.addDockWidget(area, dock)
-        return dock
 
     def _connect(self) -> None:
         a, m, guard = self.toolbar.actions_by_name, self.model, self.window.guard

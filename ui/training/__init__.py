@@ -17,6 +17,7 @@ from ui.training.dashboard import TrainingDashboard
 from ui.training.ensemble_view import install_ensemble
 from ui.training.features_panel import install_features
 from ui.training.model_binding import install_model_binding
+from ui.widgets import add_dock
 
 
 def install_training(window) -> TrainingDashboard:
@@ -26,10 +27,7 @@ def install_training(window) -> TrainingDashboard:
     install_features(dashboard)
     install_ensemble(dashboard)
     install_model_binding(dashboard)
-    dock = QDockWidget("Training", window)
-    dock.setObjectName("dock:training")
-    dock.setWidget(dashboard)
-    window.addDockWidget(Qt.BottomDockWidgetArea, dock)
+    dock = add_dock(window, "Training", dashboard, Qt.BottomDockWidgetArea)
     dock.hide()
     dock.visibilityChanged.connect(lambda visible: visible and _first_preview(dashboard))
     window.docks["training"] = dock

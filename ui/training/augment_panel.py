@@ -22,10 +22,10 @@ from graphlab.changes import ChangeKind
 from graphlab.datasets.augment import Augmentation
 from graphlab.document import GraphDocument
 from graphlab.image_previews import augmented_grid, training_images
-from ui.commands import SetTraining
+from ui.commands import set_binding_key
 from ui.jobs import JobWatcher
 from ui.training.images import ImagePlot, as_rgb, tile
-from ui.training.reflow import scrolled
+from ui.widgets import fill_scrolled
 
 #: what each option's number shows before and after it (its range and unit)
 AFFIXES = {"crop_padding": ("", " px"), "translate": ("≤ ", " × size"), "rotate": ("± ", "°"),
@@ -95,9 +95,7 @@ class AugmentPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(holder)
         layout.addWidget(self.preview, 1)
-        outer = QHBoxLayout(self)  # scrolls in a short or narrow dock (the window fits 1280x800)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolled(inner))
+        fill_scrolled(self, inner)  # for a short or narrow dock (the window fits 1280x800)
         self.watcher = JobWatcher(self)
         self.watcher.finished.connect(self._preview_done)
         self.dirty, self.pending, self._loading = True, False, False
@@ -139,15 +137,9 @@ class AugmentPanel(QWidget):
             self.load()
 
     def _edited(self, name: str) -> None:
-        if self._loading:
-            return
-        new = self.spec()
-        old = self.doc.dataset.get("augment") or {}
-        if new == old:
-            return
-        command = SetTraining(self.doc, {}, {"augment": new})
-        command.setText(f"Change augmentation: {name.replace('_', ' ')}")
-        self.stack.push(command)
+        if not self._loading:
+            text = f"Change augmentation: {name.replace('_', ' ')}"
+            set_binding_key(self.stack, self.doc, "augment", self.spec(), text)
 
     # -- the preview -------------------------------------------------------------------
 

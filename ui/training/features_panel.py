@@ -20,8 +20,8 @@ from graphlab.changes import ChangeKind
 from graphlab.datasets.features import STAGES, FeatureSpec
 from graphlab.document import GraphDocument
 from graphlab.image_previews import feature_count
-from ui.commands import SetTraining
-from ui.training.reflow import scrolled
+from ui.commands import set_binding_key
+from ui.widgets import fill_scrolled
 
 TITLES = {
     "hog": "HoG: histogram of oriented gradients",
@@ -70,9 +70,7 @@ class FeaturesPanel(QWidget):
         layout.addWidget(note)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        outer = QVBoxLayout(self)  # scrolls in a short or narrow dock (the window fits 1280x800)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scrolled(inner))
+        fill_scrolled(self, inner)  # for a short or narrow dock (the window fits 1280x800)
         doc.subscribe(self._document_changed)
         self.load()
 
@@ -136,14 +134,9 @@ class FeaturesPanel(QWidget):
             self.show_count()
 
     def _edited(self, stage: str) -> None:
-        if self._loading:
-            return
-        new = self.spec()
-        if new == (self.doc.dataset.get("features") or {}):
-            return
-        command = SetTraining(self.doc, {}, {"features": new})
-        command.setText(f"Change features: {TITLES[stage].split(':')[0]}")
-        self.stack.push(command)
+        if not self._loading:
+            text = f"Change features: {TITLES[stage].split(':')[0]}"
+            set_binding_key(self.stack, self.doc, "features", self.spec(), text)
 
 
 def install_features(dashboard) -> FeaturesPanel:

@@ -32,7 +32,8 @@ from ui.training.plots import (
     LossPlot,
     RatioPlot,
 )
-from ui.training.reflow import FlowLayout, PlotGrid, scrolled
+from ui.training.reflow import FlowLayout, PlotGrid
+from ui.widgets import scrolled
 
 
 def _combo(tooltip: str) -> QComboBox:

@@ -7,15 +7,9 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
-    QLayout,
-    QScrollArea,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGridLayout, QLayout, QStackedWidget, QVBoxLayout, QWidget
+
+from ui.widgets import scrolled
 
 #: the smallest a plot gets before the grid scrolls (pixels)
 PLOT_MIN = (250, 180)
@@ -33,15 +27,6 @@ def readable_axes(plot: QWidget) -> None:
         plot.getAxis(name).setStyle(tickFont=font, tickTextOffset=3)
 
 
-def scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area, so that a tall form fits a short cell."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.NoFrame)
-    return area
-
-
 class PlotGrid(QStackedWidget):
     """``widgets`` in as many equal columns as the width allows (each at least PLOT_MIN or its
     own minimum size hint), rows scrolling when they do not fit; hidden widgets take no cell.
@@ -53,14 +38,11 @@ class PlotGrid(QStackedWidget):
     def __init__(self, widgets: list[QWidget], min_size: tuple[int, int] = PLOT_MIN) -> None:
         super().__init__()
         self.widgets, self.min_size = list(widgets), min_size
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.NoFrame)
         self.inner = QWidget()
         self.grid = QGridLayout(self.inner)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(4)
-        self.scroll.setWidget(self.inner)
+        self.scroll = scrolled(self.inner)
         self.single = QWidget()
         QVBoxLayout(self.single).setContentsMargins(0, 0, 0, 0)
         self.addWidget(self.scroll)

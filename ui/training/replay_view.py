@@ -15,7 +15,6 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDockWidget,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -33,7 +32,7 @@ from graphlab.jobs import DONE
 from ui.jobs import JobWatcher
 from ui.stepper import show_gradient_norms, show_saturation
 from ui.stepper.training_overlay import saturation_from_histograms
-from ui.training.reflow import scrolled
+from ui.widgets import add_dock, scrolled
 
 HEADERS = ("node", "|grad| at step", "|grad| pinned", "change")
 BINS = 30
@@ -120,10 +119,8 @@ class ReplayController:
     def __init__(self, window) -> None:
         self.window, self.dashboard = window, window.training
         self.panel = ReplayPanel()
-        self.dock = QDockWidget("Replay", window)
-        self.dock.setObjectName("dock:replay")
-        self.dock.setWidget(scrolled(self.panel))  # the window still fits 1280x800
-        window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        # scrolled: the window still fits 1280x800
+        self.dock = add_dock(window, "Replay", scrolled(self.panel), Qt.RightDockWidgetArea)
         if "problems" in window.docks:  # a tab beside Problems and Gradient check
             window.tabifyDockWidget(window.docks["problems"], self.dock)
         self.dock.hide()
