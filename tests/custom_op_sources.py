@@ -56,3 +56,26 @@ def spiral_with(activation: str) -> GraphDocument:
         act = add_op(doc, activation, "fc1", id="act")
     doc.add_edge(DocEdge(act, "fc2", "x"))
     return doc
+
+
+#: an op whose forward never ends (its shape comes from output_shape, so drawing it is fine)
+SPIN = '''"""spin: the identity, but forward loops forever."""
+import numpy as np
+
+
+def forward(x, *, attrs):
+    turns = 0
+    while True:
+        turns += 1
+    return x, None
+
+
+def backward(dout, cache, *, attrs):
+    return (dout,)
+
+
+def output_shape(x, *, attrs):
+    return tuple(x)
+'''
+#: where an interrupted SPIN's forward was (the loop's test or its body)
+SPIN_LINES = ("(line 7: while True:)", "(line 8: turns += 1)")

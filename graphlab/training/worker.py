@@ -141,6 +141,8 @@ class TrainingWorker(threading.Thread):
         self.conv_layer: str | None = None
         self.image_index = 0
         self.exception: BaseException | None = None
+        #: called in the training thread as the trainer's loop ends, before the final results
+        self.on_trained = lambda: None
         trainer.metrics.on_step(bridge.on_step)
         trainer.metrics.on_epoch(bridge.on_epoch)
         self._last_stats: tuple[int, float] | None = None
@@ -177,7 +179,10 @@ class TrainingWorker(threading.Thread):
     def run(self) -> None:
         error = None
         try:
-            self.training.trainer.run()
+            try:
+                self.training.trainer.run()
+            finally:
+                self.on_trained()
             if self.request is not None:
                 self.bridge.set(results=final_results(self.training, self.request.grid))
         except Exception as exc:  # a bug must not kill the window: one sentence in the panel

@@ -1,12 +1,15 @@
-"""A custom op trains in the window's forked training process, and an error in its code ends
-the run with the op's sentence (the user's line), not a crash."""
+"""A custom op trains in the window's forked training process, an error in its code ends
+the run with the op's sentence (the user's line), not a crash, and Stop ends a run whose op
+never returns."""
+
+import time
 
 import numpy as np
 
-from graphlab.custom_ops import parse_definition, trust
-from graphlab.training import prepare_training
+from graphlab.custom_ops import parse_definition, time_limit, trust
+from graphlab.training import prepare_training, process_worker
 from graphlab.training.session import TrainingSession
-from tests.custom_op_sources import SWISH, spiral_with
+from tests.custom_op_sources import SPIN, SWISH, spiral_with
 from tests.graphlab.test_custom_ops import train_losses
 
 
@@ -34,3 +37,25 @@ def test_an_error_in_the_ops_code_ends_the_run_with_its_line():
     session, snap = session_run(doc, 3)
     assert "custom op 'swish': forward raised AssertionError: too big" in snap.error
     assert "(line 10: assert x.max() < 1e-4, 'too big')" in snap.error
+
+
+def test_stop_ends_a_run_whose_op_never_returns(monkeypatch):
+    """The child has no time limit (the window's, shortened here, would end the run by itself);
+    Stop terminates it after the grace, and the parameters are those before the run."""
+    monkeypatch.setattr(time_limit, "SECONDS", 0.2)
+    monkeypatch.setattr(process_worker, "STOP_GRACE", 0.5)
+    trust([parse_definition("spin", SPIN)])
+    run = prepare_training(spiral_with("spin"), {"epochs": 100, "seed": 3})
+    before = {k: v.copy() for k, v in run.graph.params.items()}
+    session = TrainingSession(run, process=True)
+    session.start()
+    time.sleep(0.6)  # in the endless loop by now (or soon: Stop counts either way)
+    stopped = time.perf_counter()
+    session.stop()
+    session.join(10)
+    assert not session.is_alive() and time.perf_counter() - stopped < 3.0
+    snap = session.finish()
+    assert snap.error == process_worker.STOP_LOST.format(0.5)
+    assert snap.error.endswith("the parameters are those before the run")
+    for key, value in run.graph.params.items():
+        np.testing.assert_array_equal(value, before[key])
