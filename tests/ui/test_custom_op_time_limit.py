@@ -47,7 +47,8 @@ def said_with_line(text: str) -> bool:
 def test_save_and_check_comes_back_with_the_sentence(window, qtbot):
     editor = window.custom_ops.editor
     verdict = editor.verdict.text()
-    assert verdict.startswith("Saved, but the check could not run: ") and said_with_line(verdict)
+    assert verdict.startswith("Saved, but the check could not run: " + SAID)
+    assert said_with_line(verdict)
     assert "spin" in window.doc.custom_ops
     answers(qtbot)
     qtbot.keyClicks(editor.code, "# still typing")
