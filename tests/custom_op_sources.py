@@ -79,3 +79,29 @@ def output_shape(x, *, attrs):
 '''
 #: where an interrupted SPIN's forward was (the loop's test or its body)
 SPIN_LINES = ("(line 7: while True:)", "(line 8: turns += 1)")
+
+
+def spin_from(calls: int = 40) -> str:
+    """An op whose forward is the identity for ``calls`` calls, then loops forever."""
+    return f'''"""late_spin: the identity, until forward loops forever."""
+CALLS = []
+
+
+def forward(x, *, attrs):
+    CALLS.append(x.shape)
+    while len(CALLS) > {calls}:
+        pass
+    return x, None
+
+
+def backward(dout, cache, *, attrs):
+    return (dout,)
+
+
+def output_shape(x, *, attrs):
+    return tuple(x)
+'''
+
+
+#: where an interrupted ``spin_from()`` op's forward was (the loop's test or its body)
+LATE_SPIN_LINES = ("(line 7: while len(CALLS) > 40:)", "(line 8: pass)")

@@ -58,9 +58,10 @@ def _failure(definition: OpDefinition, what: str, exc: BaseException) -> str:
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == filename(definition.name):
             line = frame.lineno
-    if isinstance(exc, time_limit.CallTimedOut):
-        seconds = time_limit.SECONDS
-        happened = f"ran over {seconds:g} s and was stopped (an endless loop?)"
+    if isinstance(exc, time_limit.CallTimedOut) and exc.seconds is None:
+        happened = "was still running when training was stopped (an endless loop?)"
+    elif isinstance(exc, time_limit.CallTimedOut):
+        happened = f"ran over {exc.seconds:g} s and was stopped (an endless loop?)"
     else:
         happened = f"raised {type(exc).__name__}: {exc}"
     text = f"custom op {definition.name!r}: {what} {happened}"

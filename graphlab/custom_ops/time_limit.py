@@ -1,4 +1,5 @@
-"""A time limit on each call of a custom op's code, so an endless loop cannot freeze the window.
+"""Custom op code can be stopped: a time limit on each call in the window, and an interruption
+when a training run is stopped.
 
 ``with TimeLimit(seconds):`` arms ``signal.setitimer(ITIMER_REAL, ...)`` with a SIGALRM
 handler that raises :class:`CallTimedOut` in the code running then. Python runs the handler
@@ -8,11 +9,16 @@ numpy call ends first. It raises again every :data:`REPEAT` seconds until the bl
 timer are back. Off the main thread, without SIGALRM (Windows), where a handler was set
 outside Python, or with :data:`SECONDS` None, there is no limit (the block just runs): the
 window calls op code on its main thread; the training process lifts the limit
-(:func:`no_limit_in_this_process`: Stop ends that process instead).
+(:func:`no_limit_in_this_process`).
+
+:func:`interrupt` stops the op code another thread (or the main thread) runs inside a
+``TimeLimit``, with ``PyThreadState_SetAsyncExc``: Stop on a training run uses it, in a thread
+or in the training process. It too acts between bytecodes (not in ``time.sleep``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import signal
 import threading
 import time
@@ -22,10 +28,18 @@ SECONDS: float | None = 5.0
 #: seconds between further interruptions once the limit has passed
 REPEAT = 0.1
 
+_lock = threading.Lock()
+#: thread ident -> the innermost TimeLimit that thread is in
+_inside: dict[int, TimeLimit] = {}
+
 
 class CallTimedOut(BaseException):
-    """Raised inside op code that ran past the limit (a BaseException, so that the user's
-    ``except Exception`` does not swallow it)."""
+    """Raised inside op code that ran past the limit (``seconds``) or was interrupted (None);
+    a BaseException, so that the user's ``except Exception`` does not swallow it."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 def no_limit_in_this_process() -> None:
@@ -35,16 +49,36 @@ def no_limit_in_this_process() -> None:
     SECONDS = None
 
 
+def interrupt(thread: int | None) -> bool:
+    """Raise :class:`CallTimedOut` in thread ``thread`` (an ident) if it runs op code now
+    without a timer (once per call); whether it did."""
+    with _lock:
+        limit = _inside.get(thread)
+        if limit is None or limit.armed or limit.interrupted:
+            return False
+        limit.interrupted = True
+        _set_async(thread, CallTimedOut)
+        return True
+
+
+def _set_async(thread: int, exc) -> None:
+    """``PyThreadState_SetAsyncExc``: ``exc`` raised in ``thread`` at its next bytecode (None:
+    a pending one cleared)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread), ctypes.py_object(exc) if exc else None)  # fmt: skip
+
+
 class TimeLimit:
     """Raise :class:`CallTimedOut` in the block once it has run ``seconds`` (default
-    :data:`SECONDS`), where a limit is possible (see the module docstring)."""
+    :data:`SECONDS`), where a limit is possible (see the module docstring); the block can be
+    :func:`interrupt`-ed anywhere."""
 
     def __init__(self, seconds: float | None = None) -> None:
         self.seconds = SECONDS if seconds is None else seconds
-        self.armed = False
-        self.previous = None
+        self.armed = self.interrupted = False
+        self.previous = self.outer = None
         self.timer = (0.0, 0.0)
         self.started = 0.0
+        self.thread = threading.get_ident()
 
     def _possible(self) -> bool:
         return (
@@ -55,23 +89,31 @@ class TimeLimit:
         )
 
     def _raise(self, signum, frame) -> None:
-        if self.armed:
-            raise CallTimedOut
+        if self.armed and frame.f_code.co_filename != __file__:  # never inside __exit__
+            raise CallTimedOut(self.seconds)
 
     def __enter__(self) -> TimeLimit:
+        with _lock:
+            self.outer, _inside[self.thread] = _inside.get(self.thread), self
         if self._possible():
             self.previous = signal.signal(signal.SIGALRM, self._raise)
             self.armed, self.started = True, time.monotonic()
             self.timer = signal.setitimer(signal.ITIMER_REAL, self.seconds, REPEAT)
         return self
 
-    def __exit__(self, *exc) -> None:
-        if not self.armed:
-            return
-        self.armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self.previous)
-        left, interval = self.timer
-        if left > 0:  # an outer timer goes on, less the time this block took
-            elapsed = time.monotonic() - self.started
-            signal.setitimer(signal.ITIMER_REAL, max(left - elapsed, 1e-6), interval)
+    def __exit__(self, kind, *exc) -> None:
+        if self.armed:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+            left, interval = self.timer
+            if left > 0:  # an outer timer goes on, less the time this block took
+                elapsed = time.monotonic() - self.started
+                signal.setitimer(signal.ITIMER_REAL, max(left - elapsed, 1e-6), interval)
+        with _lock:
+            if self.outer is None:
+                _inside.pop(self.thread, None)
+            else:
+                _inside[self.thread] = self.outer
+            if self.interrupted and not (kind and issubclass(kind, CallTimedOut)):
+                _set_async(self.thread, None)  # too late to act here: it must not act later

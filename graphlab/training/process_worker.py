@@ -7,9 +7,11 @@ pipe, and a second pipe carries Pause, Resume, Stop and the plot choices to it. 
 sends the trained parameters, state and optimizer state (as soon as the trainer's loop ends,
 before the final results), which :meth:`TrainingProcess.apply` copies into the window's run
 (its graph and trainer then equal the child's) before ``TrainingRun.finish`` writes them into
-the document. The child never touches Qt. Custom op code has no time limit in the child; a
-child that has not sent its trained values :data:`STOP_GRACE` seconds after Stop (a custom op
-in an endless loop) is terminated, and the run ends with the parameters it started from.
+the document. The child never touches Qt. Custom op code has no time limit in the child:
+Stop interrupts op code still running a second later (``TrainingWorker.stop``), and a child
+that has not sent its trained values :data:`STOP_GRACE` seconds after Stop (op code the
+interruption cannot reach, such as a ``time.sleep``) is terminated; the run then ends with
+the parameters it started from.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ STOP_GRACE = 2.0
 #: seconds more it has, once they came, for its final results
 RESULTS_GRACE = 10.0
 STOP_LOST = (
-    "the training process did not stop within {:g} s of Stop (a custom op in an endless "
-    "loop?) and was ended; the parameters are those before the run"
+    "the training process did not stop within {:g} s of Stop (a custom op that cannot be "
+    "interrupted?) and was ended; the parameters are those before the run"
 )
 RESULTS_LOST = (
     "the training process did not end within {:g} s of Stop and was ended; the trained "

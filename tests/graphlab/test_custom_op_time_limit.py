@@ -101,3 +101,25 @@ def test_a_shape_that_ran_out_of_time_is_not_looked_for_again(short_limit):
         with pytest.raises(CustomOpError, match="forward ran over 0.2 s"):
             custom.infer_shape([(None, 3)], {})
     assert custom.code["CALLS"] == [(2, 3)]  # forward on zeros ran once
+
+
+def test_another_thread_interrupts_op_code_only_while_it_runs():
+    assert not time_limit.interrupt(threading.get_ident())  # not in op code: nothing happens
+    spin, said = op("spin", SPIN), []
+
+    def call():
+        try:
+            forward(spin)
+        except CustomOpError as exc:
+            said.append(str(exc))
+
+    thread = threading.Thread(target=call, daemon=True)  # no timer off the main thread
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not time_limit.interrupt(thread.ident) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    thread.join(10)
+    assert not thread.is_alive()
+    text = "custom op 'spin': forward was still running when training was stopped (an endless loop?) "  # fmt: skip
+    assert said[0].startswith(text) and said[0][len(text) :] in SPIN_LINES
+    assert not time_limit.interrupt(thread.ident)
