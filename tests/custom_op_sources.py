@@ -58,8 +58,20 @@ def spiral_with(activation: str) -> GraphDocument:
     return doc
 
 
+#: backward and output_shape of the identity, the rest of the looping ops below
+IDENTITY_REST = """
+
+def backward(dout, cache, *, attrs):
+    return (dout,)
+
+
+def output_shape(x, *, attrs):
+    return tuple(x)
+"""
+
 #: an op whose forward never ends (its shape comes from output_shape, so drawing it is fine)
-SPIN = '''"""spin: the identity, but forward loops forever."""
+SPIN = (
+    '''"""spin: the identity, but forward loops forever."""
 import numpy as np
 
 
@@ -68,22 +80,16 @@ def forward(x, *, attrs):
     while True:
         turns += 1
     return x, None
-
-
-def backward(dout, cache, *, attrs):
-    return (dout,)
-
-
-def output_shape(x, *, attrs):
-    return tuple(x)
 '''
+    + IDENTITY_REST
+)
 #: where an interrupted SPIN's forward was (the loop's test or its body)
 SPIN_LINES = ("(line 7: while True:)", "(line 8: turns += 1)")
 
 
 def spin_from(calls: int = 40) -> str:
     """An op whose forward is the identity for ``calls`` calls, then loops forever."""
-    return f'''"""late_spin: the identity, until forward loops forever."""
+    head = f'''"""late_spin: the identity, until forward loops forever."""
 CALLS = []
 
 
@@ -92,15 +98,8 @@ def forward(x, *, attrs):
     while len(CALLS) > {calls}:
         pass
     return x, None
-
-
-def backward(dout, cache, *, attrs):
-    return (dout,)
-
-
-def output_shape(x, *, attrs):
-    return tuple(x)
 '''
+    return head + IDENTITY_REST
 
 
 #: where an interrupted ``spin_from()`` op's forward was (the loop's test or its body)
