@@ -44,7 +44,7 @@ def compile_code(definition: OpDefinition) -> dict:
     namespace = {"np": np, "__name__": f"custom_op_{definition.name}"}
     try:
         code = compile(definition.source, filename(definition.name), "exec")
-        with time_limit.TimeLimit():
+        with time_limit.TimeLimit(code=filename(definition.name)):
             exec(code, namespace)  # the user trusted this code
     except (Exception, time_limit.CallTimedOut) as exc:
         raise CustomOpError(_failure(definition, "its code", exc)) from None
@@ -91,7 +91,7 @@ class CustomOp(Op):
         if self.code is None:
             raise CustomOpError(self.problem or f"custom op {self.name!r}: {NOT_TRUSTED}")
         try:
-            with np.errstate(all="ignore"), time_limit.TimeLimit():
+            with np.errstate(all="ignore"), time_limit.TimeLimit(code=filename(self.name)):
                 return self.code[what](*args, attrs=dict(attrs))
         except (Exception, time_limit.CallTimedOut) as exc:
             raise CustomOpError(_failure(self.definition, what, exc)) from None

@@ -69,11 +69,13 @@ def _set_async(thread: int, exc) -> None:
 
 class TimeLimit:
     """Raise :class:`CallTimedOut` in the block once it has run ``seconds`` (default
-    :data:`SECONDS`), where a limit is possible (see the module docstring); the block can be
+    :data:`SECONDS`), where a limit is possible (see the module docstring), inside the code
+    compiled as file ``code`` when given (so its line is known); the block can be
     :func:`interrupt`-ed anywhere."""
 
-    def __init__(self, seconds: float | None = None) -> None:
+    def __init__(self, seconds: float | None = None, code: str | None = None) -> None:
         self.seconds = SECONDS if seconds is None else seconds
+        self.code = code  # the file name of the limited code: raise only in (below) its frames
         self.armed = self.interrupted = False
         self.previous = self.outer = None
         self.timer = (0.0, 0.0)
@@ -89,8 +91,18 @@ class TimeLimit:
         )
 
     def _raise(self, signum, frame) -> None:
-        if self.armed and frame.f_code.co_filename != __file__:  # never inside __exit__
+        if self.armed and self._in_code(frame):  # else the next one, REPEAT seconds later
             raise CallTimedOut(self.seconds)
+
+    def _in_code(self, frame) -> bool:
+        """Whether ``frame`` runs the limited code or what it called (never this module's)."""
+        if frame is None or frame.f_code.co_filename == __file__:
+            return False
+        while self.code is not None and frame is not None:
+            if frame.f_code.co_filename == self.code:
+                return True
+            frame = frame.f_back
+        return self.code is None
 
     def __enter__(self) -> TimeLimit:
         with _lock:
