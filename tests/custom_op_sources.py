@@ -56,3 +56,51 @@ def spiral_with(activation: str) -> GraphDocument:
         act = add_op(doc, activation, "fc1", id="act")
     doc.add_edge(DocEdge(act, "fc2", "x"))
     return doc
+
+
+#: backward and output_shape of the identity, the rest of the looping ops below
+IDENTITY_REST = """
+
+def backward(dout, cache, *, attrs):
+    return (dout,)
+
+
+def output_shape(x, *, attrs):
+    return tuple(x)
+"""
+
+#: an op whose forward never ends (its shape comes from output_shape, so drawing it is fine)
+SPIN = (
+    '''"""spin: the identity, but forward loops forever."""
+import numpy as np
+
+
+def forward(x, *, attrs):
+    turns = 0
+    while True:
+        turns += 1
+    return x, None
+'''
+    + IDENTITY_REST
+)
+#: where an interrupted SPIN's forward was (the loop's test or its body)
+SPIN_LINES = ("(line 7: while True:)", "(line 8: turns += 1)")
+
+
+def spin_from(calls: int = 40) -> str:
+    """An op whose forward is the identity for ``calls`` calls, then loops forever."""
+    head = f'''"""late_spin: the identity, until forward loops forever."""
+CALLS = []
+
+
+def forward(x, *, attrs):
+    CALLS.append(x.shape)
+    while len(CALLS) > {calls}:
+        pass
+    return x, None
+'''
+    return head + IDENTITY_REST
+
+
+#: where an interrupted ``spin_from()`` op's forward was (the loop's test or its body)
+LATE_SPIN_LINES = ("(line 7: while len(CALLS) > 40:)", "(line 8: pass)")

@@ -1,8 +1,9 @@
 """Ops written by the user in Python (numpy), Qt-free: definitions read without running them,
 the trust that lets their code run, their registration in the engine's op registry, the
-gradient check, and their place in projects and in the user's op folder
-(docs/architecture.md, "Custom ops")."""
+gradient check, the time limit on their code, and their place in projects and in the user's
+op folder (docs/architecture.md, "Custom ops")."""
 
+from graphlab.custom_ops import time_limit
 from graphlab.custom_ops.check import CheckReport, PortCheck, check_op
 from graphlab.custom_ops.definition import (
     TEMPLATE,
@@ -50,6 +51,7 @@ __all__ = [
     "registered",
     "require_trust",
     "save_to_folder",
+    "time_limit",
     "trust",
     "user_ops",
 ]

@@ -4,8 +4,11 @@ A trusted definition's source is compiled with ``compile``/``exec`` in a namespa
 (holding ``np``) and its ``forward``/``backward`` run on numpy arrays: on the GPU the inputs
 come to the CPU (``cupy.asnumpy``) and the results go back. Whatever the user's code does
 wrong (an exception, a wrong shape, NaN) becomes a :class:`CustomOpError` naming the op and
-the line of the user's code, which the graph turns into the node's problem. An untrusted
-definition makes a placeholder: it keeps the recorded shapes and refuses to run.
+the line of the user's code, which the graph turns into the node's problem. Running the code
+(compiling it, and each call of its functions) is under :class:`~graphlab.custom_ops.
+time_limit.TimeLimit`: code still running after the limit (an endless loop) is stopped with
+such an error. An untrusted definition makes a placeholder: it keeps the recorded shapes and
+refuses to run.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 from engine.backend import to_numpy
 from engine.ops import Op
 from engine.ops.base import fmt
+from graphlab.custom_ops import time_limit
 from graphlab.custom_ops.definition import CustomOpError, OpDefinition, attrs_key
 
 CATEGORY = "My ops"
@@ -40,19 +44,27 @@ def compile_code(definition: OpDefinition) -> dict:
     namespace = {"np": np, "__name__": f"custom_op_{definition.name}"}
     try:
         code = compile(definition.source, filename(definition.name), "exec")
-        exec(code, namespace)  # the user trusted this code
-    except Exception as exc:
+        with time_limit.TimeLimit(code=filename(definition.name)):
+            exec(code, namespace)  # the user trusted this code
+    except (Exception, time_limit.CallTimedOut) as exc:
         raise CustomOpError(_failure(definition, "its code", exc)) from None
     return namespace
 
 
 def _failure(definition: OpDefinition, what: str, exc: BaseException) -> str:
-    """'custom op 'f': forward raised ValueError: ... (line 7: return x / y)'."""
+    """'custom op 'f': forward raised ValueError: ... (line 7: return x / y)', or 'custom op
+    'f': forward ran over 5 s and was stopped (an endless loop?) (line 3: while True:)'."""
     line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == filename(definition.name):
             line = frame.lineno
-    text = f"custom op {definition.name!r}: {what} raised {type(exc).__name__}: {exc}"
+    if isinstance(exc, time_limit.CallTimedOut) and exc.seconds is None:
+        happened = "was still running when training was stopped (an endless loop?)"
+    elif isinstance(exc, time_limit.CallTimedOut):
+        happened = f"ran over {exc.seconds:g} s and was stopped (an endless loop?)"
+    else:
+        happened = f"raised {type(exc).__name__}: {exc}"
+    text = f"custom op {definition.name!r}: {what} {happened}"
     lines = definition.source.splitlines()
     if line is not None and 0 < line <= len(lines):
         text += f" (line {line}: {lines[line - 1].strip()})"
@@ -79,9 +91,9 @@ class CustomOp(Op):
         if self.code is None:
             raise CustomOpError(self.problem or f"custom op {self.name!r}: {NOT_TRUSTED}")
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), time_limit.TimeLimit(code=filename(self.name)):
                 return self.code[what](*args, attrs=dict(attrs))
-        except Exception as exc:
+        except (Exception, time_limit.CallTimedOut) as exc:
             raise CustomOpError(_failure(self.definition, what, exc)) from None
 
     def _wrong(self, what: str, message: str) -> CustomOpError:
@@ -90,10 +102,18 @@ class CustomOp(Op):
     # -- the op contract ---------------------------------------------------------------
 
     def infer_shape(self, shapes, attrs):
+        """The output shape, found once per input shapes and attrs (a failure too: code that
+        ran out of time is not run again by each analysis of the graph)."""
         key = (tuple(tuple(s) for s in shapes), attrs_key(attrs))
         if key not in self._shapes:
-            self._shapes[key] = self._find_shape(*key, attrs)
-        return self._shapes[key]
+            try:
+                self._shapes[key] = self._find_shape(*key, attrs)
+            except CustomOpError as exc:
+                self._shapes[key] = exc
+        found = self._shapes[key]
+        if isinstance(found, CustomOpError):
+            raise CustomOpError(str(found))
+        return found
 
     def _find_shape(self, shapes, key, attrs):
         if self.problem:

@@ -4,9 +4,14 @@ window for the GIL (a thread would: each redraw then waits for the interpreter l
 The run is prepared in the window's process and inherited by the fork (nothing to pickle);
 the child runs the same :class:`TrainingWorker` with a bridge that sends every event through a
 pipe, and a second pipe carries Pause, Resume, Stop and the plot choices to it. At the end it
-sends the trained parameters, state and optimizer state, which :meth:`TrainingProcess.apply`
-copies into the window's run (its graph and trainer then equal the child's) before
-``TrainingRun.finish`` writes them into the document. The child never touches Qt.
+sends the trained parameters, state and optimizer state (as soon as the trainer's loop ends,
+before the final results), which :meth:`TrainingProcess.apply` copies into the window's run
+(its graph and trainer then equal the child's) before ``TrainingRun.finish`` writes them into
+the document. The child never touches Qt. Custom op code has no time limit in the child:
+Stop interrupts op code still running a second later (``TrainingWorker.stop``), and a child
+that has not sent its trained values :data:`STOP_GRACE` seconds after Stop (op code the
+interruption cannot reach, such as a ``time.sleep``) is terminated; the run then ends with
+the parameters it started from.
 """
 
 from __future__ import annotations
@@ -18,9 +23,24 @@ import threading
 import time
 
 from engine.backend import to_numpy
+from graphlab.custom_ops import time_limit
 from graphlab.training.worker import TrainingBridge, TrainingWorker
 
 LOST = "the training process ended unexpectedly (out of memory?); the parameters are unchanged"
+#: seconds the child has after Stop to send its trained values, before it is terminated
+STOP_GRACE = 2.0
+#: seconds more it has, once they came, for its final results
+RESULTS_GRACE = 10.0
+STOP_LOST = (
+    "the training process did not stop within {:g} s of Stop (a custom op that cannot be "
+    "interrupted?) and was ended; the parameters are those before the run"
+)
+RESULTS_LOST = (
+    "the training process did not end within {:g} s of Stop and was ended; the trained "
+    "parameters are kept, without the final results"
+)
+#: seconds between the reader's checks of the grace while no message comes
+READ_WAIT = 0.1
 
 
 class PipeBridge:
@@ -74,12 +94,14 @@ def _child(run, events, control, stats_every: int | None, grid: int | None, choi
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(blas_threads())
+    time_limit.no_limit_in_this_process()  # a long call freezes nothing here; Stop ends it
     # each epoch's evaluation overlaps the next epoch's steps, on the core BLAS leaves idle
     run.trainer.background_evaluation = True
     bridge = PipeBridge(events)
     worker = TrainingWorker(run, bridge, stats_every, grid)
     worker.conv_layer, worker.image_index, weights = choice
     worker.set_weights(weights)
+    worker.on_trained = lambda: bridge._send("final", trained_values(run))
 
     def obey():
         while True:
@@ -96,7 +118,6 @@ def _child(run, events, control, stats_every: int | None, grid: int | None, choi
 
     threading.Thread(target=obey, daemon=True).start()
     worker.run()
-    bridge._send("final", trained_values(run))
     bridge._send("set", {"finished": True})
 
 
@@ -127,6 +148,7 @@ class TrainingProcess:
         self.image_index = 0
         self.weights: str | None = None
         self.final: dict | None = None
+        self.stopped_at: float | None = None  # time.monotonic() of the first Stop
         context = multiprocessing.get_context("fork")
         self.events, child_events = context.Pipe(duplex=False)
         child_control, self.control = context.Pipe(duplex=False)
@@ -150,6 +172,12 @@ class TrainingProcess:
         bridge = self.bridge
         while True:
             try:
+                if not self.events.poll(READ_WAIT):
+                    overdue = self._overdue()
+                    if overdue:
+                        self._end(overdue)
+                        return
+                    continue
                 kind, payload, *more = self.events.recv()
             except (EOFError, OSError):
                 bridge.set(error=LOST, finished=True, paused=False)
@@ -164,6 +192,25 @@ class TrainingProcess:
                 bridge.set(**payload)
                 if payload.get("finished"):
                     return
+
+    def _overdue(self) -> str | None:
+        """After Stop, the sentence for a child past its grace (None while it has time)."""
+        if self.stopped_at is None:
+            return None
+        waited = time.monotonic() - self.stopped_at
+        if self.final is None and waited > STOP_GRACE:
+            return STOP_LOST.format(STOP_GRACE)
+        if waited > STOP_GRACE + RESULTS_GRACE:
+            return RESULTS_LOST.format(STOP_GRACE + RESULTS_GRACE)
+        return None
+
+    def _end(self, message: str) -> None:
+        """Terminate the child (kill it if that is not enough) and end the run with ``message``."""
+        self.process.terminate()
+        self.process.join(1.0)
+        if self.process.is_alive():
+            self.process.kill()
+        self.bridge.set(error=message, finished=True, paused=False)
 
     # -- control (UI thread) ----------------------------------------------------------------
 
@@ -186,14 +233,18 @@ class TrainingProcess:
     def stop(self) -> None:
         self._command("stop")
         self.bridge.set(paused=False)
+        if self.stopped_at is None:
+            self.stopped_at = time.monotonic()
 
     def is_alive(self) -> bool:
         return self.reader.is_alive() or self.process.is_alive()
 
     def join(self, timeout: float | None = None) -> None:
         self.reader.join(timeout)
+        if self.reader.is_alive():  # the child still talks (or is within its grace)
+            return
         self.process.join(0.5 if timeout is None else timeout)
-        if self.process.is_alive() and not self.reader.is_alive():
+        if self.process.is_alive():
             self.process.terminate()
 
     def apply(self) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from engine.backend import to_numpy
 from engine.metrics import EpochEvent, GridScores, StatsEvent, StepEvent, grid_points
 from graphlab.crashlog import failure_message
+from graphlab.custom_ops import time_limit
 
 #: how many misclassified validation samples the results keep
 MISCLASSIFIED_KEPT = 24
@@ -26,6 +27,8 @@ MISCLASSIFIED_KEPT = 24
 #: about 5.6 ms more on cnn-digits, so at hundreds of steps per second they are spread out:
 #: 5 a second cost the app about 8% of its speed and give the histograms a column each)
 STATS_PER_SECOND = 5.0
+#: seconds after Stop before custom op code still running in the training thread is interrupted
+INTERRUPT_AFTER = 1.0
 
 
 @dataclass
@@ -141,6 +144,9 @@ class TrainingWorker(threading.Thread):
         self.conv_layer: str | None = None
         self.image_index = 0
         self.exception: BaseException | None = None
+        #: called in the training thread as the trainer's loop ends, before the final results
+        self.on_trained = lambda: None
+        self.runner: int | None = None  # the ident of the thread running the trainer
         trainer.metrics.on_step(bridge.on_step)
         trainer.metrics.on_epoch(bridge.on_epoch)
         self._last_stats: tuple[int, float] | None = None
@@ -169,15 +175,23 @@ class TrainingWorker(threading.Thread):
         self.bridge.set(paused=False)
 
     def stop(self) -> None:
+        """End the run before the next step; op code still running INTERRUPT_AFTER seconds
+        later (an endless loop) is interrupted, and the run ends with its sentence."""
         self.training.trainer.stop()
         self.bridge.set(paused=False)
+        timer = threading.Timer(INTERRUPT_AFTER, time_limit.interrupt, [self.runner])
+        timer.daemon = True
+        timer.start()
 
     # -- the thread -----------------------------------------------------------------------
 
     def run(self) -> None:
-        error = None
+        self.runner, error = threading.get_ident(), None
         try:
-            self.training.trainer.run()
+            try:
+                self.training.trainer.run()
+            finally:
+                self.on_trained()
             if self.request is not None:
                 self.bridge.set(results=final_results(self.training, self.request.grid))
         except Exception as exc:  # a bug must not kill the window: one sentence in the panel
