@@ -8,10 +8,11 @@ sends the trained parameters, state and optimizer state (as soon as the trainer'
 before the final results), which :meth:`TrainingProcess.apply` copies into the window's run
 (its graph and trainer then equal the child's) before ``TrainingRun.finish`` writes them into
 the document. The child never touches Qt. Custom op code has no time limit in the child:
-Stop interrupts op code still running a second later (``TrainingWorker.stop``), and a child
-that has not sent its trained values :data:`STOP_GRACE` seconds after Stop (op code the
-interruption cannot reach, such as a ``time.sleep``) is terminated; the run then ends with
-the parameters it started from.
+Stop interrupts op code still running a second later (``TrainingWorker.stop``), and when the
+graph uses custom ops, a child that has not sent its trained values :data:`STOP_GRACE`
+seconds after Stop (op code the interruption cannot reach, such as a ``time.sleep``) is
+terminated; the run then ends with the parameters it started from. A graph of built-in ops
+always ends its step, however slow, so its child is waited for.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import threading
 import time
 
 from engine.backend import to_numpy
-from graphlab.custom_ops import time_limit
+from graphlab.custom_ops import CustomOp, time_limit
 from graphlab.training.worker import TrainingBridge, TrainingWorker
 
 LOST = "the training process ended unexpectedly (out of memory?); the parameters are unchanged"
@@ -149,6 +150,8 @@ class TrainingProcess:
         self.weights: str | None = None
         self.final: dict | None = None
         self.stopped_at: float | None = None  # time.monotonic() of the first Stop
+        #: whether Stop's grace applies: only user code can hang (a slow built-in step ends)
+        self.may_hang = any(isinstance(op, CustomOp) for op in run.graph.ops.values())
         context = multiprocessing.get_context("fork")
         self.events, child_events = context.Pipe(duplex=False)
         child_control, self.control = context.Pipe(duplex=False)
@@ -195,7 +198,7 @@ class TrainingProcess:
 
     def _overdue(self) -> str | None:
         """After Stop, the sentence for a child past its grace (None while it has time)."""
-        if self.stopped_at is None:
+        if self.stopped_at is None or not self.may_hang:
             return None
         waited = time.monotonic() - self.stopped_at
         if self.final is None and waited > STOP_GRACE:

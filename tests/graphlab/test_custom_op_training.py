@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from graphlab.custom_ops import parse_definition, time_limit, trust
+from graphlab.examples import open_graph
 from graphlab.training import prepare_training, process_worker, worker
 from graphlab.training.session import TrainingSession
 from tests.custom_op_sources import LATE_SPIN_LINES, SPIN, SWISH, spin_from, spiral_with
@@ -85,3 +86,20 @@ def test_stop_ends_a_process_whose_op_cannot_be_interrupted(monkeypatch):
     assert snap.error.endswith("the parameters are those before the run")
     for key, value in run.graph.params.items():
         np.testing.assert_array_equal(value, before[key])
+
+
+def test_only_a_graph_with_custom_ops_is_ended_after_the_grace():
+    """A built-in step always ends, however slow (an imported ResNet on big images): its
+    process is waited for, never terminated with the run's training lost."""
+    trust([parse_definition("swish", SWISH)])
+    sessions = {
+        name: TrainingSession(prepare_training(doc, {"epochs": 1, "seed": 3}), process=True)
+        for name, doc in (("built-in", open_graph("two-layer-net-spiral")), ("custom", spiral_with("swish")))
+    }  # fmt: skip
+    long_ago = time.monotonic() - 100 * process_worker.STOP_GRACE
+    for session in sessions.values():
+        session.worker.stopped_at = long_ago  # never started: the grace alone decides
+    assert sessions["built-in"].worker._overdue() is None
+    assert sessions["custom"].worker._overdue() == process_worker.STOP_LOST.format(
+        process_worker.STOP_GRACE
+    )
