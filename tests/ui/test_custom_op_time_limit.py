@@ -15,6 +15,8 @@ from graphlab.training import worker
 from tests.custom_op_sources import SPIN, SPIN_LINES, spiral_with
 from tests.ui.test_custom_op_editor import write_op
 from tests.ui.test_main_window import isolated_settings, make_window  # noqa: F401 (fixture)
+from ui.commands import SetLabel
+from ui.stepper import model
 from ui.training import show_dashboard
 
 SAID = "custom op 'spin': forward ran over 0.3 s and was stopped (an endless loop?) "
@@ -92,3 +94,31 @@ def test_stop_ends_a_training_run_whose_op_never_returns(window, qtbot):
     for key, value in initial.items():
         np.testing.assert_array_equal(window.doc.params[key], value)
     answers(qtbot)
+
+
+def test_a_slow_failure_is_said_again_not_run_again_until_the_graph_changes(
+    window, qtbot, monkeypatch
+):  # noqa: E501
+    """Each press of Forward step would wait out the limit again; the stepper says the
+    sentence again at once until Reset or a change to the document."""
+    monkeypatch.setattr(model, "SLOW_FAILURE", 0.1)
+    window.files.adopt(spiral_with("spin"), None)
+    compiled = []
+    original = window.doc.compile
+    monkeypatch.setattr(
+        window.doc, "compile", lambda *a, **k: compiled.append(1) or original(*a, **k)
+    )
+    messages = []
+    window.stepper.model.failed.connect(messages.append)
+    step = window.stepper.toolbar.actions_by_name["step_forward"]
+    step.trigger()
+    assert compiled == [1] and said_with_line(messages[-1])
+    started = time.perf_counter()
+    step.trigger()
+    assert compiled == [1] and len(messages) == 2 and said_with_line(messages[-1])
+    assert time.perf_counter() - started < 0.2
+    window.stepper.toolbar.actions_by_name["reset"].trigger()  # Reset tries again
+    assert compiled == [1, 1]
+    window.stack.push(SetLabel(window.doc, "fc1", "hidden"))  # so does any change
+    step.trigger()
+    assert compiled == [1, 1, 1]

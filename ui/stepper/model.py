@@ -6,6 +6,8 @@ pass). :meth:`StepperModel.step_back` moves one event back along the timeline.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from engine.errors import GraphLabError
@@ -15,6 +17,10 @@ from graphlab.document import GraphDocument
 
 #: samples fed to a graph with a bound dataset (enough for shapes, small enough to step)
 TRACE_BATCH = 4
+#: seconds past which a failed trace is not run again at the next key press (a custom op
+#: stopped by its time limit would freeze the window that long each time) until the document
+#: changes or Reset is pressed
+SLOW_FAILURE = 1.0
 
 
 class StepperModel(QObject):
@@ -33,6 +39,8 @@ class StepperModel(QObject):
         self.events: list[TraceEvent] = []
         self.position = 0
         self.error = ""
+        #: the last trace failed slowly: say its error again instead of running it again
+        self.remembered_failure = False
         #: a past training step to walk instead of the document (graphlab.replay.ReplayedStep)
         self.replayed = None
         #: (events, index) -> the position a step showing events[index] reaches (groups)
@@ -47,6 +55,7 @@ class StepperModel(QObject):
         """Forget the trace (the document changed); the next move recomputes it from the start."""
         self.play_timer.stop()
         self.graph, self.events, self.error = None, [], ""
+        self.remembered_failure = False
         if self.position:
             self.position = 0
             self.changed.emit(0)
@@ -55,6 +64,10 @@ class StepperModel(QObject):
         """Run the graph once (forward and backward) and keep every event; False on failure."""
         if self.graph is not None:
             return True
+        if self.remembered_failure:
+            self.failed.emit(self.error)
+            return False
+        started = time.monotonic()
         try:
             if self.replayed is not None:
                 graph, self.events = self.replayed.graph, list(self.replayed.trace())
@@ -64,6 +77,7 @@ class StepperModel(QObject):
                 self.events = list(graph.trace(feeds, output=self.doc.loss_node(graph)))
         except GraphLabError as exc:
             self.events, self.error = [], str(exc)
+            self.remembered_failure = time.monotonic() - started > SLOW_FAILURE
             self.failed.emit(self.error)
             return False
         self.graph, self.error = graph, ""
@@ -128,6 +142,8 @@ class StepperModel(QObject):
             self.jump(self.forward_count if self.position > self.forward_count else 0)
 
     def reset(self) -> None:
+        """Back to nothing computed; a remembered failure is tried again."""
+        self.remembered_failure = False
         self.play_timer.stop()
         self.jump(0)
 
