@@ -270,3 +270,11 @@ def test_the_explanation_has_room_for_the_whole_backward_pass_at_1280x800(qtbot,
     again.show()
     qtbot.waitExposed(again)
     assert abs(again.stepper.docks["explanation"].height() - explanation.height()) <= 4
+
+
+def test_problems_is_the_tab_shown_beside_gradient_check_at_start(window, qtbot):
+    """The student sees the Problems list ("No problems: ...") first, not an empty Gradient
+    check (the hidden Replay tab in the same group used to hand its place to it)."""
+    problems, gradcheck = window.docks["problems"], window.stepper.docks["gradcheck"]
+    qtbot.waitUntil(lambda: not problems.visibleRegion().isEmpty())
+    assert gradcheck.visibleRegion().isEmpty() and not window.docks["replay"].isVisible()

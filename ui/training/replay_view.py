@@ -124,6 +124,8 @@ class ReplayController:
         if "problems" in window.docks:  # a tab beside Problems and Gradient check
             window.tabifyDockWidget(window.docks["problems"], self.dock)
         self.dock.hide()
+        if "problems" in window.docks:  # hiding the current tab made Gradient check current
+            window.docks["problems"].raise_()
         self.current = self.pinned = None
         #: where the shown and the pinned step are on the loss curve
         self.markers = {
