@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from engine.metrics import EpochEvent
+from graphlab.examples import open_graph
+from graphlab.training import prepare_training
 from graphlab.training.metrics_csv import MetricsCsv, read_metrics
 from graphlab.training.runs import RunRecord, record_from_metrics
 from graphlab.training.summary import BUCKETS
@@ -157,3 +159,30 @@ def test_a_run_reopened_from_a_project_rereads_its_metrics_file_when_zoomed(qtbo
     np.testing.assert_allclose(y, loss[x.astype(int) - 1], rtol=1e-5)
     path.unlink()  # a file gone since: the summary stays, nothing raises
     assert RunRecord.from_json(saved).rows(10, 20) is None
+
+
+def test_the_step_axis_starts_short_and_doubles_until_the_student_zooms(qtbot):
+    """A 100,000-step run's first thousand steps fill the plot (the axis spanned the whole run,
+    squeezing them to the left edge); the axis doubles as the run passes it, a few layouts a
+    run; a zoom or pan of the student's is left alone; a short run shows all of itself."""
+    live = LiveView()
+    qtbot.addWidget(live)
+    run = prepare_training(open_graph("two-layer-net-spiral"), {"epochs": 100_000})
+    record = RunRecord()
+    live.start_run(record, run, 1, 100_000)
+    box = live.loss.getViewBox()
+    assert 1000 <= box.viewRange()[0][1] < 1100
+    feed(record, 0, 900)
+    live.update_steps(record)
+    assert box.viewRange()[0][1] < 1100
+    feed(record, 900, 2500)
+    live.update_steps(record)
+    assert 4000 <= box.viewRange()[0][1] < 4200  # 1000 -> 2000 -> 4000: past 2,500
+    assert live.lr.getViewBox().viewRange()[0] == box.viewRange()[0]
+    live.loss.setXRange(100, 200, padding=0)  # the student zooms in
+    feed(record, 2500, 9000)
+    live.update_steps(record)
+    assert box.viewRange()[0] == pytest.approx([100, 200])
+    short = RunRecord()
+    live.start_run(short, run, 1, 600)
+    assert 600 <= box.viewRange()[0][1] < 650

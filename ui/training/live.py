@@ -35,6 +35,9 @@ from ui.training.plots import (
 from ui.training.reflow import FlowLayout, PlotGrid
 from ui.widgets import scrolled
 
+#: the step axis of a longer run starts this long and doubles as the run passes its end
+FIRST_AXIS_STEPS = 1000
+
 
 def _combo(tooltip: str) -> QComboBox:
     combo = QComboBox()
@@ -53,6 +56,9 @@ class LiveView(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
+        #: the live run's (first, last) step and the step range the plots show (None: no run)
+        self.step_axis: tuple[int, int] | None = None
+        self.step_range: list[float] | None = None
         self.log_axis = QCheckBox("log loss")
         self.filter_choice = _combo("conv parameter whose filters are shown")
         self.layer_choice = _combo("conv layer whose activation maps are shown")
@@ -171,11 +177,11 @@ class LiveView(QWidget):
 
     def start_run(self, record: RunRecord, run, first: int, last: int) -> None:
         """Clear the live plots for a new run on ``run`` from step ``first`` to ``last``
-        (a fixed step axis: the axes are not laid out again on every redraw)."""
+        (a step axis fixed between redraws, see :meth:`grow_step_axis`)."""
         self.show_record(record, reset=True)
         self.ratios.prepare(run.trainer.trainable)
-        for plot in (self.loss, self.lr, self.ratios, self.activation_hist, self.gradient_hist):
-            plot.setXRange(first, max(last, first + 1), padding=0.02)
+        self.step_axis = (first, max(last, first + 1))
+        self._set_step_range(min(self.step_axis[1], first + FIRST_AXIS_STEPS))
         self.clear_histograms()
         train = run.data.splits.train
         two_d = train.X.ndim == 2 and train.X.shape[1] == 2
@@ -194,8 +200,29 @@ class LiveView(QWidget):
         for plot in (self.loss, self.accuracy, self.lr, self.ratios):
             plot.update_from(record)
 
+    def _set_step_range(self, right: int) -> None:
+        for plot in (self.loss, self.lr, self.ratios, self.activation_hist, self.gradient_hist):
+            plot.setXRange(self.step_axis[0], right, padding=0.02)
+        self.step_range = self.loss.getViewBox().viewRange()[0]
+
+    def grow_step_axis(self, step: int) -> None:
+        """Double the step axis (up to the run's end) when ``step`` passes it, unless the
+        student zoomed or panned: a long run's first minutes are not squeezed to the left
+        edge, and the axes are laid out again only a few times a run, not on every redraw."""
+        if self.step_axis is None:
+            return
+        first, last = self.step_axis
+        low, high = self.step_range
+        if step <= high or high >= last or self.loss.getViewBox().viewRange()[0] != [low, high]:
+            return
+        right = min(last, first + FIRST_AXIS_STEPS)
+        while right < min(step, last):
+            right = min(last, first + 2 * (right - first))
+        self._set_step_range(right)
+
     def update_steps(self, record: RunRecord) -> None:
         """Redraw the per-step curves: loss and learning rate."""
+        self.grow_step_axis(record.last_step)
         self.loss.update_from(record)
         self.lr.update_from(record)
 
