@@ -47,7 +47,8 @@ READ_WAIT = 0.1
 class PipeBridge:
     """The child's side of the bridge: the same methods, each a message to the window (steps
     and epochs go in batches, at most every FLUSH_SECONDS, to keep the per-step cost small: a
-    full-batch run ends an epoch at every step)."""
+    full-batch run ends an epoch at every step). A thread of its own sends what waited longer
+    (the epoch published as the run pauses, the last step before a long evaluation)."""
 
     FLUSH_SECONDS = 0.02
 
@@ -56,9 +57,21 @@ class PipeBridge:
         self.steps: list[tuple[int, int, float, float]] = []
         self.epochs: list = []
         self.flushed = time.perf_counter()
+        threading.Thread(target=self._send_late, daemon=True).start()
+
+    def _send_late(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_SECONDS)
+            if time.perf_counter() - self.flushed >= self.FLUSH_SECONDS:
+                try:
+                    self._send()
+                except OSError:  # the window is gone: nothing left to tell
+                    return
 
     def _send(self, *message) -> None:
         with self.lock:
+            if not (message or self.steps or self.epochs):
+                return
             if self.steps or self.epochs:
                 self.conn.send(("batch", self.steps, self.epochs))
                 self.steps, self.epochs = [], []

@@ -2,6 +2,8 @@
 an epoch at every step), in order and complete; statistics come a full interval apart; a run
 whose snapshot store holds none adds nothing per step."""
 
+import time
+
 from engine.metrics import EpochEvent, StatsRequest, StepEvent
 from graphlab.examples import open_graph
 from graphlab.replay.recorder import SnapshotRecorder
@@ -32,6 +34,20 @@ def test_steps_and_epochs_go_together_in_one_message_per_flush(monkeypatch):
     (kind, steps, epochs), stats = conn.sent
     assert kind == "batch" and stats == ("stats", "statistics")
     assert [s[1] for s in steps] == [e.step for e in epochs] == list(range(1, 201))
+
+
+def test_what_waits_when_the_run_pauses_is_sent_all_the_same(monkeypatch):
+    """The epoch published as the run pauses (no step follows it) reaches the window."""
+    monkeypatch.setattr(PipeBridge, "FLUSH_SECONDS", 0.02)
+    conn = Recorded()
+    bridge = PipeBridge(conn)
+    bridge.on_epoch(EpochEvent(3, 60, 0.5, 0.4, 1.2))
+    deadline = time.monotonic() + 5
+    while not conn.sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert conn.sent == [("batch", [], [EpochEvent(3, 60, 0.5, 0.4, 1.2)])]
+    time.sleep(0.1)
+    assert len(conn.sent) == 1  # nothing more while nothing waits
 
 
 def run_in_process(tmp_path, epochs: int, stats: bool):
