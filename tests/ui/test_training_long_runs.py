@@ -183,6 +183,7 @@ def test_the_step_axis_starts_short_and_doubles_until_the_student_zooms(qtbot):
     feed(record, 2500, 9000)
     live.update_steps(record)
     assert box.viewRange()[0] == pytest.approx([100, 200])
+    assert 16_000 <= live.lr.getViewBox().viewRange()[0][1] < 16_500  # the others go on
     short = RunRecord()
     live.start_run(short, run, 1, 600)
     assert 600 <= box.viewRange()[0][1] < 650

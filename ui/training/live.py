@@ -56,9 +56,9 @@ class LiveView(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        #: the live run's (first, last) step and the step range the plots show (None: no run)
+        #: the live run's (first, last) step and the step range set on each per-step plot
         self.step_axis: tuple[int, int] | None = None
-        self.step_range: list[float] | None = None
+        self.step_ranges: dict = {}
         self.log_axis = QCheckBox("log loss")
         self.filter_choice = _combo("conv parameter whose filters are shown")
         self.layer_choice = _combo("conv layer whose activation maps are shown")
@@ -180,8 +180,8 @@ class LiveView(QWidget):
         (a step axis fixed between redraws, see :meth:`grow_step_axis`)."""
         self.show_record(record, reset=True)
         self.ratios.prepare(run.trainer.trainable)
-        self.step_axis = (first, max(last, first + 1))
-        self._set_step_range(min(self.step_axis[1], first + FIRST_AXIS_STEPS))
+        self.step_axis, self.step_ranges = (first, max(last, first + 1)), {}
+        self._set_step_range(min(self.step_axis[1], first + FIRST_AXIS_STEPS), self._step_plots())
         self.clear_histograms()
         train = run.data.splits.train
         two_d = train.X.ndim == 2 and train.X.shape[1] == 2
@@ -200,25 +200,32 @@ class LiveView(QWidget):
         for plot in (self.loss, self.accuracy, self.lr, self.ratios):
             plot.update_from(record)
 
-    def _set_step_range(self, right: int) -> None:
-        for plot in (self.loss, self.lr, self.ratios, self.activation_hist, self.gradient_hist):
+    def _set_step_range(self, right: int, plots) -> None:
+        """Show steps first..``right`` on ``plots`` and remember the range each got."""
+        for plot in plots:
             plot.setXRange(self.step_axis[0], right, padding=0.02)
-        self.step_range = self.loss.getViewBox().viewRange()[0]
+            self.step_ranges[plot] = plot.getViewBox().viewRange()[0]
+
+    def _step_plots(self) -> tuple:
+        return (self.loss, self.lr, self.ratios, self.activation_hist, self.gradient_hist)
 
     def grow_step_axis(self, step: int) -> None:
-        """Double the step axis (up to the run's end) when ``step`` passes it, unless the
-        student zoomed or panned: a long run's first minutes are not squeezed to the left
-        edge, and the axes are laid out again only a few times a run, not on every redraw."""
+        """Double the step axis (up to the run's end) when ``step`` passes it, on each plot the
+        student has not zoomed or panned: a long run's first minutes are not squeezed to the
+        left edge, and the axes are laid out again only a few times a run, not on every redraw."""
         if self.step_axis is None:
             return
         first, last = self.step_axis
-        low, high = self.step_range
-        if step <= high or high >= last or self.loss.getViewBox().viewRange()[0] != [low, high]:
-            return
         right = min(last, first + FIRST_AXIS_STEPS)
         while right < min(step, last):
             right = min(last, first + 2 * (right - first))
-        self._set_step_range(right)
+        untouched = [
+            plot
+            for plot, (low, high) in self.step_ranges.items()
+            if high < min(step, last) and plot.getViewBox().viewRange()[0] == [low, high]
+        ]
+        if untouched:
+            self._set_step_range(right, untouched)
 
     def update_steps(self, record: RunRecord) -> None:
         """Redraw the per-step curves: loss and learning rate."""
