@@ -8,7 +8,7 @@ import time
 from graphlab.budget import human
 from graphlab.cli_args import add_command, non_negative_int
 from graphlab.commands import table
-from graphlab.training.runs_folder import list_runs, prune, runs_folder
+from graphlab.training.runs_folder import ACTIVE_SECONDS, list_runs, prune, runs_folder
 
 MIB = 2**20
 
@@ -42,8 +42,8 @@ def add_runs(sub) -> None:
         description="List the runs in the runs folder ($GRAPHLAB_RUNS_DIR, else "
         "$XDG_DATA_HOME/graphlab/runs): each run's metrics file and snapshot store with their "
         "sizes, then the total. --prune removes the oldest runs' snapshot stores, then their "
-        "metrics files, until the folder fits MIB (runs written in the last 10 minutes are "
-        "kept: they may still be training).",
+        "metrics files, until the folder fits MIB (runs written in the last "
+        f"{ACTIVE_SECONDS // 60} minutes are kept: they may still be training).",
     )
     p.add_argument(
         "--prune",

@@ -19,7 +19,7 @@ class JobWatcher(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.job: Job | None = None
-        self._seen = None
+        self._seen = ("", None)  # what a job says before its first stage
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
@@ -32,7 +32,7 @@ class JobWatcher(QObject):
         """Start ``function(job)`` unless a job is running (then None)."""
         if self.job is not None:
             return None
-        self.job, self._seen = Job(function, what), None
+        self.job, self._seen = Job(function, what), ("", None)
         self._timer.start()
         return self.job
 

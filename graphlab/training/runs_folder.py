@@ -75,7 +75,9 @@ class Pruned:
         text += f"; its runs take {human(self.size)} of its {human(budget)} budget"
         if self.size > budget:
             runs = f"{self.protected} run{'' if self.protected == 1 else 's'}"
-            text += f"; it keeps {runs} in use or written in the last 10 minutes"
+            text += (
+                f"; it keeps {runs} in use or written in the last {ACTIVE_SECONDS // 60} minutes"
+            )
         return text + "."
 
 
