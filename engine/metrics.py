@@ -124,9 +124,9 @@ class StatsRequest:
     nodes, or every non-leaf node when the graph has none) with ``bins`` bins.
     weights: a parameter id whose values to send (a conv filter bank, say).
     grid: points per axis of a grid over 2-D training data, to send class scores on it.
-    start: the step the interval counts from (due at start + every, start + 2 every, ...):
-    moved to the step of the last statistics when ``every`` changes, so the next come a full
-    interval later.
+    start: the step the interval counts from (due at start + every, start + 2 every, ...); a
+    caller that changes ``every`` sets it to the step of the last statistics, so the next come
+    a full interval later.
     """
 
     callback: Callable[[StatsEvent], None]
