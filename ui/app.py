@@ -18,6 +18,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from engine.errors import GraphLabError
+from graphlab.custom_ops import time_limit
 from graphlab.examples import DEFAULT_EXAMPLE, EXAMPLES_DIR, START_HERE, open_graph, resolve_graph
 from ui.canvas_export import export_document_picture
 from ui.files import RECENT_KEY
@@ -128,6 +129,7 @@ def run_app(
             "xvfb-run, or render it with --screenshot FILE.png)"
         )
     app = application(argv)
+    time_limit.limit_this_process()  # op code runs on the window's thread: no endless freeze
     window = open_window(path, theme) if screenshot is not None else start_window(path, theme)
     sys.excepthook = window.guard.excepthook  # the safety net for slots outside the guard
     if step:

@@ -11,7 +11,7 @@ from graphlab.custom_ops.definition import (
     OpDefinition,
     parse_definition,
 )
-from graphlab.custom_ops.runtime import CATEGORY, CustomOp
+from graphlab.custom_ops.runtime import CATEGORY, CustomOp, uses_custom_ops
 from graphlab.custom_ops.store import (
     custom_ops_field,
     read_custom_ops,
@@ -54,4 +54,5 @@ __all__ = [
     "time_limit",
     "trust",
     "user_ops",
+    "uses_custom_ops",
 ]

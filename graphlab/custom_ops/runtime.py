@@ -197,6 +197,11 @@ class CustomOp(Op):
         return [f"your {phase} code (custom op {self.name}):", *shown, GPU_NOTE]
 
 
+def uses_custom_ops(graph) -> bool:
+    """Whether an engine graph runs user code (which, unlike a built-in op, may never return)."""
+    return any(isinstance(op, CustomOp) for op in graph.ops.values())
+
+
 def make_op(definition: OpDefinition, code: dict | None, problem: str = "") -> CustomOp:
     """An instance of a new Op class for ``definition`` (runnable when ``code`` is given)."""
     trusted = code is not None

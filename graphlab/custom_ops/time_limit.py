@@ -8,7 +8,9 @@ numpy call ends first. It raises again every :data:`REPEAT` seconds until the bl
 (code that catches the first one is stopped by the next). Afterwards the previous handler and
 timer are back. Off the main thread, without SIGALRM (Windows), where a handler was set
 outside Python, or with :data:`SECONDS` None, there is no limit (the block just runs): the
-window calls op code on its main thread; the training process lifts the limit
+window sets the limit as it starts (:func:`limit_this_process`: it calls op code on its main
+thread, where a loop would freeze it); the command line and scripts run without one (a slow
+op there freezes nothing), and so does the window's training process
 (:func:`no_limit_in_this_process`).
 
 :func:`interrupt` stops the op code another thread (or the main thread) runs inside a
@@ -24,7 +26,9 @@ import threading
 import time
 
 #: the longest one call of a custom op's code may run (seconds); None: no limit
-SECONDS: float | None = 5.0
+SECONDS: float | None = None
+#: the limit the window sets
+WINDOW_SECONDS = 5.0
 #: seconds between further interruptions once the limit has passed
 REPEAT = 0.1
 
@@ -40,6 +44,12 @@ class CallTimedOut(BaseException):
     def __init__(self, seconds: float | None = None) -> None:
         super().__init__(seconds)
         self.seconds = seconds
+
+
+def limit_this_process(seconds: float = WINDOW_SECONDS) -> None:
+    """Limit every call of op code in this process to ``seconds`` (the window, as it starts)."""
+    global SECONDS
+    SECONDS = seconds
 
 
 def no_limit_in_this_process() -> None:

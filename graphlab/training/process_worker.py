@@ -24,7 +24,7 @@ import threading
 import time
 
 from engine.backend import to_numpy
-from graphlab.custom_ops import CustomOp, time_limit
+from graphlab.custom_ops import time_limit, uses_custom_ops
 from graphlab.training.worker import TrainingBridge, TrainingWorker
 
 LOST = "the training process ended unexpectedly (out of memory?); the parameters are unchanged"
@@ -73,7 +73,7 @@ class PipeBridge:
             if not (message or self.steps or self.epochs):
                 return
             if self.steps or self.epochs:
-                self.conn.send(("batch", self.steps, self.epochs))
+                self.conn.send(("batch", (self.steps, self.epochs)))
                 self.steps, self.epochs = [], []
             if message:
                 self.conn.send(message)
@@ -164,7 +164,7 @@ class TrainingProcess:
         self.final: dict | None = None
         self.stopped_at: float | None = None  # time.monotonic() of the first Stop
         #: whether Stop's grace applies: only user code can hang (a slow built-in step ends)
-        self.may_hang = any(isinstance(op, CustomOp) for op in run.graph.ops.values())
+        self.may_hang = uses_custom_ops(run.graph)
         context = multiprocessing.get_context("fork")
         self.events, child_events = context.Pipe(duplex=False)
         child_control, self.control = context.Pipe(duplex=False)
@@ -194,12 +194,12 @@ class TrainingProcess:
                         self._end(overdue)
                         return
                     continue
-                kind, payload, *more = self.events.recv()
+                kind, payload = self.events.recv()
             except (EOFError, OSError):
                 bridge.set(error=LOST, finished=True, paused=False)
                 return
             if kind == "batch":
-                bridge.on_batch(payload, *more)
+                bridge.on_batch(*payload)
             elif kind == "stats":
                 bridge.on_stats(payload)
             elif kind == "final":

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.backend import to_numpy
-from engine.metrics import EpochEvent, GridScores, StatsEvent, StepEvent, grid_points
+from engine.evaluation import grid_scores
+from engine.metrics import EpochEvent, GridScores, StatsEvent, StepEvent
 from graphlab.crashlog import failure_message
-from graphlab.custom_ops import time_limit
+from graphlab.custom_ops import time_limit, uses_custom_ops
 
 #: how many misclassified validation samples the results keep
 MISCLASSIFIED_KEPT = 24
@@ -146,7 +147,9 @@ class TrainingWorker(threading.Thread):
         self.exception: BaseException | None = None
         #: called in the training thread as the trainer's loop ends, before the final results
         self.on_trained = lambda: None
-        self.runner: int | None = None  # the ident of the thread running the trainer
+        self.runner: int | None = None  # the ident of the thread while it runs the trainer
+        #: whether Stop may need to interrupt user code (built-in ops always end their step)
+        self.may_hang = uses_custom_ops(run.graph)
         trainer.metrics.on_step(bridge.on_step)
         trainer.metrics.on_epoch(bridge.on_epoch)
         self._last_stats: tuple[int, float] | None = None
@@ -179,9 +182,10 @@ class TrainingWorker(threading.Thread):
         later (an endless loop) is interrupted, and the run ends with its sentence."""
         self.training.trainer.stop()
         self.bridge.set(paused=False)
-        timer = threading.Timer(INTERRUPT_AFTER, time_limit.interrupt, [self.runner])
-        timer.daemon = True
-        timer.start()
+        if self.may_hang:  # the thread is read when the timer fires, not now
+            timer = threading.Timer(INTERRUPT_AFTER, lambda: time_limit.interrupt(self.runner))
+            timer.daemon = True
+            timer.start()
 
     # -- the thread -----------------------------------------------------------------------
 
@@ -191,6 +195,7 @@ class TrainingWorker(threading.Thread):
             try:
                 self.training.trainer.run()
             finally:
+                self.runner = None  # the final results are not Stop's to interrupt
                 self.on_trained()
             if self.request is not None:
                 self.bridge.set(results=final_results(self.training, self.request.grid))
@@ -262,19 +267,6 @@ def predictions(run, X: np.ndarray) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
-def final_grid(run, resolution: int) -> GridScores:
-    """Class scores (ny, nx, classes) of the trained graph on a grid over the 2-D training data."""
-    xs, ys, points = grid_points(run.data.splits.train.X, resolution)
-    graph, trainer = run.graph, run.trainer
-    feeds = {
-        trainer.data_input: graph.xp.asarray(points, dtype=graph.dtype),
-        trainer.label_input: graph.xp.zeros(len(points), dtype=np.int64),
-    }
-    graph.forward(feeds, train=False)
-    scores = to_numpy(graph.values[trainer.scores])
-    return GridScores(xs, ys, scores.reshape(len(ys), len(xs), -1))
-
-
 def final_results(run, grid: int | None = None) -> FinalResults | None:
     """Confusion matrix and misclassified samples of the validation split (else training), and
     with ``grid`` points per axis the final decision-boundary scores of 2-D data."""
@@ -294,5 +286,5 @@ def final_results(run, grid: int | None = None) -> FinalResults | None:
         images,
         split.y[wrong],
         predicted[wrong],
-        final_grid(run, grid) if grid else None,
+        grid_scores(run.trainer, grid) if grid else None,
     )

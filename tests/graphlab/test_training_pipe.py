@@ -31,7 +31,7 @@ def test_steps_and_epochs_go_together_in_one_message_per_flush(monkeypatch):
         bridge.on_epoch(EpochEvent(step, step, 0.5, None, None))
     assert conn.sent == []  # nothing per step or per epoch
     bridge.on_stats("statistics")
-    (kind, steps, epochs), stats = conn.sent
+    (kind, (steps, epochs)), stats = conn.sent
     assert kind == "batch" and stats == ("stats", "statistics")
     assert [s[1] for s in steps] == [e.step for e in epochs] == list(range(1, 201))
 
@@ -45,7 +45,7 @@ def test_what_waits_when_the_run_pauses_is_sent_all_the_same(monkeypatch):
     deadline = time.monotonic() + 5
     while not conn.sent and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert conn.sent == [("batch", [], [EpochEvent(3, 60, 0.5, 0.4, 1.2)])]
+    assert conn.sent == [("batch", ([], [EpochEvent(3, 60, 0.5, 0.4, 1.2)]))]
     time.sleep(0.1)
     assert len(conn.sent) == 1  # nothing more while nothing waits
 
