@@ -22,6 +22,14 @@ from ui.stepper.chip_layout import ChipPlacer
 GAP, PAD, MAX_TEXT = 36.0, 6.0, 150.0
 #: how many label heights above and below, and label widths further out, a label may go
 ROWS, COLUMNS = 8, 4
+#: (column, row) of each place a label may take, best first: beside its port, then rows above
+#: and below, then a label width further out
+SPOTS = [
+    (column, row * sign)
+    for column in range(COLUMNS)
+    for row in range(ROWS)
+    for sign in ((1,) if row == 0 else (1, -1))
+]
 
 
 class StubItem(QGraphicsItem):
@@ -110,19 +118,16 @@ class GroupStubs:
     def place(self) -> None:
         """Put every label where it covers no node, group or other label: beside its port
         first, then a row above or below, then a label width further out."""
+        if not self.items:  # the whole graph, or a group no wire crosses
+            return
         shown = [*self.scene.nodes.values(), *self.scene.groups.items.values()]
         placer = ChipPlacer([i.sceneBoundingRect() for i in shown if i.isVisible()], 1.0)
         for item in sorted(self.items, key=lambda i: (i.port().y(), i.port().x())):
             width, height = item.size()
             port, side = item.port(), -1.0 if item.incoming else 1.0
-            spots = [
-                (column, row * sign)
-                for column in range(COLUMNS)
-                for row in range(ROWS)
-                for sign in ((1,) if row == 0 else (1, -1))
-            ]
-            boxes = [self._box(port, side, width, height, c, r) for c, r in spots]
-            box = next((b for b in boxes if placer.free(_corners(b))), boxes[0])
+            boxes = (self._box(port, side, width, height, c, r) for c, r in SPOTS)
+            first = self._box(port, side, width, height, *SPOTS[0])
+            box = next((b for b in boxes if placer.free(_corners(b))), first)
             placer.take(_corners(box))
             item.put(box)
 
